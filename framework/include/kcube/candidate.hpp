@@ -1,0 +1,39 @@
+// kcube public SDK: a candidate table, the points among which a rule picks k.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace kcube {
+
+/// Expected outcomes of running an LLM k times on one request and keeping the best answer.
+struct Candidate {
+  /// Number of samples drawn per request (>= 1).
+  int k = 0;
+  /// Expected total cost per request, USD.
+  double cost = 0.0;
+  /// Expected end-to-end latency per request, seconds.
+  double latency = 0.0;
+  /// Expected accuracy of the kept answer, in [0, 1].
+  double accuracy = 0.0;
+};
+
+/// Candidates sorted by strictly increasing k, plus optional per-row columns such as
+/// `cost_std`, `accuracy_se` or `cost_p95` (quantiles a chance-constrained scenario reads).
+struct CandidateTable {
+  /// One row per k, strictly increasing k.
+  std::vector<Candidate> rows;
+  /// Extra columns by name; each has rows.size() finite values.
+  std::map<std::string, std::vector<double>, std::less<>> columns;
+
+  /// The extra column `name`, or nullptr when the table has none.
+  const std::vector<double>* column(std::string_view name) const {
+    auto it = columns.find(name);
+    return it == columns.end() ? nullptr : &it->second;
+  }
+};
+
+}  // namespace kcube

@@ -1,0 +1,30 @@
+// Private: the CLI's subcommands. Each parses its own options (Boost.Program_options) from the
+// words after its name and returns the process exit code: 0 success, 2 usage or input error,
+// 1 failure at run time. Each may instead throw kcube::Error (mapped to 2) or
+// kcube::RuntimeFailure (mapped to 1); main() prints the message.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace kcube::cli {
+
+/// Options given before the subcommand.
+struct GlobalOptions {
+  /// --plugin-path DIR, in the order given.
+  std::vector<std::string> plugin_paths;
+};
+
+/// The words after the subcommand's name.
+using Args = std::vector<std::string>;
+
+/// kcube plugins list [--json]
+int cmd_plugins_list(const Args& args, const GlobalOptions& global);
+/// kcube plugins describe NAME
+int cmd_plugins_describe(const Args& args, const GlobalOptions& global);
+/// kcube select CANDIDATES.csv --scenario SPEC --optimizer SPEC... [--json]
+int cmd_select(const Args& args, const GlobalOptions& global);
+/// kcube new-plugin --kind KIND NAME DIR
+int cmd_new_plugin(const Args& args, const GlobalOptions& global);
+
+}  // namespace kcube::cli

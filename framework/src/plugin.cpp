@@ -1,0 +1,49 @@
+#include "kcube/plugin.hpp"
+
+#include "kcube/optimizer.hpp"
+
+namespace kcube {
+
+PluginObject::~PluginObject() = default;
+
+std::string_view to_string(PluginKind kind) noexcept {
+  switch (kind) {
+    case PluginKind::model_profile:
+      return "model-profile";
+    case PluginKind::scenario:
+      return "scenario";
+    case PluginKind::optimizer:
+      return "optimizer";
+  }
+  return "unknown";
+}
+
+std::string_view to_string(ThreadSafety safety) noexcept {
+  switch (safety) {
+    case ThreadSafety::shared:
+      return "shared";
+    case ThreadSafety::per_thread:
+      return "per-thread";
+    case ThreadSafety::serial:
+      return "serial";
+  }
+  return "unknown";
+}
+
+std::string_view to_string(SelectionStatus status) noexcept {
+  switch (status) {
+    case SelectionStatus::selected:
+      return "selected";
+    case SelectionStatus::infeasible:
+      return "infeasible";
+    case SelectionStatus::fallback:
+      return "fallback";
+    case SelectionStatus::too_few_points:
+      return "too-few-points";
+    case SelectionStatus::error:
+      return "error";
+  }
+  return "unknown";
+}
+
+}  // namespace kcube
