@@ -10,15 +10,35 @@
 namespace kcube {
 
 /// Reads a candidate table from CSV text. `source` names the input in messages ("cands.csv",
-/// "<stdin>"). Header columns: k, cost, latency, accuracy (any order), plus optional
-/// `<metric>_std`, `<metric>_se`, `<metric>_pNN` (metric: cost, latency or accuracy; NN: digits
-/// after "0.", e.g. p95, p025, p975) and `trials`. Rows are returned sorted by k.
-/// Throws kcube::Error naming the source and line for: a missing or unknown column, a
-/// non-numeric, NaN or infinite value, k not an integer >= 1, a duplicate k, a negative cost or
-/// latency, an accuracy outside [0, 1], a row with the wrong number of fields, no rows.
+/// "<stdin>").
+///
+/// Layout: the first line that is neither blank nor a comment (first non-blank character '#') is
+/// the header; blank and comment lines are skipped anywhere. CRLF line ends and a UTF-8 BOM are
+/// accepted; fields are trimmed of spaces and tabs; RFC 4180 quotes ("" for a quote) are
+/// accepted within one line.
+///
+/// Columns, in any order: k, cost (USD per request), latency (seconds per request) and accuracy
+/// (in [0, 1]) are required. Optional: `<metric>_std`, `<metric>_se` (>= 0), `<metric>_pNN`
+/// (metric: cost, latency or accuracy; NN: two or three digits read as "0.NN", so p95 is the
+/// 0.95 quantile and p025 the 0.025 one; same range as the metric; quantiles of one metric may
+/// not decrease with their level) and `trials` (a whole number >= 0). An optional column empty in
+/// every row is dropped (that is how `kcube simulate` writes an exact evaluation); one empty in
+/// some rows only is an error.
+///
+/// Rows are returned sorted by k (a whole number >= 1, each at most once), optional columns
+/// permuted alike. Values are finite numbers.
+///
+/// Throws kcube::Error listing every problem of the input (at most 20, then a count), one per
+/// line as "<source>:<line>: <what is wrong>; <how to fix>" with 1-based physical line numbers:
+/// a missing, unknown (with "did you mean") or duplicate column, a non-numeric, NaN, infinite or
+/// out-of-range value, an empty required value, a duplicate k, a row with the wrong number of
+/// fields, an unterminated quote, no header or no rows. Throws kcube::RuntimeFailure when the
+/// stream fails while being read.
 CandidateTable read_candidate_csv(std::istream& in, std::string_view source);
 
-/// Reads the file at `path`; "-" reads standard input.
+/// Reads the file at `path` as read_candidate_csv does, naming it `path` in messages; "-" reads
+/// standard input, named "<stdin>". Throws kcube::Error "cannot open 'PATH': <reason>" when the
+/// file cannot be opened (or is a directory).
 CandidateTable read_candidate_csv_file(const std::string& path);
 
 }  // namespace kcube

@@ -49,7 +49,8 @@ std::int64_t get_int(const Params& params, std::string_view key) {
   const std::string& text = raw_value(params, key);
   std::int64_t value = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end != text.data() + text.size()) bad_value(key, text, "an integer");
+  if (ec != std::errc() || end != text.data() + text.size())
+    bad_value(key, text, "an integer");
   return value;
 }
 
@@ -65,8 +66,10 @@ double get_real(const Params& params, std::string_view key) {
 
 bool get_bool(const Params& params, std::string_view key) {
   const std::string& text = raw_value(params, key);
-  if (text == "true") return true;
-  if (text == "false") return false;
+  if (text == "true")
+    return true;
+  if (text == "false")
+    return false;
   bad_value(key, text, "true or false");
 }
 

@@ -23,9 +23,12 @@ std::vector<std::size_t> pareto_set(std::span<const Candidate> rows,
   std::sort(order.begin(), order.end(), [&](std::size_t i, std::size_t j) {
     const Candidate& a = rows[i];
     const Candidate& b = rows[j];
-    if (a.cost != b.cost) return a.cost < b.cost;
-    if (a.latency != b.latency) return a.latency < b.latency;
-    if (a.accuracy != b.accuracy) return a.accuracy > b.accuracy;
+    if (a.cost != b.cost)
+      return a.cost < b.cost;
+    if (a.latency != b.latency)
+      return a.latency < b.latency;
+    if (a.accuracy != b.accuracy)
+      return a.accuracy > b.accuracy;
     return i < j;
   });
 
@@ -42,12 +45,15 @@ std::vector<std::size_t> pareto_set(std::span<const Candidate> rows,
     }
     bool dominated = false;
     auto above = staircase.upper_bound(p.latency);
-    if (above != staircase.begin() && std::prev(above)->second >= p.accuracy) dominated = true;
+    if (above != staircase.begin() && std::prev(above)->second >= p.accuracy)
+      dominated = true;
     if (!dominated) {
-      for (std::size_t i = g; i < end; ++i) front.push_back(order[i]);
+      for (std::size_t i = g; i < end; ++i)
+        front.push_back(order[i]);
       // Insert p and drop staircase entries it makes redundant (latency >= p's, accuracy <= p's).
       auto it = staircase.lower_bound(p.latency);
-      while (it != staircase.end() && it->second <= p.accuracy) it = staircase.erase(it);
+      while (it != staircase.end() && it->second <= p.accuracy)
+        it = staircase.erase(it);
       staircase.emplace(p.latency, p.accuracy);
     }
     g = end;

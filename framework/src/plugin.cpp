@@ -1,10 +1,18 @@
 #include "kcube/plugin.hpp"
 
+#include "kcube/error.hpp"
+#include "kcube/model_profile.hpp"
 #include "kcube/optimizer.hpp"
+#include "kcube/scenario.hpp"
 
 namespace kcube {
 
 PluginObject::~PluginObject() = default;
+Scenario::~Scenario() = default;
+Optimizer::~Optimizer() = default;
+ModelProfile::~ModelProfile() = default;
+Error::~Error() = default;
+RuntimeFailure::~RuntimeFailure() = default;
 
 std::string_view to_string(PluginKind kind) noexcept {
   switch (kind) {

@@ -30,6 +30,9 @@ std::string json_quote(std::string_view s);
 /// `items` joined with `separator`.
 std::string join(std::span<const std::string> items, std::string_view separator);
 
+/// `s` without leading and trailing spaces and tabs.
+std::string_view trim(std::string_view s);
+
 /// True when `s` is kebab-case: [a-z0-9]+(-[a-z0-9]+)*.
 bool is_kebab_case(std::string_view s);
 

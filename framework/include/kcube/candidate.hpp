@@ -1,6 +1,8 @@
 // kcube public SDK: a candidate table, the points among which a rule picks k.
 #pragma once
 
+#include <cmath>
+#include <cstdio>
 #include <functional>
 #include <map>
 #include <string>
@@ -35,5 +37,19 @@ struct CandidateTable {
     return it == columns.end() ? nullptr : &it->second;
   }
 };
+
+/// Name of the column holding the q-quantile of `metric` ("cost", "latency", "accuracy"):
+/// the digits of q after "0.", at least two: 0.95 -> "cost_p95", 0.05 -> "accuracy_p05",
+/// 0.975 -> "cost_p975", 0.025 -> "accuracy_p025". q is rounded to 0.001 and must lie in (0, 1).
+inline std::string quantile_column(std::string_view metric, double q) {
+  const long permille = std::lround(q * 1000.0);
+  char digits[24];
+  if (permille % 10 == 0) {
+    std::snprintf(digits, sizeof digits, "%02ld", permille / 10);
+  } else {
+    std::snprintf(digits, sizeof digits, "%03ld", permille);
+  }
+  return std::string(metric) + "_p" + digits;
+}
 
 }  // namespace kcube

@@ -3,10 +3,11 @@
 
 #include "kcube/candidate.hpp"      // IWYU pragma: export
 #include "kcube/error.hpp"          // IWYU pragma: export
+#include "kcube/geometry.hpp"       // IWYU pragma: export
 #include "kcube/model_profile.hpp"  // IWYU pragma: export
 #include "kcube/optimizer.hpp"      // IWYU pragma: export
-#include "kcube/pareto.hpp"         // IWYU pragma: export
 #include "kcube/params.hpp"         // IWYU pragma: export
+#include "kcube/pareto.hpp"         // IWYU pragma: export
 #include "kcube/plugin.hpp"         // IWYU pragma: export
 #include "kcube/random.hpp"         // IWYU pragma: export
 #include "kcube/scenario.hpp"       // IWYU pragma: export

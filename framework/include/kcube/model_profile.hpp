@@ -25,8 +25,9 @@ struct InferenceOutcome {
 };
 
 /// A model profile: the distribution of one inference's cost, latency and accuracy.
-class ModelProfile : public PluginObject {
+class BOOST_SYMBOL_VISIBLE ModelProfile : public PluginObject {
  public:
+  ~ModelProfile() override;
   /// Name shown in reports (e.g. "GPT-5 mini"); the plugin name when the profile has none.
   virtual std::string display_name() const = 0;
   /// Fills `path` with the outcomes of path.size() independent inferences, drawing only from

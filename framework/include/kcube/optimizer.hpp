@@ -16,7 +16,7 @@ namespace kcube {
 /// What a rule concluded.
 enum class SelectionStatus {
   selected = 1,        ///< A k was picked by the rule itself.
-  infeasible = 2,      ///< No candidate satisfies the budgets; no k.
+  infeasible = 2,      ///< No candidate satisfies the budgets (only when F is empty); no k.
   fallback = 3,        ///< The rule could not apply and a documented fallback picked k.
   too_few_points = 4,  ///< The rule needs more points than there are and has no fallback; no k.
   error = 5,           ///< The plugin failed (set by the host only, never by a plugin).
@@ -39,8 +39,11 @@ struct SelectionProblem {
   std::span<const std::size_t> pareto;
 };
 
-/// A rule's answer. The host checks it (k among the candidates and feasible, score finite) and
-/// adds the candidate's values, |F| and the Pareto-set size for the report.
+/// A rule's answer. The host checks it and adds the candidate's values, |F| and the Pareto-set
+/// size for the report. The contract: `selected` and `fallback` carry a k that is a feasible
+/// candidate; `infeasible` only when problem.feasible is empty; `too-few-points` and
+/// `infeasible` carry no k; a score, when given, is finite. A broken contract becomes status
+/// `error` naming the plugin.
 struct Selection {
   /// What happened.
   SelectionStatus status = SelectionStatus::infeasible;
@@ -53,8 +56,9 @@ struct Selection {
 };
 
 /// A rule for choosing k. Must not keep references into the problem after select() returns.
-class Optimizer : public PluginObject {
+class BOOST_SYMBOL_VISIBLE Optimizer : public PluginObject {
  public:
+  ~Optimizer() override;
   /// Picks k. Ties go to the smallest k.
   virtual Selection select(const SelectionProblem& problem) const = 0;
 };

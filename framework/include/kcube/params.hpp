@@ -51,6 +51,10 @@ struct ParamSpec {
   const char* unit = "";
   /// One line saying what the parameter means.
   const char* doc = "";
+  /// True when `min` itself is not allowed (e.g. a budget must be > 0).
+  bool min_exclusive = false;
+  /// True when `max` itself is not allowed.
+  bool max_exclusive = false;
 };
 
 /// Text of a ParamType as shown to users ("int", "float", "bool", "string", "enum").

@@ -49,8 +49,10 @@ enum class ThreadSafety : std::uint32_t {
 std::string_view to_string(ThreadSafety safety) noexcept;
 
 /// Base of every object a plugin makes. Its virtual destructor (defined in libkcube) anchors
-/// the type information the host uses to check that a factory made the kind it declared.
-class PluginObject {
+/// the type information the host uses to check that a factory made the kind it declared. The
+/// interfaces deriving from it are BOOST_SYMBOL_VISIBLE with out-of-line destructors for the
+/// same reason: plugins are built with hidden visibility.
+class BOOST_SYMBOL_VISIBLE PluginObject {
  public:
   PluginObject() = default;
   PluginObject(const PluginObject&) = delete;

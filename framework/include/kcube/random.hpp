@@ -26,7 +26,8 @@ class RandomStream {
 
   /// A uniform variate in the open interval (0, 1), 53 random bits.
   double uniform() noexcept {
-    if (next_ == block_.size()) refill();
+    if (next_ == block_.size())
+      refill();
     // Top 53 bits, offset by half a step: never 0, never 1.
     return (static_cast<double>(block_[next_++] >> 11) + 0.5) * 0x1.0p-53;
   }
@@ -51,7 +52,8 @@ class RandomStream {
 
   void refill() noexcept {
     const Philox::ctr_type out = Philox()(counter_, key_);
-    for (std::size_t i = 0; i < block_.size(); ++i) block_[i] = out[i];
+    for (std::size_t i = 0; i < block_.size(); ++i)
+      block_[i] = out[i];
     ++counter_[1];
     next_ = 0;
   }

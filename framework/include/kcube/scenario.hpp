@@ -42,7 +42,8 @@ struct Deployment {
   /// The k grid: k_step, 2 k_step, ..., the largest multiple of k_step <= k_max.
   std::vector<int> k_grid() const {
     std::vector<int> grid;
-    for (int k = k_step; k_step > 0 && k <= k_max; k += k_step) grid.push_back(k);
+    for (int k = k_step; k_step > 0 && k <= k_max; k += k_step)
+      grid.push_back(k);
     return grid;
   }
   /// True when k is on the grid.
@@ -58,8 +59,9 @@ struct Feasibility {
 };
 
 /// A deployment scenario: budgets, the k grid, and the feasibility test of candidates.
-class Scenario : public PluginObject {
+class BOOST_SYMBOL_VISIBLE Scenario : public PluginObject {
  public:
+  ~Scenario() override;
   /// The budgets the rules score against (the box of the paper's 3D figure).
   virtual Budget budget() const = 0;
   /// Parallelism, k grid and latency model.

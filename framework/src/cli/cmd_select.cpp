@@ -1,0 +1,144 @@
+// kcube select CANDIDATES.csv --scenario SPEC --optimizer SPEC... [--json]
+#include <cmath>
+#include <iostream>
+#include <optional>
+
+#include "candidate_csv.hpp"
+#include "commands.hpp"
+#include "kcube/error.hpp"
+#include "output.hpp"
+#include "selection.hpp"
+#include "spec.hpp"
+#include "text.hpp"
+
+namespace kcube::cli {
+namespace po = boost::program_options;
+
+namespace {
+
+std::string json_number(const std::optional<double>& value) {
+  return value ? text::format_real(*value) : "null";
+}
+
+void print_json(const std::vector<SelectionRecord>& records) {
+  std::cout << "[";
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    const SelectionRecord& r = records[i];
+    std::cout << (i ? "," : "") << "\n  {\"optimizer\": " << text::json_quote(r.optimizer)
+              << ", \"spec\": " << text::json_quote(r.spec)
+              << ", \"status\": " << text::json_quote(to_string(r.status))
+              << ", \"k\": " << (r.k ? std::to_string(*r.k) : "null")
+              << ", \"cost\": " << json_number(r.cost)
+              << ", \"latency\": " << json_number(r.latency)
+              << ", \"accuracy\": " << json_number(r.accuracy)
+              << ", \"score\": " << json_number(r.score) << ", \"feasible\": " << r.feasible
+              << ", \"pareto\": " << r.pareto << ", \"reason\": " << text::json_quote(r.reason)
+              << "}";
+  }
+  std::cout << (records.empty() ? "]\n" : "\n]\n");
+}
+
+std::string cell(const std::optional<double>& value, int digits) {
+  return value ? text::format_fixed(*value, digits) : "-";
+}
+
+std::string budget_text(double value, const char* unit) {
+  return std::isinf(value) ? std::string("unbounded") : text::format_fixed(value, 6) + unit;
+}
+
+void print_text(const std::string& source, const CandidateTable& table,
+                const PluginInstance<Scenario>& scenario, const AssessedTable& assessed,
+                const std::vector<SelectionRecord>& records) {
+  const Budget& b = assessed.budget;
+  const Deployment d = scenario->deployment();
+  std::cout << "Scenario " << scenario.spec() << ": cost_max " << budget_text(b.cost_max, " USD")
+            << ", latency_max " << budget_text(b.latency_max, " s") << ", accuracy_min "
+            << text::format_fixed(b.accuracy_min, 6) << "; P = " << d.parallelism
+            << ", k over multiples of " << d.k_step << " up to " << d.k_max << "\n";
+  std::cout << "Candidates: " << table.rows.size() << " from " << source
+            << "; feasible: " << assessed.feasible.size()
+            << "; Pareto set of the feasible: " << assessed.pareto.size() << "\n";
+  if (assessed.feasible.empty()) {
+    std::cout << "Why no candidate is feasible (first ones by k):\n";
+    for (std::size_t i = 0; i < table.rows.size() && i < 5; ++i) {
+      std::cout << "  k " << table.rows[i].k << ": " << assessed.verdicts[i].reason << "\n";
+    }
+  }
+  std::cout << "\n";
+  Table out(
+      {"optimizer", "status", "k", "cost (USD)", "latency (s)", "accuracy", "score", "reason"});
+  for (const SelectionRecord& r : records) {
+    out.add({r.spec, std::string(to_string(r.status)), r.k ? std::to_string(*r.k) : "-",
+             cell(r.cost, 6), cell(r.latency, 6), cell(r.accuracy, 6), cell(r.score, 6), r.reason});
+  }
+  out.print(std::cout);
+}
+
+}  // namespace
+
+int cmd_select(const Args& args, const GlobalOptions& global) {
+  po::options_description options("Options");
+  options.add_options()("scenario", po::value<std::string>()->value_name("SPEC"),
+                        "the scenario, e.g. budget:cost_max=0.5,latency_max=60")(
+      "optimizer", po::value<std::vector<std::string>>()->value_name("SPEC"),
+      "a rule to apply (repeatable, applied in the order given), e.g. knee-point:method=chord")(
+      "json", "print a JSON array, one object per optimizer")("help,h", "show this help");
+  add_plugin_path_option(options);
+  po::options_description hidden;
+  hidden.add_options()("candidates", po::value<std::string>());
+  po::options_description all;
+  all.add(options).add(hidden);
+  po::positional_options_description positional;
+  positional.add("candidates", 1);
+  const auto vm = parse(args, all, positional, "select");
+  const std::string synopsis =
+      "kcube select CANDIDATES.csv --scenario SPEC --optimizer SPEC [--optimizer SPEC ...] "
+      "[--json]\n\nCANDIDATES.csv ('-' for standard input) has the columns k,cost,latency,"
+      "accuracy\n(USD and seconds per request), optionally <metric>_std, <metric>_se and "
+      "<metric>_pNN.";
+  if (vm.count("help") != 0) {
+    std::cout << usage(synopsis, options);
+    return 0;
+  }
+  if (vm.count("candidates") == 0) {
+    throw Error("kcube select: no candidate file; give a CSV path or '-' for standard input");
+  }
+  if (vm.count("scenario") == 0) {
+    throw Error("kcube select: no --scenario; e.g. --scenario budget:cost_max=0.5,latency_max=60");
+  }
+  if (vm.count("optimizer") == 0) {
+    throw Error(
+        "kcube select: no --optimizer; e.g. --optimizer accuracy-max --optimizer "
+        "knee-point");
+  }
+  const PluginSpec scenario_spec = parse_spec(vm["scenario"].as<std::string>());
+  std::vector<PluginSpec> optimizer_specs;
+  for (const auto& text : vm["optimizer"].as<std::vector<std::string>>()) {
+    optimizer_specs.push_back(parse_spec(text));
+  }
+
+  const PluginRegistry registry = discover_plugins(plugin_paths(vm, global));
+  const auto scenario = registry.create<Scenario>(scenario_spec);
+  std::vector<PluginInstance<Optimizer>> optimizers;
+  for (const auto& spec : optimizer_specs)
+    optimizers.push_back(registry.create<Optimizer>(spec));
+
+  const std::string source = vm["candidates"].as<std::string>();
+  const CandidateTable table = read_candidate_csv_file(source);
+  const AssessedTable assessed = assess(scenario, table);
+
+  std::vector<SelectionRecord> records;
+  bool failed = false;
+  for (const auto& optimizer : optimizers) {
+    records.push_back(run_selection(optimizer, table, assessed));
+    failed = failed || records.back().status == SelectionStatus::error;
+  }
+  if (vm.count("json") != 0) {
+    print_json(records);
+  } else {
+    print_text(source == "-" ? "<stdin>" : source, table, scenario, assessed, records);
+  }
+  return failed ? 1 : 0;
+}
+
+}  // namespace kcube::cli

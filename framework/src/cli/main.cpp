@@ -1,0 +1,113 @@
+// The kcube command-line tool.
+#include <exception>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include <boost/program_options.hpp>
+
+#include "commands.hpp"
+#include "kcube/error.hpp"
+#include "kcube/plugin.hpp"
+
+namespace {
+namespace po = boost::program_options;
+using kcube::cli::Args;
+
+constexpr int kExitOk = 0;
+constexpr int kExitFailure = 1;
+constexpr int kExitUsage = 2;
+
+const char* const kCommands =
+    "Commands:\n"
+    "  plugins list [--json]        loaded plugins by kind, and refused files with reasons\n"
+    "  plugins describe NAME        a plugin's kind, version, file, summary and parameters\n"
+    "  select CSV --scenario SPEC --optimizer SPEC [--optimizer SPEC ...] [--json]\n"
+    "                               pick k from measured or simulated candidates\n"
+    "  new-plugin --kind KIND NAME DIR\n"
+    "                               write a buildable out-of-tree plugin to start from\n"
+    "\n"
+    "A plugin SPEC is NAME or NAME:key=value,key=value (e.g. knee-point:method=curvature).\n"
+    "Plugins are searched in --plugin-path folders, then KCUBE_PLUGIN_PATH (colon-separated),\n"
+    "then the built-in plugin folder. 'kcube COMMAND --help' describes a command.\n"
+    "Exit codes: 0 success, 2 usage or input error, 1 failure at run time.\n";
+
+int dispatch(const std::string& command, Args args, const kcube::cli::GlobalOptions& global) {
+  if (command == "plugins") {
+    if (args.empty()) {
+      throw kcube::Error("kcube plugins: say 'list' or 'describe NAME'; see 'kcube --help'");
+    }
+    const std::string sub = args.front();
+    args.erase(args.begin());
+    if (sub == "list")
+      return kcube::cli::cmd_plugins_list(args, global);
+    if (sub == "describe")
+      return kcube::cli::cmd_plugins_describe(args, global);
+    throw kcube::Error("kcube plugins: unknown subcommand '" + sub +
+                       "'; use 'list' or 'describe NAME'");
+  }
+  if (command == "select")
+    return kcube::cli::cmd_select(args, global);
+  if (command == "new-plugin")
+    return kcube::cli::cmd_new_plugin(args, global);
+  throw kcube::Error("unknown command '" + command + "'; run 'kcube --help' for the commands");
+}
+
+int run(int argc, char** argv) {
+  // Global options come before the command; everything from the command on is the command's.
+  Args words(argv + 1, argv + argc);
+  std::size_t first = 0;
+  kcube::cli::GlobalOptions global;
+  po::options_description options("Global options");
+  options.add_options()("help,h", "show this help")("version", "show the version")(
+      "plugin-path", po::value<std::vector<std::string>>()->value_name("DIR"),
+      "search DIR for plugins first (repeatable)");
+  while (first < words.size() && words[first].rfind("-", 0) == 0) {
+    ++first;
+    if (words[first - 1] == "--plugin-path" && first < words.size())
+      ++first;
+  }
+  po::variables_map vm;
+  try {
+    const Args globals(words.begin(), words.begin() + static_cast<std::ptrdiff_t>(first));
+    po::store(po::command_line_parser(globals).options(options).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    throw kcube::Error(std::string("kcube: ") + e.what() + "; see 'kcube --help'");
+  }
+  if (vm.count("plugin-path") != 0) {
+    global.plugin_paths = vm["plugin-path"].as<std::vector<std::string>>();
+  }
+  if (vm.count("version") != 0) {
+    std::cout << "kcube " << KCUBE_VERSION << " (plugin ABI " << kcube::kAbiVersion << ")\n";
+    return kExitOk;
+  }
+  if (vm.count("help") != 0 || first == words.size()) {
+    std::cout << "kcube " << KCUBE_VERSION
+              << ": choose k for best-of-k LLM inference under accuracy, cost and latency "
+                 "budgets.\n\nUsage: kcube [--plugin-path DIR]... COMMAND [ARGS]\n\n"
+              << options << '\n'
+              << kCommands;
+    return first == words.size() && vm.count("help") == 0 ? kExitUsage : kExitOk;
+  }
+  const std::string command = words[first];
+  return dispatch(
+      command, Args(words.begin() + static_cast<std::ptrdiff_t>(first) + 1, words.end()), global);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const kcube::Error& e) {
+    std::cerr << "error: " << e.what() << '\n';
+    return kExitUsage;
+  } catch (const kcube::RuntimeFailure& e) {
+    std::cerr << "failure: " << e.what() << '\n';
+    return kExitFailure;
+  } catch (const std::exception& e) {
+    std::cerr << "failure: " << e.what() << '\n';
+    return kExitFailure;
+  }
+}

@@ -1,0 +1,87 @@
+#include "output.hpp"
+
+#include <algorithm>
+#include <sstream>
+
+#include "kcube/error.hpp"
+
+namespace kcube::cli {
+namespace po = boost::program_options;
+
+namespace {
+// Display width of UTF-8 text: count code points, not bytes (enough for labels like "|F|").
+std::size_t width(const std::string& s) {
+  return static_cast<std::size_t>(
+      std::count_if(s.begin(), s.end(), [](char c) { return (c & 0xC0) != 0x80; }));
+}
+}  // namespace
+
+void Table::print(std::ostream& out, const std::string& indent) const {
+  std::vector<std::size_t> widths(header_.size(), 0);
+  auto measure = [&](const std::vector<std::string>& row) {
+    for (std::size_t i = 0; i < row.size() && i < widths.size(); ++i) {
+      widths[i] = std::max(widths[i], width(row[i]));
+    }
+  };
+  measure(header_);
+  for (const auto& row : rows_)
+    measure(row);
+  auto line = [&](const std::vector<std::string>& row) {
+    std::string text = indent;
+    for (std::size_t i = 0; i < row.size(); ++i) {
+      text += row[i];
+      if (i + 1 < row.size())
+        text += std::string(widths[i] - width(row[i]) + 2, ' ');
+    }
+    out << text << '\n';
+  };
+  line(header_);
+  std::vector<std::string> rule;
+  for (std::size_t w : widths)
+    rule.emplace_back(w, '-');
+  line(rule);
+  for (const auto& row : rows_)
+    line(row);
+}
+
+void add_plugin_path_option(po::options_description& options) {
+  options.add_options()("plugin-path", po::value<std::vector<std::string>>()->value_name("DIR"),
+                        "also search DIR for plugins (repeatable; searched first)");
+}
+
+std::vector<std::string> plugin_paths(const po::variables_map& vm, const GlobalOptions& global) {
+  std::vector<std::string> paths = global.plugin_paths;
+  if (vm.count("plugin-path") != 0) {
+    for (const auto& p : vm["plugin-path"].as<std::vector<std::string>>())
+      paths.push_back(p);
+  }
+  return paths;
+}
+
+po::variables_map parse(const Args& args, const po::options_description& options,
+                        const po::positional_options_description& positional,
+                        const std::string& command) {
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(args).options(options).positional(positional).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    throw Error("kcube " + command + ": " + e.what() + "; see 'kcube " + command + " --help'");
+  }
+  return vm;
+}
+
+PluginRegistry discover_plugins(const std::vector<std::string>& plugin_paths) {
+  DiscoveryOptions options;
+  for (const auto& p : plugin_paths)
+    options.plugin_paths.emplace_back(p);
+  return PluginRegistry::discover(options);
+}
+
+std::string usage(const std::string& synopsis, const po::options_description& options) {
+  std::ostringstream out;
+  out << "Usage: " << synopsis << "\n\n" << options;
+  return out.str();
+}
+
+}  // namespace kcube::cli

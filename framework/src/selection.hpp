@@ -1,0 +1,62 @@
+// Private: applying a scenario and optimizers to a candidate table, with every plugin output
+// checked in one place.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "kcube/candidate.hpp"
+#include "kcube/optimizer.hpp"
+#include "kcube/scenario.hpp"
+#include "plugin_host.hpp"
+
+namespace kcube {
+
+/// A candidate table judged by a scenario: feasibility of each row, F and its Pareto set.
+struct AssessedTable {
+  /// The scenario's budgets.
+  Budget budget;
+  /// One verdict per row.
+  std::vector<Feasibility> verdicts;
+  /// Row indices of F, increasing k.
+  std::vector<std::size_t> feasible;
+  /// Row indices of the Pareto set of F, increasing k.
+  std::vector<std::size_t> pareto;
+};
+
+/// Applies `scenario` to `table`. Throws kcube::Error when the table lacks a column the scenario
+/// needs (naming the column, the scenario and how to get it), kcube::RuntimeFailure when the
+/// scenario plugin fails or returns the wrong number of verdicts.
+AssessedTable assess(const PluginInstance<Scenario>& scenario, const CandidateTable& table);
+
+/// One optimizer's pick, with the candidate's values, as reported to users.
+struct SelectionRecord {
+  /// The optimizer plugin's name.
+  std::string optimizer;
+  /// The spec string it was made from.
+  std::string spec;
+  /// What happened; `error` when the plugin threw or broke its contract.
+  SelectionStatus status = SelectionStatus::error;
+  /// The picked k, if any.
+  std::optional<int> k;
+  /// The picked candidate's expected cost (USD), latency (s) and accuracy.
+  std::optional<double> cost, latency, accuracy;
+  /// The rule's score of the pick.
+  std::optional<double> score;
+  /// |F|.
+  std::size_t feasible = 0;
+  /// Size of the Pareto set of F.
+  std::size_t pareto = 0;
+  /// Why, in words (for errors: the plugin's name, file and message).
+  std::string reason;
+};
+
+/// Runs `optimizer` on the assessed table. Never throws for plugin failures: a plugin that
+/// throws, returns a k that is not a feasible candidate, a non-finite score, or a status that
+/// contradicts its k gives a record with status `error` and a reason naming the plugin.
+SelectionRecord run_selection(const PluginInstance<Optimizer>& optimizer,
+                              const CandidateTable& table, const AssessedTable& assessed);
+
+}  // namespace kcube

@@ -1,0 +1,84 @@
+#include "spec.hpp"
+
+#include "kcube/error.hpp"
+#include "text.hpp"
+
+namespace kcube {
+namespace {
+
+[[noreturn]] void fail(std::string_view spec, const std::string& what) {
+  throw Error("plugin spec '" + std::string(spec) + "': " + what +
+              "; write NAME or NAME:key=value,key=value (e.g. knee-point:method=curvature)");
+}
+
+}  // namespace
+
+PluginSpec parse_spec(std::string_view text) {
+  PluginSpec spec;
+  spec.text = std::string(text);
+  const std::string where = "spec '" + spec.text + "'";
+  const auto colon = text.find(':');
+  spec.name = std::string(kcube::text::trim(text.substr(0, colon)));
+  if (spec.name.empty())
+    fail(text, "the plugin name is empty");
+  if (colon == std::string_view::npos)
+    return spec;
+
+  std::string_view rest = text.substr(colon + 1);
+  if (kcube::text::trim(rest).empty())
+    fail(text, "nothing follows the ':'");
+  std::size_t i = 0;
+  while (i <= rest.size()) {
+    // key: up to '='
+    const auto eq = rest.find('=', i);
+    const auto comma = rest.find(',', i);
+    if (eq == std::string_view::npos || (comma != std::string_view::npos && comma < eq)) {
+      const auto end = comma == std::string_view::npos ? rest.size() : comma;
+      fail(text,
+           "'" + std::string(kcube::text::trim(rest.substr(i, end - i))) + "' has no '=value'");
+    }
+    const std::string key(kcube::text::trim(rest.substr(i, eq - i)));
+    if (key.empty())
+      fail(text, "a parameter has an empty key");
+    i = eq + 1;
+    while (i < rest.size() && rest[i] == ' ')
+      ++i;
+    std::string value;
+    if (i < rest.size() && rest[i] == '"') {
+      ++i;
+      bool closed = false;
+      while (i < rest.size()) {
+        const char c = rest[i++];
+        if (c == '\\' && i < rest.size()) {
+          value += rest[i++];
+        } else if (c == '"') {
+          closed = true;
+          break;
+        } else {
+          value += c;
+        }
+      }
+      if (!closed)
+        fail(text, "the quoted value of '" + key + "' has no closing '\"'");
+      while (i < rest.size() && rest[i] == ' ')
+        ++i;
+      if (i < rest.size() && rest[i] != ',') {
+        fail(text, "unexpected text after the quoted value of '" + key + "'");
+      }
+    } else {
+      const auto end = rest.find(',', i);
+      value = std::string(kcube::text::trim(
+          rest.substr(i, end == std::string_view::npos ? std::string_view::npos : end - i)));
+      i = end == std::string_view::npos ? rest.size() : end;
+    }
+    spec.params.push_back({key, value, where});
+    if (i >= rest.size())
+      break;
+    ++i;  // skip ','
+    if (i >= rest.size())
+      fail(text, "a ',' is followed by nothing");
+  }
+  return spec;
+}
+
+}  // namespace kcube
