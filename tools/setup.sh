@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs kcube's build and test dependencies from Debian packages. Idempotent: installs only
+# what is missing, and runs apt-get update only when something is. Uses sudo when not root.
+set -euo pipefail
+
+packages=(
+  g++ cmake make
+  libboost-dev                  # headers: DLL, Property_tree, Math, Random
+  libboost-program-options-dev
+  libboost-filesystem-dev
+  libyaml-cpp-dev
+  doctest-dev
+  libsqlite3-dev sqlite3
+  librandom123-dev
+  python3                       # test scripts parse JSON with the standard library
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "setup: all ${#packages[@]} dependencies are installed"
+  exit 0
+fi
+
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null || { echo "setup: need root or sudo to install: ${missing[*]}" >&2; exit 1; }
+  sudo="sudo"
+fi
+echo "setup: installing ${missing[*]}"
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
