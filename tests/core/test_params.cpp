@@ -86,7 +86,7 @@ TEST_CASE("a missing required key is reported") {
   CHECK(result.problems[0].message.find("missing required parameter 'name'") == 0);
 }
 
-TEST_CASE("NaN is never a valid real; infinities are") {
+TEST_CASE("NaN is never a valid real, infinities are") {
   CHECK_FALSE(check({{"name", "x", ""}, {"cost_max", "nan", ""}}).problems.empty());
   CHECK(check({{"name", "x", ""}, {"cost_max", "Infinity", ""}}).problems.empty());
 }

@@ -152,7 +152,7 @@ TEST_CASE("plugin files owned by another user are refused") {
   }
 }
 
-TEST_CASE("search order: --plugin-path, then KCUBE_PLUGIN_PATH, then built-in; never the cwd") {
+TEST_CASE("search order is --plugin-path, then KCUBE_PLUGIN_PATH, then built-in, never the cwd") {
   kcube::test::TempDir cwd;
   fs::copy_file(kFixtures / "params" / "params.so", cwd.path() / "params.so");
   const fs::path previous = fs::current_path();
