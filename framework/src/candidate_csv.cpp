@@ -702,4 +702,24 @@ CandidateTable read_candidate_csv_file(const std::string& path) {
   return read_candidate_csv(in, path);
 }
 
+void write_candidate_csv(std::ostream& out, const CandidateTable& table,
+                         const std::vector<std::string>& columns) {
+  out << "k,cost,latency,accuracy";
+  for (const auto& name : columns)
+    out << ',' << name;
+  out << '\n';
+  for (std::size_t i = 0; i < table.rows.size(); ++i) {
+    const Candidate& c = table.rows[i];
+    out << c.k << ',' << text::format_real(c.cost) << ',' << text::format_real(c.latency) << ','
+        << text::format_real(c.accuracy);
+    for (const auto& name : columns) {
+      out << ',';
+      if (const std::vector<double>* column = table.column(name)) {
+        out << text::format_real((*column)[i]);
+      }
+    }
+    out << '\n';
+  }
+}
+
 }  // namespace kcube

@@ -2,8 +2,10 @@
 #pragma once
 
 #include <istream>
+#include <ostream>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "kcube/candidate.hpp"
 
@@ -40,5 +42,11 @@ CandidateTable read_candidate_csv(std::istream& in, std::string_view source);
 /// standard input, named "<stdin>". Throws kcube::Error "cannot open 'PATH': <reason>" when the
 /// file cannot be opened (or is a directory).
 CandidateTable read_candidate_csv_file(const std::string& path);
+
+/// Writes `table` as CSV: k,cost,latency,accuracy, then `columns` in the given order. A column
+/// the table lacks is written empty in every row (exact evaluation has no spread). Numbers are
+/// in their shortest round-trip form, so reading the file back gives the same doubles.
+void write_candidate_csv(std::ostream& out, const CandidateTable& table,
+                         const std::vector<std::string>& columns);
 
 }  // namespace kcube

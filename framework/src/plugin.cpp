@@ -11,6 +11,18 @@ PluginObject::~PluginObject() = default;
 Scenario::~Scenario() = default;
 Optimizer::~Optimizer() = default;
 ModelProfile::~ModelProfile() = default;
+
+// The defaults of the optional exact interface: reached only when has_exact() is false and the
+// engine's own check was bypassed, which is a programming error in the caller.
+double ModelProfile::expected_cost() const {
+  throw RuntimeFailure("model profile '" + display_name() + "' has no exact evaluation");
+}
+double ModelProfile::expected_latency() const {
+  throw RuntimeFailure("model profile '" + display_name() + "' has no exact evaluation");
+}
+double ModelProfile::accuracy_cdf(double) const {
+  throw RuntimeFailure("model profile '" + display_name() + "' has no exact evaluation");
+}
 Error::~Error() = default;
 RuntimeFailure::~RuntimeFailure() = default;
 

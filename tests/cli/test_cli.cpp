@@ -1,7 +1,9 @@
 // The kcube command line, end to end: exit codes, tables, JSON, errors.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <fstream>
+#include <sstream>
 
 #include "run_cli.hpp"
 
@@ -177,4 +179,84 @@ TEST_CASE("select: chance mode without quantile columns is an input error") {
       "select - --scenario budget:constraint_mode=chance --optimizer accuracy-max", kCandidates);
   CHECK(result.exit_code == 2);
   CHECK(result.err.find("needs the column 'cost_p95'") != std::string::npos);
+}
+
+namespace {
+constexpr const char* kGpt5 =
+    "--profile gaussian:c_in=1.25e-6,c_out=1e-5,t_in=0.0005,t_out=0.005,acc_mean=0.94,acc_std=0.02";
+constexpr const char* kHeader =
+    "k,cost,latency,accuracy,cost_std,latency_std,accuracy_std,cost_se,latency_se,accuracy_se,"
+    "cost_p025,cost_p975,latency_p025,latency_p975,accuracy_p025,accuracy_p975";
+
+std::size_t lines(const std::string& text) {
+  return static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
+}
+}  // namespace
+
+TEST_CASE("simulate writes the candidate table as CSV, one row per k of the grid") {
+  const auto result = run_cli(std::string("simulate ") + kGpt5 +
+                              " --scenario budget:parallelism=4,k_max=16 --trials 500");
+  REQUIRE(result.exit_code == 0);
+  CHECK(result.out.find(std::string(kHeader) + ",trials\n4,") == 0);
+  CHECK(lines(result.out) == 5);  // header + k = 4, 8, 12, 16
+  CHECK(result.out.find(",500\n") != std::string::npos);
+  CHECK(result.err.find("500 trials, nested sampling, exact quantiles") != std::string::npos);
+}
+
+TEST_CASE("simulate output is identical for 1 and 2 threads, and differs with the seed") {
+  const std::string base =
+      std::string("simulate ") + kGpt5 + " --scenario budget:parallelism=2,k_max=32 --trials 3000";
+  const auto one = run_cli(base + " --threads 1");
+  const auto two = run_cli(base + " --threads 2");
+  REQUIRE(one.exit_code == 0);
+  CHECK(one.out == two.out);
+  CHECK(one.out != run_cli(base + " --seed 43").out);
+  CHECK(run_cli(base + " --sampling independent --threads 1").out ==
+        run_cli(base + " --sampling independent --threads 2").out);
+}
+
+TEST_CASE("simulate --evaluator exact leaves the spread empty and trials 0") {
+  const auto result = run_cli(std::string("simulate ") + kGpt5 +
+                              " --scenario budget:parallelism=4,k_max=8 --evaluator exact");
+  REQUIRE(result.exit_code == 0);
+  // k = 4: cost 4 (1024 * 1.25e-6 + 2048 * 1e-5) = 4 * 0.02176 = 0.08704 USD (clipping of the
+  // token lengths at 1 and 16 mu is 16 sigma away and changes nothing at this precision).
+  CHECK(result.out.find("\n4,0.08704") != std::string::npos);
+  CHECK(result.out.find(",,,,,,,,,,,,0\n") != std::string::npos);
+}
+
+TEST_CASE("simulate refuses what it cannot compute, exit 2") {
+  const auto max_wave = run_cli(std::string("simulate ") + kGpt5 +
+                                " --scenario budget:latency_model=max-wave --evaluator exact");
+  CHECK(max_wave.exit_code == 2);
+  CHECK(max_wave.err.find("Monte Carlo") != std::string::npos);
+  const auto chance = run_cli(std::string("simulate ") + kGpt5 +
+                              " --scenario budget:constraint_mode=chance --evaluator exact");
+  CHECK(chance.exit_code == 2);
+  CHECK(chance.err.find("quantiles") != std::string::npos);
+  CHECK(run_cli(std::string("simulate ") + kGpt5 + " --scenario budget --trials 1").exit_code == 2);
+  CHECK(run_cli(std::string("simulate ") + kGpt5 + " --scenario budget --threads x").exit_code ==
+        2);
+  CHECK(run_cli(std::string("simulate ") + kGpt5 + " --scenario budget --evaluator guess")
+            .exit_code == 2);
+  CHECK(run_cli("simulate --profile gaussian --scenario budget").exit_code == 2);  // required
+}
+
+TEST_CASE("simulate feeds select: chance quantile columns included, file round trip") {
+  kcube::test::TempDir dir;
+  const auto csv = dir.path() / "candidates.csv";
+  const std::string scenario =
+      "--scenario budget:cost_max=0.5,latency_max=60,accuracy_min=0.88,parallelism=4,"
+      "constraint_mode=chance";
+  const auto simulated = run_cli(std::string("simulate ") + kGpt5 + " " + scenario +
+                                 " --trials 2000 -o '" + csv.string() + "'");
+  REQUIRE(simulated.exit_code == 0);
+  std::stringstream content;
+  content << std::ifstream(csv).rdbuf();
+  CHECK(content.str().find(std::string(kHeader) + ",cost_p95,latency_p95,accuracy_p05,trials") ==
+        0);
+  const auto selected =
+      run_cli("select '" + csv.string() + "' " + scenario + " --optimizer accuracy-max --json");
+  CHECK(selected.exit_code == 0);
+  CHECK(selected.out.find("\"status\": \"selected\"") != std::string::npos);
 }

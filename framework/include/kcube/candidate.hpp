@@ -5,8 +5,10 @@
 #include <cstdio>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace kcube {
@@ -50,6 +52,31 @@ inline std::string quantile_column(std::string_view metric, double q) {
     std::snprintf(digits, sizeof digits, "%03ld", permille);
   }
   return std::string(metric) + "_p" + digits;
+}
+
+/// The metric and level of a quantile column, the inverse of quantile_column():
+/// "cost_p95" -> {"cost", 0.95}, "accuracy_p025" -> {"accuracy", 0.025}; nullopt for names of
+/// another form.
+inline std::optional<std::pair<std::string, double>> parse_quantile_column(std::string_view name) {
+  const auto at = name.rfind("_p");
+  if (at == std::string_view::npos || at == 0)
+    return std::nullopt;
+  const std::string_view digits = name.substr(at + 2);
+  if (digits.size() < 2 || digits.size() > 3)
+    return std::nullopt;
+  double level = 0.0;
+  double scale = 0.1;
+  for (const char c : digits) {
+    if (c < '0' || c > '9')
+      return std::nullopt;
+    level += (c - '0') * scale;
+    scale /= 10.0;
+  }
+  // Rounded to the 0.001 grid the names live on, so that 0.95 reads back as the double 0.95.
+  level = static_cast<double>(std::lround(level * 1000.0)) / 1000.0;
+  if (level <= 0.0)
+    return std::nullopt;
+  return std::make_pair(std::string(name.substr(0, at)), level);
 }
 
 }  // namespace kcube

@@ -9,5 +9,6 @@
 #include "kcube/params.hpp"         // IWYU pragma: export
 #include "kcube/pareto.hpp"         // IWYU pragma: export
 #include "kcube/plugin.hpp"         // IWYU pragma: export
+#include "kcube/quadrature.hpp"     // IWYU pragma: export
 #include "kcube/random.hpp"         // IWYU pragma: export
 #include "kcube/scenario.hpp"       // IWYU pragma: export

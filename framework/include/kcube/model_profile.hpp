@@ -8,6 +8,7 @@
 
 #include <span>
 #include <string>
+#include <vector>
 
 #include "kcube/plugin.hpp"
 #include "kcube/random.hpp"
@@ -30,9 +31,28 @@ class BOOST_SYMBOL_VISIBLE ModelProfile : public PluginObject {
   ~ModelProfile() override;
   /// Name shown in reports (e.g. "GPT-5 mini"); the plugin name when the profile has none.
   virtual std::string display_name() const = 0;
-  /// Fills `path` with the outcomes of path.size() independent inferences, drawing only from
-  /// `stream`, in order: path[i] must depend on the stream's draws and nothing else.
+  /// Fills `path` with the outcomes of path.size() independent, identically distributed
+  /// inferences, drawing only from `stream`, in order, so that the first n outcomes of a longer
+  /// path equal those of a path of n (the engine's nested sampling relies on it). Outcomes must
+  /// be finite, cost and latency >= 0, accuracy in [0, 1]; the engine checks.
   virtual void draw_path(RandomStream& stream, std::span<InferenceOutcome> path) const = 0;
+
+  // ---- Exact (noise-free) evaluation: optional. ----------------------------------------------
+  // A profile that can describe one inference's distribution analytically lets the engine
+  // compute expected values without Monte Carlo: E[total cost at k] = k E[c],
+  // E[mean-wave latency] = (k / P) E[t], E[best-of-k accuracy] = integral_0^1 (1 - F(y)^k) dy.
+
+  /// True when the three functions below are implemented.
+  virtual bool has_exact() const { return false; }
+  /// E[cost of one inference], USD.
+  virtual double expected_cost() const;
+  /// E[latency of one inference], seconds.
+  virtual double expected_latency() const;
+  /// F(y) = P(accuracy of one inference <= y) for y in [0, 1]: a CDF, right-continuous.
+  virtual double accuracy_cdf(double y) const;
+  /// Points of [0, 1] where F jumps or changes fastest (its mean, atoms), so quadrature of
+  /// integrals of F can split its interval there. May be empty.
+  virtual std::vector<double> accuracy_breakpoints() const { return {}; }
 };
 
 }  // namespace kcube

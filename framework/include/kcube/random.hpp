@@ -20,9 +20,12 @@ namespace kcube {
 /// (seed, cell, trial). Cheap to construct; not shared between threads.
 class RandomStream {
  public:
-  /// The stream of trial `trial` in cell `cell` of a run seeded with `seed`.
-  RandomStream(std::uint64_t seed, std::uint64_t cell, std::uint64_t trial) noexcept
-      : key_{{seed, cell}}, counter_{{trial, 0, 0, 0}} {}
+  /// The stream of trial `trial` in cell `cell` of a run seeded with `seed`. `substream`
+  /// separates independent paths of one trial (independent sampling draws a fresh path for
+  /// every k: substream = the k's index in the grid, plus one).
+  RandomStream(std::uint64_t seed, std::uint64_t cell, std::uint64_t trial,
+               std::uint64_t substream = 0) noexcept
+      : key_{{seed, cell}}, counter_{{trial, 0, substream, 0}} {}
 
   /// A uniform variate in the open interval (0, 1), 53 random bits.
   double uniform() noexcept {

@@ -24,6 +24,9 @@ int cmd_plugins_list(const Args& args, const GlobalOptions& global);
 int cmd_plugins_describe(const Args& args, const GlobalOptions& global);
 /// kcube select CANDIDATES.csv --scenario SPEC --optimizer SPEC... [--json]
 int cmd_select(const Args& args, const GlobalOptions& global);
+/// kcube simulate --profile SPEC --scenario SPEC [--evaluator E] [--trials N] [--seed S]
+///                [--sampling S] [--threads N] [-o FILE]
+int cmd_simulate(const Args& args, const GlobalOptions& global);
 /// kcube new-plugin --kind KIND NAME DIR
 int cmd_new_plugin(const Args& args, const GlobalOptions& global);
 

@@ -24,6 +24,9 @@ const char* const kCommands =
     "  plugins describe NAME        a plugin's kind, version, file, summary and parameters\n"
     "  select CSV --scenario SPEC --optimizer SPEC [--optimizer SPEC ...] [--json]\n"
     "                               pick k from measured or simulated candidates\n"
+    "  simulate --profile SPEC --scenario SPEC [--evaluator monte-carlo|exact] [--trials N]\n"
+    "           [--seed S] [--sampling nested|independent] [--threads N] [-o FILE]\n"
+    "                               the candidate table of a model profile on a deployment\n"
     "  new-plugin --kind KIND NAME DIR\n"
     "                               write a buildable out-of-tree plugin to start from\n"
     "\n"
@@ -48,6 +51,8 @@ int dispatch(const std::string& command, Args args, const kcube::cli::GlobalOpti
   }
   if (command == "select")
     return kcube::cli::cmd_select(args, global);
+  if (command == "simulate")
+    return kcube::cli::cmd_simulate(args, global);
   if (command == "new-plugin")
     return kcube::cli::cmd_new_plugin(args, global);
   throw kcube::Error("unknown command '" + command + "'; run 'kcube --help' for the commands");

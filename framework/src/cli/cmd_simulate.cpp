@@ -1,0 +1,181 @@
+// kcube simulate --profile SPEC --scenario SPEC [--evaluator monte-carlo|exact] [--trials N]
+//                [--seed S] [--sampling nested|independent] [--threads N] [-o FILE]
+#include <algorithm>
+#include <chrono>
+#include <fstream>
+#include <iostream>
+
+#include "candidate_csv.hpp"
+#include "commands.hpp"
+#include "engine.hpp"
+#include "exact.hpp"
+#include "kcube/error.hpp"
+#include "output.hpp"
+#include "spec.hpp"
+#include "text.hpp"
+
+namespace kcube::cli {
+namespace po = boost::program_options;
+
+namespace {
+
+// The spread columns of `kcube simulate`, in order; quantile columns a chance-constrained
+// scenario needs come after them, then `trials`.
+const std::vector<std::string> kSpreadColumns = {
+    "cost_std",  "latency_std", "accuracy_std", "cost_se",      "latency_se",    "accuracy_se",
+    "cost_p025", "cost_p975",   "latency_p025", "latency_p975", "accuracy_p025", "accuracy_p975"};
+
+Sampling parse_sampling(const std::string& text) {
+  if (text == "nested")
+    return Sampling::nested;
+  if (text == "independent")
+    return Sampling::independent;
+  throw Error("kcube simulate: --sampling must be nested or independent, got '" + text + "'");
+}
+
+int parse_threads(const std::string& text) {
+  if (text == "auto")
+    return 0;
+  try {
+    std::size_t used = 0;
+    const int threads = std::stoi(text, &used);
+    if (used == text.size() && threads >= 1 && threads <= 4096)
+      return threads;
+  } catch (const std::exception&) {
+  }
+  throw Error("kcube simulate: --threads must be 'auto' or a whole number from 1 to 4096, got '" +
+              text + "'");
+}
+
+}  // namespace
+
+int cmd_simulate(const Args& args, const GlobalOptions& global) {
+  po::options_description options("Options");
+  options.add_options()("profile", po::value<std::string>()->value_name("SPEC"),
+                        "the model profile, e.g. gaussian:c_in=1.25e-6,...")(
+      "scenario", po::value<std::string>()->value_name("SPEC"),
+      "the scenario: its deployment (P, k grid, latency model) and, in chance mode, the "
+      "quantiles to compute")(
+      "evaluator", po::value<std::string>()->default_value("monte-carlo")->value_name("NAME"),
+      "monte-carlo or exact (noise-free expected values, where the profile supports it)")(
+      "trials", po::value<std::int64_t>()->default_value(1000)->value_name("N"),
+      "Monte Carlo trials (>= 2)")(
+      "seed", po::value<std::uint64_t>()->default_value(42)->value_name("S"), "root seed")(
+      "sampling", po::value<std::string>()->default_value("nested")->value_name("SCHEME"),
+      "nested (one path per trial serves every k) or independent (fresh draws per k)")(
+      "threads", po::value<std::string>()->default_value("auto")->value_name("N"),
+      "OpenMP threads; results do not depend on it")(
+      "output,o", po::value<std::string>()->value_name("FILE"), "write the CSV here, not stdout")(
+      "help,h", "show this help");
+  add_plugin_path_option(options);
+  const auto vm = parse(args, options, {}, "simulate");
+  if (vm.count("help") != 0) {
+    std::cout << usage(
+        "kcube simulate --profile SPEC --scenario SPEC [--evaluator monte-carlo|exact] "
+        "[--trials N] [--seed S] [--sampling nested|independent] [--threads N] [-o FILE]\n\n"
+        "Writes the candidate table as CSV: k,cost,latency,accuracy, the spread columns\n"
+        "(<metric>_std, _se, _p025, _p975; empty for exact), the quantiles a chance-constrained\n"
+        "scenario needs, and trials (0 for exact). It feeds 'kcube select -'.",
+        options);
+    return 0;
+  }
+  if (vm.count("profile") == 0)
+    throw Error("kcube simulate: no --profile; e.g. --profile gaussian:...");
+  if (vm.count("scenario") == 0)
+    throw Error("kcube simulate: no --scenario; e.g. --scenario budget:parallelism=4");
+  const std::string evaluator = vm["evaluator"].as<std::string>();
+  if (evaluator != "monte-carlo" && evaluator != "exact") {
+    throw Error("kcube simulate: --evaluator must be monte-carlo or exact, got '" + evaluator +
+                "'");
+  }
+  SimulationOptions sim;
+  sim.trials = vm["trials"].as<std::int64_t>();
+  sim.seed = vm["seed"].as<std::uint64_t>();
+  sim.sampling = parse_sampling(vm["sampling"].as<std::string>());
+  sim.threads = parse_threads(vm["threads"].as<std::string>());
+  if (evaluator == "monte-carlo" && sim.trials < 2) {
+    throw Error("kcube simulate: --trials must be at least 2, got " + std::to_string(sim.trials));
+  }
+
+  const PluginRegistry registry = discover_plugins(plugin_paths(vm, global));
+  const PluginSpec profile_spec = parse_spec(vm["profile"].as<std::string>());
+  const auto scenario = registry.create<Scenario>(parse_spec(vm["scenario"].as<std::string>()));
+  const auto profile = registry.create<ModelProfile>(profile_spec);
+  const Deployment deployment = scenario->deployment();
+
+  std::vector<std::string> columns = kSpreadColumns;
+  for (const auto& column : scenario->required_columns()) {
+    if (std::find(columns.begin(), columns.end(), column) != columns.end())
+      continue;
+    const auto quantile = parse_quantile_column(column);
+    if (!quantile) {
+      throw Error("scenario '" + scenario.spec() + "' needs the column '" + column +
+                  "', which kcube simulate cannot compute");
+    }
+    columns.push_back(column);
+    sim.quantile_levels.push_back(quantile->second);
+  }
+  columns.push_back("trials");
+
+  const auto start = std::chrono::steady_clock::now();
+  CandidateTable table;
+  std::string how;
+  if (evaluator == "exact") {
+    if (columns.size() > kSpreadColumns.size() + 1) {
+      throw Error("scenario '" + scenario.spec() +
+                  "' has chance constraints, which need quantiles; the exact evaluator gives "
+                  "expected values only: use --evaluator monte-carlo");
+    }
+    table = exact_candidates(*profile, deployment);
+    table.columns["trials"] = std::vector<double>(table.rows.size(), 0.0);
+    how = "exact evaluation";
+  } else {
+    // A plugin that is not thread-safe gets one object per thread, or one thread.
+    std::vector<PluginInstance<ModelProfile>> extra;
+    std::vector<const ModelProfile*> profiles = {&*profile};
+    const ThreadSafety safety = profile.plugin().descriptor().thread_safety;
+    if (safety == ThreadSafety::serial)
+      sim.threads = 1;
+    if (safety == ThreadSafety::per_thread) {
+      const int threads = sim.threads > 0 ? sim.threads : default_threads();
+      for (int t = 1; t < threads; ++t) {
+        extra.push_back(registry.create<ModelProfile>(profile_spec));
+        profiles.push_back(&*extra.back());
+      }
+      sim.threads = threads;
+    }
+    const std::uint64_t cell = cell_identity(profile.plugin().name(), profile.params(), deployment);
+    const SimulationResult result = simulate(profiles, cell, deployment, sim);
+    table = result.table;
+    how =
+        std::to_string(sim.trials) + " trials, " + std::string(to_string(sim.sampling)) +
+        " sampling, " +
+        (result.exact_quantiles
+             ? std::string("exact quantiles")
+             : "histogram quantiles (cost within " +
+                   text::format_fixed(result.quantile_resolution[0], 3) + " USD, latency within " +
+                   text::format_fixed(result.quantile_resolution[1], 3) + " s, accuracy within " +
+                   text::format_fixed(result.quantile_resolution[2], 3) + ")");
+  }
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+
+  if (vm.count("output") != 0) {
+    const std::string path = vm["output"].as<std::string>();
+    std::ofstream out(path);
+    if (!out)
+      throw Error("kcube simulate: cannot write '" + path + "'");
+    write_candidate_csv(out, table, columns);
+    out.close();
+    if (!out)
+      throw RuntimeFailure("kcube simulate: writing '" + path + "' failed");
+  } else {
+    write_candidate_csv(std::cout, table, columns);
+  }
+  std::cerr << "kcube simulate: " << profile->display_name() << ", " << table.rows.size()
+            << " values of k (" << deployment.k_step << " to " << table.rows.back().k << "), "
+            << how << ", " << text::format_fixed(seconds, 3) << " s\n";
+  return 0;
+}
+
+}  // namespace kcube::cli

@@ -1,0 +1,442 @@
+#include "engine.hpp"
+
+#include <omp.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <limits>
+#include <string>
+
+#include "kcube/error.hpp"
+#include "kcube/random.hpp"
+#include "text.hpp"
+
+namespace kcube {
+namespace {
+
+constexpr std::size_t kMetrics = 3;  // cost, latency, accuracy, in this order everywhere
+constexpr const char* kMetricNames[kMetrics] = {"cost", "latency", "accuracy"};
+
+// Trials are processed in fixed chunks: the unit of parallel work and of reduction order. Sums
+// are formed within a chunk in trial order and then across chunks in chunk order, so the result
+// does not depend on which thread ran which chunk.
+constexpr std::int64_t kChunkTrials = 256;
+
+// Everything the trial loop needs, fixed for one simulation.
+struct Plan {
+  std::span<const ModelProfile* const> profiles;
+  std::uint64_t seed = 0;
+  std::uint64_t cell = 0;
+  std::vector<int> grid;
+  int parallelism = 1;
+  LatencyModel latency_model = LatencyModel::mean_wave;
+  Sampling sampling = Sampling::nested;
+  std::int64_t trials = 0;
+  int threads = 1;
+
+  std::size_t width() const { return grid.size() * kMetrics; }  // values per trial
+  std::int64_t chunks() const { return (trials + kChunkTrials - 1) / kChunkTrials; }
+};
+
+// Best-of-k aggregation of one path, emitted at each k of `ks` (increasing, <= path length):
+// out[3 j + m] for the j-th k. Cost is the sum of the k costs; accuracy the best of the k;
+// latency mean-wave (k / P) mean(t_i) = sum(t_i) / P, or max-wave: the sum over the ceil(k / P)
+// waves of P consecutive inferences of each wave's slowest member (the last wave may be partial).
+void aggregate(std::span<const InferenceOutcome> path, std::span<const int> ks, int parallelism,
+               LatencyModel model, double* out) {
+  double cost = 0.0, latency_sum = 0.0, finished_waves = 0.0, wave_max = 0.0, best = 0.0;
+  std::size_t next = 0;
+  const auto p = static_cast<std::size_t>(parallelism);
+  for (std::size_t i = 0; i < path.size() && next < ks.size(); ++i) {
+    const InferenceOutcome& o = path[i];
+    cost += o.cost;
+    latency_sum += o.latency;
+    best = std::max(best, o.accuracy);
+    wave_max = std::max(wave_max, o.latency);
+    if ((i + 1) % p == 0) {
+      finished_waves += wave_max;
+      wave_max = 0.0;
+    }
+    if (i + 1 == static_cast<std::size_t>(ks[next])) {
+      out[3 * next + 0] = cost;
+      out[3 * next + 1] = model == LatencyModel::mean_wave
+                              ? latency_sum / static_cast<double>(parallelism)
+                              : finished_waves + wave_max;
+      out[3 * next + 2] = best;
+      ++next;
+    }
+  }
+}
+
+// Why an outcome is invalid, or nullptr.
+const char* invalid_outcome(const InferenceOutcome& o) {
+  if (!std::isfinite(o.cost) || !std::isfinite(o.latency) || !std::isfinite(o.accuracy)) {
+    return "a non-finite value";
+  }
+  if (o.cost < 0.0)
+    return "a negative cost";
+  if (o.latency < 0.0)
+    return "a negative latency";
+  if (o.accuracy < 0.0 || o.accuracy > 1.0)
+    return "an accuracy outside [0, 1]";
+  return nullptr;
+}
+
+void check_path(std::span<const InferenceOutcome> path, const ModelProfile& profile,
+                std::int64_t trial) {
+  for (std::size_t i = 0; i < path.size(); ++i) {
+    if (const char* problem = invalid_outcome(path[i])) {
+      throw RuntimeFailure("model profile '" + profile.display_name() + "' drew " + problem +
+                           " (cost " + text::format_real(path[i].cost) + ", latency " +
+                           text::format_real(path[i].latency) + ", accuracy " +
+                           text::format_real(path[i].accuracy) + ") in trial " +
+                           std::to_string(trial) + ", inference " + std::to_string(i) +
+                           "; this is a bug in the profile plugin");
+    }
+  }
+}
+
+// Runs every trial once, in parallel over chunks, calling
+//   on_trial(thread, chunk, trial, values)   with values[3 g + m] at grid index g.
+// Exceptions never leave the parallel region: the first failure (in chunk order among those
+// seen) is rethrown after it.
+template <class OnTrial>
+void for_each_trial(const Plan& plan, OnTrial&& on_trial) {
+  const std::int64_t chunks = plan.chunks();
+  std::vector<std::string> failures(static_cast<std::size_t>(chunks));
+  std::atomic<bool> failed{false};
+  const int max_k = plan.grid.back();
+
+#pragma omp parallel num_threads(plan.threads)
+  {
+    const int thread = omp_get_thread_num();
+    const ModelProfile& profile =
+        *plan.profiles[plan.profiles.size() == 1 ? 0 : static_cast<std::size_t>(thread)];
+    std::vector<InferenceOutcome> path(static_cast<std::size_t>(max_k));
+    std::vector<double> values(plan.width());
+#pragma omp for schedule(dynamic, 1)
+    for (std::int64_t chunk = 0; chunk < chunks; ++chunk) {
+      if (failed.load(std::memory_order_relaxed))
+        continue;
+      try {
+        const std::int64_t end = std::min(plan.trials, (chunk + 1) * kChunkTrials);
+        for (std::int64_t trial = chunk * kChunkTrials; trial < end; ++trial) {
+          const auto t = static_cast<std::uint64_t>(trial);
+          if (plan.sampling == Sampling::nested) {
+            RandomStream stream(plan.seed, plan.cell, t);
+            profile.draw_path(stream, path);
+            check_path(path, profile, trial);
+            aggregate(path, plan.grid, plan.parallelism, plan.latency_model, values.data());
+          } else {
+            for (std::size_t g = 0; g < plan.grid.size(); ++g) {
+              RandomStream stream(plan.seed, plan.cell, t, g + 1);
+              const std::span<InferenceOutcome> part(path.data(),
+                                                     static_cast<std::size_t>(plan.grid[g]));
+              profile.draw_path(stream, part);
+              check_path(part, profile, trial);
+              aggregate(part, std::span<const int>(&plan.grid[g], 1), plan.parallelism,
+                        plan.latency_model, &values[3 * g]);
+            }
+          }
+          on_trial(thread, chunk, trial, values.data());
+        }
+      } catch (const std::exception& e) {
+        failures[static_cast<std::size_t>(chunk)] = e.what();
+        failed.store(true);
+      } catch (...) {
+        failures[static_cast<std::size_t>(chunk)] =
+            "model profile '" + profile.display_name() + "' threw a non-standard exception";
+        failed.store(true);
+      }
+    }
+  }
+  if (failed.load()) {
+    for (const auto& message : failures) {
+      if (!message.empty())
+        throw RuntimeFailure(message);
+    }
+  }
+}
+
+// Type-7 quantile (linear interpolation between order statistics, numpy's default) of `v`,
+// which it reorders.
+double order_statistic_quantile(std::vector<double>& v, double q) {
+  const double h = q * static_cast<double>(v.size() - 1);
+  const auto lo = static_cast<std::size_t>(std::floor(h));
+  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(lo), v.end());
+  const double below = v[lo];
+  if (lo + 1 >= v.size())
+    return below;
+  const double above = *std::min_element(v.begin() + static_cast<std::ptrdiff_t>(lo) + 1, v.end());
+  return below + (h - static_cast<double>(lo)) * (above - below);
+}
+
+// Per-(k, metric) statistics, index g * 3 + m.
+struct Moments {
+  std::vector<double> mean, std;
+  std::vector<std::vector<double>> quantiles;  // [level][g * 3 + m]
+};
+
+Moments exact_moments(const Plan& plan, const std::vector<double>& levels) {
+  const std::size_t width = plan.width();
+  const auto n = static_cast<std::size_t>(plan.trials);
+  std::vector<double> store(width * n);  // trial-major: store[t * width + column]
+  for_each_trial(plan, [&](int, std::int64_t, std::int64_t trial, const double* values) {
+    std::copy(values, values + width,
+              store.begin() + static_cast<std::ptrdiff_t>(static_cast<std::size_t>(trial) * width));
+  });
+
+  Moments m{std::vector<double>(width), std::vector<double>(width),
+            std::vector<std::vector<double>>(levels.size(), std::vector<double>(width))};
+  const auto columns = static_cast<std::int64_t>(width);
+#pragma omp parallel num_threads(plan.threads)
+  {
+    std::vector<double> column(n);
+#pragma omp for schedule(dynamic, 1)
+    for (std::int64_t c = 0; c < columns; ++c) {
+      const auto col = static_cast<std::size_t>(c);
+      double sum = 0.0;
+      for (std::size_t t = 0; t < n; ++t) {
+        column[t] = store[t * width + col];
+        sum += column[t];
+      }
+      const double mean = sum / static_cast<double>(n);
+      double squares = 0.0;  // two-pass variance: no cancellation
+      for (double x : column)
+        squares += (x - mean) * (x - mean);
+      m.mean[col] = mean;
+      m.std[col] = std::sqrt(squares / static_cast<double>(n - 1));
+      for (std::size_t l = 0; l < levels.size(); ++l) {
+        m.quantiles[l][col] = order_statistic_quantile(column, levels[l]);
+      }
+    }
+  }
+  return m;
+}
+
+// Beyond the memory bound: pass 1 finds each column's sum, min and max; pass 2 redraws the same
+// trials (the streams are pure functions of the trial) for the squared deviations and a
+// histogram of kHistogramBins bins over [min, max]. Each quantile is within one bin width,
+// (max - min) / kHistogramBins, of the exact (type-7) quantile of the same trials.
+Moments histogram_moments(const Plan& plan, const std::vector<double>& levels,
+                          std::array<double, kMetrics>& resolution) {
+  const std::size_t width = plan.width();
+  const auto chunks = static_cast<std::size_t>(plan.chunks());
+  const auto threads = static_cast<std::size_t>(plan.threads);
+  const double inf = std::numeric_limits<double>::infinity();
+
+  std::vector<double> chunk_sums(chunks * width, 0.0);
+  std::vector<double> thread_min(threads * width, inf), thread_max(threads * width, -inf);
+  for_each_trial(plan, [&](int thread, std::int64_t chunk, std::int64_t, const double* values) {
+    double* sums = &chunk_sums[static_cast<std::size_t>(chunk) * width];
+    double* lo = &thread_min[static_cast<std::size_t>(thread) * width];
+    double* hi = &thread_max[static_cast<std::size_t>(thread) * width];
+    for (std::size_t c = 0; c < width; ++c) {
+      sums[c] += values[c];
+      lo[c] = std::min(lo[c], values[c]);
+      hi[c] = std::max(hi[c], values[c]);
+    }
+  });
+  std::vector<double> mean(width, 0.0), lo(width, inf), hi(width, -inf);
+  for (std::size_t chunk = 0; chunk < chunks; ++chunk) {
+    for (std::size_t c = 0; c < width; ++c)
+      mean[c] += chunk_sums[chunk * width + c];
+  }
+  const auto n = static_cast<double>(plan.trials);
+  for (std::size_t c = 0; c < width; ++c)
+    mean[c] /= n;
+  for (std::size_t t = 0; t < threads; ++t) {
+    for (std::size_t c = 0; c < width; ++c) {
+      lo[c] = std::min(lo[c], thread_min[t * width + c]);
+      hi[c] = std::max(hi[c], thread_max[t * width + c]);
+    }
+  }
+
+  const std::size_t bins = kHistogramBins;
+  std::fill(chunk_sums.begin(), chunk_sums.end(), 0.0);
+  // Counts are integers, so adding the threads' histograms in any order gives the same totals.
+  std::vector<std::uint32_t> counts(threads * width * bins, 0);
+  for_each_trial(plan, [&](int thread, std::int64_t chunk, std::int64_t, const double* values) {
+    double* squares = &chunk_sums[static_cast<std::size_t>(chunk) * width];
+    std::uint32_t* histogram = &counts[static_cast<std::size_t>(thread) * width * bins];
+    for (std::size_t c = 0; c < width; ++c) {
+      const double d = values[c] - mean[c];
+      squares[c] += d * d;
+      const double span = hi[c] - lo[c];
+      std::size_t bin = 0;
+      if (span > 0.0) {
+        bin = std::min(bins - 1, static_cast<std::size_t>((values[c] - lo[c]) / span *
+                                                          static_cast<double>(bins)));
+      }
+      ++histogram[c * bins + bin];
+    }
+  });
+
+  Moments m{mean, std::vector<double>(width, 0.0),
+            std::vector<std::vector<double>>(levels.size(), std::vector<double>(width))};
+  for (std::size_t chunk = 0; chunk < chunks; ++chunk) {
+    for (std::size_t c = 0; c < width; ++c)
+      m.std[c] += chunk_sums[chunk * width + c];
+  }
+  resolution.fill(0.0);
+  std::vector<std::uint64_t> total(bins);
+  for (std::size_t c = 0; c < width; ++c) {
+    m.std[c] = std::sqrt(m.std[c] / (n - 1.0));
+    std::fill(total.begin(), total.end(), 0);
+    for (std::size_t t = 0; t < threads; ++t) {
+      for (std::size_t b = 0; b < bins; ++b)
+        total[b] += counts[(t * width + c) * bins + b];
+    }
+    const double bin_width = (hi[c] - lo[c]) / static_cast<double>(bins);
+    resolution[c % kMetrics] = std::max(resolution[c % kMetrics], bin_width);
+    // The j-th smallest value (0-based), estimated inside its bin with the bin's values taken
+    // as evenly spread: it lies in the same bin as the true order statistic, so within one bin
+    // width of it.
+    const auto order_statistic = [&](std::uint64_t j) {
+      std::uint64_t before = 0;
+      for (std::size_t b = 0; b < bins; ++b) {
+        if (j < before + total[b]) {
+          const double within =
+              (static_cast<double>(j - before) + 0.5) / static_cast<double>(total[b]);
+          return lo[c] + bin_width * (static_cast<double>(b) + within);
+        }
+        before += total[b];
+      }
+      return hi[c];
+    };
+    for (std::size_t l = 0; l < levels.size(); ++l) {
+      // Type 7 as in exact mode: interpolate between the order statistics around q (n - 1).
+      // Both estimates are within one bin width, and so is their interpolation.
+      const double h = levels[l] * (n - 1.0);
+      const auto below = static_cast<std::uint64_t>(std::floor(h));
+      const auto above = std::min(below + 1, static_cast<std::uint64_t>(plan.trials) - 1);
+      const double x_below = order_statistic(below);
+      const double x_above = order_statistic(above);
+      const double value = x_below + (h - static_cast<double>(below)) * (x_above - x_below);
+      m.quantiles[l][c] = std::clamp(value, lo[c], hi[c]);
+    }
+  }
+  return m;
+}
+
+}  // namespace
+
+int default_threads() {
+  return omp_get_max_threads();
+}
+
+std::string_view to_string(Sampling sampling) noexcept {
+  return sampling == Sampling::nested ? "nested" : "independent";
+}
+
+std::uint64_t cell_identity(std::string_view profile_plugin, const Params& profile_params,
+                            const Deployment& deployment) {
+  // Canonical text: the plugin, its parameters sorted by key (validated values are canonical),
+  // and the deployment.
+  std::vector<std::pair<std::string, std::string>> params;
+  for (const auto& [key, value] : profile_params)
+    params.emplace_back(key, value.data());
+  std::sort(params.begin(), params.end());
+  std::string text = "profile=" + std::string(profile_plugin);
+  for (const auto& [key, value] : params)
+    text += ";" + key + "=" + value;
+  text += "|parallelism=" + std::to_string(deployment.parallelism) +
+          ";k_max=" + std::to_string(deployment.k_max) +
+          ";k_step=" + std::to_string(deployment.k_step) + ";latency_model=" +
+          (deployment.latency_model == LatencyModel::mean_wave ? "mean-wave" : "max-wave");
+
+  std::uint64_t hash = 0xcbf29ce484222325ULL;  // FNV-1a 64
+  for (const char c : text) {
+    hash ^= static_cast<unsigned char>(c);
+    hash *= 0x100000001b3ULL;
+  }
+  // SplitMix64 finaliser: spreads FNV's weak low bits over the whole key.
+  hash ^= hash >> 30;
+  hash *= 0xbf58476d1ce4e5b9ULL;
+  hash ^= hash >> 27;
+  hash *= 0x94d049bb133111ebULL;
+  hash ^= hash >> 31;
+  return hash;
+}
+
+SimulationResult simulate(const ModelProfile& profile, std::uint64_t cell,
+                          const Deployment& deployment, const SimulationOptions& options) {
+  const ModelProfile* const one[] = {&profile};
+  return simulate(std::span<const ModelProfile* const>(one), cell, deployment, options);
+}
+
+SimulationResult simulate(std::span<const ModelProfile* const> profiles, std::uint64_t cell,
+                          const Deployment& deployment, const SimulationOptions& options) {
+  if (options.trials < 2) {
+    throw Error("trials must be at least 2 (a standard deviation needs two), got " +
+                std::to_string(options.trials));
+  }
+  std::vector<double> levels = {0.025, 0.975};
+  for (double q : options.quantile_levels) {
+    if (!(q > 0.0 && q < 1.0)) {
+      throw Error("quantile level " + text::format_real(q) + " is not in (0, 1)");
+    }
+    if (std::find(levels.begin(), levels.end(), q) == levels.end())
+      levels.push_back(q);
+  }
+  Plan plan;
+  plan.profiles = profiles;
+  plan.seed = options.seed;
+  plan.cell = cell;
+  plan.grid = deployment.k_grid();
+  plan.parallelism = deployment.parallelism;
+  plan.latency_model = deployment.latency_model;
+  plan.sampling = options.sampling;
+  plan.trials = options.trials;
+  plan.threads = options.threads > 0 ? options.threads : default_threads();
+  if (plan.grid.empty()) {
+    throw Error("the deployment's k grid is empty (k_step " + std::to_string(deployment.k_step) +
+                ", k_max " + std::to_string(deployment.k_max) + ")");
+  }
+  if (deployment.parallelism < 1)
+    throw Error("parallelism must be at least 1");
+  if (profiles.size() != 1 && profiles.size() < static_cast<std::size_t>(plan.threads)) {
+    plan.threads = static_cast<int>(profiles.size());
+  }
+
+  SimulationResult result;
+  const double bytes = static_cast<double>(plan.width()) * static_cast<double>(plan.trials) * 8.0;
+  result.exact_quantiles = bytes <= static_cast<double>(options.exact_quantile_bytes);
+  const Moments m = result.exact_quantiles
+                        ? exact_moments(plan, levels)
+                        : histogram_moments(plan, levels, result.quantile_resolution);
+  std::int64_t per_trial = 0;
+  if (plan.sampling == Sampling::nested) {
+    per_trial = plan.grid.back();
+  } else {
+    for (int k : plan.grid)
+      per_trial += k;
+  }
+  result.inferences = per_trial * plan.trials * (result.exact_quantiles ? 1 : 2);
+
+  CandidateTable& table = result.table;
+  const std::size_t g_count = plan.grid.size();
+  const double root_n = std::sqrt(static_cast<double>(plan.trials));
+  for (std::size_t g = 0; g < g_count; ++g) {
+    table.rows.push_back({plan.grid[g], m.mean[3 * g], m.mean[3 * g + 1], m.mean[3 * g + 2]});
+  }
+  for (std::size_t metric = 0; metric < kMetrics; ++metric) {
+    const std::string name = kMetricNames[metric];
+    auto& sd = table.columns[name + "_std"];
+    auto& se = table.columns[name + "_se"];
+    for (std::size_t g = 0; g < g_count; ++g) {
+      sd.push_back(m.std[3 * g + metric]);
+      se.push_back(m.std[3 * g + metric] / root_n);
+    }
+    for (std::size_t l = 0; l < levels.size(); ++l) {
+      auto& q = table.columns[quantile_column(name, levels[l])];
+      for (std::size_t g = 0; g < g_count; ++g)
+        q.push_back(m.quantiles[l][3 * g + metric]);
+    }
+  }
+  table.columns["trials"] = std::vector<double>(g_count, static_cast<double>(plan.trials));
+  return result;
+}
+
+}  // namespace kcube

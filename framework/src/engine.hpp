@@ -1,0 +1,89 @@
+// Private: the simulation engine. Monte Carlo trials of a model profile on a deployment's k grid,
+// aggregated best-of-k, with per-k statistics; reproducible bit for bit for any thread count.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string_view>
+#include <vector>
+
+#include "kcube/candidate.hpp"
+#include "kcube/model_profile.hpp"
+#include "kcube/params.hpp"
+#include "kcube/scenario.hpp"
+
+namespace kcube {
+
+/// How trial paths serve the k grid.
+enum class Sampling {
+  /// One path of max(grid) inferences per trial; the statistic at k uses its first k draws
+  /// (common random numbers across k; O(k_max) draws per trial).
+  nested = 1,
+  /// A fresh path for every k of the grid, like the reference code (O(sum of k) draws).
+  independent = 2,
+};
+
+/// "nested" or "independent".
+std::string_view to_string(Sampling sampling) noexcept;
+
+/// What a Monte Carlo simulation is asked to do.
+struct SimulationOptions {
+  /// Trials per cell (>= 2, so that a standard deviation exists).
+  std::int64_t trials = 1000;
+  /// Root seed of the run.
+  std::uint64_t seed = 42;
+  /// Path scheme.
+  Sampling sampling = Sampling::nested;
+  /// OpenMP threads; 0 uses OpenMP's default. Results do not depend on it.
+  int threads = 0;
+  /// Quantile levels in (0, 1) computed for every metric besides 0.025 and 0.975 (e.g. 0.95 and
+  /// 0.05 for a chance-constrained scenario); columns are named by quantile_column().
+  std::vector<double> quantile_levels;
+  /// Memory allowed for keeping every trial's value, which gives exact (order-statistic)
+  /// quantiles: 3 metrics x grid size x trials x 8 bytes. Beyond it, quantiles come from
+  /// fixed-bin histograms (see SimulationResult::quantile_resolution).
+  std::size_t exact_quantile_bytes = std::size_t{1} << 30;
+};
+
+/// A simulated candidate table and how it was made.
+struct SimulationResult {
+  /// Rows on the grid with columns <metric>_std, <metric>_se, <metric>_pNN and trials.
+  CandidateTable table;
+  /// True when quantiles are exact order statistics (linear interpolation between the two
+  /// nearest, as numpy's default); false when they come from histograms.
+  bool exact_quantiles = true;
+  /// With histograms: for cost (USD), latency (s) and accuracy, the largest bin width over the
+  /// grid, which bounds each quantile's error; zeros when quantiles are exact.
+  std::array<double, 3> quantile_resolution{};
+  /// Inferences drawn (three normals each for the gaussian profile).
+  std::int64_t inferences = 0;
+};
+
+/// Identity of a simulation cell, a pure function of the profile's plugin name and validated
+/// parameters and of the deployment (P, k_max, k_step, latency model): adding a cell to a study
+/// never changes another's random numbers. FNV-1a over a canonical text, then a 64-bit mix.
+std::uint64_t cell_identity(std::string_view profile_plugin, const Params& profile_params,
+                            const Deployment& deployment);
+
+/// Runs the Monte Carlo simulation. Throws kcube::Error for bad options (trials < 2, levels out
+/// of (0, 1), an empty grid) and kcube::RuntimeFailure when the profile throws or draws an
+/// invalid outcome (non-finite, negative cost or latency, accuracy outside [0, 1]), naming the
+/// profile and the trial.
+SimulationResult simulate(const ModelProfile& profile, std::uint64_t cell,
+                          const Deployment& deployment, const SimulationOptions& options);
+
+/// The same for a profile whose plugin is not thread-safe (ThreadSafety::per_thread): one
+/// object per worker thread, `profiles.size()` >= the thread count; profiles[i] is used only by
+/// thread i. Results are identical to the single-object overload.
+SimulationResult simulate(std::span<const ModelProfile* const> profiles, std::uint64_t cell,
+                          const Deployment& deployment, const SimulationOptions& options);
+
+/// OpenMP's default number of threads (what SimulationOptions::threads = 0 means).
+int default_threads();
+
+/// Number of histogram bins per metric and k when quantiles are not exact.
+inline constexpr std::size_t kHistogramBins = 4096;
+
+}  // namespace kcube
