@@ -18,10 +18,14 @@ namespace {
 constexpr std::size_t kMetrics = 3;  // cost, latency, accuracy, in this order everywhere
 constexpr const char* kMetricNames[kMetrics] = {"cost", "latency", "accuracy"};
 
-// Trials are processed in fixed chunks: the unit of parallel work and of reduction order. Sums
-// are formed within a chunk in trial order and then across chunks in chunk order, so the result
-// does not depend on which thread ran which chunk.
-constexpr std::int64_t kChunkTrials = 256;
+// Trials are processed in chunks: the unit of parallel work and of reduction order. Sums are
+// formed within a chunk in trial order and then across chunks in chunk order, so the result does
+// not depend on which thread ran which chunk. The chunk size depends on the trial count only
+// (never on the threads): about 64 chunks, 16 to 256 trials each, so that small cells (the
+// paper's 300 trials) still spread over the cores.
+std::int64_t chunk_trials(std::int64_t trials) {
+  return std::clamp<std::int64_t>(trials / 64, 16, 256);
+}
 
 // Everything the trial loop needs, fixed for one simulation.
 struct Plan {
@@ -35,8 +39,10 @@ struct Plan {
   std::int64_t trials = 0;
   int threads = 1;
 
+  std::int64_t chunk = 256;  // trials per chunk: chunk_trials(trials)
+
   std::size_t width() const { return grid.size() * kMetrics; }  // values per trial
-  std::int64_t chunks() const { return (trials + kChunkTrials - 1) / kChunkTrials; }
+  std::int64_t chunks() const { return (trials + chunk - 1) / chunk; }
 };
 
 // Best-of-k aggregation of one path, emitted at each k of `ks` (increasing, <= path length):
@@ -120,8 +126,8 @@ void for_each_trial(const Plan& plan, OnTrial&& on_trial) {
       if (failed.load(std::memory_order_relaxed))
         continue;
       try {
-        const std::int64_t end = std::min(plan.trials, (chunk + 1) * kChunkTrials);
-        for (std::int64_t trial = chunk * kChunkTrials; trial < end; ++trial) {
+        const std::int64_t end = std::min(plan.trials, (chunk + 1) * plan.chunk);
+        for (std::int64_t trial = chunk * plan.chunk; trial < end; ++trial) {
           const auto t = static_cast<std::uint64_t>(trial);
           if (plan.sampling == Sampling::nested) {
             RandomStream stream(plan.seed, plan.cell, t);
@@ -389,7 +395,10 @@ SimulationResult simulate(std::span<const ModelProfile* const> profiles, std::ui
   plan.latency_model = deployment.latency_model;
   plan.sampling = options.sampling;
   plan.trials = options.trials;
-  plan.threads = options.threads > 0 ? options.threads : default_threads();
+  plan.chunk = chunk_trials(options.trials);
+  // More threads than chunks would only spin.
+  plan.threads = static_cast<int>(std::min<std::int64_t>(
+      options.threads > 0 ? options.threads : default_threads(), plan.chunks()));
   if (plan.grid.empty()) {
     throw Error("the deployment's k grid is empty (k_step " + std::to_string(deployment.k_step) +
                 ", k_max " + std::to_string(deployment.k_max) + ")");
