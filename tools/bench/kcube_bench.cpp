@@ -35,6 +35,7 @@
 #include "exact.hpp"
 #include "kcube/error.hpp"
 #include "kcube/random.hpp"
+#include "paper_profiles.hpp"
 #include "plugin_host.hpp"
 #include "selection.hpp"
 #include "spec.hpp"
@@ -76,29 +77,10 @@ constexpr double kConclusiveCores = 1.8;
 
 // ---- The paper's nine model profiles -------------------------------------------------------
 
-/// A gaussian-profile parameter set of the paper (token lengths take the plugin's defaults:
-/// mu_Lin 1024, sigma_Lin 64, mu_Lout 2048, sigma_Lout 128 tokens).
-struct PaperProfileParams {
-  const char* name;
-  double c_in;      ///< USD per input token
-  double c_out;     ///< USD per output token
-  double t_in;      ///< s per input token
-  double t_out;     ///< s per output token
-  double acc_mean;  ///< mean per-inference accuracy
-  double acc_std;   ///< its standard deviation
-};
-
-constexpr PaperProfileParams kPaperProfiles[] = {
-    {"gpt5", 1.25e-6, 1.0e-5, 0.0005, 0.005, 0.94, 0.02},
-    {"gpt5-mini", 2.5e-7, 2.0e-6, 0.00025, 0.002, 0.92, 0.03},
-    {"gpt5-nano", 5e-8, 4e-7, 0.0001, 0.001, 0.91, 0.04},
-    {"nvidia-nemotron-ultra-253b", 9e-7, 2.8e-6, 0.001, 0.01, 0.93, 0.05},
-    {"nvidia-nemotron-h-47b", 4e-7, 1.5e-6, 0.0004, 0.004, 0.92, 0.06},
-    {"nvidia-nemotron-nano-9b-v2", 2e-7, 1e-6, 0.00012, 0.0012, 0.91, 0.07},
-    {"qwen3-max", 9e-7, 2.4e-6, 0.0008, 0.008, 0.90, 0.04},
-    {"qwen3-next-80b-a3b", 5e-7, 1.25e-6, 0.0004, 0.004, 0.89, 0.05},
-    {"qwen3-30b-a3b", 3.5e-7, 9e-7, 0.00025, 0.002, 0.88, 0.06},
-};
+// One table of the nine profiles serves the tests and this tool (tests/profiles/). Token lengths
+// take the plugin's defaults: mu_Lin 1024, sigma_Lin 64, mu_Lout 2048, sigma_Lout 128 tokens.
+using PaperProfileParams = kcube::test::PaperProfile;
+using kcube::test::kPaperProfiles;
 
 /// The gaussian spec string of `p`.
 std::string gaussian_spec(const PaperProfileParams& p) {
