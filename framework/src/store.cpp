@@ -1,0 +1,891 @@
+#include "store.hpp"
+
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <chrono>
+#include <cmath>
+#include <cstring>
+#include <ctime>
+#include <filesystem>
+#include <map>
+#include <ostream>
+#include <span>
+#include <string>
+#include <system_error>
+#include <thread>
+#include <tuple>
+#include <utility>
+
+#include "kcube/error.hpp"
+#include "kcube/optimizer.hpp"
+#include "text.hpp"
+
+namespace kcube {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+// "kcub" in ASCII: tells a kcube store from another program's SQLite database.
+constexpr int kApplicationId = 0x6b637562;
+constexpr int kBusyTimeoutMs = 30'000;
+
+// ---- migrations: migration i takes the schema from version i to version i + 1 ----
+
+constexpr const char* kMigrationTo1 = R"sql(
+CREATE TABLE runs (
+  id INTEGER PRIMARY KEY,
+  experiment TEXT NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('running', 'finished', 'failed')),
+  started_at TEXT NOT NULL,
+  finished_at TEXT,
+  kcube_version TEXT NOT NULL,
+  git_revision TEXT,
+  compiler TEXT NOT NULL,
+  build_type TEXT NOT NULL,
+  host TEXT NOT NULL,
+  threads INTEGER NOT NULL,
+  seed TEXT NOT NULL,
+  manifest_text TEXT NOT NULL,
+  manifest_sha256 TEXT NOT NULL,
+  overrides TEXT NOT NULL,
+  plugins TEXT NOT NULL,
+  evaluator TEXT NOT NULL,
+  trials INTEGER,
+  replications INTEGER NOT NULL,
+  sampling TEXT,
+  cell_count INTEGER NOT NULL
+);
+CREATE INDEX runs_by_manifest ON runs (manifest_sha256, status);
+CREATE TABLE cells (
+  run_id INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+  cell_key TEXT NOT NULL,
+  replication INTEGER NOT NULL,
+  profile TEXT NOT NULL,
+  scenario TEXT NOT NULL,
+  sweep TEXT,
+  seed TEXT,
+  status TEXT NOT NULL CHECK (status IN ('finished', 'error')),
+  message TEXT,
+  seconds REAL,
+  UNIQUE (run_id, cell_key)
+);
+CREATE TABLE candidates (
+  run_id INTEGER NOT NULL,
+  cell_key TEXT NOT NULL,
+  replication INTEGER NOT NULL,
+  profile TEXT NOT NULL,
+  scenario TEXT NOT NULL,
+  k INTEGER NOT NULL,
+  trials INTEGER,
+  cost REAL NOT NULL,
+  latency REAL NOT NULL,
+  accuracy REAL NOT NULL,
+  cost_std REAL, latency_std REAL, accuracy_std REAL,
+  cost_se REAL, latency_se REAL, accuracy_se REAL,
+  cost_p025 REAL, cost_p975 REAL,
+  latency_p025 REAL, latency_p975 REAL,
+  accuracy_p025 REAL, accuracy_p975 REAL,
+  feasible INTEGER CHECK (feasible IN (0, 1)),
+  extra TEXT,
+  UNIQUE (run_id, cell_key, k),
+  FOREIGN KEY (run_id, cell_key) REFERENCES cells (run_id, cell_key) ON DELETE CASCADE
+);
+CREATE TABLE selections (
+  run_id INTEGER NOT NULL,
+  cell_key TEXT NOT NULL,
+  position INTEGER NOT NULL,
+  replication INTEGER NOT NULL,
+  profile TEXT NOT NULL,
+  scenario TEXT NOT NULL,
+  optimizer TEXT NOT NULL,
+  plugin TEXT NOT NULL,
+  spec TEXT NOT NULL,
+  status TEXT NOT NULL,
+  k INTEGER,
+  cost REAL,
+  latency REAL,
+  accuracy REAL,
+  score REAL,
+  feasible_count INTEGER NOT NULL,
+  pareto_count INTEGER NOT NULL,
+  reason TEXT NOT NULL,
+  UNIQUE (run_id, cell_key, position),
+  FOREIGN KEY (run_id, cell_key) REFERENCES cells (run_id, cell_key) ON DELETE CASCADE
+);
+)sql";
+
+// Ordered: kMigrations[i] brings a store from version i to i + 1. Append, never edit.
+constexpr std::array<const char*, kStoreSchemaVersion> kMigrations = {kMigrationTo1};
+
+// The fixed statistics columns of the candidates table; any other table column goes to `extra`.
+constexpr std::array<const char*, 12> kSpreadColumns = {
+    "cost_std",  "latency_std", "accuracy_std", "cost_se",      "latency_se",    "accuracy_se",
+    "cost_p025", "cost_p975",   "latency_p025", "latency_p975", "accuracy_p025", "accuracy_p975"};
+
+constexpr const char* kSelectionsExport =
+    "SELECT s.run_id, s.replication, s.profile, s.scenario, s.optimizer, s.status, s.k, s.cost,"
+    " s.latency, s.accuracy, s.score, s.reason"
+    " FROM selections s JOIN cells c ON c.run_id = s.run_id AND c.cell_key = s.cell_key"
+    " WHERE s.run_id = ?1"
+    " ORDER BY c.replication, c.profile, c.scenario, c.sweep, c.cell_key, s.position";
+
+constexpr const char* kCandidatesExport =
+    "SELECT d.run_id, d.replication, d.profile, d.scenario, d.k, d.trials, d.cost, d.latency,"
+    " d.accuracy, d.cost_std, d.latency_std, d.accuracy_std, d.cost_se, d.latency_se,"
+    " d.accuracy_se, d.cost_p025, d.cost_p975, d.latency_p025, d.latency_p975,"
+    " d.accuracy_p025, d.accuracy_p975, d.feasible"
+    " FROM candidates d JOIN cells c ON c.run_id = d.run_id AND c.cell_key = d.cell_key"
+    " WHERE d.run_id = ?1"
+    " ORDER BY c.replication, c.profile, c.scenario, c.sweep, c.cell_key, d.k";
+
+// ---- RAII over the C API ----
+
+struct DbCloser {
+  void operator()(sqlite3* db) const noexcept { sqlite3_close_v2(db); }
+};
+using DbHandle = std::unique_ptr<sqlite3, DbCloser>;
+
+/// A prepared statement with bound parameters. Parameters are 1-based, as in SQLite.
+class Statement {
+ public:
+  Statement(sqlite3* db, const std::string& path, const char* sql) : db_(db), path_(path) {
+    if (sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr) != SQLITE_OK)
+      fail("preparing a statement");
+  }
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+  ~Statement() { sqlite3_finalize(stmt_); }
+
+  void bind_null(int i) { check(sqlite3_bind_null(stmt_, i)); }
+  void bind_int(int i, std::int64_t v) { check(sqlite3_bind_int64(stmt_, i, v)); }
+  void bind_text(int i, std::string_view v) {
+    check(sqlite3_bind_text64(stmt_, i, v.data(), v.size(), SQLITE_TRANSIENT, SQLITE_UTF8));
+  }
+  /// `what` names the value in the error message when it is not finite.
+  void bind_real(int i, double v, std::string_view what) {
+    if (!std::isfinite(v)) {
+      throw RuntimeFailure("results store '" + path_ + "': refusing to store " +
+                           text::format_real(v) + " as " + std::string(what) +
+                           " (only finite values are stored)");
+    }
+    check(sqlite3_bind_double(stmt_, i, v));
+  }
+  void bind_real(int i, const std::optional<double>& v, std::string_view what) {
+    if (v)
+      bind_real(i, *v, what);
+    else
+      bind_null(i);
+  }
+  void bind_text_or_null(int i, std::string_view v) {
+    if (v.empty())
+      bind_null(i);
+    else
+      bind_text(i, v);
+  }
+
+  /// Runs one step; true when a row is available.
+  bool step() {
+    const int rc = sqlite3_step(stmt_);
+    if (rc == SQLITE_ROW)
+      return true;
+    if (rc == SQLITE_DONE)
+      return false;
+    fail("executing a statement");
+  }
+  /// Runs a statement that returns no rows.
+  void run() {
+    while (step()) {
+    }
+  }
+  void reset() {
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+  }
+
+  int columns() const { return sqlite3_column_count(stmt_); }
+  const char* name(int c) const { return sqlite3_column_name(stmt_, c); }
+  int type(int c) const { return sqlite3_column_type(stmt_, c); }
+  bool is_null(int c) const { return type(c) == SQLITE_NULL; }
+  std::int64_t int_at(int c) const { return sqlite3_column_int64(stmt_, c); }
+  double real_at(int c) const { return sqlite3_column_double(stmt_, c); }
+  std::string text_at(int c) const {
+    const auto* p = sqlite3_column_text(stmt_, c);
+    const int n = sqlite3_column_bytes(stmt_, c);
+    return p == nullptr
+               ? std::string()
+               : std::string(reinterpret_cast<const char*>(p), static_cast<std::size_t>(n));
+  }
+
+ private:
+  void check(int rc) {
+    if (rc != SQLITE_OK)
+      fail("binding a parameter");
+  }
+  [[noreturn]] void fail(const char* doing) const {
+    const char* sql = stmt_ != nullptr ? sqlite3_sql(stmt_) : nullptr;
+    throw RuntimeFailure("results store '" + path_ + "': " + doing +
+                         " failed: " + sqlite3_errmsg(db_) +
+                         (sql != nullptr ? " (in: " + std::string(sql) + ")" : ""));
+  }
+
+  sqlite3* db_;
+  const std::string& path_;
+  sqlite3_stmt* stmt_ = nullptr;
+};
+
+[[noreturn]] void sqlite_failure(sqlite3* db, const std::string& path, std::string_view doing) {
+  throw RuntimeFailure("results store '" + path + "': " + std::string(doing) +
+                       " failed: " + sqlite3_errmsg(db));
+}
+
+// SQL without values (pragmas, BEGIN/COMMIT, the migrations).
+void exec(sqlite3* db, const std::string& path, const char* sql) {
+  char* message = nullptr;
+  if (sqlite3_exec(db, sql, nullptr, nullptr, &message) != SQLITE_OK) {
+    std::string why = message != nullptr ? message : sqlite3_errmsg(db);
+    sqlite3_free(message);
+    throw RuntimeFailure("results store '" + path + "': '" + sql + "' failed: " + why);
+  }
+}
+
+/// A write transaction (BEGIN IMMEDIATE takes the write lock at once, so the busy timeout
+/// applies up front instead of a deadlock on upgrade); rolled back unless committed.
+class Transaction {
+ public:
+  Transaction(sqlite3* db, const std::string& path) : db_(db), path_(path) {
+    exec(db_, path_, "BEGIN IMMEDIATE");
+  }
+  Transaction(const Transaction&) = delete;
+  Transaction& operator=(const Transaction&) = delete;
+  ~Transaction() {
+    if (!done_)
+      sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+  }
+  void commit() {
+    exec(db_, path_, "COMMIT");
+    done_ = true;
+  }
+
+ private:
+  sqlite3* db_;
+  const std::string& path_;
+  bool done_ = false;
+};
+
+std::int64_t query_int(sqlite3* db, const std::string& path, const char* sql) {
+  Statement s(db, path, sql);
+  return s.step() ? s.int_at(0) : 0;
+}
+
+std::string seed_text(std::uint64_t seed) {
+  return std::to_string(seed);
+}
+
+std::string plugins_json(std::vector<PluginUse> plugins) {
+  std::sort(plugins.begin(), plugins.end(), [](const PluginUse& a, const PluginUse& b) {
+    return std::tie(a.kind, a.name, a.version, a.file) <
+           std::tie(b.kind, b.name, b.version, b.file);
+  });
+  std::string out = "[";
+  for (std::size_t i = 0; i < plugins.size(); ++i) {
+    const PluginUse& p = plugins[i];
+    out += (i == 0 ? "" : ",");
+    out += "{\"name\":" + text::json_quote(p.name) + ",\"kind\":" + text::json_quote(p.kind) +
+           ",\"version\":" + text::json_quote(p.version) + ",\"file\":" + text::json_quote(p.file) +
+           "}";
+  }
+  return out + "]";
+}
+
+// ---- export formatting ----
+
+std::string csv_field(std::string_view s) {
+  if (s.find_first_of(",\"\r\n") == std::string_view::npos)
+    return std::string(s);
+  std::string out = "\"";
+  for (const char c : s) {
+    if (c == '"')
+      out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+/// Column c of the current row as CSV (quote = false) or JSON text.
+std::string field(const Statement& s, int c, Format format) {
+  switch (s.type(c)) {
+    case SQLITE_NULL:
+      return format == Format::csv ? "" : "null";
+    case SQLITE_INTEGER:
+      return std::to_string(s.int_at(c));
+    case SQLITE_FLOAT:
+      return text::format_real(s.real_at(c));
+    default:
+      return format == Format::csv ? csv_field(s.text_at(c)) : text::json_quote(s.text_at(c));
+  }
+}
+
+void write_rows(std::ostream& out, Statement& s, Format format) {
+  const int n = s.columns();
+  if (format == Format::csv) {
+    for (int c = 0; c < n; ++c)
+      out << (c == 0 ? "" : ",") << s.name(c);
+    out << '\n';
+    while (s.step()) {
+      for (int c = 0; c < n; ++c)
+        out << (c == 0 ? "" : ",") << field(s, c, format);
+      out << '\n';
+    }
+    return;
+  }
+  out << '[';
+  bool first = true;
+  while (s.step()) {
+    out << (first ? "\n  {" : ",\n  {");
+    first = false;
+    for (int c = 0; c < n; ++c)
+      out << (c == 0 ? "" : ", ") << text::json_quote(s.name(c)) << ": " << field(s, c, format);
+    out << '}';
+  }
+  out << (first ? "]\n" : "\n]\n");
+}
+
+// ---- opening ----
+
+[[noreturn]] void not_a_store(const std::string& path, std::string_view why) {
+  throw Error("'" + path + "' is not a kcube results store (" + std::string(why) +
+              "); pass the path of a store kcube wrote, or a new file name to create one");
+}
+
+// Checks what SQLite would report vaguely ("unable to open database file"), so that the user
+// reads which directory is missing or not writable.
+void check_location(const std::string& path) {
+  std::error_code ec;
+  const fs::path file(path);
+  if (fs::is_directory(file, ec))
+    throw Error("results store '" + path + "' is a directory; give a file name, e.g. '" +
+                (file / "results.sqlite").string() + "'");
+  fs::path dir = file.parent_path();
+  if (dir.empty())
+    dir = ".";
+  if (!fs::exists(dir, ec)) {
+    throw Error("cannot create results store '" + path + "': directory '" + dir.string() +
+                "' does not exist; create it first (mkdir -p '" + dir.string() +
+                "') or choose another store path");
+  }
+  if (!fs::is_directory(dir, ec)) {
+    throw Error("cannot create results store '" + path + "': '" + dir.string() +
+                "' is not a directory; choose another store path");
+  }
+  const bool exists = fs::exists(file, ec);
+  // The directory must be writable even for an existing file: WAL mode creates -wal and -shm
+  // files beside it.
+  if (::access(dir.c_str(), W_OK) != 0 || (exists && ::access(file.c_str(), W_OK) != 0)) {
+    const std::string what = exists && ::access(file.c_str(), W_OK) != 0
+                                 ? "the file is not writable"
+                                 : "directory '" + dir.string() + "' is not writable";
+    throw Error("cannot open results store '" + path + "' for writing: " + what + " (" +
+                std::strerror(EACCES) + "); fix its permissions or choose another store path");
+  }
+}
+
+// WAL is persistent in the file, so this switches a new store only. The switch needs an exclusive
+// lock and SQLite returns SQLITE_BUSY for it without calling the busy handler when another process
+// holds the file (e.g. two processes creating one store at once): retry for the busy timeout.
+void use_wal(sqlite3* db, const std::string& path) {
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(kBusyTimeoutMs);
+  for (;;) {
+    sqlite3_stmt* stmt = nullptr;
+    int rc = sqlite3_prepare_v2(db, "PRAGMA journal_mode = WAL", -1, &stmt, nullptr);
+    std::string mode;
+    if (rc == SQLITE_OK) {
+      rc = sqlite3_step(stmt);
+      if (rc == SQLITE_ROW && sqlite3_column_text(stmt, 0) != nullptr)
+        mode = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
+    }
+    sqlite3_finalize(stmt);
+    if (rc == SQLITE_ROW && mode == "wal")
+      return;
+    if (rc == SQLITE_ROW) {
+      throw RuntimeFailure("results store '" + path +
+                           "': cannot switch to write-ahead logging "
+                           "(journal_mode stays '" +
+                           mode +
+                           "'); is the file on a network file "
+                           "system? Put the store on a local disk");
+    }
+    if ((rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED)
+      sqlite_failure(db, path, "switching to journal_mode=WAL");
+    if (std::chrono::steady_clock::now() > deadline)
+      sqlite_failure(db, path, "switching to journal_mode=WAL (waited 30 s for other processes)");
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+}
+
+void migrate(sqlite3* db, const std::string& path) {
+  for (;;) {
+    Transaction tx(db, path);
+    // Read inside the write transaction: another process may have migrated meanwhile.
+    const std::int64_t version = query_int(db, path, "PRAGMA user_version");
+    const std::int64_t application = query_int(db, path, "PRAGMA application_id");
+    const std::int64_t objects =
+        query_int(db, path, "SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'");
+    if (application != kApplicationId && (version != 0 || objects != 0))
+      not_a_store(path, "an SQLite database of another program");
+    if (version > kStoreSchemaVersion) {
+      throw Error("results store '" + path + "' has schema version " + std::to_string(version) +
+                  ", newer than this kcube knows (" + std::to_string(kStoreSchemaVersion) +
+                  "); open it with a newer kcube, or write to another store");
+    }
+    if (version < 0)
+      not_a_store(path, "negative schema version");
+    if (version == kStoreSchemaVersion)
+      return;
+    exec(db, path, kMigrations[static_cast<std::size_t>(version)]);
+    // PRAGMAs take no bound parameters; these are our own integer constants, not input.
+    const std::string set_version = "PRAGMA user_version = " + std::to_string(version + 1);
+    exec(db, path, set_version.c_str());
+    exec(db, path, ("PRAGMA application_id = " + std::to_string(kApplicationId)).c_str());
+    tx.commit();
+  }
+}
+
+std::string list_runs(sqlite3* db, const std::string& path) {
+  Statement s(db, path, "SELECT id, experiment, status, started_at FROM runs ORDER BY id");
+  std::string out;
+  while (s.step()) {
+    out += "\n  " + std::to_string(s.int_at(0)) + "  " + s.text_at(1) + "  " + s.text_at(2) + "  " +
+           s.text_at(3);
+  }
+  return out.empty() ? " (none)" : out;
+}
+
+RunStatus parse_run_status(const std::string& s) {
+  if (s == "finished")
+    return RunStatus::finished;
+  if (s == "failed")
+    return RunStatus::failed;
+  return RunStatus::running;
+}
+
+}  // namespace
+
+// ---- free functions ----
+
+std::string utc_now_iso8601() {
+  const std::time_t now = std::time(nullptr);
+  std::tm utc{};
+  ::gmtime_r(&now, &utc);
+  char buffer[32];
+  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return buffer;
+}
+
+RunContext capture_run_context(std::string_view build_type) {
+  RunContext context;
+  context.started_at = utc_now_iso8601();
+#ifdef KCUBE_VERSION
+  context.kcube_version = KCUBE_VERSION;
+#endif
+#ifdef KCUBE_GIT_REVISION
+  context.git_revision = KCUBE_GIT_REVISION;
+#endif
+#if defined(__clang__)
+  context.compiler = "clang " __clang_version__;
+#elif defined(__GNUC__)
+  context.compiler = "gcc " __VERSION__;
+#else
+  context.compiler = "unknown";
+#endif
+  context.build_type = std::string(build_type);
+  char host[256] = {};
+  if (::gethostname(host, sizeof host - 1) == 0)
+    context.host = host;
+  return context;
+}
+
+std::string canonical_overrides(std::vector<std::string> overrides) {
+  std::sort(overrides.begin(), overrides.end());
+  return text::join(overrides, "\n");
+}
+
+std::string cell_key(std::string_view profile, std::string_view scenario, std::string_view sweep,
+                     int replication) {
+  return std::string(profile) + "|" + std::string(scenario) + "|" + std::string(sweep) + "|" +
+         std::to_string(replication);
+}
+
+std::string CellResult::key() const {
+  return cell_key(profile, scenario, sweep, replication);
+}
+
+std::string_view to_string(RunStatus status) noexcept {
+  switch (status) {
+    case RunStatus::running:
+      return "running";
+    case RunStatus::finished:
+      return "finished";
+    case RunStatus::failed:
+      return "failed";
+  }
+  return "running";
+}
+
+std::string_view to_string(CellStatus status) noexcept {
+  return status == CellStatus::error ? "error" : "finished";
+}
+
+// ---- ResultStore ----
+
+struct ResultStore::Impl {
+  std::string path;
+  DbHandle db;
+
+  sqlite3* handle() const { return db.get(); }
+
+  /// Throws kcube::Error listing the runs when `run` does not exist.
+  void require_run(std::int64_t run) {
+    Statement s(handle(), path, "SELECT 1 FROM runs WHERE id = ?1");
+    s.bind_int(1, run);
+    if (!s.step()) {
+      throw Error("results store '" + path + "' has no run " + std::to_string(run) +
+                  "; its runs are:" + list_runs(handle(), path));
+    }
+  }
+
+  void insert_cell(std::int64_t run, const std::string& key, const CellResult& cell) {
+    Statement s(
+        handle(), path,
+        "INSERT INTO cells (run_id, cell_key, replication, profile, scenario, sweep,"
+        " seed, status, message, seconds) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
+    s.bind_int(1, run);
+    s.bind_text(2, key);
+    s.bind_int(3, cell.replication);
+    s.bind_text(4, cell.profile);
+    s.bind_text(5, cell.scenario);
+    s.bind_text_or_null(6, cell.sweep);
+    if (cell.seed)
+      s.bind_text(7, seed_text(*cell.seed));
+    else
+      s.bind_null(7);
+    s.bind_text(8, to_string(cell.status));
+    s.bind_text_or_null(9, cell.message);
+    s.bind_real(10, cell.seconds, "the seconds of cell " + key);
+    s.run();
+  }
+
+  void insert_candidates(std::int64_t run, const std::string& key, const CellResult& cell) {
+    const CandidateTable& table = cell.candidates;
+    const std::size_t n = table.rows.size();
+    if (!cell.feasible.empty() && cell.feasible.size() != n) {
+      throw RuntimeFailure("results store '" + path + "': cell " + key + " has " +
+                           std::to_string(n) + " candidates but " +
+                           std::to_string(cell.feasible.size()) + " feasibility verdicts");
+    }
+    std::vector<std::pair<std::string, const std::vector<double>*>> extra;
+    for (const auto& [name, values] : table.columns) {
+      const bool fixed = name == "trials" || std::find(kSpreadColumns.begin(), kSpreadColumns.end(),
+                                                       name) != kSpreadColumns.end();
+      if (!fixed)
+        extra.emplace_back(name, &values);
+      if (values.size() != n) {
+        throw RuntimeFailure("results store '" + path + "': column " + name + " of cell " + key +
+                             " has " + std::to_string(values.size()) + " values for " +
+                             std::to_string(n) + " candidates");
+      }
+    }
+    Statement s(handle(), path,
+                "INSERT INTO candidates (run_id, cell_key, replication, profile, scenario, k,"
+                " trials, cost, latency, accuracy, cost_std, latency_std, accuracy_std, cost_se,"
+                " latency_se, accuracy_se, cost_p025, cost_p975, latency_p025, latency_p975,"
+                " accuracy_p025, accuracy_p975, feasible, extra) VALUES (?1, ?2, ?3, ?4, ?5, ?6,"
+                " ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22,"
+                " ?23, ?24)");
+    const std::vector<double>* trials = table.column("trials");
+    for (std::size_t r = 0; r < n; ++r) {
+      const Candidate& row = table.rows[r];
+      const std::string where = " of cell " + key + " at k=" + std::to_string(row.k);
+      s.reset();
+      s.bind_int(1, run);
+      s.bind_text(2, key);
+      s.bind_int(3, cell.replication);
+      s.bind_text(4, cell.profile);
+      s.bind_text(5, cell.scenario);
+      s.bind_int(6, row.k);
+      if (trials != nullptr) {
+        const double t = (*trials)[r];
+        if (!std::isfinite(t) || t != std::round(t)) {
+          throw RuntimeFailure("results store '" + path + "': refusing to store trials " +
+                               text::format_real(t) + where + " (not a whole number)");
+        }
+        s.bind_int(7, static_cast<std::int64_t>(t));
+      } else {
+        s.bind_null(7);
+      }
+      s.bind_real(8, row.cost, "cost" + where);
+      s.bind_real(9, row.latency, "latency" + where);
+      s.bind_real(10, row.accuracy, "accuracy" + where);
+      for (std::size_t c = 0; c < kSpreadColumns.size(); ++c) {
+        const int index = 11 + static_cast<int>(c);
+        if (const auto* column = table.column(kSpreadColumns[c]))
+          s.bind_real(index, (*column)[r], kSpreadColumns[c] + where);
+        else
+          s.bind_null(index);
+      }
+      if (cell.feasible.empty())
+        s.bind_null(23);
+      else
+        s.bind_int(23, cell.feasible[r] ? 1 : 0);
+      if (extra.empty()) {
+        s.bind_null(24);
+      } else {
+        std::string json = "{";
+        for (std::size_t e = 0; e < extra.size(); ++e) {
+          const double v = (*extra[e].second)[r];
+          if (!std::isfinite(v)) {
+            throw RuntimeFailure("results store '" + path + "': refusing to store " +
+                                 text::format_real(v) + " as " + extra[e].first + where +
+                                 " (only finite values are stored)");
+          }
+          json +=
+              (e == 0 ? "" : ",") + text::json_quote(extra[e].first) + ":" + text::format_real(v);
+        }
+        s.bind_text(24, json + "}");
+      }
+      s.run();
+    }
+  }
+
+  void insert_selections(std::int64_t run, const std::string& key, const CellResult& cell) {
+    Statement s(handle(), path,
+                "INSERT INTO selections (run_id, cell_key, position, replication, profile,"
+                " scenario, optimizer, plugin, spec, status, k, cost, latency, accuracy, score,"
+                " feasible_count, pareto_count, reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,"
+                " ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)");
+    for (std::size_t i = 0; i < cell.selections.size(); ++i) {
+      const NamedSelection& named = cell.selections[i];
+      const SelectionRecord& r = named.record;
+      const std::string where = " of optimizer " + named.name + " in cell " + key;
+      s.reset();
+      s.bind_int(1, run);
+      s.bind_text(2, key);
+      s.bind_int(3, static_cast<std::int64_t>(i));
+      s.bind_int(4, cell.replication);
+      s.bind_text(5, cell.profile);
+      s.bind_text(6, cell.scenario);
+      s.bind_text(7, named.name);
+      s.bind_text(8, r.optimizer);
+      s.bind_text(9, r.spec);
+      s.bind_text(10, to_string(r.status));
+      if (r.k)
+        s.bind_int(11, *r.k);
+      else
+        s.bind_null(11);
+      s.bind_real(12, r.cost, "cost" + where);
+      s.bind_real(13, r.latency, "latency" + where);
+      s.bind_real(14, r.accuracy, "accuracy" + where);
+      s.bind_real(15, r.score, "score" + where);
+      s.bind_int(16, static_cast<std::int64_t>(r.feasible));
+      s.bind_int(17, static_cast<std::int64_t>(r.pareto));
+      s.bind_text(18, r.reason);
+      s.run();
+    }
+  }
+};
+
+ResultStore::ResultStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+ResultStore::ResultStore(ResultStore&&) noexcept = default;
+ResultStore& ResultStore::operator=(ResultStore&&) noexcept = default;
+ResultStore::~ResultStore() = default;
+
+const std::string& ResultStore::path() const {
+  return impl_->path;
+}
+
+ResultStore ResultStore::open(const std::string& path) {
+  check_location(path);
+  auto impl = std::make_unique<Impl>();
+  impl->path = path;
+  sqlite3* raw = nullptr;
+  const int rc =
+      sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
+  impl->db.reset(raw);
+  if (rc != SQLITE_OK) {
+    throw Error("cannot open results store '" + path +
+                "': " + (raw != nullptr ? sqlite3_errmsg(raw) : "out of memory") +
+                "; check that the path is a writable file, or choose another store path");
+  }
+  sqlite3* db = impl->handle();
+  if (sqlite3_db_readonly(db, "main") == 1)
+    throw Error("results store '" + path +
+                "' is read-only; fix its permissions or choose "
+                "another store path");
+  sqlite3_extended_result_codes(db, 1);
+  sqlite3_busy_timeout(db, kBusyTimeoutMs);
+  // The first read tells an SQLite file from anything else.
+  {
+    sqlite3_stmt* probe = nullptr;
+    int prc = sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_master", -1, &probe, nullptr);
+    if (prc == SQLITE_OK)
+      prc = sqlite3_step(probe);
+    sqlite3_finalize(probe);
+    if ((prc & 0xff) == SQLITE_NOTADB)
+      not_a_store(path, "not an SQLite database");
+    if (prc != SQLITE_ROW)
+      sqlite_failure(db, path, "reading the store");
+  }
+  exec(db, path, "PRAGMA foreign_keys = ON");
+  use_wal(db, path);
+  migrate(db, path);
+  return ResultStore(std::move(impl));
+}
+
+std::int64_t ResultStore::begin_run(const RunContext& c) {
+  sqlite3* db = impl_->handle();
+  Transaction tx(db, impl_->path);
+  Statement s(db, impl_->path,
+              "INSERT INTO runs (experiment, status, started_at, kcube_version, git_revision,"
+              " compiler, build_type, host, threads, seed, manifest_text, manifest_sha256,"
+              " overrides, plugins, evaluator, trials, replications, sampling, cell_count)"
+              " VALUES (?1, 'running', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14,"
+              " ?15, ?16, ?17, ?18)");
+  s.bind_text(1, c.experiment);
+  s.bind_text(2, c.started_at.empty() ? utc_now_iso8601() : c.started_at);
+  s.bind_text(3, c.kcube_version);
+  s.bind_text_or_null(4, c.git_revision);
+  s.bind_text(5, c.compiler);
+  s.bind_text(6, c.build_type);
+  s.bind_text(7, c.host);
+  s.bind_int(8, c.threads);
+  s.bind_text(9, seed_text(c.seed));
+  s.bind_text(10, c.manifest_text);
+  s.bind_text(11, c.manifest_sha256);
+  s.bind_text(12, canonical_overrides(c.overrides));
+  s.bind_text(13, plugins_json(c.plugins));
+  s.bind_text(14, c.evaluator);
+  if (c.trials)
+    s.bind_int(15, *c.trials);
+  else
+    s.bind_null(15);
+  s.bind_int(16, c.replications);
+  s.bind_text_or_null(17, c.sampling);
+  s.bind_int(18, c.cell_count);
+  s.run();
+  const std::int64_t id = sqlite3_last_insert_rowid(db);
+  tx.commit();
+  return id;
+}
+
+void ResultStore::write_cell(std::int64_t run, const CellResult& cell) {
+  sqlite3* db = impl_->handle();
+  const std::string key = cell.key();
+  Transaction tx(db, impl_->path);
+  impl_->require_run(run);
+  {
+    Statement existing(db, impl_->path,
+                       "SELECT status FROM cells WHERE run_id = ?1 AND cell_key = ?2");
+    existing.bind_int(1, run);
+    existing.bind_text(2, key);
+    if (existing.step()) {
+      if (existing.text_at(0) != "error") {
+        throw Error("results store '" + impl_->path + "': cell " + key + " of run " +
+                    std::to_string(run) +
+                    " is already stored; is another process writing the same run? Resume a "
+                    "run from one process only");
+      }
+      // A failed cell is retried on resume: the new result replaces it (cascading to its rows).
+      Statement erase(db, impl_->path, "DELETE FROM cells WHERE run_id = ?1 AND cell_key = ?2");
+      erase.bind_int(1, run);
+      erase.bind_text(2, key);
+      erase.run();
+    }
+  }
+  impl_->insert_cell(run, key, cell);
+  impl_->insert_candidates(run, key, cell);
+  impl_->insert_selections(run, key, cell);
+  tx.commit();
+}
+
+void ResultStore::finish_run(std::int64_t run, RunStatus status) {
+  sqlite3* db = impl_->handle();
+  Transaction tx(db, impl_->path);
+  impl_->require_run(run);
+  Statement s(db, impl_->path, "UPDATE runs SET status = ?1, finished_at = ?2 WHERE id = ?3");
+  s.bind_text(1, to_string(status));
+  if (status == RunStatus::running)
+    s.bind_null(2);
+  else
+    s.bind_text(2, utc_now_iso8601());
+  s.bind_int(3, run);
+  s.run();
+  tx.commit();
+}
+
+std::optional<ResumeState> ResultStore::find_resumable(std::string_view manifest_sha256,
+                                                       const std::vector<std::string>& overrides) {
+  sqlite3* db = impl_->handle();
+  Statement s(db, impl_->path,
+              "SELECT id FROM runs WHERE manifest_sha256 = ?1 AND overrides = ?2 AND"
+              " status = 'running' ORDER BY id DESC LIMIT 1");
+  s.bind_text(1, manifest_sha256);
+  s.bind_text(2, canonical_overrides(overrides));
+  if (!s.step())
+    return std::nullopt;
+  ResumeState state;
+  state.run = s.int_at(0);
+  Statement cells(db, impl_->path,
+                  "SELECT cell_key FROM cells WHERE run_id = ?1 AND status = 'finished'");
+  cells.bind_int(1, state.run);
+  while (cells.step())
+    state.finished_cells.insert(cells.text_at(0));
+  return state;
+}
+
+std::vector<RunSummary> ResultStore::runs() {
+  Statement s(impl_->handle(), impl_->path,
+              "SELECT r.id, r.experiment, r.status, r.started_at, r.finished_at,"
+              " r.manifest_sha256, r.overrides, r.cell_count,"
+              " (SELECT count(*) FROM cells c WHERE c.run_id = r.id AND c.status = 'finished'),"
+              " (SELECT count(*) FROM cells c WHERE c.run_id = r.id AND c.status = 'error')"
+              " FROM runs r ORDER BY r.id");
+  std::vector<RunSummary> out;
+  while (s.step()) {
+    RunSummary r;
+    r.id = s.int_at(0);
+    r.experiment = s.text_at(1);
+    r.status = parse_run_status(s.text_at(2));
+    r.started_at = s.text_at(3);
+    r.finished_at = s.text_at(4);
+    r.manifest_sha256 = s.text_at(5);
+    r.overrides = s.text_at(6);
+    r.cell_count = s.int_at(7);
+    r.cells_finished = s.int_at(8);
+    r.cells_failed = s.int_at(9);
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+void ResultStore::export_table(std::ostream& out, Table table, std::optional<std::int64_t> run,
+                               Format format) {
+  sqlite3* db = impl_->handle();
+  if (!run) {
+    const std::int64_t newest = query_int(db, impl_->path, "SELECT coalesce(max(id), 0) FROM runs");
+    if (newest == 0)
+      throw Error("results store '" + impl_->path + "' has no runs yet; run an experiment first");
+    run = newest;
+  } else {
+    impl_->require_run(*run);
+  }
+  Statement s(db, impl_->path, table == Table::selections ? kSelectionsExport : kCandidatesExport);
+  s.bind_int(1, *run);
+  write_rows(out, s, format);
+}
+
+}  // namespace kcube

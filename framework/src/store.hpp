@@ -1,0 +1,255 @@
+// Private: the results store, one SQLite file holding every run of kcube with its context, the
+// candidate tables of its cells and the selections made on them.
+//
+// Design
+// - One file, any number of runs. The schema has a version, `PRAGMA user_version`, and an
+//   application id, `PRAGMA application_id` = 0x6b637562 ("kcub"). Opening a store applies the
+//   migrations it lacks from an explicit, ordered list (version 0 -> 1 today), each in its own
+//   transaction; a store whose version is newer than this kcube knows is refused (kcube::Error),
+//   and so is a file that is not SQLite or an SQLite database of another program.
+// - journal_mode=WAL, busy_timeout 30 s, foreign keys on: several processes may write one store
+//   at once (each cell is one short write transaction; writers queue, readers never block).
+// - Values are bound parameters, never spliced into SQL. Absent values are NULL (exact evaluation
+//   has no spread, an infeasible selection no k). NaN and infinities are never stored: writing
+//   one is a kcube::RuntimeFailure and the cell's transaction is rolled back, leaving nothing.
+//
+// Schema, version 1
+//   runs(id INTEGER PRIMARY KEY, experiment, status 'running'|'finished'|'failed',
+//        started_at, finished_at (ISO-8601 UTC, "2026-11-28T14:39:43Z"; NULL while running),
+//        kcube_version, git_revision (NULL if unknown), compiler, build_type, host, threads,
+//        seed (TEXT, decimal: a 64-bit unsigned value), manifest_text, manifest_sha256,
+//        overrides (canonical "PATH=VALUE" lines, sorted, '\n'-separated; '' for none),
+//        plugins (JSON array of {"name","kind","version","file"}, sorted by kind then name),
+//        evaluator, trials (NULL for exact evaluation), replications, sampling (NULL when none),
+//        cell_count (cells planned))
+//   cells(run_id -> runs, cell_key, replication, profile, scenario, sweep (label; NULL when the
+//        cell is not part of a sweep), seed (TEXT, decimal; NULL if none), status
+//        'finished'|'error', message, seconds (wall time); UNIQUE(run_id, cell_key))
+//   candidates(run_id, cell_key -> cells, replication, profile, scenario, k, trials, cost,
+//        latency, accuracy, <metric>_std, <metric>_se, <metric>_p025, <metric>_p975 for metric in
+//        cost, latency, accuracy, feasible (0/1; NULL if not assessed), extra (JSON object of any
+//        other column of the candidate table, e.g. {"cost_p95":0.41}; NULL when none);
+//        UNIQUE(run_id, cell_key, k))
+//   selections(run_id, cell_key -> cells, position (order written), replication, profile,
+//        scenario, optimizer (its name in the manifest), plugin, spec, status, k, cost, latency,
+//        accuracy, score, feasible_count, pareto_count, reason; UNIQUE(run_id, cell_key, position))
+//   Candidates and selections are deleted with their cell (ON DELETE CASCADE).
+#pragma once
+
+#include <cstdint>
+#include <iosfwd>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "kcube/candidate.hpp"
+#include "selection.hpp"
+
+namespace kcube {
+
+/// The schema version this kcube writes and reads (`PRAGMA user_version`).
+inline constexpr int kStoreSchemaVersion = 1;
+
+/// A plugin library a run used.
+struct PluginUse {
+  /// The plugin's name, e.g. "cube-max".
+  std::string name;
+  /// "profile", "scenario" or "optimizer".
+  std::string kind;
+  /// The plugin's version.
+  std::string version;
+  /// Path of its library file.
+  std::string file;
+};
+
+/// Everything a run records about how it was made (see the runs table).
+struct RunContext {
+  /// The experiment's name from the manifest.
+  std::string experiment;
+  /// ISO-8601 UTC start time; begin_run() fills it when empty.
+  std::string started_at;
+  /// kcube's version.
+  std::string kcube_version;
+  /// Git revision of the kcube build; empty when unknown (stored as NULL).
+  std::string git_revision;
+  /// Compiler and its version, e.g. "gcc 12.2.0".
+  std::string compiler;
+  /// CMake build type, e.g. "Release".
+  std::string build_type;
+  /// Host name.
+  std::string host;
+  /// OpenMP threads used.
+  int threads = 0;
+  /// Root seed of the run.
+  std::uint64_t seed = 0;
+  /// The manifest file's text, verbatim.
+  std::string manifest_text;
+  /// SHA-256 of manifest_text, lowercase hex.
+  std::string manifest_sha256;
+  /// Command-line overrides as "PATH=VALUE"; stored canonically (see canonical_overrides()).
+  std::vector<std::string> overrides;
+  /// Every plugin the run used.
+  std::vector<PluginUse> plugins;
+  /// How candidates were evaluated, e.g. "simulate" or "exact".
+  std::string evaluator;
+  /// Trials per cell; empty for exact evaluation.
+  std::optional<std::int64_t> trials;
+  /// Replications of every cell (>= 1).
+  int replications = 1;
+  /// Path scheme ("nested", "independent"); empty when it does not apply (stored as NULL).
+  std::string sampling;
+  /// Number of cells the run plans to write.
+  std::int64_t cell_count = 0;
+};
+
+/// A RunContext with what the process knows about itself filled in: host name (gethostname),
+/// compiler (from the compiler's version macros), kcube version, git revision when the build
+/// knows it (KCUBE_GIT_REVISION), the current UTC time as started_at, and `build_type`.
+RunContext capture_run_context(std::string_view build_type);
+
+/// The current UTC time as ISO-8601, e.g. "2026-11-28T14:39:43Z".
+std::string utc_now_iso8601();
+
+/// Overrides in the stored form: sorted, joined by '\n' ("" when none).
+std::string canonical_overrides(std::vector<std::string> overrides);
+
+/// The key of a cell, unique within a run: "profile|scenario|sweep|replication".
+std::string cell_key(std::string_view profile, std::string_view scenario, std::string_view sweep,
+                     int replication);
+
+/// A run's state.
+enum class RunStatus { running = 1, finished = 2, failed = 3 };
+/// "running", "finished" or "failed".
+std::string_view to_string(RunStatus status) noexcept;
+
+/// A cell's outcome.
+enum class CellStatus { finished = 1, error = 2 };
+/// "finished" or "error".
+std::string_view to_string(CellStatus status) noexcept;
+
+/// One optimizer's selection, under the name the manifest gives the optimizer.
+struct NamedSelection {
+  /// The optimizer's name in the manifest (record.optimizer is its plugin's name).
+  std::string name;
+  /// What it picked.
+  SelectionRecord record;
+};
+
+/// Everything a cell produced; written in one transaction by ResultStore::write_cell().
+struct CellResult {
+  /// Replication index (0-based).
+  int replication = 0;
+  /// Profile and scenario names from the manifest.
+  std::string profile, scenario;
+  /// Sweep label, e.g. "k_max=16"; empty when the cell is not part of a sweep.
+  std::string sweep;
+  /// The cell's seed (e.g. its cell identity); empty when none.
+  std::optional<std::uint64_t> seed;
+  /// finished, or error when the cell failed (then message says why).
+  CellStatus status = CellStatus::finished;
+  /// Why it failed; may be empty for a finished cell.
+  std::string message;
+  /// Wall time of the cell, seconds.
+  double seconds = 0.0;
+  /// The candidate table (empty for a cell that failed before having one).
+  CandidateTable candidates;
+  /// Feasibility of each candidate row; empty when not assessed (stored as NULL), otherwise
+  /// one entry per row.
+  std::vector<bool> feasible;
+  /// The selections, in the order they are to be reported.
+  std::vector<NamedSelection> selections;
+
+  /// cell_key(profile, scenario, sweep, replication).
+  std::string key() const;
+};
+
+/// A run that can be resumed.
+struct ResumeState {
+  /// The run's id.
+  std::int64_t run = 0;
+  /// Keys of its cells stored with status finished.
+  std::set<std::string> finished_cells;
+};
+
+/// One line of `kcube runs`.
+struct RunSummary {
+  std::int64_t id = 0;
+  std::string experiment;
+  RunStatus status = RunStatus::running;
+  std::string started_at;
+  /// Empty while running.
+  std::string finished_at;
+  std::string manifest_sha256;
+  /// Canonical overrides.
+  std::string overrides;
+  /// Cells planned, stored finished, stored with an error.
+  std::int64_t cell_count = 0, cells_finished = 0, cells_failed = 0;
+};
+
+/// Which table export_table() writes.
+enum class Table { candidates, selections };
+/// Output format of export_table().
+enum class Format { csv, json };
+
+/// An open results store. Movable, not copyable; one per thread.
+class ResultStore {
+ public:
+  /// Opens the store at `path`, creating the file (not its directory) and applying missing
+  /// migrations. Throws kcube::Error when the directory is missing, the path is not writable,
+  /// the file is not a kcube store, or its schema is newer than this kcube knows; each message
+  /// names the path and the fix.
+  static ResultStore open(const std::string& path);
+
+  ResultStore(ResultStore&&) noexcept;
+  ResultStore& operator=(ResultStore&&) noexcept;
+  ResultStore(const ResultStore&) = delete;
+  ResultStore& operator=(const ResultStore&) = delete;
+  ~ResultStore();
+
+  /// The path it was opened with.
+  const std::string& path() const;
+
+  /// Records a new run with status running; returns its id (> 0).
+  std::int64_t begin_run(const RunContext& context);
+
+  /// Writes a cell with its candidates and selections in one transaction: all of it or nothing.
+  /// Throws kcube::Error for an unknown run or a cell already stored as finished in that run
+  /// (a cell stored with status error is replaced, so a resumed run retries it), and
+  /// kcube::RuntimeFailure for a non-finite value or a feasibility vector of the wrong size.
+  void write_cell(std::int64_t run, const CellResult& cell);
+
+  /// Marks the run finished or failed and sets finished_at. Throws kcube::Error for an unknown
+  /// run.
+  void finish_run(std::int64_t run, RunStatus status);
+
+  /// The newest run with status running made from the manifest with this SHA-256 and these
+  /// overrides (compared canonically), with the keys of its finished cells; nullopt when none.
+  std::optional<ResumeState> find_resumable(std::string_view manifest_sha256,
+                                            const std::vector<std::string>& overrides);
+
+  /// All runs, increasing id.
+  std::vector<RunSummary> runs();
+
+  /// Writes one table of run `run` (default: the newest run) to `out`. Columns, in order:
+  ///   selections: run_id,replication,profile,scenario,optimizer,status,k,cost,latency,
+  ///               accuracy,score,reason
+  ///   candidates: run_id,replication,profile,scenario,k,trials,cost,latency,accuracy,
+  ///               cost_std,latency_std,accuracy_std,cost_se,latency_se,accuracy_se,
+  ///               cost_p025,cost_p975,latency_p025,latency_p975,accuracy_p025,accuracy_p975,
+  ///               feasible
+  /// Rows by cell (replication, profile, scenario, sweep), then k or the selections' order.
+  /// CSV: a header line, RFC 4180 quoting, empty field for NULL, reals in shortest round-trip
+  /// form, '\n' line ends. JSON: an array of objects, null for NULL.
+  /// Throws kcube::Error for an unknown run (listing the runs) or a store without runs.
+  void export_table(std::ostream& out, Table table, std::optional<std::int64_t> run, Format format);
+
+ private:
+  struct Impl;
+  explicit ResultStore(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace kcube

@@ -1,0 +1,544 @@
+// The results store: schema and migration, round trips through the exports, one transaction per
+// cell, resuming, refusals with clear messages, and two processes writing one store.
+#include <doctest/doctest.h>
+#include <sqlite3.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <fstream>
+#include <functional>
+#include <limits>
+#include <optional>
+#include <set>
+#include <sstream>
+#include <string>
+
+#include "kcube/error.hpp"
+#include "store.hpp"
+#include "temp_dir.hpp"
+
+namespace {
+
+using kcube::CellResult;
+using kcube::CellStatus;
+using kcube::Format;
+using kcube::ResultStore;
+using kcube::RunContext;
+using kcube::RunStatus;
+using kcube::SelectionStatus;
+using kcube::Table;
+
+// The first column of the first row of `sql`, read with SQLite directly ("" for NULL).
+std::string query(const std::filesystem::path& path, const char* sql) {
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr) == SQLITE_OK);
+  sqlite3_stmt* stmt = nullptr;
+  REQUIRE_MESSAGE(sqlite3_prepare_v2(db, sql, -1, &stmt, nullptr) == SQLITE_OK, sqlite3_errmsg(db));
+  std::string out;
+  if (sqlite3_step(stmt) == SQLITE_ROW && sqlite3_column_text(stmt, 0) != nullptr)
+    out = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+  return out;
+}
+
+void check_integrity(const std::filesystem::path& path) {
+  CHECK(query(path, "PRAGMA integrity_check") == "ok");
+  CHECK(query(path, "SELECT count(*) FROM pragma_foreign_key_check") == "0");
+}
+
+RunContext context(std::string sha = "abc123", std::vector<std::string> overrides = {}) {
+  RunContext c = kcube::capture_run_context("Release");
+  c.experiment = "demo";
+  c.threads = 2;
+  c.seed = 18446744073709551615ull;  // the largest seed must survive (stored as decimal text)
+  c.manifest_text = "experiment: demo\n";
+  c.manifest_sha256 = std::move(sha);
+  c.overrides = std::move(overrides);
+  c.plugins = {{"cube-max", "optimizer", "1.0.0", "/lib/cube.so"},
+               {"gaussian", "profile", "0.2.0", "/lib/gaussian.so"}};
+  c.evaluator = "simulate";
+  c.trials = 1000;
+  c.sampling = "nested";
+  c.cell_count = 2;
+  return c;
+}
+
+kcube::NamedSelection selection(std::string name, SelectionStatus status, std::optional<int> k,
+                                std::optional<double> cost, std::optional<double> latency,
+                                std::optional<double> accuracy, std::optional<double> score,
+                                std::string reason) {
+  kcube::SelectionRecord r;
+  r.optimizer = "cube-max";
+  r.spec = "cube-max";
+  r.status = status;
+  r.k = k;
+  r.cost = cost;
+  r.latency = latency;
+  r.accuracy = accuracy;
+  r.score = score;
+  r.feasible = k ? 1 : 0;
+  r.pareto = k ? 1 : 0;
+  r.reason = std::move(reason);
+  return {std::move(name), std::move(r)};
+}
+
+// A simulated cell: two candidates with every spread column and one extra quantile column.
+CellResult simulated_cell(std::string profile = "gpt", int replication = 0) {
+  CellResult cell;
+  cell.profile = std::move(profile);
+  cell.scenario = "tight";
+  cell.replication = replication;
+  cell.seed = 7;
+  cell.seconds = 0.5;
+  cell.candidates.rows = {{1, 0.5, 2.0, 0.25}, {2, 1.0, 3.5, 0.5}};
+  auto& col = cell.candidates.columns;
+  col["trials"] = {1000, 1000};
+  col["cost_std"] = {0.1, 0.2};
+  col["latency_std"] = {0.2, 0.4};
+  col["accuracy_std"] = {0.3, 0.6};
+  col["cost_se"] = {0.01, 0.02};
+  col["latency_se"] = {0.02, 0.04};
+  col["accuracy_se"] = {0.03, 0.06};
+  col["cost_p025"] = {0.4, 0.8};
+  col["cost_p975"] = {0.6, 1.2};
+  col["latency_p025"] = {1.5, 3.0};
+  col["latency_p975"] = {2.5, 4.0};
+  col["accuracy_p025"] = {0.2, 0.45};
+  col["accuracy_p975"] = {0.3, 0.55};
+  col["cost_p95"] = {0.58, 1.1};
+  cell.feasible = {true, false};
+  cell.selections = {selection("cube", SelectionStatus::selected, 1, 0.5, 2.0, 0.25, 0.125,
+                               "largest cube, \"volume\" 0.125")};
+  return cell;
+}
+
+// An exactly evaluated cell: no spread columns, and no feasible candidate (k is NULL).
+CellResult exact_cell() {
+  CellResult cell;
+  cell.profile = "exact-model";
+  cell.scenario = "tight";
+  cell.seconds = 0.25;
+  cell.candidates.rows = {{1, 0.25, 1.0, 0.5}};
+  cell.feasible = {false};
+  cell.selections = {selection("cube", SelectionStatus::infeasible, std::nullopt, std::nullopt,
+                               std::nullopt, std::nullopt, std::nullopt, "no feasible candidate")};
+  return cell;
+}
+
+std::string exported(ResultStore& store, Table table, Format format,
+                     std::optional<std::int64_t> run = std::nullopt) {
+  std::ostringstream out;
+  store.export_table(out, table, run, format);
+  return out.str();
+}
+
+std::string message_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const kcube::Error& e) {
+    return e.what();
+  }
+  return "(no kcube::Error thrown)";
+}
+
+}  // namespace
+
+TEST_CASE("an empty file becomes a store with schema version 1 in WAL mode") {
+  kcube::test::TempDir dir;
+  const auto path = dir.path() / "results.sqlite";
+  std::ofstream(path).close();  // an empty file is an empty database: migrated from version 0
+  REQUIRE(std::filesystem::file_size(path) == 0);
+  {
+    ResultStore store = ResultStore::open(path.string());
+    CHECK(store.runs().empty());
+  }
+  CHECK(query(path, "PRAGMA user_version") == std::to_string(kcube::kStoreSchemaVersion));
+  CHECK(query(path, "PRAGMA user_version") == "1");
+  CHECK(query(path, "PRAGMA application_id") == std::to_string(0x6b637562));
+  CHECK(query(path, "PRAGMA journal_mode") == "wal");
+  CHECK(query(path,
+              "SELECT group_concat(name, ',') FROM (SELECT name FROM sqlite_master WHERE "
+              "type = 'table' ORDER BY name)") == "candidates,cells,runs,selections");
+  // Opening again applies nothing and keeps the version.
+  ResultStore again = ResultStore::open(path.string());
+  CHECK(query(path, "PRAGMA user_version") == "1");
+  check_integrity(path);
+}
+
+TEST_CASE("a run records its context") {
+  kcube::test::TempDir dir;
+  const auto path = dir.path() / "results.sqlite";
+  ResultStore store = ResultStore::open(path.string());
+  const auto run = store.begin_run(context("abc123", {"seed=3", "scenarios.a.k_max=8"}));
+  CHECK(run == 1);
+  CHECK(query(path, "SELECT seed FROM runs") == "18446744073709551615");
+  CHECK(query(path, "SELECT overrides FROM runs") == "scenarios.a.k_max=8\nseed=3");
+  CHECK(query(path, "SELECT plugins FROM runs") ==
+        R"([{"name":"cube-max","kind":"optimizer","version":"1.0.0","file":"/lib/cube.so"},)"
+        R"({"name":"gaussian","kind":"profile","version":"0.2.0","file":"/lib/gaussian.so"}])");
+  CHECK(query(path, "SELECT status FROM runs") == "running");
+  CHECK(query(path, "SELECT finished_at IS NULL FROM runs") == "1");
+  CHECK(query(path, "SELECT build_type FROM runs") == "Release");
+  CHECK_FALSE(query(path, "SELECT host FROM runs").empty());
+  CHECK_FALSE(query(path, "SELECT compiler FROM runs").empty());
+  CHECK(query(path, "SELECT kcube_version FROM runs") == KCUBE_TEST_VERSION);
+  const std::string started = query(path, "SELECT started_at FROM runs");
+  CHECK(started.size() == 20);  // 2026-11-28T14:39:43Z
+  CHECK(started[10] == 'T');
+  CHECK(started.back() == 'Z');
+  store.finish_run(run, RunStatus::finished);
+  CHECK(query(path, "SELECT status FROM runs") == "finished");
+  CHECK(query(path, "SELECT finished_at IS NOT NULL FROM runs") == "1");
+  const auto runs = store.runs();
+  REQUIRE(runs.size() == 1);
+  CHECK(runs[0].status == RunStatus::finished);
+  CHECK(runs[0].experiment == "demo");
+  check_integrity(path);
+}
+
+TEST_CASE("a run with two cells round-trips through both exports in both formats") {
+  kcube::test::TempDir dir;
+  const auto path = dir.path() / "results.sqlite";
+  ResultStore store = ResultStore::open(path.string());
+  const auto run = store.begin_run(context());
+  store.write_cell(run, simulated_cell());
+  store.write_cell(run, exact_cell());
+  store.finish_run(run, RunStatus::finished);
+
+  // Cells in (replication, profile, scenario, sweep) order: exact-model before gpt.
+  CHECK(exported(store, Table::selections, Format::csv) ==
+        "run_id,replication,profile,scenario,optimizer,status,k,cost,latency,accuracy,score,"
+        "reason\n"
+        "1,0,exact-model,tight,cube,infeasible,,,,,,no feasible candidate\n"
+        "1,0,gpt,tight,cube,selected,1,0.5,2,0.25,0.125,\"largest cube, \"\"volume\"\" 0.125\"\n");
+  CHECK(exported(store, Table::candidates, Format::csv) ==
+        "run_id,replication,profile,scenario,k,trials,cost,latency,accuracy,cost_std,latency_std,"
+        "accuracy_std,cost_se,latency_se,accuracy_se,cost_p025,cost_p975,latency_p025,"
+        "latency_p975,accuracy_p025,accuracy_p975,feasible\n"
+        "1,0,exact-model,tight,1,,0.25,1,0.5,,,,,,,,,,,,,0\n"
+        "1,0,gpt,tight,1,1000,0.5,2,0.25,0.1,0.2,0.3,0.01,0.02,0.03,0.4,0.6,1.5,2.5,0.2,0.3,1\n"
+        "1,0,gpt,tight,2,1000,1,3.5,0.5,0.2,0.4,0.6,0.02,0.04,0.06,0.8,1.2,3,4,0.45,0.55,0\n");
+  CHECK(exported(store, Table::selections, Format::json, run) ==
+        "[\n"
+        "  {\"run_id\": 1, \"replication\": 0, \"profile\": \"exact-model\", \"scenario\": "
+        "\"tight\", \"optimizer\": \"cube\", \"status\": \"infeasible\", \"k\": null, \"cost\": "
+        "null, \"latency\": null, \"accuracy\": null, \"score\": null, \"reason\": \"no feasible "
+        "candidate\"},\n"
+        "  {\"run_id\": 1, \"replication\": 0, \"profile\": \"gpt\", \"scenario\": \"tight\", "
+        "\"optimizer\": \"cube\", \"status\": \"selected\", \"k\": 1, \"cost\": 0.5, \"latency\": "
+        "2, \"accuracy\": 0.25, \"score\": 0.125, \"reason\": \"largest cube, \\\"volume\\\" "
+        "0.125\"}\n"
+        "]\n");
+  const std::string candidates_json = exported(store, Table::candidates, Format::json);
+  CHECK(candidates_json.find("{\"run_id\": 1, \"replication\": 0, \"profile\": \"exact-model\", "
+                             "\"scenario\": \"tight\", \"k\": 1, \"trials\": null, \"cost\": 0.25, "
+                             "\"latency\": 1, \"accuracy\": 0.5, \"cost_std\": null,") !=
+        std::string::npos);
+  CHECK(candidates_json.find("\"accuracy_p975\": 0.55, \"feasible\": 0}\n]\n") !=
+        std::string::npos);
+
+  // Columns the export does not show are kept: other quantiles, the plugin and spec, counts.
+  CHECK(query(path, "SELECT extra FROM candidates WHERE profile = 'gpt' AND k = 1") ==
+        "{\"cost_p95\":0.58}");
+  CHECK(query(path, "SELECT extra IS NULL FROM candidates WHERE profile = 'exact-model'") == "1");
+  CHECK(query(path,
+              "SELECT plugin || ' ' || spec || ' ' || feasible_count || ' ' || pareto_count"
+              " FROM selections WHERE profile = 'gpt'") == "cube-max cube-max 1 1");
+  CHECK(query(path, "SELECT seed FROM cells WHERE profile = 'gpt'") == "7");
+  CHECK(query(path,
+              "SELECT seed IS NULL AND sweep IS NULL FROM cells WHERE profile = "
+              "'exact-model'") == "1");
+  CHECK(query(path, "SELECT count(*) FROM candidates WHERE cost_std IS NULL") == "1");
+  check_integrity(path);
+}
+
+TEST_CASE("an empty run exports a header or an empty array") {
+  kcube::test::TempDir dir;
+  ResultStore store = ResultStore::open((dir.path() / "s.sqlite").string());
+  store.begin_run(context());
+  CHECK(exported(store, Table::selections, Format::csv) ==
+        "run_id,replication,profile,scenario,optimizer,status,k,cost,latency,accuracy,score,"
+        "reason\n");
+  CHECK(exported(store, Table::candidates, Format::json) == "[]\n");
+}
+
+TEST_CASE("the newest run is exported by default and an unknown run lists the runs") {
+  kcube::test::TempDir dir;
+  ResultStore store = ResultStore::open((dir.path() / "s.sqlite").string());
+  CHECK(message_of([&] {
+          exported(store, Table::selections, Format::csv);
+        }).find("has no runs yet") != std::string::npos);
+  const auto first = store.begin_run(context());
+  store.write_cell(first, simulated_cell());
+  const auto second = store.begin_run(context());
+  store.write_cell(second, exact_cell());
+  const std::string newest = exported(store, Table::selections, Format::csv);
+  CHECK(newest.find("\n2,0,exact-model,") != std::string::npos);
+  CHECK(newest.find("gpt") == std::string::npos);
+  CHECK(exported(store, Table::selections, Format::csv, first).find("\n1,0,gpt,") !=
+        std::string::npos);
+  const std::string message =
+      message_of([&] { exported(store, Table::candidates, Format::csv, 42); });
+  CHECK(message.find("has no run 42") != std::string::npos);
+  CHECK(message.find("\n  1  demo  running") != std::string::npos);
+  CHECK(message.find("\n  2  demo  running") != std::string::npos);
+  CHECK(message_of([&] { store.finish_run(42, RunStatus::failed); }).find("has no run 42") !=
+        std::string::npos);
+  CHECK(message_of([&] { store.write_cell(42, exact_cell()); }).find("has no run 42") !=
+        std::string::npos);
+}
+
+TEST_CASE("writing a finished cell twice is refused and an error cell is replaced") {
+  kcube::test::TempDir dir;
+  const auto path = dir.path() / "s.sqlite";
+  ResultStore store = ResultStore::open(path.string());
+  const auto run = store.begin_run(context());
+  store.write_cell(run, simulated_cell());
+  const std::string message = message_of([&] { store.write_cell(run, simulated_cell()); });
+  CHECK(message.find("cell gpt|tight||0 of run 1 is already stored") != std::string::npos);
+  CHECK(query(path, "SELECT count(*) FROM cells") == "1");
+  CHECK(query(path, "SELECT count(*) FROM candidates") == "2");
+  CHECK(query(path, "SELECT count(*) FROM selections") == "1");
+
+  // The same cell in another run is another cell.
+  const auto other = store.begin_run(context());
+  store.write_cell(other, simulated_cell());
+  CHECK(query(path, "SELECT count(*) FROM cells") == "2");
+
+  // A cell that failed is retried on resume: the new result replaces it.
+  CellResult failed = exact_cell();
+  failed.status = CellStatus::error;
+  failed.message = "profile exact-model threw: boom";
+  failed.candidates = {};
+  failed.feasible.clear();
+  failed.selections.clear();
+  store.write_cell(run, failed);
+  CHECK(query(path, "SELECT status || ': ' || message FROM cells WHERE profile = 'exact-model'") ==
+        "error: profile exact-model threw: boom");
+  CHECK(store.runs()[0].cells_failed == 1);
+  store.write_cell(run, exact_cell());
+  CHECK(query(path, "SELECT status FROM cells WHERE profile = 'exact-model'") == "finished");
+  CHECK(query(path, "SELECT count(*) FROM candidates WHERE run_id = 1") == "3");
+  CHECK(store.runs()[0].cells_failed == 0);
+  CHECK(store.runs()[0].cells_finished == 2);
+  check_integrity(path);
+}
+
+TEST_CASE("a cell that fails midway leaves nothing behind") {
+  kcube::test::TempDir dir;
+  const auto path = dir.path() / "s.sqlite";
+  ResultStore store = ResultStore::open(path.string());
+  const auto run = store.begin_run(context());
+
+  SUBCASE("a NaN in a later candidate row") {
+    CellResult cell = simulated_cell();
+    cell.candidates.columns["latency_std"][1] = std::numeric_limits<double>::quiet_NaN();
+    try {
+      store.write_cell(run, cell);
+      FAIL("a NaN was stored");
+    } catch (const kcube::RuntimeFailure& e) {
+      CHECK(std::string(e.what()).find("refusing to store nan as latency_std of cell gpt|tight||0 "
+                                       "at k=2") != std::string::npos);
+    }
+  }
+  SUBCASE("an infinite score in the selections, after all candidates") {
+    CellResult cell = simulated_cell();
+    cell.selections.push_back(cell.selections[0]);
+    cell.selections[1].record.score = std::numeric_limits<double>::infinity();
+    CHECK_THROWS_AS(store.write_cell(run, cell), kcube::RuntimeFailure);
+  }
+  SUBCASE("a NaN in an extra column") {
+    CellResult cell = simulated_cell();
+    cell.candidates.columns["cost_p95"][1] = std::nan("");
+    CHECK_THROWS_AS(store.write_cell(run, cell), kcube::RuntimeFailure);
+  }
+  SUBCASE("feasibility verdicts of the wrong size") {
+    CellResult cell = simulated_cell();
+    cell.feasible = {true};
+    CHECK_THROWS_AS(store.write_cell(run, cell), kcube::RuntimeFailure);
+  }
+  CHECK(query(path, "SELECT count(*) FROM cells") == "0");
+  CHECK(query(path, "SELECT count(*) FROM candidates") == "0");
+  CHECK(query(path, "SELECT count(*) FROM selections") == "0");
+  // The connection is usable afterwards and the cell can be written correctly.
+  store.write_cell(run, simulated_cell());
+  CHECK(query(path, "SELECT count(*) FROM candidates") == "2");
+  check_integrity(path);
+}
+
+TEST_CASE("find_resumable returns the newest running run of a manifest and its finished cells") {
+  kcube::test::TempDir dir;
+  const auto path = dir.path() / "s.sqlite";
+  ResultStore store = ResultStore::open(path.string());
+  CHECK_FALSE(store.find_resumable("abc123", {}).has_value());
+
+  const auto old_running = store.begin_run(context("abc123", {"b=2", "a=1"}));
+  const auto target = store.begin_run(context("abc123", {"a=1", "b=2"}));
+  store.write_cell(target, simulated_cell());
+  CellResult failed = exact_cell();
+  failed.status = CellStatus::error;
+  failed.message = "boom";
+  store.write_cell(target, failed);
+  const auto finished = store.begin_run(context("abc123", {"a=1", "b=2"}));
+  store.finish_run(finished, RunStatus::finished);
+  const auto failed_run = store.begin_run(context("abc123", {"a=1", "b=2"}));
+  store.finish_run(failed_run, RunStatus::failed);
+  store.begin_run(context("other-sha", {"a=1", "b=2"}));
+  store.begin_run(context("abc123", {"a=1"}));
+
+  // Overrides match in any order.
+  const auto state = store.find_resumable("abc123", {"b=2", "a=1"});
+  REQUIRE(state.has_value());
+  CHECK(state->run == target);
+  CHECK(state->run > old_running);
+  CHECK(state->finished_cells == std::set<std::string>{"gpt|tight||0"});
+
+  CHECK_FALSE(store.find_resumable("abc123", {"a=1", "b=3"}).has_value());
+  CHECK_FALSE(store.find_resumable("nope", {}).has_value());
+  const auto only_a = store.find_resumable("abc123", {"a=1"});
+  REQUIRE(only_a.has_value());
+  CHECK(only_a->finished_cells.empty());
+
+  store.finish_run(target, RunStatus::finished);
+  const auto fallback = store.find_resumable("abc123", {"a=1", "b=2"});
+  REQUIRE(fallback.has_value());
+  CHECK(fallback->run == old_running);
+  check_integrity(path);
+}
+
+TEST_CASE("a store with a newer schema version is refused") {
+  kcube::test::TempDir dir;
+  const auto path = dir.path() / "s.sqlite";
+  { ResultStore::open(path.string()); }
+  query(path, "PRAGMA user_version = 2");
+  REQUIRE(query(path, "PRAGMA user_version") == "2");
+  const std::string message = message_of([&] { ResultStore::open(path.string()); });
+  CHECK(message.find(path.string()) != std::string::npos);
+  CHECK(message.find("schema version 2, newer than this kcube knows (1)") != std::string::npos);
+  CHECK(query(path, "PRAGMA user_version") == "2");  // untouched
+}
+
+TEST_CASE("files that are not kcube stores are refused") {
+  kcube::test::TempDir dir;
+  SUBCASE("a text file") {
+    const auto path = dir.path() / "notes.txt";
+    std::ofstream(path) << "experiment: this is a manifest, not a store\n" << std::string(200, 'x');
+    const std::string message = message_of([&] { ResultStore::open(path.string()); });
+    CHECK(message.find("'" + path.string() +
+                       "' is not a kcube results store (not an SQLite "
+                       "database)") != std::string::npos);
+  }
+  SUBCASE("another program's SQLite database") {
+    const auto path = dir.path() / "other.sqlite";
+    {
+      sqlite3* db = nullptr;
+      REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+      REQUIRE(sqlite3_exec(db, "CREATE TABLE t (x)", nullptr, nullptr, nullptr) == SQLITE_OK);
+      sqlite3_close(db);
+    }
+    const std::string message = message_of([&] { ResultStore::open(path.string()); });
+    CHECK(message.find("is not a kcube results store (an SQLite database of another program)") !=
+          std::string::npos);
+    CHECK(query(path, "SELECT count(*) FROM sqlite_master") == "1");  // untouched
+  }
+  SUBCASE("a directory") {
+    CHECK(message_of([&] { ResultStore::open(dir.path().string()); }).find("is a directory") !=
+          std::string::npos);
+  }
+}
+
+TEST_CASE("a missing directory or an unwritable path is refused with the fix") {
+  kcube::test::TempDir dir;
+  SUBCASE("missing directory") {
+    const auto path = dir.path() / "no" / "such" / "results.sqlite";
+    const std::string message = message_of([&] { ResultStore::open(path.string()); });
+    CHECK(message.find("cannot create results store '" + path.string() + "': directory '" +
+                       (dir.path() / "no" / "such").string() +
+                       "' does not exist; create it first") != std::string::npos);
+    CHECK_FALSE(std::filesystem::exists(dir.path() / "no"));
+  }
+  SUBCASE("unwritable directory") {
+    const auto locked = dir.path() / "locked";
+    std::filesystem::create_directory(locked);
+    std::filesystem::permissions(locked, std::filesystem::perms(0555));
+    const auto path = locked / "results.sqlite";
+    const std::string expected = "directory '" + locked.string() + "' is not writable";
+    if (::geteuid() != 0) {
+      const std::string message = message_of([&] { ResultStore::open(path.string()); });
+      CHECK(message.find(expected) != std::string::npos);
+      CHECK(message.find("fix its permissions or choose another store path") != std::string::npos);
+    } else {
+      // Root writes anywhere: try as an unprivileged user in a child process.
+      const pid_t pid = ::fork();
+      REQUIRE(pid >= 0);
+      if (pid == 0) {
+        int code = 3;
+        if (::setgid(65534) == 0 && ::setuid(65534) == 0) {
+          try {
+            ResultStore::open(path.string());
+            code = 1;
+          } catch (const kcube::Error& e) {
+            code = std::string(e.what()).find(expected) != std::string::npos ? 0 : 2;
+          } catch (...) {
+            code = 4;
+          }
+        }
+        ::_exit(code);
+      }
+      int status = 0;
+      REQUIRE(::waitpid(pid, &status, 0) == pid);
+      REQUIRE(WIFEXITED(status));
+      CHECK_MESSAGE(WEXITSTATUS(status) == 0,
+                    "child exit code " << WEXITSTATUS(status) << " (1: opened, 2: wrong message)");
+    }
+    CHECK_FALSE(std::filesystem::exists(path));
+    std::filesystem::permissions(locked, std::filesystem::perms(0755));
+  }
+}
+
+TEST_CASE("two processes write different runs into one store at once") {
+  kcube::test::TempDir dir;
+  const auto path = dir.path() / "shared.sqlite";
+  constexpr int kCells = 150;
+  // Each process opens the store itself (no SQLite handle crosses fork) and writes its own run.
+  const auto write_run = [&](const std::string& profile) {
+    ResultStore store = ResultStore::open(path.string());
+    const auto run = store.begin_run(context(profile));
+    for (int r = 0; r < kCells; ++r)
+      store.write_cell(run, simulated_cell(profile, r));
+    store.finish_run(run, RunStatus::finished);
+  };
+  const pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    int code = 0;
+    try {
+      write_run("child");
+    } catch (...) {
+      code = 1;
+    }
+    ::_exit(code);
+  }
+  bool parent_ok = true;
+  try {
+    write_run("parent");
+  } catch (const std::exception& e) {
+    parent_ok = false;
+    MESSAGE(std::string(e.what()));
+  }
+  int status = 0;
+  REQUIRE(::waitpid(pid, &status, 0) == pid);
+  CHECK(parent_ok);
+  REQUIRE(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
+  CHECK(query(path, "SELECT count(*) FROM runs WHERE status = 'finished'") == "2");
+  CHECK(query(path, "SELECT count(*) FROM cells") == std::to_string(2 * kCells));
+  CHECK(query(path, "SELECT count(*) FROM candidates") == std::to_string(4 * kCells));
+  CHECK(query(path, "SELECT count(DISTINCT run_id) FROM cells WHERE profile = 'child'") == "1");
+  CHECK(query(path,
+              "SELECT count(*) FROM cells c JOIN runs r ON r.id = c.run_id WHERE "
+              "r.manifest_sha256 <> c.profile") == "0");
+  check_integrity(path);
+}
