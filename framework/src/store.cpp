@@ -286,14 +286,14 @@ std::string seed_text(std::uint64_t seed) {
   return std::to_string(seed);
 }
 
-std::string plugins_json(std::vector<PluginUse> plugins) {
-  std::sort(plugins.begin(), plugins.end(), [](const PluginUse& a, const PluginUse& b) {
+std::string plugins_json(std::vector<PluginRecord> plugins) {
+  std::sort(plugins.begin(), plugins.end(), [](const PluginRecord& a, const PluginRecord& b) {
     return std::tie(a.kind, a.name, a.version, a.file) <
            std::tie(b.kind, b.name, b.version, b.file);
   });
   std::string out = "[";
   for (std::size_t i = 0; i < plugins.size(); ++i) {
-    const PluginUse& p = plugins[i];
+    const PluginRecord& p = plugins[i];
     out += (i == 0 ? "" : ",");
     out += "{\"name\":" + text::json_quote(p.name) + ",\"kind\":" + text::json_quote(p.kind) +
            ",\"version\":" + text::json_quote(p.version) + ",\"file\":" + text::json_quote(p.file) +
@@ -741,6 +741,10 @@ ResultStore ResultStore::open(const std::string& path) {
       sqlite_failure(db, path, "reading the store");
   }
   exec(db, path, "PRAGMA foreign_keys = ON");
+  // In WAL mode, NORMAL skips the fsync of each commit and keeps every committed cell when the
+  // process is killed; only an OS crash or power loss can roll back the last commits (never
+  // corrupt the file). A run is resumable in that case.
+  exec(db, path, "PRAGMA synchronous = NORMAL");
   use_wal(db, path);
   migrate(db, path);
   return ResultStore(std::move(impl));

@@ -54,7 +54,7 @@ namespace kcube {
 inline constexpr int kStoreSchemaVersion = 1;
 
 /// A plugin library a run used.
-struct PluginUse {
+struct PluginRecord {
   /// The plugin's name, e.g. "cube-max".
   std::string name;
   /// "profile", "scenario" or "optimizer".
@@ -92,7 +92,7 @@ struct RunContext {
   /// Command-line overrides as "PATH=VALUE"; stored canonically (see canonical_overrides()).
   std::vector<std::string> overrides;
   /// Every plugin the run used.
-  std::vector<PluginUse> plugins;
+  std::vector<PluginRecord> plugins;
   /// How candidates were evaluated, e.g. "simulate" or "exact".
   std::string evaluator;
   /// Trials per cell; empty for exact evaluation.

@@ -27,6 +27,14 @@ int cmd_select(const Args& args, const GlobalOptions& global);
 /// kcube simulate --profile SPEC --scenario SPEC [--evaluator E] [--trials N] [--seed S]
 ///                [--sampling S] [--threads N] [-o FILE]
 int cmd_simulate(const Args& args, const GlobalOptions& global);
+/// kcube validate MANIFEST [--set PATH=VALUE]...
+int cmd_validate(const Args& args, const GlobalOptions& global);
+/// kcube run MANIFEST [--store PATH] [--set PATH=VALUE]... [--threads N] [--resume] [--quiet]
+int cmd_run(const Args& args, const GlobalOptions& global);
+/// kcube runs STORE
+int cmd_runs(const Args& args, const GlobalOptions& global);
+/// kcube export STORE --table candidates|selections [--run ID] [--format csv|json] [-o FILE]
+int cmd_export(const Args& args, const GlobalOptions& global);
 /// kcube new-plugin --kind KIND NAME DIR
 int cmd_new_plugin(const Args& args, const GlobalOptions& global);
 

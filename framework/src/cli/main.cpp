@@ -27,6 +27,13 @@ const char* const kCommands =
     "  simulate --profile SPEC --scenario SPEC [--evaluator monte-carlo|exact] [--trials N]\n"
     "           [--seed S] [--sampling nested|independent] [--threads N] [-o FILE]\n"
     "                               the candidate table of a model profile on a deployment\n"
+    "  validate MANIFEST [--set PATH=VALUE]...\n"
+    "                               check an experiment manifest, report every problem\n"
+    "  run MANIFEST [--store PATH] [--set PATH=VALUE]... [--threads N] [--resume] [--quiet]\n"
+    "                               run an experiment into the results store (SQLite)\n"
+    "  runs STORE                   the runs in a store, with status and context\n"
+    "  export STORE --table candidates|selections [--run ID] [--format csv|json] [-o FILE]\n"
+    "                               a run's candidates or picks as CSV or JSON\n"
     "  new-plugin --kind KIND NAME DIR\n"
     "                               write a buildable out-of-tree plugin to start from\n"
     "\n"
@@ -53,6 +60,14 @@ int dispatch(const std::string& command, Args args, const kcube::cli::GlobalOpti
     return kcube::cli::cmd_select(args, global);
   if (command == "simulate")
     return kcube::cli::cmd_simulate(args, global);
+  if (command == "validate")
+    return kcube::cli::cmd_validate(args, global);
+  if (command == "run")
+    return kcube::cli::cmd_run(args, global);
+  if (command == "runs")
+    return kcube::cli::cmd_runs(args, global);
+  if (command == "export")
+    return kcube::cli::cmd_export(args, global);
   if (command == "new-plugin")
     return kcube::cli::cmd_new_plugin(args, global);
   throw kcube::Error("unknown command '" + command + "'; run 'kcube --help' for the commands");

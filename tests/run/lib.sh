@@ -1,0 +1,145 @@
+# Shared by the run test scripts; sourced, not run. ctest calls each script as
+#   bash SCRIPT KCUBE SOURCE_DIR SCRATCH_DIR [ARGS...]
+# (the kcube CLI, the kcube source tree, a scratch folder under the build tree).
+# Set KCUBE_RUN_KEEP=1 to keep a test's files for a post-mortem.
+
+fail() {
+  echo "FAIL: $*" >&2
+  exit 1
+}
+
+step() { echo "-- $*"; }
+
+# run_init NAME KCUBE SOURCE_DIR SCRATCH_DIR: sets KCUBE, SRC, WORK (a fresh folder under
+# SCRATCH_DIR, removed on exit) and LOGS.
+run_init() {
+  [[ $# -ge 4 ]] || {
+    echo "usage: bash $0 KCUBE SOURCE_DIR SCRATCH_DIR [ARGS...]" >&2
+    exit 2
+  }
+  local name=$1
+  KCUBE=$2
+  [[ -x $KCUBE ]] || fail "no kcube executable at $KCUBE (build first)"
+  SRC=$(cd "$3" && pwd) || fail "no source tree at $3"
+  [[ -f $SRC/experiments/paper-2025.yaml ]] || fail "$SRC is not the kcube source tree"
+  mkdir -p "$4"
+  WORK=$(mktemp -d "$4/$name.XXXXXX")
+  LOGS=$WORK/logs
+  mkdir -p "$LOGS"
+  command -v sqlite3 >/dev/null || fail "these tests need the sqlite3 command-line tool"
+  # Only the built-in plugins.
+  unset KCUBE_PLUGIN_PATH
+  SECONDS=0
+  BACKGROUND_PID=
+  trap run_finish EXIT
+}
+
+run_finish() {
+  local status=$?
+  if [[ -n ${BACKGROUND_PID:-} ]] && kill -0 "$BACKGROUND_PID" 2>/dev/null; then
+    kill -9 "$BACKGROUND_PID" 2>/dev/null || true
+    wait "$BACKGROUND_PID" 2>/dev/null || true
+  fi
+  if [[ ${KCUBE_RUN_KEEP:-0} == 1 ]]; then
+    echo "kept $WORK (KCUBE_RUN_KEEP=1)"
+  else
+    rm -rf "$WORK"
+  fi
+  if [[ $status -eq 0 ]]; then
+    echo "PASS in ${SECONDS}s"
+  else
+    echo "FAILED after ${SECONDS}s (rerun with KCUBE_RUN_KEEP=1 to keep the files)" >&2
+  fi
+  exit "$status"
+}
+
+# show_log LOG: the stdout and stderr logged as LOG.
+show_log() {
+  local f
+  for f in "$LOGS/$1.out" "$LOGS/$1.err"; do
+    [[ -s $f ]] && { echo "---- $(basename "$f"):"; tail -n 80 "$f"; }
+  done >&2
+  return 0
+}
+
+# run LOG COMMAND...: runs COMMAND with stdout in $LOGS/LOG.out and stderr in $LOGS/LOG.err;
+# fails, showing them, when it exits non-zero.
+run() {
+  expect_exit 0 "$@"
+}
+
+# expect_exit CODE LOG COMMAND...: runs COMMAND (logged as LOG), which must exit CODE.
+expect_exit() {
+  local want=$1 log=$2 rc=0
+  shift 2
+  "$@" >"$LOGS/$log.out" 2>"$LOGS/$log.err" || rc=$?
+  if [[ $rc -ne $want ]]; then
+    echo "FAIL: '$*' exited with $rc, expected $want; its output:" >&2
+    show_log "$log"
+    exit 1
+  fi
+}
+
+# expect_out LOG TEXT / expect_err LOG TEXT: stdout / stderr of LOG contains TEXT (fixed string).
+expect_out() {
+  grep -qF -- "$2" "$LOGS/$1.out" || {
+    echo "FAIL: the standard output of $1 lacks '$2'" >&2
+    show_log "$1"
+    exit 1
+  }
+}
+expect_err() {
+  grep -qF -- "$2" "$LOGS/$1.err" || {
+    echo "FAIL: the standard error of $1 lacks '$2'" >&2
+    show_log "$1"
+    exit 1
+  }
+}
+
+# expect_eq WHAT GOT WANT
+expect_eq() {
+  [[ $2 == "$3" ]] || fail "$1: got '$2', expected '$3'"
+}
+
+# sql STORE QUERY: the query's result (sqlite3 list mode, '|' separated).
+sql() {
+  sqlite3 -batch -bail "$1" "$2" || fail "sqlite3 '$1' \"$2\" failed"
+}
+
+# no_file PATH WHY: PATH does not exist.
+no_file() {
+  [[ ! -e $1 ]] || fail "$2: '$1' exists but must not have been created"
+}
+
+# planned_cells LOG: the cell count in the `kcube validate` output logged as LOG ("27 cells").
+planned_cells() {
+  local n
+  n=$(grep -oE '[0-9]+ cells?' "$LOGS/$1.out" | head -n 1 | cut -d' ' -f1) || true
+  [[ -n $n ]] || {
+    echo "FAIL: the output of $1 states no 'N cells'" >&2
+    show_log "$1"
+    exit 1
+  }
+  echo "$n"
+}
+
+# check_run_finished STORE RUN CELLS: run RUN of STORE is finished with CELLS planned, CELLS
+# finished cells and none with an error.
+check_run_finished() {
+  local store=$1 id=$2 cells=$3
+  expect_eq "run $id status" "$(sql "$store" "SELECT status FROM runs WHERE id=$id")" finished
+  expect_eq "run $id cell_count" "$(sql "$store" "SELECT cell_count FROM runs WHERE id=$id")" "$cells"
+  expect_eq "run $id finished cells" \
+    "$(sql "$store" "SELECT count(*) FROM cells WHERE run_id=$id AND status='finished'")" "$cells"
+  expect_eq "run $id cells with an error" \
+    "$(sql "$store" "SELECT count(*) FROM cells WHERE run_id=$id AND status<>'finished'")" 0
+}
+
+# Export headers, first column to last (ResultStore::export_table).
+SELECTIONS_HEADER=run_id,replication,profile,scenario,optimizer,status,k,cost,latency,accuracy,score,reason
+CANDIDATES_HEADER=run_id,replication,profile,scenario,k,trials,cost,latency,accuracy,cost_std,latency_std,accuracy_std,cost_se,latency_se,accuracy_se,cost_p025,cost_p975,latency_p025,latency_p975,accuracy_p025,accuracy_p975,feasible
+
+PAPER_PROFILES=(gpt5 gpt5-mini gpt5-nano nvidia-nemotron-ultra-253b nvidia-nemotron-h-47b
+  nvidia-nemotron-nano-9b-v2 qwen3-max qwen3-next-80b-a3b qwen3-30b-a3b)
+PAPER_OPTIMIZERS=(accuracy-max cube-max utopia-closest knee-point knee-curvature knee-reference-2d)
+PAPER_SCENARIOS=(balanced accuracy-critical cost-constrained)

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# run.manifest.<name>: a shipped manifest runs to the end with a small trial count, and the store
+# holds one finished cell for every cell `kcube validate` plans.
+#   usage: bash manifest.sh KCUBE SOURCE_DIR SCRATCH_DIR MANIFEST [--set PATH=VALUE]...
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+run_init "manifest-$(basename "$4" .yaml)" "$@"
+manifest=$4
+shift 4
+sets=("$@")
+store=$WORK/m.sqlite
+
+step "kcube validate $manifest ${sets[*]}"
+run validate "$KCUBE" validate "$manifest" "${sets[@]}"
+expect_out validate valid
+cells=$(planned_cells validate)
+[[ $cells -gt 0 ]] || fail "validate plans $cells cells"
+
+step "kcube run $manifest ${sets[*]} ($cells cells)"
+run run "$KCUBE" run "$manifest" "${sets[@]}" --store "$store" --quiet
+[[ -f $store ]] || fail "kcube run wrote no store at $store"
+expect_out run "store: $store (run 1)"
+expect_eq "runs in the store" "$(sql "$store" "SELECT count(*) FROM runs")" 1
+check_run_finished "$store" 1 "$cells"
+expect_eq "integrity_check" "$(sql "$store" "PRAGMA integrity_check")" ok
+# Every cell has candidates and one selection per optimizer of the manifest.
+expect_eq "cells without candidates" "$(sql "$store" \
+  "SELECT count(*) FROM cells c WHERE run_id=1 AND NOT EXISTS
+     (SELECT 1 FROM candidates d WHERE d.run_id=1 AND d.cell_key=c.cell_key)")" 0
+# --quiet: nothing on standard error for a run that succeeds.
+[[ ! -s $LOGS/run.err ]] || { echo "FAIL: kcube run --quiet wrote to standard error:" >&2; show_log run; exit 1; }
