@@ -2,6 +2,8 @@
 #   bash SCRIPT KCUBE SOURCE_DIR SCRATCH_DIR [ARGS...]
 # (the kcube CLI, the kcube source tree, a scratch folder under the build tree).
 # Set KCUBE_RUN_KEEP=1 to keep a test's files for a post-mortem.
+# The variables at the end are used by the scripts that source this file.
+# shellcheck disable=SC2034
 
 fail() {
   echo "FAIL: $*" >&2
@@ -135,7 +137,8 @@ check_run_finished() {
     "$(sql "$store" "SELECT count(*) FROM cells WHERE run_id=$id AND status<>'finished'")" 0
 }
 
-# Export headers, first column to last (ResultStore::export_table).
+# Export headers, first column to last (ResultStore::export_table), and the paper study's names;
+# used by the scripts that source this file.
 SELECTIONS_HEADER=run_id,replication,profile,scenario,optimizer,status,k,cost,latency,accuracy,score,reason
 CANDIDATES_HEADER=run_id,replication,profile,scenario,k,trials,cost,latency,accuracy,cost_std,latency_std,accuracy_std,cost_se,latency_se,accuracy_se,cost_p025,cost_p975,latency_p025,latency_p975,accuracy_p025,accuracy_p975,feasible
 

@@ -21,6 +21,16 @@ run run1 "$KCUBE" run "$manifest" "${set50[@]}" --store "$store" --threads 2
 for name in "${PAPER_PROFILES[@]}" "${PAPER_OPTIMIZERS[@]}" "${PAPER_SCENARIOS[@]}"; do
   expect_out run1 "$name"
 done
+# Summary tables: a row per profile, a column per optimizer, each cell the picked k, or the
+# status when there is none (infeasible, too-few-points, error), or '-'.
+awk '/^ *-+( +-+)+ *$/ {table = 1; next} /^ *$/ {table = 0} table {
+       for (i = 2; i <= NF; i++) if ($i !~ /^([0-9]+|-|infeasible|too-few-points|error)$/) { print "row " $1 ": " $i; bad = 1 }
+       rows++ }
+     END { if (rows != 27) print rows " profile rows, expected 9 x 3"; exit (bad || rows != 27) }' \
+  "$LOGS/run1.out" >"$LOGS/summary-check.log" || {
+  cat "$LOGS/summary-check.log" >&2
+  fail "the summary tables show something other than a picked k or a status (above)"
+}
 expect_eq "last line of the summary" "$(tail -n 1 "$LOGS/run1.out")" "store: $store (run 1)"
 check_run_finished "$store" 1 27
 
