@@ -324,14 +324,7 @@ int cmd_new_plugin(const Args& args, const GlobalOptions& /*global*/) {
   visible.add_options()("help,h", "print this help and exit")(
       "kind", po::value<std::string>()->value_name("KIND"),
       "what the plugin provides: model-profile, scenario or optimizer (required)");
-  po::options_description hidden;
-  hidden.add_options()("name", po::value<std::string>())("dir", po::value<std::string>());
-  po::options_description all;
-  all.add(visible).add(hidden);
-  po::positional_options_description positional;
-  positional.add("name", 1).add("dir", 1);
-
-  const po::variables_map vm = parse(args, all, positional, "new-plugin");
+  const po::variables_map vm = parse_positional(args, visible, {"name", "dir"}, "new-plugin");
   if (vm.count("help") != 0) {
     std::cout << help_text(visible);
     return 0;

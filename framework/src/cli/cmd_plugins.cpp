@@ -131,13 +131,7 @@ int cmd_plugins_describe(const Args& args, const GlobalOptions& global) {
   po::options_description options("Options");
   options.add_options()("help,h", "show this help");
   add_plugin_path_option(options);
-  po::options_description hidden;
-  hidden.add_options()("name", po::value<std::string>());
-  po::options_description all;
-  all.add(options).add(hidden);
-  po::positional_options_description positional;
-  positional.add("name", 1);
-  const auto vm = parse(args, all, positional, "plugins describe");
+  const auto vm = parse_positional(args, options, {"name"}, "plugins describe");
   if (vm.count("help") != 0) {
     std::cout << usage("kcube plugins describe NAME", options);
     return 0;

@@ -199,13 +199,7 @@ int cmd_validate(const Args& args, const GlobalOptions& global) {
   po::options_description options("Options");
   options.add_options()("help,h", "show this help");
   add_manifest_options(options);
-  po::options_description hidden;
-  hidden.add_options()("manifest", po::value<std::string>());
-  po::options_description all;
-  all.add(options).add(hidden);
-  po::positional_options_description positional;
-  positional.add("manifest", 1);
-  const auto vm = parse(args, all, positional, "validate");
+  const auto vm = parse_positional(args, options, {"manifest"}, "validate");
   if (vm.count("help") != 0) {
     std::cout << usage("kcube validate MANIFEST [--set PATH=VALUE]...", options);
     return 0;
@@ -232,13 +226,7 @@ int cmd_run(const Args& args, const GlobalOptions& global) {
       "resume", "continue the newest unfinished run of this manifest and overrides")(
       "quiet", "no progress line")("help,h", "show this help");
   add_manifest_options(options);
-  po::options_description hidden;
-  hidden.add_options()("manifest", po::value<std::string>());
-  po::options_description all;
-  all.add(options).add(hidden);
-  po::positional_options_description positional;
-  positional.add("manifest", 1);
-  const auto vm = parse(args, all, positional, "run");
+  const auto vm = parse_positional(args, options, {"manifest"}, "run");
   if (vm.count("help") != 0) {
     std::cout << usage(
         "kcube run MANIFEST [--store PATH] [--set PATH=VALUE]... [--threads N] "

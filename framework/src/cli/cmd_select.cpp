@@ -84,13 +84,7 @@ int cmd_select(const Args& args, const GlobalOptions& global) {
       "a rule to apply (repeatable, applied in the order given), e.g. knee-point:method=chord")(
       "json", "print a JSON array, one object per optimizer")("help,h", "show this help");
   add_plugin_path_option(options);
-  po::options_description hidden;
-  hidden.add_options()("candidates", po::value<std::string>());
-  po::options_description all;
-  all.add(options).add(hidden);
-  po::positional_options_description positional;
-  positional.add("candidates", 1);
-  const auto vm = parse(args, all, positional, "select");
+  const auto vm = parse_positional(args, options, {"candidates"}, "select");
   const std::string synopsis =
       "kcube select CANDIDATES.csv --scenario SPEC --optimizer SPEC [--optimizer SPEC ...] "
       "[--json]\n\nCANDIDATES.csv ('-' for standard input) has the columns k,cost,latency,"

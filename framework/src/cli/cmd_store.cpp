@@ -32,13 +32,7 @@ ResultStore open_existing(const po::variables_map& vm, const std::string& comman
 int cmd_runs(const Args& args, const GlobalOptions&) {
   po::options_description options("Options");
   options.add_options()("help,h", "show this help");
-  po::options_description hidden;
-  hidden.add_options()("store", po::value<std::string>());
-  po::options_description all;
-  all.add(options).add(hidden);
-  po::positional_options_description positional;
-  positional.add("store", 1);
-  const auto vm = parse(args, all, positional, "runs");
+  const auto vm = parse_positional(args, options, {"store"}, "runs");
   if (vm.count("help") != 0) {
     std::cout << usage("kcube runs STORE", options);
     return 0;
@@ -67,13 +61,7 @@ int cmd_export(const Args& args, const GlobalOptions&) {
       "format", po::value<std::string>()->default_value("csv")->value_name("FORMAT"),
       "csv or json")("output,o", po::value<std::string>()->value_name("FILE"),
                      "write here, not to stdout")("help,h", "show this help");
-  po::options_description hidden;
-  hidden.add_options()("store", po::value<std::string>());
-  po::options_description all;
-  all.add(options).add(hidden);
-  po::positional_options_description positional;
-  positional.add("store", 1);
-  const auto vm = parse(args, all, positional, "export");
+  const auto vm = parse_positional(args, options, {"store"}, "export");
   if (vm.count("help") != 0) {
     std::cout << usage(
         "kcube export STORE --table candidates|selections [--run ID] "

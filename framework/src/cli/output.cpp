@@ -71,6 +71,20 @@ po::variables_map parse(const Args& args, const po::options_description& options
   return vm;
 }
 
+po::variables_map parse_positional(const Args& args, const po::options_description& options,
+                                   const std::vector<std::string>& positional_names,
+                                   const std::string& command) {
+  po::options_description hidden;
+  po::positional_options_description positional;
+  for (const auto& name : positional_names) {
+    hidden.add_options()(name.c_str(), po::value<std::string>());
+    positional.add(name.c_str(), 1);
+  }
+  po::options_description all;
+  all.add(options).add(hidden);
+  return parse(args, all, positional, command);
+}
+
 PluginRegistry discover_plugins(const std::vector<std::string>& plugin_paths) {
   DiscoveryOptions options;
   for (const auto& p : plugin_paths)

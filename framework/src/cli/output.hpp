@@ -40,6 +40,12 @@ boost::program_options::variables_map parse(
     const boost::program_options::positional_options_description& positional,
     const std::string& command);
 
+/// Parses a subcommand's words where the options are `options` plus positional arguments, the
+/// i-th stored under `positional_names[i]` as a string (e.g. {"manifest"}).
+boost::program_options::variables_map parse_positional(
+    const Args& args, const boost::program_options::options_description& options,
+    const std::vector<std::string>& positional_names, const std::string& command);
+
 /// Discovers plugins on the command line's --plugin-path folders, KCUBE_PLUGIN_PATH and the
 /// built-in folder.
 PluginRegistry discover_plugins(const std::vector<std::string>& plugin_paths);
