@@ -91,4 +91,13 @@ inline void check_no_pick(const Selection& s, SelectionStatus status) {
   CHECK_FALSE(s.reason.empty());
 }
 
+/// A six-row table shared by the rule tests. Under kBalanced ($0.5, 60 s, accuracy >= 0.8),
+/// k = 1 misses the accuracy budget and k = 32 the cost and latency budgets: F = {2, 4, 8, 16}.
+inline std::vector<Candidate> balanced_rows() {
+  return {{1, 0.025, 2.5, 0.70}, {2, 0.05, 5.0, 0.85},  {4, 0.1, 10.0, 0.95},
+          {8, 0.2, 20.0, 0.97},  {16, 0.4, 40.0, 0.98}, {32, 0.8, 80.0, 0.985}};
+}
+/// The budgets of balanced_rows().
+inline constexpr Budget kBalanced{0.5, 60.0, 0.8};
+
 }  // namespace kcube::test

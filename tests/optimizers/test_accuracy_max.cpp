@@ -12,14 +12,6 @@ namespace {
 using kcube::SelectionStatus;
 using namespace kcube::test;
 
-// Budgets $0.5, 60 s, accuracy >= 0.8. k = 1 misses the accuracy budget, k = 32 the cost and
-// latency budgets, so F = {2, 4, 8, 16}.
-std::vector<kcube::Candidate> balanced_rows() {
-  return {{1, 0.025, 2.5, 0.70}, {2, 0.05, 5.0, 0.85},  {4, 0.1, 10.0, 0.95},
-          {8, 0.2, 20.0, 0.97},  {16, 0.4, 40.0, 0.98}, {32, 0.8, 80.0, 0.985}};
-}
-constexpr kcube::Budget kBalanced{0.5, 60.0, 0.8};
-
 TEST_CASE("accuracy-max picks the most accurate feasible candidate, not the most accurate one") {
   const Problem p = make_problem(balanced_rows(), kBalanced);
   REQUIRE(p.feasible_ks() == std::vector<int>{2, 4, 8, 16});
