@@ -87,6 +87,7 @@ SelectionRecord run_selection(const PluginInstance<Optimizer>& optimizer,
   SelectionRecord record;
   record.optimizer = std::string(optimizer.plugin().name());
   record.spec = optimizer.spec();
+  record.canonical_spec = canonical_spec(optimizer.plugin().name(), optimizer.params());
   record.feasible = assessed.feasible.size();
   record.pareto = assessed.pareto.size();
 

@@ -37,6 +37,9 @@ struct SelectionRecord {
   std::string optimizer;
   /// The spec string it was made from.
   std::string spec;
+  /// canonical_spec() of the optimizer: its plugin and every validated parameter, enough to make
+  /// the same optimizer again.
+  std::string canonical_spec;
   /// What happened; `error` when the plugin threw or broke its contract.
   SelectionStatus status = SelectionStatus::error;
   /// The picked k, if any.

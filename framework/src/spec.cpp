@@ -1,5 +1,8 @@
 #include "spec.hpp"
 
+#include <algorithm>
+#include <utility>
+
 #include "kcube/error.hpp"
 #include "text.hpp"
 
@@ -79,6 +82,38 @@ PluginSpec parse_spec(std::string_view text) {
       fail(text, "a ',' is followed by nothing");
   }
   return spec;
+}
+
+namespace {
+
+// A value parse_spec() reads back verbatim: bare when it cannot be mistaken for syntax (parse_spec
+// trims bare values and splits them at ','), double-quoted with \" and \\ escapes otherwise.
+std::string spec_value(std::string_view value) {
+  const bool bare =
+      !value.empty() && value.find_first_of(",=\"\\ \t\n\r\f\v") == std::string_view::npos;
+  if (bare)
+    return std::string(value);
+  std::string out = "\"";
+  for (const char c : value) {
+    if (c == '"' || c == '\\')
+      out += '\\';
+    out += c;
+  }
+  return out + "\"";
+}
+
+}  // namespace
+
+std::string canonical_spec(std::string_view plugin, const Params& params) {
+  std::vector<std::pair<std::string, std::string>> pairs;
+  pairs.reserve(params.size());
+  for (const auto& [key, child] : params)
+    pairs.emplace_back(key, child.data());
+  std::sort(pairs.begin(), pairs.end());
+  std::string out(plugin);
+  for (std::size_t i = 0; i < pairs.size(); ++i)
+    out += (i == 0 ? ":" : ",") + pairs[i].first + "=" + spec_value(pairs[i].second);
+  return out;
 }
 
 }  // namespace kcube

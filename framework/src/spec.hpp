@@ -25,4 +25,13 @@ struct PluginSpec {
 /// unterminated quote.
 PluginSpec parse_spec(std::string_view text);
 
+/// The canonical spec string of a plugin made with validated parameters `params` (their
+/// canonical values, as the factory received them): "name" when there are none, otherwise
+/// "name:key=value,..." with keys in increasing byte order. A value is double-quoted, with
+/// the escapes \" and \\ inside, when it is empty or holds ',', '=', '"', '\\' or white
+/// space. parse_spec() of the result gives back the same keys and values, so the same plugin
+/// object can be made again, e.g. canonical_spec("knee-point", {method: "chord", normalize:
+/// "range"}) is "knee-point:method=chord,normalize=range".
+std::string canonical_spec(std::string_view plugin, const Params& params);
+
 }  // namespace kcube

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <charconv>
 #include <chrono>
 #include <cmath>
 #include <cstring>
@@ -14,11 +15,16 @@
 #include <map>
 #include <ostream>
 #include <span>
+#include <sstream>
 #include <string>
 #include <system_error>
 #include <thread>
 #include <tuple>
+#include <unordered_map>
 #include <utility>
+
+#include <boost/property_tree/json_parser.hpp>
+#include <boost/property_tree/ptree.hpp>
 
 #include "kcube/error.hpp"
 #include "kcube/optimizer.hpp"
@@ -119,8 +125,18 @@ CREATE TABLE selections (
 );
 )sql";
 
+// Version 2: where each cell stands in the run's plan and the canonical specs of the plugins it
+// was made with, so that a report can list cells in manifest order and make the same plugin
+// objects again. Rows written by version 1 keep NULL in the new columns (unknown).
+constexpr const char* kMigrationTo2 = R"sql(
+ALTER TABLE cells ADD COLUMN position INTEGER;
+ALTER TABLE cells ADD COLUMN profile_spec TEXT;
+ALTER TABLE cells ADD COLUMN scenario_spec TEXT;
+ALTER TABLE selections ADD COLUMN optimizer_spec TEXT;
+)sql";
+
 // Ordered: kMigrations[i] brings a store from version i to i + 1. Append, never edit.
-constexpr std::array<const char*, kStoreSchemaVersion> kMigrations = {kMigrationTo1};
+constexpr std::array<const char*, kStoreSchemaVersion> kMigrations = {kMigrationTo1, kMigrationTo2};
 
 // The fixed statistics columns of the candidates table; any other table column goes to `extra`.
 constexpr std::array<const char*, 12> kSpreadColumns = {
@@ -253,12 +269,18 @@ void exec(sqlite3* db, const std::string& path, const char* sql) {
   }
 }
 
-/// A write transaction (BEGIN IMMEDIATE takes the write lock at once, so the busy timeout
-/// applies up front instead of a deadlock on upgrade); rolled back unless committed.
+/// What a Transaction does.
+enum class Access { read, write };
+
+/// A transaction, rolled back unless committed. A write transaction begins with BEGIN IMMEDIATE:
+/// it takes the write lock at once, so the busy timeout applies up front instead of a deadlock on
+/// upgrade. A read transaction (BEGIN) sees one snapshot of the store across several queries
+/// while other processes go on writing (WAL).
 class Transaction {
  public:
-  Transaction(sqlite3* db, const std::string& path) : db_(db), path_(path) {
-    exec(db_, path_, "BEGIN IMMEDIATE");
+  Transaction(sqlite3* db, const std::string& path, Access access = Access::write)
+      : db_(db), path_(path) {
+    exec(db_, path_, access == Access::write ? "BEGIN IMMEDIATE" : "BEGIN");
   }
   Transaction(const Transaction&) = delete;
   Transaction& operator=(const Transaction&) = delete;
@@ -276,6 +298,11 @@ class Transaction {
   const std::string& path_;
   bool done_ = false;
 };
+
+/// Column c of the current row of `s`; nullopt for NULL.
+std::optional<double> optional_real(const Statement& s, int c) {
+  return s.is_null(c) ? std::nullopt : std::optional<double>(s.real_at(c));
+}
 
 std::int64_t query_int(sqlite3* db, const std::string& path, const char* sql) {
   Statement s(db, path, sql);
@@ -304,18 +331,6 @@ std::string plugins_json(std::vector<PluginRecord> plugins) {
 
 // ---- export formatting ----
 
-std::string csv_field(std::string_view s) {
-  if (s.find_first_of(",\"\r\n") == std::string_view::npos)
-    return std::string(s);
-  std::string out = "\"";
-  for (const char c : s) {
-    if (c == '"')
-      out += '"';
-    out += c;
-  }
-  return out + "\"";
-}
-
 /// Column c of the current row as CSV (quote = false) or JSON text.
 std::string field(const Statement& s, int c, Format format) {
   switch (s.type(c)) {
@@ -326,7 +341,7 @@ std::string field(const Statement& s, int c, Format format) {
     case SQLITE_FLOAT:
       return text::format_real(s.real_at(c));
     default:
-      return format == Format::csv ? csv_field(s.text_at(c)) : text::json_quote(s.text_at(c));
+      return format == Format::csv ? text::csv_field(s.text_at(c)) : text::json_quote(s.text_at(c));
   }
 }
 
@@ -474,6 +489,340 @@ RunStatus parse_run_status(const std::string& s) {
   return RunStatus::running;
 }
 
+// ---- reading a run back ----
+
+// The columns of a RunSummary, in the order read_run_summary() reads them (runs aliased r).
+constexpr const char* kRunSummaryColumns =
+    "r.id, r.experiment, r.status, r.started_at, r.finished_at, r.manifest_sha256, r.overrides,"
+    " r.cell_count,"
+    " (SELECT count(*) FROM cells c WHERE c.run_id = r.id AND c.status = 'finished'),"
+    " (SELECT count(*) FROM cells c WHERE c.run_id = r.id AND c.status = 'error')";
+constexpr int kRunSummaryColumnCount = 10;
+
+RunSummary read_run_summary(const Statement& s) {
+  RunSummary r;
+  r.id = s.int_at(0);
+  r.experiment = s.text_at(1);
+  r.status = parse_run_status(s.text_at(2));
+  r.started_at = s.text_at(3);
+  r.finished_at = s.text_at(4);
+  r.manifest_sha256 = s.text_at(5);
+  r.overrides = s.text_at(6);
+  r.cell_count = s.int_at(7);
+  r.cells_finished = s.int_at(8);
+  r.cells_failed = s.int_at(9);
+  return r;
+}
+
+/// A value the store holds that kcube did not write that way: the file was changed by hand or by
+/// another program.
+[[noreturn]] void corrupt(const std::string& path, const std::string& what) {
+  throw RuntimeFailure("results store '" + path + "': " + what +
+                       "; was the store changed by another program? Export what is readable "
+                       "with `kcube export`, or run the experiment again into a new store");
+}
+
+/// A seed stored as decimal text (seed_text()).
+std::uint64_t parse_seed(const std::string& text, const std::string& path,
+                         const std::string& where) {
+  std::uint64_t value = 0;
+  const char* end = text.data() + text.size();
+  const auto [stop, ec] = std::from_chars(text.data(), end, value);
+  if (text.empty() || ec != std::errc() || stop != end)
+    corrupt(path, "the seed of " + where + " is '" + text + "', not a 64-bit unsigned number");
+  return value;
+}
+
+/// A real written by text::format_real() into a JSON object of the store.
+double parse_json_real(const std::string& text, const std::string& path, const std::string& where) {
+  double value = 0.0;
+  const char* end = text.data() + text.size();
+  const auto [stop, ec] = std::from_chars(text.data(), end, value);
+  if (text.empty() || ec != std::errc() || stop != end || !std::isfinite(value))
+    corrupt(path, where + " is '" + text + "', not a finite number");
+  return value;
+}
+
+/// A JSON document of the store (the runs.plugins array, a candidate's extra object) as a tree.
+boost::property_tree::ptree parse_json(const std::string& text, const std::string& path,
+                                       const std::string& where) {
+  boost::property_tree::ptree tree;
+  std::istringstream in(text);
+  try {
+    boost::property_tree::read_json(in, tree);
+  } catch (const boost::property_tree::ptree_error& e) {
+    corrupt(path, where + ": not valid JSON (" + e.what() + ")");
+  }
+  return tree;
+}
+
+std::vector<PluginRecord> parse_plugins(const std::string& json, const std::string& path,
+                                        const std::string& where) {
+  std::vector<PluginRecord> out;
+  const auto tree = parse_json(json, path, where);
+  for (const auto& [key, plugin] : tree) {
+    if (!key.empty())
+      corrupt(path, where + " is not a JSON array of plugins");
+    const auto field = [&, &object = plugin](const char* name) {
+      const auto value = object.get_optional<std::string>(name);
+      if (!value || !object.get_child(name).empty())
+        corrupt(path, where + " has a plugin without the text field \"" + name + "\"");
+      return *value;
+    };
+    out.push_back({field("name"), field("kind"), field("version"), field("file")});
+  }
+  return out;
+}
+
+/// The summary and the context of run `id` (which exists).
+void read_run(sqlite3* db, const std::string& path, std::int64_t id, StoredRun& out) {
+  const std::string sql = std::string("SELECT ") + kRunSummaryColumns +
+                          ", r.experiment, r.started_at, r.kcube_version, r.git_revision,"
+                          " r.compiler, r.build_type, r.host, r.threads, r.seed, r.manifest_text,"
+                          " r.manifest_sha256, r.overrides, r.plugins, r.evaluator, r.trials,"
+                          " r.replications, r.sampling, r.cell_count FROM runs r WHERE r.id = ?1";
+  Statement s(db, path, sql.c_str());
+  s.bind_int(1, id);
+  if (!s.step())
+    corrupt(path, "run " + std::to_string(id) + " vanished while being read");
+  out.summary = read_run_summary(s);
+  const std::string where = "run " + std::to_string(id);
+  RunContext& c = out.context;
+  int col = kRunSummaryColumnCount;
+  c.experiment = s.text_at(col++);
+  c.started_at = s.text_at(col++);
+  c.kcube_version = s.text_at(col++);
+  c.git_revision = s.text_at(col++);
+  c.compiler = s.text_at(col++);
+  c.build_type = s.text_at(col++);
+  c.host = s.text_at(col++);
+  c.threads = static_cast<int>(s.int_at(col++));
+  c.seed = parse_seed(s.text_at(col++), path, where);
+  c.manifest_text = s.text_at(col++);
+  c.manifest_sha256 = s.text_at(col++);
+  const std::string overrides = s.text_at(col++);
+  for (std::size_t at = 0; !overrides.empty() && at <= overrides.size();) {
+    const std::size_t end = std::min(overrides.find('\n', at), overrides.size());
+    c.overrides.push_back(overrides.substr(at, end - at));
+    at = end + 1;
+  }
+  c.plugins = parse_plugins(s.text_at(col++), path, "the plugins of " + where);
+  c.evaluator = s.text_at(col++);
+  if (!s.is_null(col))
+    c.trials = s.int_at(col);
+  ++col;
+  c.replications = static_cast<int>(s.int_at(col++));
+  c.sampling = s.text_at(col++);
+  c.cell_count = s.int_at(col++);
+}
+
+/// Where each cell of `cells` is, by cell key.
+using CellIndex = std::unordered_map<std::string, std::size_t>;
+
+/// The cells of run `id` without candidates and selections, ordered by position (NULLs last),
+/// then in the order written.
+CellIndex read_cells(sqlite3* db, const std::string& path, std::int64_t id,
+                     std::vector<CellResult>& cells) {
+  Statement s(db, path,
+              "SELECT cell_key, replication, profile, scenario, sweep, position, profile_spec,"
+              " scenario_spec, seed, status, message, seconds FROM cells WHERE run_id = ?1"
+              " ORDER BY position IS NULL, position, rowid");
+  s.bind_int(1, id);
+  CellIndex index;
+  while (s.step()) {
+    CellResult cell;
+    const std::string key = s.text_at(0);
+    const std::string where = "cell " + key + " of run " + std::to_string(id);
+    cell.replication = static_cast<int>(s.int_at(1));
+    cell.profile = s.text_at(2);
+    cell.scenario = s.text_at(3);
+    cell.sweep = s.text_at(4);
+    if (!s.is_null(5))
+      cell.position = s.int_at(5);
+    cell.profile_spec = s.text_at(6);
+    cell.scenario_spec = s.text_at(7);
+    if (!s.is_null(8))
+      cell.seed = parse_seed(s.text_at(8), path, where);
+    const std::string status = s.text_at(9);
+    if (status == to_string(CellStatus::finished))
+      cell.status = CellStatus::finished;
+    else if (status == to_string(CellStatus::error))
+      cell.status = CellStatus::error;
+    else
+      corrupt(path, where + " has the unknown status '" + status + "'");
+    cell.message = s.text_at(10);
+    cell.seconds = s.is_null(11) ? 0.0 : s.real_at(11);
+    index.emplace(key, cells.size());
+    cells.push_back(std::move(cell));
+  }
+  return index;
+}
+
+/// The cell of `key`, which the cells table must hold.
+CellResult& cell_of(std::vector<CellResult>& cells, const CellIndex& index, const std::string& key,
+                    const std::string& path, std::string_view table) {
+  const auto it = index.find(key);
+  if (it == index.end())
+    corrupt(path, std::string(table) + " of cell " + key + " have no row in the cells table");
+  return cells[it->second];
+}
+
+/// The candidate rows of one cell, read in increasing k, turned into its CandidateTable and
+/// feasibility. An optional column (trials, spread, extra) becomes a table column only when
+/// every row has a value.
+class CandidateReader {
+ public:
+  // Result columns, in the order of the statement in read_candidates().
+  static constexpr int kKey = 0, kK = 1, kTrials = 2, kCost = 3, kLatency = 4, kAccuracy = 5,
+                       kSpread = 6, kFeasible = kSpread + static_cast<int>(kSpreadColumns.size()),
+                       kExtra = kFeasible + 1;
+
+  CandidateReader(const std::string& path, std::string key) : path_(path), key_(std::move(key)) {}
+
+  const std::string& key() const { return key_; }
+
+  /// Adds the current row of `s`.
+  void add(const Statement& s) {
+    const std::size_t row = rows_.size();
+    rows_.push_back({static_cast<int>(s.int_at(kK)), s.real_at(kCost), s.real_at(kLatency),
+                     s.real_at(kAccuracy)});
+    for (std::size_t c = 0; c < fixed_.size(); ++c) {
+      const int col = c == 0 ? kTrials : kSpread + static_cast<int>(c) - 1;
+      // A NULL keeps a placeholder: the column is dropped in finish() unless every row has it.
+      const bool null = s.is_null(col);
+      fixed_[c].values.push_back(null ? 0.0 : s.real_at(col));
+      fixed_[c].present += null ? 0 : 1;
+    }
+    const bool assessed = !s.is_null(kFeasible);
+    feasible_.push_back(assessed && s.int_at(kFeasible) != 0);
+    feasible_present_ += assessed ? 1 : 0;
+    if (!s.is_null(kExtra))
+      add_extra(s.text_at(kExtra), row);
+  }
+
+  /// Moves what was read into `cell`.
+  void finish(CellResult& cell) {
+    const std::size_t n = rows_.size();
+    cell.candidates.rows = std::move(rows_);
+    for (std::size_t c = 0; c < fixed_.size(); ++c) {
+      if (fixed_[c].present == n)
+        cell.candidates.columns.emplace(c == 0 ? "trials" : kSpreadColumns[c - 1],
+                                        std::move(fixed_[c].values));
+    }
+    for (auto& [name, column] : extra_) {
+      if (column.present == n && column.values.size() == n)
+        cell.candidates.columns.emplace(name, std::move(column.values));
+    }
+    if (feasible_present_ > 0)
+      cell.feasible = std::move(feasible_);
+  }
+
+ private:
+  struct Column {
+    std::vector<double> values;
+    std::size_t present = 0;
+  };
+
+  // `extra` is a flat JSON object of finite numbers, {"cost_p95":0.41}.
+  void add_extra(const std::string& json, std::size_t row) {
+    const std::string where =
+        "the extra columns of cell " + key_ + " at k=" + std::to_string(rows_.back().k);
+    for (const auto& [name, value] : parse_json(json, path_, where)) {
+      if (name.empty() || !value.empty())
+        corrupt(path_, where + " are not a JSON object of numbers");
+      Column& column = extra_[name];
+      if (column.values.size() > row)
+        continue;  // a repeated name: the first value counts
+      column.values.resize(row, 0.0);
+      column.values.push_back(parse_json_real(value.data(), path_, where + ": " + name));
+      ++column.present;
+    }
+  }
+
+  const std::string& path_;
+  std::string key_;
+  std::vector<Candidate> rows_;
+  // trials, then kSpreadColumns in order.
+  std::array<Column, kSpreadColumns.size() + 1> fixed_;
+  std::map<std::string, Column> extra_;
+  std::vector<bool> feasible_;
+  std::size_t feasible_present_ = 0;
+};
+
+/// Every candidate row of run `id`, in one pass over the candidates table ordered by cell and k.
+void read_candidates(sqlite3* db, const std::string& path, std::int64_t id, const CellIndex& index,
+                     std::vector<CellResult>& cells) {
+  Statement s(db, path,
+              "SELECT cell_key, k, trials, cost, latency, accuracy, cost_std, latency_std,"
+              " accuracy_std, cost_se, latency_se, accuracy_se, cost_p025, cost_p975,"
+              " latency_p025, latency_p975, accuracy_p025, accuracy_p975, feasible, extra"
+              " FROM candidates WHERE run_id = ?1 ORDER BY cell_key, k");
+  s.bind_int(1, id);
+  std::optional<CandidateReader> reader;
+  const auto flush = [&] {
+    if (reader)
+      reader->finish(cell_of(cells, index, reader->key(), path, "candidates"));
+  };
+  while (s.step()) {
+    std::string key = s.text_at(CandidateReader::kKey);
+    if (!reader || reader->key() != key) {
+      flush();
+      reader.emplace(path, std::move(key));
+    }
+    reader->add(s);
+  }
+  flush();
+}
+
+SelectionStatus parse_selection_status(const std::string& text, const std::string& path,
+                                       const std::string& where) {
+  for (const auto status :
+       {SelectionStatus::selected, SelectionStatus::infeasible, SelectionStatus::fallback,
+        SelectionStatus::too_few_points, SelectionStatus::error}) {
+    if (text == to_string(status))
+      return status;
+  }
+  corrupt(path, where + " has the unknown status '" + text +
+                    "' (known: selected, infeasible, fallback, too-few-points, error)");
+}
+
+/// Every selection of run `id`, in one pass ordered by cell and position.
+void read_selections(sqlite3* db, const std::string& path, std::int64_t id, const CellIndex& index,
+                     std::vector<CellResult>& cells) {
+  Statement s(db, path,
+              "SELECT cell_key, optimizer, plugin, spec, optimizer_spec, status, k, cost, latency,"
+              " accuracy, score, feasible_count, pareto_count, reason FROM selections"
+              " WHERE run_id = ?1 ORDER BY cell_key, position");
+  s.bind_int(1, id);
+  std::string last_key;
+  CellResult* cell = nullptr;
+  while (s.step()) {
+    std::string key = s.text_at(0);
+    if (cell == nullptr || key != last_key) {
+      cell = &cell_of(cells, index, key, path, "selections");
+      last_key = std::move(key);
+    }
+    NamedSelection named;
+    named.name = s.text_at(1);
+    SelectionRecord& r = named.record;
+    r.optimizer = s.text_at(2);
+    r.spec = s.text_at(3);
+    r.canonical_spec = s.text_at(4);
+    r.status = parse_selection_status(
+        s.text_at(5), path, "the selection of optimizer " + named.name + " in cell " + last_key);
+    if (!s.is_null(6))
+      r.k = static_cast<int>(s.int_at(6));
+    r.cost = optional_real(s, 7);
+    r.latency = optional_real(s, 8);
+    r.accuracy = optional_real(s, 9);
+    r.score = optional_real(s, 10);
+    r.feasible = static_cast<std::size_t>(s.int_at(11));
+    r.pareto = static_cast<std::size_t>(s.int_at(12));
+    r.reason = s.text_at(13);
+    cell->selections.push_back(std::move(named));
+  }
+}
+
 }  // namespace
 
 // ---- free functions ----
@@ -549,6 +898,19 @@ struct ResultStore::Impl {
 
   sqlite3* handle() const { return db.get(); }
 
+  /// `run`, or the newest run when empty. Throws kcube::Error for a store without runs or an
+  /// unknown run (listing the runs).
+  std::int64_t resolve_run(std::optional<std::int64_t> run) {
+    if (run) {
+      require_run(*run);
+      return *run;
+    }
+    const std::int64_t newest = query_int(handle(), path, "SELECT coalesce(max(id), 0) FROM runs");
+    if (newest == 0)
+      throw Error("results store '" + path + "' has no runs yet; run an experiment first");
+    return newest;
+  }
+
   /// Throws kcube::Error listing the runs when `run` does not exist.
   void require_run(std::int64_t run) {
     Statement s(handle(), path, "SELECT 1 FROM runs WHERE id = ?1");
@@ -560,10 +922,10 @@ struct ResultStore::Impl {
   }
 
   void insert_cell(std::int64_t run, const std::string& key, const CellResult& cell) {
-    Statement s(
-        handle(), path,
-        "INSERT INTO cells (run_id, cell_key, replication, profile, scenario, sweep,"
-        " seed, status, message, seconds) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
+    Statement s(handle(), path,
+                "INSERT INTO cells (run_id, cell_key, replication, profile, scenario, sweep, seed,"
+                " status, message, seconds, position, profile_spec, scenario_spec)"
+                " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)");
     s.bind_int(1, run);
     s.bind_text(2, key);
     s.bind_int(3, cell.replication);
@@ -577,6 +939,12 @@ struct ResultStore::Impl {
     s.bind_text(8, to_string(cell.status));
     s.bind_text_or_null(9, cell.message);
     s.bind_real(10, cell.seconds, "the seconds of cell " + key);
+    if (cell.position)
+      s.bind_int(11, *cell.position);
+    else
+      s.bind_null(11);
+    s.bind_text_or_null(12, cell.profile_spec);
+    s.bind_text_or_null(13, cell.scenario_spec);
     s.run();
   }
 
@@ -666,8 +1034,8 @@ struct ResultStore::Impl {
     Statement s(handle(), path,
                 "INSERT INTO selections (run_id, cell_key, position, replication, profile,"
                 " scenario, optimizer, plugin, spec, status, k, cost, latency, accuracy, score,"
-                " feasible_count, pareto_count, reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,"
-                " ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)");
+                " feasible_count, pareto_count, reason, optimizer_spec) VALUES (?1, ?2, ?3, ?4,"
+                " ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)");
     for (std::size_t i = 0; i < cell.selections.size(); ++i) {
       const NamedSelection& named = cell.selections[i];
       const SelectionRecord& r = named.record;
@@ -694,6 +1062,7 @@ struct ResultStore::Impl {
       s.bind_int(16, static_cast<std::int64_t>(r.feasible));
       s.bind_int(17, static_cast<std::int64_t>(r.pareto));
       s.bind_text(18, r.reason);
+      s.bind_text_or_null(19, r.canonical_spec);
       s.run();
     }
   }
@@ -852,44 +1221,36 @@ std::optional<ResumeState> ResultStore::find_resumable(std::string_view manifest
 }
 
 std::vector<RunSummary> ResultStore::runs() {
-  Statement s(impl_->handle(), impl_->path,
-              "SELECT r.id, r.experiment, r.status, r.started_at, r.finished_at,"
-              " r.manifest_sha256, r.overrides, r.cell_count,"
-              " (SELECT count(*) FROM cells c WHERE c.run_id = r.id AND c.status = 'finished'),"
-              " (SELECT count(*) FROM cells c WHERE c.run_id = r.id AND c.status = 'error')"
-              " FROM runs r ORDER BY r.id");
+  const std::string sql =
+      std::string("SELECT ") + kRunSummaryColumns + " FROM runs r ORDER BY r.id";
+  Statement s(impl_->handle(), impl_->path, sql.c_str());
   std::vector<RunSummary> out;
-  while (s.step()) {
-    RunSummary r;
-    r.id = s.int_at(0);
-    r.experiment = s.text_at(1);
-    r.status = parse_run_status(s.text_at(2));
-    r.started_at = s.text_at(3);
-    r.finished_at = s.text_at(4);
-    r.manifest_sha256 = s.text_at(5);
-    r.overrides = s.text_at(6);
-    r.cell_count = s.int_at(7);
-    r.cells_finished = s.int_at(8);
-    r.cells_failed = s.int_at(9);
-    out.push_back(std::move(r));
-  }
+  while (s.step())
+    out.push_back(read_run_summary(s));
   return out;
 }
 
 void ResultStore::export_table(std::ostream& out, Table table, std::optional<std::int64_t> run,
                                Format format) {
-  sqlite3* db = impl_->handle();
-  if (!run) {
-    const std::int64_t newest = query_int(db, impl_->path, "SELECT coalesce(max(id), 0) FROM runs");
-    if (newest == 0)
-      throw Error("results store '" + impl_->path + "' has no runs yet; run an experiment first");
-    run = newest;
-  } else {
-    impl_->require_run(*run);
-  }
-  Statement s(db, impl_->path, table == Table::selections ? kSelectionsExport : kCandidatesExport);
-  s.bind_int(1, *run);
+  const std::int64_t id = impl_->resolve_run(run);
+  Statement s(impl_->handle(), impl_->path,
+              table == Table::selections ? kSelectionsExport : kCandidatesExport);
+  s.bind_int(1, id);
   write_rows(out, s, format);
+}
+
+StoredRun ResultStore::load_run(std::optional<std::int64_t> run) {
+  sqlite3* db = impl_->handle();
+  const std::string& path = impl_->path;
+  // One snapshot: cells another process writes meanwhile are either all in or all out.
+  Transaction snapshot(db, path, Access::read);
+  const std::int64_t id = impl_->resolve_run(run);
+  StoredRun out;
+  read_run(db, path, id, out);
+  const auto index = read_cells(db, path, id, out.cells);
+  read_candidates(db, path, id, index, out.cells);
+  read_selections(db, path, id, index, out.cells);
+  return out;
 }
 
 }  // namespace kcube

@@ -4,7 +4,7 @@
 // Design
 // - One file, any number of runs. The schema has a version, `PRAGMA user_version`, and an
 //   application id, `PRAGMA application_id` = 0x6b637562 ("kcub"). Opening a store applies the
-//   migrations it lacks from an explicit, ordered list (version 0 -> 1 today), each in its own
+//   migrations it lacks from an explicit, ordered list (0 -> 1 -> 2 today), each in its own
 //   transaction; a store whose version is newer than this kcube knows is refused (kcube::Error),
 //   and so is a file that is not SQLite or an SQLite database of another program.
 // - journal_mode=WAL, busy_timeout 30 s, foreign keys on: several processes may write one store
@@ -13,7 +13,7 @@
 //   has no spread, an infeasible selection no k). NaN and infinities are never stored: writing
 //   one is a kcube::RuntimeFailure and the cell's transaction is rolled back, leaving nothing.
 //
-// Schema, version 1
+// Schema, version 2
 //   runs(id INTEGER PRIMARY KEY, experiment, status 'running'|'finished'|'failed',
 //        started_at, finished_at (ISO-8601 UTC, "2026-11-28T14:39:43Z"; NULL while running),
 //        kcube_version, git_revision (NULL if unknown), compiler, build_type, host, threads,
@@ -24,7 +24,9 @@
 //        cell_count (cells planned))
 //   cells(run_id -> runs, cell_key, replication, profile, scenario, sweep (label; NULL when the
 //        cell is not part of a sweep), seed (TEXT, decimal; NULL if none), status
-//        'finished'|'error', message, seconds (wall time); UNIQUE(run_id, cell_key))
+//        'finished'|'error', message, seconds (wall time), position (index in the run's plan),
+//        profile_spec, scenario_spec (canonical_spec() of the plugin objects the cell was made
+//        with; NULL when a plugin could not be made); UNIQUE(run_id, cell_key))
 //   candidates(run_id, cell_key -> cells, replication, profile, scenario, k, trials, cost,
 //        latency, accuracy, <metric>_std, <metric>_se, <metric>_p025, <metric>_p975 for metric in
 //        cost, latency, accuracy, feasible (0/1; NULL if not assessed), extra (JSON object of any
@@ -32,8 +34,15 @@
 //        UNIQUE(run_id, cell_key, k))
 //   selections(run_id, cell_key -> cells, position (order written), replication, profile,
 //        scenario, optimizer (its name in the manifest), plugin, spec, status, k, cost, latency,
-//        accuracy, score, feasible_count, pareto_count, reason; UNIQUE(run_id, cell_key, position))
+//        accuracy, score, feasible_count, pareto_count, reason, optimizer_spec (canonical_spec()
+//        of the optimizer); UNIQUE(run_id, cell_key, position))
 //   Candidates and selections are deleted with their cell (ON DELETE CASCADE).
+//
+// Migrations
+//   0 -> 1  creates the four tables.
+//   1 -> 2  adds cells.position, cells.profile_spec, cells.scenario_spec and
+//           selections.optimizer_spec (ALTER TABLE ... ADD COLUMN). Rows written by version 1
+//           keep NULL there: unknown, read back as an empty position or spec.
 #pragma once
 
 #include <cstdint>
@@ -51,7 +60,7 @@
 namespace kcube {
 
 /// The schema version this kcube writes and reads (`PRAGMA user_version`).
-inline constexpr int kStoreSchemaVersion = 1;
+inline constexpr int kStoreSchemaVersion = 2;
 
 /// A plugin library a run used.
 struct PluginRecord {
@@ -146,6 +155,14 @@ struct CellResult {
   std::string profile, scenario;
   /// Sweep label, e.g. "k_max=16"; empty when the cell is not part of a sweep.
   std::string sweep;
+  /// The cell's index in the run's plan (replication-major, then sweep point, profile and
+  /// scenario in manifest order); orders cells the way the manifest lists them. Empty when
+  /// unknown (stores of schema version 1).
+  std::optional<std::int64_t> position;
+  /// Canonical spec strings (canonical_spec()) of the profile and the scenario the cell was made
+  /// with, parameters after any sweep point applied: enough to make the same plugin objects
+  /// again. Empty when unknown (schema version 1).
+  std::string profile_spec, scenario_spec;
   /// The cell's seed (e.g. its cell identity); empty when none.
   std::optional<std::uint64_t> seed;
   /// finished, or error when the cell failed (then message says why).
@@ -187,6 +204,16 @@ struct RunSummary {
   std::string overrides;
   /// Cells planned, stored finished, stored with an error.
   std::int64_t cell_count = 0, cells_finished = 0, cells_failed = 0;
+};
+
+/// A run as stored, everything a report needs: its summary, its context, and every cell with
+/// its candidates, feasibility and selections.
+struct StoredRun {
+  RunSummary summary;
+  RunContext context;
+  /// Cells ordered by position (cells without one last, in the order written); selections in
+  /// each cell in the order written (the manifest's optimizer order).
+  std::vector<CellResult> cells;
 };
 
 /// Which table export_table() writes.
@@ -245,6 +272,15 @@ class ResultStore {
   /// form, '\n' line ends. JSON: an array of objects, null for NULL.
   /// Throws kcube::Error for an unknown run (listing the runs) or a store without runs.
   void export_table(std::ostream& out, Table table, std::optional<std::int64_t> run, Format format);
+
+  /// Reads run `run` (default: the newest) whole, from one snapshot of the store (a few queries,
+  /// not one per cell). Candidate tables come back with their trials, spread and `extra` columns
+  /// as CandidateTable::columns (a column only when every row has a value); `feasible` is empty
+  /// when the store holds no feasibility for the cell. Positions and specs are empty for cells
+  /// written by schema version 1. Throws kcube::Error for an unknown run (listing the runs) or a
+  /// store without runs, kcube::RuntimeFailure naming the store for a value kcube cannot have
+  /// written (e.g. an unknown selection status).
+  StoredRun load_run(std::optional<std::int64_t> run);
 
  private:
   struct Impl;

@@ -27,6 +27,10 @@ std::string format_fixed(double value, int digits);
 /// `s` as a JSON string literal, quotes included.
 std::string json_quote(std::string_view s);
 
+/// `s` as one CSV field (RFC 4180): quoted, with quotes doubled, when it holds ',', '"', CR or
+/// LF; as is otherwise.
+std::string csv_field(std::string_view s);
+
 /// `items` joined with `separator`.
 std::string join(std::span<const std::string> items, std::string_view separator);
 

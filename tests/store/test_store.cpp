@@ -145,7 +145,7 @@ std::string message_of(const std::function<void()>& f) {
 
 }  // namespace
 
-TEST_CASE("an empty file becomes a store with schema version 1 in WAL mode") {
+TEST_CASE("an empty file becomes a store with schema version 2 in WAL mode") {
   kcube::test::TempDir dir;
   const auto path = dir.path() / "results.sqlite";
   std::ofstream(path).close();  // an empty file is an empty database: migrated from version 0
@@ -155,7 +155,7 @@ TEST_CASE("an empty file becomes a store with schema version 1 in WAL mode") {
     CHECK(store.runs().empty());
   }
   CHECK(query(path, "PRAGMA user_version") == std::to_string(kcube::kStoreSchemaVersion));
-  CHECK(query(path, "PRAGMA user_version") == "1");
+  CHECK(query(path, "PRAGMA user_version") == "2");
   CHECK(query(path, "PRAGMA application_id") == std::to_string(0x6b637562));
   CHECK(query(path, "PRAGMA journal_mode") == "wal");
   CHECK(query(path,
@@ -163,7 +163,7 @@ TEST_CASE("an empty file becomes a store with schema version 1 in WAL mode") {
               "type = 'table' ORDER BY name)") == "candidates,cells,runs,selections");
   // Opening again applies nothing and keeps the version.
   ResultStore again = ResultStore::open(path.string());
-  CHECK(query(path, "PRAGMA user_version") == "1");
+  CHECK(query(path, "PRAGMA user_version") == "2");
   check_integrity(path);
 }
 
@@ -412,12 +412,12 @@ TEST_CASE("a store with a newer schema version is refused") {
   kcube::test::TempDir dir;
   const auto path = dir.path() / "s.sqlite";
   { ResultStore::open(path.string()); }
-  query(path, "PRAGMA user_version = 2");
-  REQUIRE(query(path, "PRAGMA user_version") == "2");
+  query(path, "PRAGMA user_version = 3");
+  REQUIRE(query(path, "PRAGMA user_version") == "3");
   const std::string message = message_of([&] { ResultStore::open(path.string()); });
   CHECK(message.find(path.string()) != std::string::npos);
-  CHECK(message.find("schema version 2, newer than this kcube knows (1)") != std::string::npos);
-  CHECK(query(path, "PRAGMA user_version") == "2");  // untouched
+  CHECK(message.find("schema version 3, newer than this kcube knows (2)") != std::string::npos);
+  CHECK(query(path, "PRAGMA user_version") == "3");  // untouched
 }
 
 TEST_CASE("files that are not kcube stores are refused") {
@@ -541,4 +541,357 @@ TEST_CASE("two processes write different runs into one store at once") {
               "SELECT count(*) FROM cells c JOIN runs r ON r.id = c.run_id WHERE "
               "r.manifest_sha256 <> c.profile") == "0");
   check_integrity(path);
+}
+
+// ---- schema version 2 and reading a run back ----
+
+namespace {
+
+// The schema of version 1 exactly as kcube 1 wrote it: a store made before version 2.
+constexpr const char* kVersion1Store = R"sql(
+PRAGMA application_id = 1801680226;
+PRAGMA user_version = 1;
+CREATE TABLE runs (
+  id INTEGER PRIMARY KEY, experiment TEXT NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('running', 'finished', 'failed')),
+  started_at TEXT NOT NULL, finished_at TEXT, kcube_version TEXT NOT NULL, git_revision TEXT,
+  compiler TEXT NOT NULL, build_type TEXT NOT NULL, host TEXT NOT NULL, threads INTEGER NOT NULL,
+  seed TEXT NOT NULL, manifest_text TEXT NOT NULL, manifest_sha256 TEXT NOT NULL,
+  overrides TEXT NOT NULL, plugins TEXT NOT NULL, evaluator TEXT NOT NULL, trials INTEGER,
+  replications INTEGER NOT NULL, sampling TEXT, cell_count INTEGER NOT NULL);
+CREATE INDEX runs_by_manifest ON runs (manifest_sha256, status);
+CREATE TABLE cells (
+  run_id INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE, cell_key TEXT NOT NULL,
+  replication INTEGER NOT NULL, profile TEXT NOT NULL, scenario TEXT NOT NULL, sweep TEXT,
+  seed TEXT, status TEXT NOT NULL CHECK (status IN ('finished', 'error')), message TEXT,
+  seconds REAL, UNIQUE (run_id, cell_key));
+CREATE TABLE candidates (
+  run_id INTEGER NOT NULL, cell_key TEXT NOT NULL, replication INTEGER NOT NULL,
+  profile TEXT NOT NULL, scenario TEXT NOT NULL, k INTEGER NOT NULL, trials INTEGER,
+  cost REAL NOT NULL, latency REAL NOT NULL, accuracy REAL NOT NULL,
+  cost_std REAL, latency_std REAL, accuracy_std REAL, cost_se REAL, latency_se REAL,
+  accuracy_se REAL, cost_p025 REAL, cost_p975 REAL, latency_p025 REAL, latency_p975 REAL,
+  accuracy_p025 REAL, accuracy_p975 REAL, feasible INTEGER CHECK (feasible IN (0, 1)), extra TEXT,
+  UNIQUE (run_id, cell_key, k),
+  FOREIGN KEY (run_id, cell_key) REFERENCES cells (run_id, cell_key) ON DELETE CASCADE);
+CREATE TABLE selections (
+  run_id INTEGER NOT NULL, cell_key TEXT NOT NULL, position INTEGER NOT NULL,
+  replication INTEGER NOT NULL, profile TEXT NOT NULL, scenario TEXT NOT NULL,
+  optimizer TEXT NOT NULL, plugin TEXT NOT NULL, spec TEXT NOT NULL, status TEXT NOT NULL,
+  k INTEGER, cost REAL, latency REAL, accuracy REAL, score REAL,
+  feasible_count INTEGER NOT NULL, pareto_count INTEGER NOT NULL, reason TEXT NOT NULL,
+  UNIQUE (run_id, cell_key, position),
+  FOREIGN KEY (run_id, cell_key) REFERENCES cells (run_id, cell_key) ON DELETE CASCADE);
+INSERT INTO runs VALUES (1, 'old', 'finished', '2025-01-02T03:04:05Z', '2025-01-02T03:05:00Z',
+  '0.1.0', NULL, 'gcc 12', 'Release', 'box', 4, '9223372036854775809', 'experiment: old', 'ff00',
+  '', '[{"name":"gaussian","kind":"profile","version":"0.1.0","file":"/p/g.so"}]', 'exact', NULL,
+  1, NULL, 1);
+INSERT INTO cells VALUES (1, 'gpt|tight||0', 0, 'gpt', 'tight', NULL, NULL, 'finished', NULL, 0.5);
+INSERT INTO candidates (run_id, cell_key, replication, profile, scenario, k, cost, latency,
+  accuracy, feasible) VALUES (1, 'gpt|tight||0', 0, 'gpt', 'tight', 1, 0.25, 1.5, 0.75, 1);
+INSERT INTO selections VALUES (1, 'gpt|tight||0', 0, 0, 'gpt', 'tight', 'cube', 'cube-max',
+  'cube-max', 'selected', 1, 0.25, 1.5, 0.75, 0.125, 1, 1, 'the only point');
+)sql";
+
+// Writes `sql` into the SQLite file at `path` (created when missing).
+void execute(const std::filesystem::path& path, const char* sql) {
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+  char* error = nullptr;
+  const int rc = sqlite3_exec(db, sql, nullptr, nullptr, &error);
+  const std::string why = error != nullptr ? error : "";
+  sqlite3_free(error);
+  sqlite3_close(db);
+  REQUIRE_MESSAGE(rc == SQLITE_OK, why);
+}
+
+// Every field of `got` equals the one of `want`: cells, candidates with all their columns,
+// feasibility and selections.
+void check_same_cell(const CellResult& got, const CellResult& want) {
+  INFO("cell " << want.key());
+  CHECK(got.key() == want.key());
+  CHECK(got.replication == want.replication);
+  CHECK(got.profile == want.profile);
+  CHECK(got.scenario == want.scenario);
+  CHECK(got.sweep == want.sweep);
+  CHECK(got.position == want.position);
+  CHECK(got.profile_spec == want.profile_spec);
+  CHECK(got.scenario_spec == want.scenario_spec);
+  CHECK(got.seed == want.seed);
+  CHECK(got.status == want.status);
+  CHECK(got.message == want.message);
+  CHECK(got.seconds == want.seconds);
+  REQUIRE(got.candidates.rows.size() == want.candidates.rows.size());
+  for (std::size_t r = 0; r < want.candidates.rows.size(); ++r) {
+    const auto& g = got.candidates.rows[r];
+    const auto& w = want.candidates.rows[r];
+    CHECK(g.k == w.k);
+    CHECK(g.cost == w.cost);  // bit-identical: REAL columns hold the very doubles written
+    CHECK(g.latency == w.latency);
+    CHECK(g.accuracy == w.accuracy);
+  }
+  CHECK(got.candidates.columns == want.candidates.columns);
+  CHECK(got.feasible == want.feasible);
+  REQUIRE(got.selections.size() == want.selections.size());
+  for (std::size_t i = 0; i < want.selections.size(); ++i) {
+    const auto& g = got.selections[i];
+    const auto& w = want.selections[i];
+    INFO("selection " << i << " (" << w.name << ")");
+    CHECK(g.name == w.name);
+    CHECK(g.record.optimizer == w.record.optimizer);
+    CHECK(g.record.spec == w.record.spec);
+    CHECK(g.record.canonical_spec == w.record.canonical_spec);
+    CHECK(g.record.status == w.record.status);
+    CHECK(g.record.k == w.record.k);
+    CHECK(g.record.cost == w.record.cost);
+    CHECK(g.record.latency == w.record.latency);
+    CHECK(g.record.accuracy == w.record.accuracy);
+    CHECK(g.record.score == w.record.score);
+    CHECK(g.record.feasible == w.record.feasible);
+    CHECK(g.record.pareto == w.record.pareto);
+    CHECK(g.record.reason == w.record.reason);
+  }
+}
+
+std::string runtime_failure_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const kcube::RuntimeFailure& e) {
+    return e.what();
+  }
+  return "(no kcube::RuntimeFailure thrown)";
+}
+
+}  // namespace
+
+TEST_CASE("a version 1 store is migrated to version 2 and keeps its rows") {
+  kcube::test::TempDir dir;
+  const auto path = dir.path() / "old.sqlite";
+  execute(path, kVersion1Store);
+  REQUIRE(query(path, "PRAGMA user_version") == "1");
+  ResultStore store = ResultStore::open(path.string());
+  CHECK(query(path, "PRAGMA user_version") == "2");
+  CHECK(query(path,
+              "SELECT group_concat(name, ',') FROM pragma_table_info('cells') WHERE cid >= 10") ==
+        "position,profile_spec,scenario_spec");
+  CHECK(query(path, "SELECT name FROM pragma_table_info('selections') WHERE cid >= 18") ==
+        "optimizer_spec");
+  CHECK(query(path, "SELECT count(*) FROM candidates") == "1");
+  CHECK(query(path, "SELECT reason FROM selections") == "the only point");
+  check_integrity(path);
+
+  const kcube::StoredRun run = store.load_run(std::nullopt);
+  CHECK(run.summary.id == 1);
+  CHECK(run.summary.status == RunStatus::finished);
+  CHECK(run.summary.cells_finished == 1);
+  CHECK(run.context.experiment == "old");
+  CHECK(run.context.seed == 9223372036854775809ull);
+  CHECK(run.context.git_revision.empty());
+  CHECK(run.context.sampling.empty());
+  CHECK_FALSE(run.context.trials.has_value());
+  CHECK(run.context.overrides.empty());
+  REQUIRE(run.context.plugins.size() == 1);
+  CHECK(run.context.plugins[0].file == "/p/g.so");
+  REQUIRE(run.cells.size() == 1);
+  const CellResult& cell = run.cells[0];
+  CHECK_FALSE(cell.position.has_value());
+  CHECK(cell.profile_spec.empty());
+  CHECK(cell.scenario_spec.empty());
+  CHECK_FALSE(cell.seed.has_value());
+  CHECK(cell.sweep.empty());
+  REQUIRE(cell.candidates.rows.size() == 1);
+  CHECK(cell.candidates.rows[0].accuracy == 0.75);
+  CHECK(cell.candidates.columns.empty());
+  CHECK(cell.feasible == std::vector<bool>{true});
+  REQUIRE(cell.selections.size() == 1);
+  CHECK(cell.selections[0].name == "cube");
+  CHECK(cell.selections[0].record.canonical_spec.empty());
+  CHECK(cell.selections[0].record.status == SelectionStatus::selected);
+  CHECK(cell.selections[0].record.k == 1);
+
+  // The migrated store takes cells of version 2.
+  CellResult fresh = simulated_cell("new");
+  fresh.position = 3;
+  fresh.profile_spec = "gaussian:acc_mean=0.9";
+  store.write_cell(1, fresh);
+  CHECK(query(path, "SELECT position || ' ' || profile_spec FROM cells WHERE profile = 'new'") ==
+        "3 gaussian:acc_mean=0.9");
+  CHECK(query(path, "SELECT scenario_spec IS NULL FROM cells WHERE profile = 'new'") == "1");
+  check_integrity(path);
+}
+
+TEST_CASE("load_run gives back everything write_cell wrote, cells in plan order") {
+  kcube::test::TempDir dir;
+  const auto path = dir.path() / "s.sqlite";
+  ResultStore store = ResultStore::open(path.string());
+  RunContext written = context("abc123", {"seed=3", "scenarios.a.k_max=8"});
+  written.git_revision = "0123abcd";
+  written.cell_count = 5;
+  written.replications = 2;
+  const auto run = store.begin_run(written);
+
+  // Written out of plan order; one cell without a position comes last.
+  CellResult unplaced = exact_cell();
+  unplaced.profile = "unplaced";
+  CellResult second = simulated_cell("gpt", 1);
+  second.position = 2;
+  second.sweep = "k_max=16";
+  second.seed = 18446744073709551557ull;  // above 2^63
+  second.profile_spec = R"(gaussian:acc_mean=0.9,display_name="GPT, \"5\"")";
+  second.scenario_spec = "budget:cost_max=0.5,k_max=16";
+  second.selections.push_back(selection("knee", SelectionStatus::fallback, 2, 1.0, 3.5, 0.5,
+                                        std::nullopt, "fell back to the largest feasible k"));
+  second.selections.push_back(selection("knee2", SelectionStatus::too_few_points, std::nullopt,
+                                        std::nullopt, std::nullopt, std::nullopt, std::nullopt,
+                                        "needs three points"));
+  second.selections[0].record.canonical_spec = "cube-max";
+  second.selections[1].record.optimizer = "knee-point";
+  second.selections[1].record.spec = "optimizers.knee (knee-point)";
+  second.selections[1].record.canonical_spec = "knee-point:method=chord";
+  second.selections[1].record.feasible = 7;
+  second.selections[1].record.pareto = 3;
+  CellResult first = exact_cell();
+  first.position = 0;
+  first.profile_spec = "exact-model:x=1";
+  first.scenario_spec = "budget:label=\"\"";
+  CellResult middle = simulated_cell("mini");
+  middle.position = 1;
+  middle.feasible.clear();  // not assessed: NULL in every row
+  middle.candidates.columns.erase("cost_p95");
+  middle.candidates.columns["latency_p95"] = {2.25, 3.75};
+  middle.candidates.columns["accuracy_p05"] = {0.1 + 0.2, 1.0 / 3.0};
+  CellResult failed;
+  failed.profile = "broken";
+  failed.scenario = "tight";
+  failed.position = 3;
+  failed.status = CellStatus::error;
+  failed.message = "profile broken threw: boom";
+  failed.seconds = 0.125;
+  for (const CellResult* cell : {&unplaced, &second, &first, &failed, &middle})
+    store.write_cell(run, *cell);
+  store.finish_run(run, RunStatus::failed);
+
+  const kcube::StoredRun stored = store.load_run(run);
+  CHECK(stored.summary.id == run);
+  CHECK(stored.summary.experiment == "demo");
+  CHECK(stored.summary.status == RunStatus::failed);
+  CHECK_FALSE(stored.summary.finished_at.empty());
+  CHECK(stored.summary.overrides == "scenarios.a.k_max=8\nseed=3");
+  CHECK(stored.summary.cell_count == 5);
+  CHECK(stored.summary.cells_finished == 4);
+  CHECK(stored.summary.cells_failed == 1);
+
+  const RunContext& c = stored.context;
+  CHECK(c.experiment == written.experiment);
+  CHECK(c.started_at == stored.summary.started_at);
+  CHECK(c.started_at == written.started_at);
+  CHECK(c.kcube_version == written.kcube_version);
+  CHECK(c.git_revision == "0123abcd");
+  CHECK(c.compiler == written.compiler);
+  CHECK(c.build_type == "Release");
+  CHECK(c.host == written.host);
+  CHECK(c.threads == 2);
+  CHECK(c.seed == 18446744073709551615ull);
+  CHECK(c.manifest_text == written.manifest_text);
+  CHECK(c.manifest_sha256 == "abc123");
+  CHECK(c.overrides == std::vector<std::string>{"scenarios.a.k_max=8", "seed=3"});
+  REQUIRE(c.plugins.size() == 2);
+  CHECK(c.plugins[0].name == "cube-max");
+  CHECK(c.plugins[0].kind == "optimizer");
+  CHECK(c.plugins[0].version == "1.0.0");
+  CHECK(c.plugins[0].file == "/lib/cube.so");
+  CHECK(c.plugins[1].name == "gaussian");
+  CHECK(c.plugins[1].kind == "profile");
+  CHECK(c.evaluator == "simulate");
+  CHECK(c.trials == 1000);
+  CHECK(c.replications == 2);
+  CHECK(c.sampling == "nested");
+  CHECK(c.cell_count == 5);
+
+  REQUIRE(stored.cells.size() == 5);
+  check_same_cell(stored.cells[0], first);
+  check_same_cell(stored.cells[1], middle);
+  check_same_cell(stored.cells[2], second);
+  check_same_cell(stored.cells[3], failed);
+  check_same_cell(stored.cells[4], unplaced);
+  // The spread columns and the extra quantiles are columns of the table again.
+  CHECK(stored.cells[2].candidates.column("cost_p95") != nullptr);
+  CHECK(stored.cells[2].candidates.column("trials") != nullptr);
+  CHECK(stored.cells[1].candidates.column("accuracy_p05") != nullptr);
+  CHECK(stored.cells[1].feasible.empty());
+  CHECK(stored.cells[0].candidates.columns.empty());
+
+  // Another run of the same store is read on its own; the newest is the default.
+  const auto other = store.begin_run(context());
+  CellResult lone = exact_cell();
+  lone.position = 0;
+  store.write_cell(other, lone);
+  const kcube::StoredRun newest = store.load_run(std::nullopt);
+  CHECK(newest.summary.id == other);
+  CHECK(newest.context.git_revision == kcube::capture_run_context("Release").git_revision);
+  REQUIRE(newest.cells.size() == 1);
+  check_same_cell(newest.cells[0], lone);
+  CHECK(store.load_run(run).cells.size() == 5);
+}
+
+TEST_CASE("load_run of a run without cells and of exact evaluation") {
+  kcube::test::TempDir dir;
+  ResultStore store = ResultStore::open((dir.path() / "s.sqlite").string());
+  RunContext written = context();
+  written.trials.reset();
+  written.sampling.clear();
+  written.git_revision.clear();
+  written.overrides = {};
+  written.plugins = {};
+  written.evaluator = "exact";
+  written.seed = 0;
+  const auto run = store.begin_run(written);
+  const kcube::StoredRun stored = store.load_run(run);
+  CHECK(stored.cells.empty());
+  CHECK(stored.summary.status == RunStatus::running);
+  CHECK(stored.summary.finished_at.empty());
+  CHECK_FALSE(stored.context.trials.has_value());
+  CHECK(stored.context.sampling.empty());
+  CHECK(stored.context.git_revision.empty());
+  CHECK(stored.context.overrides.empty());
+  CHECK(stored.context.plugins.empty());
+  CHECK(stored.context.evaluator == "exact");
+  CHECK(stored.context.seed == 0);
+}
+
+TEST_CASE("load_run refuses an unknown run, a store without runs and values kcube never writes") {
+  kcube::test::TempDir dir;
+  const auto path = dir.path() / "s.sqlite";
+  ResultStore store = ResultStore::open(path.string());
+  const std::string empty = message_of([&] { store.load_run(std::nullopt); });
+  CHECK(empty.find("results store '" + path.string() + "' has no runs yet") != std::string::npos);
+  CHECK(message_of([&] { store.load_run(1); }).find("has no run 1; its runs are: (none)") !=
+        std::string::npos);
+
+  const auto run = store.begin_run(context());
+  store.write_cell(run, simulated_cell());
+  const std::string unknown = message_of([&] { store.load_run(7); });
+  CHECK(unknown.find("has no run 7") != std::string::npos);
+  CHECK(unknown.find("\n  1  demo  running") != std::string::npos);
+
+  SUBCASE("an unknown selection status") {
+    query(path, "UPDATE selections SET status = 'maybe'");
+    const std::string message = runtime_failure_of([&] { store.load_run(run); });
+    CHECK(message.find("results store '" + path.string() + "'") != std::string::npos);
+    CHECK(message.find("the selection of optimizer cube in cell gpt|tight||0 has the unknown "
+                       "status 'maybe'") != std::string::npos);
+  }
+  SUBCASE("a seed that is not a number") {
+    query(path, "UPDATE cells SET seed = '12x'");
+    CHECK(runtime_failure_of([&] {
+            store.load_run(run);
+          }).find("the seed of cell gpt|tight||0 of run 1 is '12x'") != std::string::npos);
+  }
+  SUBCASE("extra columns that are not JSON") {
+    query(path, "UPDATE candidates SET extra = '{\"cost_p95\": ' WHERE k = 2");
+    CHECK(runtime_failure_of([&] {
+            store.load_run(run);
+          }).find("the extra columns of cell gpt|tight||0 at k=2: not valid JSON") !=
+          std::string::npos);
+  }
 }

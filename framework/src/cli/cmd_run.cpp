@@ -62,6 +62,8 @@ PluginSpec spec_of(const PluginUse& use, const std::string& section) {
 
 // One cell: profile x scenario at one sweep point and replication.
 struct Cell {
+  /// Index in the run's plan (the `cells` vector of cmd_run), stored as the cell's position.
+  std::int64_t position = 0;
   std::int64_t replication = 0;
   std::size_t point = 0;
   std::size_t profile = 0;
@@ -77,12 +79,15 @@ CellResult run_cell(const PluginRegistry& registry, const Manifest& m, const Cel
   result.profile = m.profiles[cell.profile].name;
   result.scenario = m.scenarios[cell.scenario].name;
   result.sweep = sweep_label;
+  result.position = cell.position;
   const auto start = std::chrono::steady_clock::now();
   try {
     const auto profile =
         registry.create<ModelProfile>(spec_of(m.profiles[cell.profile], "profiles"));
+    result.profile_spec = canonical_spec(profile.plugin().name(), profile.params());
     const auto scenario =
         registry.create<Scenario>(spec_of(m.scenarios[cell.scenario], "scenarios"));
+    result.scenario_spec = canonical_spec(scenario.plugin().name(), scenario.params());
     const Deployment deployment = scenario->deployment();
     CandidateTable table;
     if (m.run.evaluator == "exact") {
@@ -256,7 +261,7 @@ int cmd_run(const Args& args, const GlobalOptions& global) {
     for (std::size_t p = 0; p < points.size(); ++p) {
       for (std::size_t i = 0; i < m.profiles.size(); ++i) {
         for (std::size_t s = 0; s < m.scenarios.size(); ++s) {
-          cells.push_back({r, p, i, s,
+          cells.push_back({static_cast<std::int64_t>(cells.size()), r, p, i, s,
                            cell_key(m.profiles[i].name, m.scenarios[s].name, points[p].label,
                                     static_cast<int>(r))});
         }
