@@ -13,6 +13,8 @@ packages=(
   libsqlite3-dev sqlite3
   librandom123-dev
   python3                       # test scripts parse JSON with the standard library
+  python3-matplotlib            # kcube report draws its figures with tools/kcube_plot.py
+  python3-numpy
 )
 
 missing=()

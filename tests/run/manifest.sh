@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# run.manifest.<name>: a shipped manifest runs to the end with a small trial count, and the store
-# holds one finished cell for every cell `kcube validate` plans.
+# run.manifest.<name>: a shipped manifest runs to the end with a small trial count, the store
+# holds one finished cell for every cell `kcube validate` plans, and `kcube report` makes its
+# report: HTML that parses and references nothing remote, every figure a non-empty PNG, the picks
+# tables equal to the store (tests/report/check_report.py).
 #   usage: bash manifest.sh KCUBE SOURCE_DIR SCRATCH_DIR MANIFEST [--set PATH=VALUE]...
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -29,3 +31,14 @@ expect_eq "cells without candidates" "$(sql "$store" \
      (SELECT 1 FROM candidates d WHERE d.run_id=1 AND d.cell_key=c.cell_key)")" 0
 # --quiet: nothing on standard error for a run that succeeds.
 [[ ! -s $LOGS/run.err ]] || { echo "FAIL: kcube run --quiet wrote to standard error:" >&2; show_log run; exit 1; }
+
+step "kcube report (figures at low resolution, to be quick)"
+report=$WORK/report
+run report "$KCUBE" report "$store" --out "$report" --dpi 40
+expect_out report "report:  $report/report.md"
+expect_out report "figures: "
+if grep -q "figures: none" "$LOGS/report.out"; then
+  fail "kcube report drew no figures: $(grep 'figures:' "$LOGS/report.out")"
+fi
+run check python3 "$SRC/tests/report/check_report.py" "$report" "$store" 1
+cat "$LOGS/check.out"

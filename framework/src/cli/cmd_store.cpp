@@ -1,4 +1,4 @@
-// kcube runs STORE | kcube export STORE --table candidates|selections ...
+// kcube runs / export / report / compare: reading the results store.
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -6,6 +6,7 @@
 #include "commands.hpp"
 #include "kcube/error.hpp"
 #include "output.hpp"
+#include "report/report.hpp"
 #include "store.hpp"
 
 namespace kcube::cli {
@@ -95,6 +96,126 @@ int cmd_export(const Args& args, const GlobalOptions&) {
   } else {
     store.export_table(std::cout, table, run, format);
   }
+  return 0;
+}
+
+}  // namespace kcube::cli
+
+namespace kcube::cli {
+
+int cmd_report(const Args& args, const GlobalOptions& global) {
+  po::options_description options("Options");
+  options.add_options()("run", po::value<std::int64_t>()->value_name("ID"),
+                        "which run (default: the newest)")(
+      "out,o", po::value<std::string>()->value_name("DIR"),
+      "report folder (default: the store's path without .sqlite, plus -report)")(
+      "no-figures", "tables only; do not call the plotting tool")(
+      "format", po::value<std::string>()->default_value("png")->value_name("png|svg"),
+      "figure file format")("dpi", po::value<int>()->default_value(110)->value_name("N"),
+                            "resolution of PNG figures")(
+      "jobs", po::value<int>()->default_value(0)->value_name("N"),
+      "figures drawn in parallel (default: the plotting tool's)")("help,h", "show this help");
+  add_plugin_path_option(options);
+  const auto vm = parse_positional(args, options, {"store"}, "report");
+  if (vm.count("help") != 0) {
+    std::cout << usage(
+        "kcube report STORE [--run ID] [--out DIR] [--no-figures] [--format png|svg]\n"
+        "\nWrites DIR/report.md, a self-contained DIR/report.html, DIR/tables/*.csv and\n"
+        "DIR/figures/. Figures are drawn by tools/kcube_plot.py with matplotlib\n"
+        "(KCUBE_PYTHON selects the interpreter).",
+        options);
+    return 0;
+  }
+  ResultStore store = open_existing(vm, "report");
+  std::filesystem::path out;
+  if (vm.count("out") != 0) {
+    out = vm["out"].as<std::string>();
+  } else {
+    std::filesystem::path stem = vm["store"].as<std::string>();
+    out = stem.replace_extension().string() + "-report";
+  }
+  report::PlotOptions plot;
+  plot.enabled = vm.count("no-figures") == 0;
+  plot.format = vm["format"].as<std::string>();
+  plot.dpi = vm["dpi"].as<int>();
+  plot.jobs = vm["jobs"].as<int>();
+  if (plot.dpi < 30 || plot.dpi > 600)
+    throw Error("kcube report: --dpi must be between 30 and 600, got " + std::to_string(plot.dpi));
+  if (plot.jobs < 0)
+    throw Error("kcube report: --jobs must be at least 1 (or 0 for the default)");
+  const PluginRegistry registry = discover_plugins(plugin_paths(vm, global));
+  const std::optional<std::int64_t> run =
+      vm.count("run") ? std::optional<std::int64_t>(vm["run"].as<std::int64_t>()) : std::nullopt;
+  const report::ReportFiles files = report::write_report(store, run, out, registry, plot);
+  for (const auto& w : files.warnings)
+    std::cerr << "kcube report: note: " << w << "\n";
+  std::cout << "report:  " << files.markdown.string() << "\n"
+            << "html:    " << files.html.string() << "\n"
+            << "tables:  " << files.tables << " CSV files in " << (out / "tables").string() << "\n"
+            << "figures: ";
+  if (!files.figures.empty())
+    std::cout << files.figures.size() << " files in " << (out / "figures").string() << "\n";
+  else
+    std::cout << (plot.enabled ? "none (" + files.figures_note + ")" : "none (--no-figures)")
+              << "\n";
+  return files.figures_failed ? 1 : 0;
+}
+
+int cmd_compare(const Args& args, const GlobalOptions&) {
+  po::options_description options("Options");
+  options.add_options()("run", po::value<std::vector<std::int64_t>>()->value_name("ID"),
+                        "a run to compare (give it twice for one store; default: the two "
+                        "newest runs, or each store's newest)")(
+      "all", "list the picks that agree too")("help,h", "show this help");
+  const auto vm = parse_positional(args, options, {"store", "store-b"}, "compare");
+  if (vm.count("help") != 0) {
+    std::cout << usage(
+        "kcube compare STORE --run A --run B | kcube compare STORE_A STORE_B [--run A --run B]",
+        options);
+    return 0;
+  }
+  ResultStore a_store = open_existing(vm, "compare");
+  std::optional<ResultStore> b_store;
+  if (vm.count("store-b") != 0) {
+    const std::string path = vm["store-b"].as<std::string>();
+    if (!std::filesystem::is_regular_file(path))
+      throw Error("kcube compare: no results store at '" + path + "'");
+    b_store = ResultStore::open(path);
+  }
+  const std::vector<std::int64_t> ids =
+      vm.count("run") ? vm["run"].as<std::vector<std::int64_t>>() : std::vector<std::int64_t>{};
+  if (ids.size() > 2)
+    throw Error("kcube compare: give --run at most twice (run A, then run B)");
+  std::optional<std::int64_t> a_id, b_id;
+  if (!b_store) {
+    if (ids.size() == 1)
+      throw Error(
+          "kcube compare: with one store, give --run twice (A and B) or not at all "
+          "(the two newest runs)");
+    if (ids.empty()) {
+      const auto runs = a_store.runs();
+      if (runs.size() < 2)
+        throw Error("kcube compare: the store '" + a_store.path() + "' holds " +
+                    std::to_string(runs.size()) +
+                    " run(s); comparing needs two (or a second store)");
+      a_id = runs[runs.size() - 2].id;
+      b_id = runs.back().id;
+    } else {
+      a_id = ids[0];
+      b_id = ids[1];
+    }
+  } else if (!ids.empty()) {
+    if (ids.size() != 2)
+      throw Error(
+          "kcube compare: with two stores, give --run twice (A's run, then B's) or not "
+          "at all (each store's newest)");
+    a_id = ids[0];
+    b_id = ids[1];
+  }
+  const StoredRun a = a_store.load_run(a_id);
+  const StoredRun b = (b_store ? *b_store : a_store).load_run(b_id);
+  report::print_comparison(std::cout, a, a_store.path(), b, (b_store ? *b_store : a_store).path(),
+                           report::compare_runs(a, b), vm.count("all") != 0);
   return 0;
 }
 

@@ -35,6 +35,10 @@ int cmd_run(const Args& args, const GlobalOptions& global);
 int cmd_runs(const Args& args, const GlobalOptions& global);
 /// kcube export STORE --table candidates|selections [--run ID] [--format csv|json] [-o FILE]
 int cmd_export(const Args& args, const GlobalOptions& global);
+/// kcube report STORE [--run ID] [--out DIR] [--no-figures] [--format png|svg] [--jobs N]
+int cmd_report(const Args& args, const GlobalOptions& global);
+/// kcube compare STORE [STORE_B] [--run A] [--run B] [--all]
+int cmd_compare(const Args& args, const GlobalOptions& global);
 /// kcube new-plugin --kind KIND NAME DIR
 int cmd_new_plugin(const Args& args, const GlobalOptions& global);
 

@@ -34,6 +34,10 @@ const char* const kCommands =
     "  runs STORE                   the runs in a store, with status and context\n"
     "  export STORE --table candidates|selections [--run ID] [--format csv|json] [-o FILE]\n"
     "                               a run's candidates or picks as CSV or JSON\n"
+    "  report STORE [--run ID] [--out DIR] [--no-figures] [--format png|svg]\n"
+    "                               Markdown + self-contained HTML report with tables, figures\n"
+    "  compare STORE [STORE_B] [--run A] [--run B] [--all]\n"
+    "                               which picks differ between two runs, and by how much\n"
     "  new-plugin --kind KIND NAME DIR\n"
     "                               write a buildable out-of-tree plugin to start from\n"
     "\n"
@@ -68,6 +72,10 @@ int dispatch(const std::string& command, Args args, const kcube::cli::GlobalOpti
     return kcube::cli::cmd_runs(args, global);
   if (command == "export")
     return kcube::cli::cmd_export(args, global);
+  if (command == "report")
+    return kcube::cli::cmd_report(args, global);
+  if (command == "compare")
+    return kcube::cli::cmd_compare(args, global);
   if (command == "new-plugin")
     return kcube::cli::cmd_new_plugin(args, global);
   throw kcube::Error("unknown command '" + command + "'; run 'kcube --help' for the commands");

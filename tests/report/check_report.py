@@ -1,0 +1,203 @@
+#!/usr/bin/env python3
+"""Checks a `kcube report` folder against the store it was made from.
+
+usage: check_report.py REPORT_DIR STORE RUN_ID [--figures | --no-figures]
+
+- report.md and report.html exist; the HTML parses with balanced tags, has no script, and
+  references nothing outside itself (no http:, https:, // or file: address in any attribute or
+  CSS; every <img> is a data: URI whose bytes are a PNG);
+- with --figures: every finished cell of replication 0 has its three figure files and every
+  scenario (at every sweep point) its fronts figure, each a non-empty PNG, and the HTML embeds
+  them all;
+- the picks tables (tables/picks-*.csv) hold exactly the stored selections of replication 0,
+  bit for bit, and report.md shows each of them with the documented rounding.
+Standard library only. Exits 1 with a message on the first problem.
+"""
+import base64
+import csv
+import html.parser
+import os
+import re
+import sqlite3
+import sys
+
+VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
+        "track", "wbr", "path", "rect", "circle", "line", "polyline", "polygon", "use", "stop",
+        "ellipse", "image"}
+REMOTE = re.compile(r"(https?:|file:|ftp:|^//)", re.IGNORECASE)
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+def fail(message):
+    print("FAIL: " + message, file=sys.stderr)
+    sys.exit(1)
+
+
+def slug(text):
+    """The report's file-name form (framework/src/report/document.cpp, slug())."""
+    out = ""
+    dash = False
+    for c in text:
+        if c.isascii() and (c.isalnum() or c in "._-"):
+            out += c
+            dash = False
+        elif not dash and out:
+            out += "-"
+            dash = True
+    out = out.rstrip("-")
+    return out[:80]
+
+
+class Checker(html.parser.HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.stack = []
+        self.images = []
+        self.svgs = 0
+        self.in_style = False
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "script":
+            fail("report.html contains a <script>")
+        if tag == "svg":
+            self.svgs += 1
+        if tag == "style":
+            self.in_style = True
+        for name, value in attrs:
+            value = value or ""
+            if name in ("src", "href", "xlink:href", "action", "data", "poster"):
+                if name == "src" and tag == "img":
+                    self.images.append(value)
+                    if not value.startswith("data:image/png;base64,"):
+                        fail("an <img> is not an embedded PNG: " + value[:80])
+                elif name in ("href", "xlink:href") and (value.startswith("#") or
+                                                         value.startswith("data:")):
+                    pass
+                else:
+                    fail("report.html references '%s' (attribute %s of <%s>)" % (value[:80], name,
+                                                                                   tag))
+            if REMOTE.search(value) and not value.startswith("data:"):
+                # xmlns declarations of inline SVG are names, not fetched addresses.
+                if not name.startswith("xmlns") and name != "version":
+                    fail("report.html has a remote address in %s=\"%s\"" % (name, value[:80]))
+        if tag not in VOID:
+            self.stack.append(tag)
+
+    def handle_startendtag(self, tag, attrs):
+        saved = list(self.stack)
+        self.handle_starttag(tag, attrs)
+        self.stack = saved
+
+    def handle_endtag(self, tag):
+        if tag == "style":
+            self.in_style = False
+        if tag in VOID:
+            return
+        if not self.stack or self.stack[-1] != tag:
+            fail("report.html: </%s> closes <%s> at line %d" %
+                 (tag, self.stack[-1] if self.stack else "nothing", self.getpos()[0]))
+        self.stack.pop()
+
+    def handle_data(self, data):
+        if self.in_style and ("url(" in data or "@import" in data):
+            fail("report.html's CSS loads something: " + data[:80])
+
+
+def main():
+    if len(sys.argv) < 4:
+        fail(__doc__)
+    folder, store, run_id = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    figures = "--no-figures" not in sys.argv[4:]
+    md_path = os.path.join(folder, "report.md")
+    html_path = os.path.join(folder, "report.html")
+    for path in (md_path, html_path):
+        if not os.path.isfile(path) or os.path.getsize(path) == 0:
+            fail("missing or empty " + path)
+    with open(html_path, encoding="utf-8") as f:
+        page = f.read()
+    checker = Checker()
+    checker.feed(page)
+    checker.close()
+    if checker.stack:
+        fail("report.html leaves <%s> open" % checker.stack[-1])
+    with open(md_path, encoding="utf-8") as f:
+        markdown = f.read()
+
+    db = sqlite3.connect(store)
+    cells = db.execute(
+        "SELECT profile, scenario, coalesce(sweep, '') FROM cells WHERE run_id = ? AND "
+        "replication = 0 AND status = 'finished'", (run_id,)).fetchall()
+    if not cells:
+        fail("run %d has no finished cell of replication 0" % run_id)
+    groups = sorted({(scenario, sweep) for _, scenario, sweep in cells})
+
+    if figures:
+        expected = []
+        for profile, scenario, sweep in cells:
+            stem = slug(scenario if not sweep else scenario + "--" + sweep)
+            for kind in ("space", "accuracy", "cost-latency"):
+                expected.append("figures/%s--%s--%s.png" % (stem, slug(profile), kind))
+        for scenario, sweep in groups:
+            expected.append("figures/%s--fronts.png" % slug(
+                scenario if not sweep else scenario + "--" + sweep))
+        for rel in expected:
+            path = os.path.join(folder, rel)
+            if not os.path.isfile(path) or os.path.getsize(path) == 0:
+                fail("figure %s is missing or empty" % rel)
+            with open(path, "rb") as f:
+                if f.read(8) != PNG:
+                    fail("figure %s is not a PNG" % rel)
+            if "](%s)" % rel not in markdown:
+                fail("report.md does not show " + rel)
+        if len(checker.images) != len(expected):
+            fail("report.html embeds %d images, expected %d" % (len(checker.images),
+                                                                len(expected)))
+        for src in checker.images:
+            data = base64.b64decode(src.split(",", 1)[1], validate=True)
+            if not data.startswith(PNG):
+                fail("an embedded image is not a PNG")
+
+    # Picks tables equal the store.
+    checked = 0
+    for scenario, sweep in groups:
+        name = "picks-" + slug(scenario if not sweep else scenario + "--" + sweep) + ".csv"
+        path = os.path.join(folder, "tables", name)
+        if not os.path.isfile(path):
+            fail("missing table " + path)
+        with open(path, newline="", encoding="utf-8") as f:
+            rows = list(csv.DictReader(f))
+        stored = db.execute(
+            "SELECT c.profile, s.optimizer, s.status, s.k, s.accuracy, s.cost, s.latency "
+            "FROM selections s JOIN cells c ON c.run_id = s.run_id AND c.cell_key = s.cell_key "
+            "WHERE s.run_id = ? AND c.replication = 0 AND c.scenario = ? AND "
+            "coalesce(c.sweep, '') = ? ORDER BY c.position, s.position",
+            (run_id, scenario, sweep)).fetchall()
+        if len(rows) != len(stored):
+            fail("%s has %d rows, the store %d selections" % (name, len(rows), len(stored)))
+        for row, (profile, optimizer, status, k, accuracy, cost, latency) in zip(rows, stored):
+            got = (row["profile"], row["optimizer"], row["status"])
+            if got != (profile, optimizer, status):
+                fail("%s: row %s, store %s" % (name, got, (profile, optimizer, status)))
+            if (row["k"] or None) != (None if k is None else str(k)):
+                fail("%s: %s/%s k %s, store %s" % (name, profile, optimizer, row["k"], k))
+            for column, value in (("E[accuracy]", accuracy), ("E[cost] (USD)", cost),
+                                  ("E[latency] (s)", latency)):
+                text = row[column]
+                if (value is None) != (text == ""):
+                    fail("%s: %s/%s %s '%s', store %s" % (name, profile, optimizer, column,
+                                                          text, value))
+                if value is not None and float(text) != value:
+                    fail("%s: %s/%s %s %r != stored %r" % (name, profile, optimizer, column,
+                                                            float(text), value))
+            if k is not None:
+                shown = "| %s | %s | %s | %d | %.5f | %.4g | %.4g |" % (
+                    profile, optimizer, status, k, accuracy, cost, latency)
+                if shown not in markdown:
+                    fail("report.md lacks the row '%s'" % shown)
+            checked += 1
+    print("report OK: %d picks equal the store, %d figures, %d KB of HTML" %
+          (checked, len(checker.images), len(page) // 1024))
+
+
+if __name__ == "__main__":
+    main()

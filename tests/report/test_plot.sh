@@ -1,0 +1,167 @@
+#!/usr/bin/env bash
+# report.plot: tools/kcube_plot.py draws every figure kind of tests/report/data/plot-sample.json
+# (which also holds the edge cases: a single k, no feasible k, all budgets null, no picks, bands
+# absent or null, k in powers of two, zero costs on a log axis, 12 profiles) as valid PNG and SVG
+# files, the same bytes whatever --jobs; bad input exits 2 naming the figure and the field;
+# --check exits 0, and 3 with an install hint when matplotlib cannot be imported.
+#   usage: bash test_plot.sh [REPO_ROOT]     (default: two levels up from this script)
+#   env:   KCUBE_PYTHON  the interpreter to test with (default /usr/bin/python3)
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "${1:-$here/../..}" && pwd)"
+py="${KCUBE_PYTHON:-/usr/bin/python3}"
+plot="$root/tools/kcube_plot.py"
+sample="$root/tests/report/data/plot-sample.json"
+work="$(mktemp -d "${TMPDIR:-/tmp}/kcube-plot-test.XXXXXX")"
+trap 'rm -rf "$work"' EXIT
+
+fail() { echo "test_plot: FAIL: $*" >&2; exit 1; }
+pass() { echo "test_plot: ok: $*"; }
+
+# run EXPECTED_STATUS NAME ARGS...: runs the plotter, keeps stdout/stderr in $work/NAME.{out,err}.
+run() {
+  local want=$1 name=$2 status=0
+  shift 2
+  "$py" "$plot" "$@" >"$work/$name.out" 2>"$work/$name.err" || status=$?
+  if [[ $status -ne $want ]]; then
+    cat "$work/$name.err" >&2
+    fail "$name: exit status $status, expected $want"
+  fi
+}
+
+# expect_err NAME TEXT: stderr of run NAME contains TEXT.
+expect_err() {
+  grep -qF -- "$2" "$work/$1.err" || { cat "$work/$1.err" >&2; fail "$1: stderr lacks '$2'"; }
+}
+
+[[ -f $plot ]] || fail "no $plot"
+[[ -f $sample ]] || fail "no $sample"
+
+# --check
+run 0 check --check
+pass "--check exits 0 with $py"
+
+# The sample covers every kind; list its outputs.
+"$py" - "$sample" >"$work/outputs.txt" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+kinds = {f["kind"] for f in d["figures"]}
+missing = {"space3d", "accuracy", "cost-latency", "fronts"} - kinds
+if missing:
+    sys.exit("sample lacks kinds: %s" % sorted(missing))
+for f in d["figures"]:
+    print(f["output"])
+PY
+n=$(wc -l <"$work/outputs.txt")
+[[ $n -ge 4 ]] || fail "sample lists $n figures"
+
+# PNG, two jobs, default root = the JSON's folder.
+mkdir -p "$work/png2"
+cp "$sample" "$work/png2/data.json"
+run 0 png2 "$work/png2/data.json" --jobs 2
+[[ $(wc -l <"$work/png2.out") -eq $n ]] || fail "png2: printed $(wc -l <"$work/png2.out") lines, expected $n"
+while IFS= read -r out; do
+  f="$work/png2/$out"
+  [[ -s $f ]] || fail "png2: $out missing or empty"
+  sig=$(head -c 8 "$f" | od -An -tx1 | tr -d ' \n')
+  [[ $sig == 89504e470d0a1a0a ]] || fail "png2: $out is not a PNG (signature $sig)"
+  grep -qxF -- "$f" "$work/png2.out" || fail "png2: $out not reported on stdout"
+done <"$work/outputs.txt"
+pass "$n PNG figures written (--jobs 2, default root)"
+
+# The same bytes with one job and an explicit root.
+run 0 png1 "$sample" --root "$work/png1" --jobs 1
+while IFS= read -r out; do
+  cmp -s "$work/png1/$out" "$work/png2/$out" || fail "$out differs between --jobs 1 and 2"
+done <"$work/outputs.txt"
+pass "PNG files identical with --jobs 1 and --jobs 2"
+
+# SVG: same figures, every file parses as XML, and carries no date.
+"$py" - "$sample" "$work/svg.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+d["format"] = "svg"
+for f in d["figures"]:
+    f["output"] = f["output"].rsplit(".", 1)[0] + ".svg"
+json.dump(d, open(sys.argv[2], "w"))
+PY
+run 0 svg "$work/svg.json" --root "$work/svg" --jobs 2
+run 0 svg-again "$work/svg.json" --root "$work/svg-again" --jobs 1
+while IFS= read -r out; do
+  f="$work/svg/${out%.*}.svg"
+  [[ -s $f ]] || fail "svg: ${out%.*}.svg missing or empty"
+  "$py" -c 'import sys, xml.etree.ElementTree as E; r = E.parse(sys.argv[1]).getroot(); assert r.tag.endswith("svg"), r.tag' "$f" \
+    || fail "svg: ${out%.*}.svg does not parse as SVG"
+  if grep -q "<dc:date>" "$f"; then fail "svg: ${out%.*}.svg has a date"; fi
+  cmp -s "$f" "$work/svg-again/${out%.*}.svg" || fail "svg: ${out%.*}.svg differs between runs"
+done <"$work/outputs.txt"
+pass "$n SVG figures parse as XML, are dateless and reproducible"
+
+# Bad input: exit 2, naming the figure (index and output) and the field.
+"$py" - "$sample" "$work" <<'PY'
+import copy, json, sys
+d = json.load(open(sys.argv[1]))
+first = {}
+for i, f in enumerate(d["figures"]):
+    first.setdefault(f["kind"], i)
+
+def bad(name, change):
+    e = copy.deepcopy(d)
+    change(e)
+    with open("%s/bad-%s.json" % (sys.argv[2], name), "w") as out:
+        json.dump(e, out)
+
+acc, fr = first["accuracy"], first["fronts"]
+bad("version", lambda e: e.update(kcube_plot=2))
+bad("kind", lambda e: e["figures"][acc].update(kind="pie"))
+bad("length", lambda e: e["figures"][acc]["candidates"]["cost"].pop())
+bad("missing", lambda e: e["figures"][first["space3d"]]["budget"].pop("latency_max"))
+bad("series", lambda e: e["figures"][fr]["series"][1].pop("accuracy"))
+bad("feasible", lambda e: e["figures"][acc]["candidates"]["feasible"].__setitem__(0, 1))
+bad("null", lambda e: e["figures"][acc]["candidates"]["accuracy"].__setitem__(0, None))
+bad("format", lambda e: e.update(format="gif"))
+with open("%s/figures.txt" % sys.argv[2], "w") as out:
+    print(acc, d["figures"][acc]["output"], first["space3d"],
+          d["figures"][first["space3d"]]["output"], fr, file=out)
+PY
+read -r acc acc_out s3d s3d_out fr <"$work/figures.txt"
+run 2 bad-version "$work/bad-version.json" --root "$work/bad"
+expect_err bad-version "kcube_plot: version 2"
+run 2 bad-kind "$work/bad-kind.json" --root "$work/bad"
+expect_err bad-kind "figure $acc ($acc_out): kind:"
+run 2 bad-length "$work/bad-length.json" --root "$work/bad"
+expect_err bad-length "figure $acc ($acc_out): candidates.cost:"
+run 2 bad-missing "$work/bad-missing.json" --root "$work/bad"
+expect_err bad-missing "figure $s3d ($s3d_out): budget.latency_max: missing"
+run 2 bad-series "$work/bad-series.json" --root "$work/bad"
+expect_err bad-series "figure $fr ("
+expect_err bad-series "series[1].accuracy: missing"
+run 2 bad-feasible "$work/bad-feasible.json" --root "$work/bad"
+expect_err bad-feasible "candidates.feasible[0]"
+run 2 bad-null "$work/bad-null.json" --root "$work/bad"
+expect_err bad-null "candidates.accuracy[0]"
+run 2 bad-format "$work/bad-format.json" --root "$work/bad"
+expect_err bad-format "format:"
+printf '{"kcube_plot": 1, "figures": [' >"$work/bad-json.json"
+run 2 bad-json "$work/bad-json.json" --root "$work/bad"
+expect_err bad-json "not valid JSON"
+run 2 bad-file "$work/no-such-file.json"
+expect_err bad-file "cannot read"
+[[ ! -e $work/bad ]] || fail "bad input still wrote files"
+pass "bad input exits 2 naming the figure and the field, and writes nothing"
+
+# matplotlib missing (simulated by a matplotlib that cannot be imported): exit 3 with the hint.
+mkdir -p "$work/nompl/matplotlib"
+echo 'raise ImportError("simulated: no matplotlib")' >"$work/nompl/matplotlib/__init__.py"
+status=0
+PYTHONPATH="$work/nompl" "$py" "$plot" --check 2>"$work/nompl-check.err" || status=$?
+[[ $status -eq 3 ]] || fail "--check without matplotlib: exit $status, expected 3"
+expect_err nompl-check "sudo apt-get install python3-matplotlib python3-numpy"
+status=0
+PYTHONPATH="$work/nompl" "$py" "$plot" "$sample" --root "$work/nompl-out" \
+  >/dev/null 2>"$work/nompl-run.err" || status=$?
+[[ $status -eq 3 ]] || fail "drawing without matplotlib: exit $status, expected 3"
+expect_err nompl-run "python3-matplotlib"
+pass "without matplotlib: exit 3 with the apt-get hint"
+
+echo "test_plot: all checks passed"
