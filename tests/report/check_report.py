@@ -80,6 +80,13 @@ class Checker(html.parser.HTMLParser):
                 # xmlns declarations of inline SVG are names, not fetched addresses.
                 if not name.startswith("xmlns") and name != "version":
                     fail("report.html has a remote address in %s=\"%s\"" % (name, value[:80]))
+        parent = self.stack[-1] if self.stack else None
+        if parent in ("ul", "ol") and tag != "li":
+            fail("report.html: <%s> directly inside <%s> at line %d (only <li> may be)" %
+                 (tag, parent, self.getpos()[0]))
+        if parent in ("table", "thead", "tbody") and tag not in ("thead", "tbody", "tr"):
+            fail("report.html: <%s> directly inside <%s> at line %d" % (tag, parent,
+                                                                       self.getpos()[0]))
         if tag not in VOID:
             self.stack.append(tag)
 

@@ -190,15 +190,20 @@ std::string Document::html(const std::string& title, const fs::path& root) const
              << b.level << ">\n";
         if (b.level == 2 || b.level == 3) {
           const int depth = b.level - 1;
-          while (toc_depth < depth) {
-            toc << "<ul>";
-            ++toc_depth;
+          // Nested lists sit inside the item they belong to: <li>a<ul><li>b</li></ul></li>.
+          if (depth > toc_depth) {
+            while (toc_depth < depth) {
+              toc << "<ul>";
+              ++toc_depth;
+            }
+          } else {
+            toc << "</li>";
+            while (toc_depth > depth) {
+              toc << "</ul></li>";
+              --toc_depth;
+            }
           }
-          while (toc_depth > depth) {
-            toc << "</ul>";
-            --toc_depth;
-          }
-          toc << "<li><a href=\"#" << id << "\">" << html_escape(b.text) << "</a></li>";
+          toc << "<li><a href=\"#" << id << "\">" << html_escape(b.text) << "</a>";
         }
         break;
       }
@@ -257,7 +262,7 @@ std::string Document::html(const std::string& title, const fs::path& root) const
     }
   }
   while (toc_depth > 0) {
-    toc << "</ul>";
+    toc << "</li></ul>";
     --toc_depth;
   }
   std::ostringstream page;
