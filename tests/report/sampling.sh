@@ -88,3 +88,30 @@ expect_err one-run "give --run twice"
 expect_exit 2 unknown "$KCUBE" compare "$store" --run 1 --run 9
 expect_exit 2 no-store "$KCUBE" report "$WORK/missing.sqlite" --out "$WORK/r2"
 no_file "$WORK/missing.sqlite" "kcube report of a missing store"
+
+step "without matplotlib: the tables are written and the report says how to install it"
+cat >"$WORK/python-without-site" <<'PY'
+#!/usr/bin/env bash
+# Debian's Python without its site packages: matplotlib and numpy cannot be imported.
+exec /usr/bin/python3 -S "$@"
+PY
+chmod +x "$WORK/python-without-site"
+KCUBE_PYTHON=$WORK/python-without-site run nompl "$KCUBE" report "$store" --out "$WORK/nompl"
+expect_out nompl "figures: none (figures not drawn:"
+expect_out nompl "sudo apt-get install python3-matplotlib"
+grep -qF "apt-get install python3-matplotlib" "$WORK/nompl/report.md" ||
+  fail "report.md does not say how to install matplotlib"
+run check-nompl python3 "$SRC/tests/report/check_report.py" "$WORK/nompl" "$store" 2 --no-figures
+
+step "a plotting tool that fails: exit 1, everything else written"
+cat >"$WORK/broken-plot.py" <<'PY'
+import sys
+if "--check" in sys.argv:
+    sys.exit(0)
+print("simulated failure while drawing", file=sys.stderr)
+sys.exit(1)
+PY
+KCUBE_PLOT_SCRIPT=$WORK/broken-plot.py expect_exit 1 broken "$KCUBE" report "$store" \
+  --out "$WORK/broken"
+expect_out broken "the plotting script failed (exit 1): simulated failure while drawing"
+run check-broken python3 "$SRC/tests/report/check_report.py" "$WORK/broken" "$store" 2 --no-figures

@@ -1043,6 +1043,14 @@ fs::path plot_script(const PlotOptions& plot) {
   return boost::dll::this_line_location().parent_path() / "kcube" / "kcube_plot.py";
 }
 
+std::string first_line(const std::string& text) {
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);)
+    if (!line.empty())
+      return line;
+  return "no message";
+}
+
 std::string last_lines(const std::string& text, std::size_t n) {
   std::vector<std::string> lines;
   std::istringstream in(text);
@@ -1071,7 +1079,7 @@ std::string draw_figures(const FigurePlan& plan, const fs::path& out_dir, const 
   const auto [check, check_messages] = run_process({python, script.string(), "--check"});
   if (check != 0)
     return "figures not drawn: " + python + " cannot draw them (" +
-           (check == 127 ? "it cannot be run" : last_lines(check_messages, 2)) + "); " + install;
+           (check == 127 ? "it cannot be run" : first_line(check_messages)) + "); " + install;
   const fs::path data = out_dir / "figures" / "plot-data.json";
   {
     std::ofstream out(data, std::ios::binary);
