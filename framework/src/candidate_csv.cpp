@@ -387,6 +387,18 @@ class CandidateCsvReader {
     const bool is_header = !header_line_;
     if (is_header)
       header_line_ = line_number;
+    // Binary bytes are located, never echoed: a message must not carry them to a terminal.
+    if (const auto at = text::find_non_text(line)) {
+      const bool control = static_cast<unsigned char>(line[*at]) < 0x20;
+      issues_.add(line_number,
+                  "byte " + std::to_string(*at + 1) + " of the line is " +
+                      (control ? "a control character" : "not valid UTF-8") +
+                      ": this does not look like CSV text",
+                  "save the candidates as UTF-8 text (kcube simulate -o FILE writes such a file)");
+      if (!is_header)
+        ++data_lines_;
+      return;
+    }
     auto fields = split_fields(line, line_number, issues_);
     if (is_header) {
       // Without readable column names no row can be checked.

@@ -170,44 +170,15 @@ std::string override_where(std::string_view text) {
 
 // Byte offset of the first invalid UTF-8 sequence or control character, with a description.
 std::optional<std::pair<std::size_t, std::string>> text_problem(std::string_view text) {
-  std::size_t i = 0;
-  while (i < text.size()) {
-    const auto byte = static_cast<unsigned char>(text[i]);
-    if (byte < 0x80) {
-      if (byte < 0x20 && byte != '\t' && byte != '\n' && byte != '\r')
-        return std::pair{i, std::string("control character (byte 0x") +
-                                "0123456789abcdef"[byte >> 4] + "0123456789abcdef"[byte & 15] +
-                                "); the file looks binary, not YAML text"};
-      ++i;
-      continue;
-    }
-    std::size_t length = 0;
-    std::uint32_t code = 0;
-    if ((byte & 0xE0) == 0xC0) {
-      length = 2;
-      code = byte & 0x1Fu;
-    } else if ((byte & 0xF0) == 0xE0) {
-      length = 3;
-      code = byte & 0x0Fu;
-    } else if ((byte & 0xF8) == 0xF0) {
-      length = 4;
-      code = byte & 0x07u;
-    }
-    bool ok = length != 0 && i + length <= text.size();
-    for (std::size_t j = 1; ok && j < length; ++j) {
-      const auto next = static_cast<unsigned char>(text[i + j]);
-      ok = (next & 0xC0) == 0x80;
-      code = (code << 6) | (next & 0x3Fu);
-    }
-    // Overlong forms, surrogates and code points past U+10FFFF are invalid too.
-    static constexpr std::uint32_t kMinimum[] = {0, 0, 0x80, 0x800, 0x10000};
-    if (ok && (code < kMinimum[length] || (code >= 0xD800 && code <= 0xDFFF) || code > 0x10FFFF))
-      ok = false;
-    if (!ok)
-      return std::pair{i, std::string("invalid UTF-8; save the file as UTF-8 text")};
-    i += length;
-  }
-  return std::nullopt;
+  const auto at = text::find_non_text(text);
+  if (!at)
+    return std::nullopt;
+  const auto byte = static_cast<unsigned char>(text[*at]);
+  if (byte >= 0x20)
+    return std::pair{*at, std::string("invalid UTF-8; save the file as UTF-8 text")};
+  return std::pair{*at, std::string("control character (byte 0x") + "0123456789abcdef"[byte >> 4] +
+                            "0123456789abcdef"[byte & 15] +
+                            "); the file looks binary, not YAML text"};
 }
 
 YAML::Mark mark_at(std::string_view text, std::size_t offset) {
@@ -228,6 +199,14 @@ std::optional<std::int64_t> parse_int(std::string_view raw) {
   if (text.empty() || ec != std::errc() || end != text.data() + text.size())
     return std::nullopt;
   return value;
+}
+
+// True when `raw` is a whole number that does not fit in 64 bits (parse_int refuses it).
+bool beyond_int64(std::string_view raw) {
+  const std::string_view text = text::trim(raw);
+  std::int64_t value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  return ec == std::errc::result_out_of_range && end == text.data() + text.size();
 }
 
 std::optional<std::uint64_t> parse_uint(std::string_view raw) {
@@ -281,7 +260,8 @@ bool is_plain_name(std::string_view name) {
   });
 }
 
-// A value written once, as text, with where it was written.
+// A value written once, as text, with where it was written. A key written with a list or a
+// mapping as its value has `where` but is not `present` (its problem is reported already).
 struct RawValue {
   std::string text;
   std::string where;
@@ -445,6 +425,7 @@ bool Loader::scalar(const fs::path& file, const YNode& node, const std::string& 
                 ? std::string("has no value; write a value after the colon")
                 : std::string("expected a single value, got a ") +
                       (node.kind == YNode::Kind::map ? "mapping" : "list"));
+    out = {{}, where_of(file, node.mark), false};
     return false;
   }
   out = {node.scalar, where_of(file, node.mark), true};
@@ -793,15 +774,17 @@ void Loader::apply_override(const std::string& text) {
 void Loader::validate_top() {
   const std::string root = root_where_.empty() ? root_file_.string() : root_where_;
   if (!version_.present) {
-    problem(root, "kcube", "missing required key 'kcube'; add 'kcube: 1' at the top");
+    if (version_.where.empty())
+      problem(root, "kcube", "missing required key 'kcube'; add 'kcube: 1' at the top");
   } else if (const auto v = parse_int(version_.text); !v || *v != kManifestVersion) {
     problem(version_.where, "kcube",
             "unsupported manifest format version '" + version_.text +
                 "'; this kcube reads 'kcube: " + std::to_string(kManifestVersion) + "'");
   }
   if (!experiment_.present) {
-    problem(root, "experiment",
-            "missing required key 'experiment'; add e.g. 'experiment: my-study'");
+    if (experiment_.where.empty())
+      problem(root, "experiment",
+              "missing required key 'experiment'; add e.g. 'experiment: my-study'");
   } else if (!text::is_kebab_case(experiment_.text)) {
     problem(experiment_.where, "experiment",
             "experiment name '" + experiment_.text +
@@ -853,8 +836,10 @@ std::string Loader::run_value_problem(const std::string& key, const std::string&
   const std::int64_t minimum = key == "trials" ? 2 : 1;
   const std::string expected = key == "threads" ? "'auto' or an integer in [1, 65536]"
                                                 : "an integer >= " + std::to_string(minimum);
-  if (!number)
-    return "expected " + expected + ", got '" + value + "'";
+  if (!number) {
+    return "expected " + expected + ", got '" + value + "'" +
+           (beyond_int64(value) ? ", which is outside the 64-bit integer range" : "");
+  }
   if (*number < minimum || (key == "threads" && *number > 65536))
     return "must be " + expected + ", got " + value;
   if (key == "trials")

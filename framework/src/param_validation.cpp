@@ -56,6 +56,14 @@ Canonical canonicalize(const ParamSpec& spec, std::string_view raw) {
     case ParamType::integer: {
       std::int64_t value = 0;
       auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+      if (!text.empty() && ec == std::errc::result_out_of_range &&
+          end == text.data() + text.size()) {
+        const std::string range = describe_range(spec);
+        return {{},
+                (range.empty() ? std::string("is outside the 64-bit integer range")
+                               : "must be " + range) +
+                    ", got " + std::string(text)};
+      }
       if (text.empty() || ec != std::errc() || end != text.data() + text.size()) {
         return {{}, "expected an integer (int), got '" + std::string(text) + "'"};
       }
@@ -67,12 +75,22 @@ Canonical canonicalize(const ParamSpec& spec, std::string_view raw) {
     case ParamType::real: {
       double value = 0.0;
       const std::string low = lower(text);
-      if (low == "inf" || low == "+inf" || low == "infinity" || low == ".inf") {
+      // YAML spells infinity and NaN with a leading dot (.inf, -.inf, .nan); from_chars does not.
+      if (low == "inf" || low == "+inf" || low == "infinity" || low == ".inf" || low == "+.inf") {
         value = std::numeric_limits<double>::infinity();
       } else if (low == "-inf" || low == "-infinity" || low == "-.inf") {
         value = -std::numeric_limits<double>::infinity();
+      } else if (low == ".nan" || low == "+.nan" || low == "-.nan") {
+        return {{}, "NaN is not a valid value"};
       } else {
         auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+        if (!text.empty() && ec == std::errc::result_out_of_range &&
+            end == text.data() + text.size()) {
+          return {{},
+                  "is outside the range of a double (magnitudes from about 4.9e-324 to "
+                  "1.8e308, or 0), got '" +
+                      std::string(text) + "'"};
+        }
         if (text.empty() || ec != std::errc() || end != text.data() + text.size()) {
           return {{}, "expected a number (float), got '" + std::string(text) + "'"};
         }

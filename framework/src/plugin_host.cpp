@@ -262,8 +262,9 @@ std::unique_ptr<PluginObject> PluginRegistry::make(const LoadedPlugin& plugin,
   if (!check.problems.empty()) {
     std::string message = "bad parameters for plugin " + plugin.label() + ":";
     for (const auto& problem : check.problems) {
-      message +=
-          "\n  " + (problem.where.empty() ? std::string() : problem.where + ": ") + problem.message;
+      // A missing parameter has no place of its own: name the spec it is missing from.
+      message += "\n  " + (problem.where.empty() ? "spec '" + spec.text + "'" : problem.where) +
+                 ": " + problem.message;
     }
     message += "\n'kcube plugins describe " + std::string(plugin.name()) + "' lists its parameters";
     throw Error(message);

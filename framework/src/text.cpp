@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <vector>
 
@@ -137,6 +138,45 @@ bool is_kebab_case(std::string_view s) {
     previous = c;
   }
   return true;
+}
+
+std::optional<std::size_t> find_non_text(std::string_view s) {
+  std::size_t i = 0;
+  while (i < s.size()) {
+    const auto byte = static_cast<unsigned char>(s[i]);
+    if (byte < 0x80) {
+      if (byte < 0x20 && byte != '\t' && byte != '\n' && byte != '\r')
+        return i;
+      ++i;
+      continue;
+    }
+    std::size_t length = 0;
+    std::uint32_t code = 0;
+    if ((byte & 0xE0) == 0xC0) {
+      length = 2;
+      code = byte & 0x1Fu;
+    } else if ((byte & 0xF0) == 0xE0) {
+      length = 3;
+      code = byte & 0x0Fu;
+    } else if ((byte & 0xF8) == 0xF0) {
+      length = 4;
+      code = byte & 0x07u;
+    }
+    bool ok = length != 0 && i + length <= s.size();
+    for (std::size_t j = 1; ok && j < length; ++j) {
+      const auto next = static_cast<unsigned char>(s[i + j]);
+      ok = (next & 0xC0) == 0x80;
+      code = (code << 6) | (next & 0x3Fu);
+    }
+    // Overlong forms, surrogates and code points past U+10FFFF are invalid too.
+    static constexpr std::uint32_t kMinimum[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (ok && (code < kMinimum[length] || (code >= 0xD800 && code <= 0xDFFF) || code > 0x10FFFF))
+      ok = false;
+    if (!ok)
+      return i;
+    i += length;
+  }
+  return std::nullopt;
 }
 
 }  // namespace kcube::text

@@ -40,4 +40,9 @@ std::string_view trim(std::string_view s);
 /// True when `s` is kebab-case: [a-z0-9]+(-[a-z0-9]+)*.
 bool is_kebab_case(std::string_view s);
 
+/// Byte offset of the first byte of `s` that is no part of UTF-8 text: an invalid, overlong or
+/// surrogate UTF-8 sequence, or a control character other than tab, CR and LF. nullopt when `s`
+/// is text. (Binary input is refused with this offset rather than echoed to a terminal.)
+std::optional<std::size_t> find_non_text(std::string_view s);
+
 }  // namespace kcube::text

@@ -1,9 +1,12 @@
 #include "output.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <sstream>
+#include <typeinfo>
 
 #include "kcube/error.hpp"
+#include "text.hpp"
 
 namespace kcube::cli {
 namespace po = boost::program_options;
@@ -62,11 +65,26 @@ po::variables_map parse(const Args& args, const po::options_description& options
                         const po::positional_options_description& positional,
                         const std::string& command) {
   po::variables_map vm;
+  po::parsed_options parsed(&options);
   try {
-    po::store(po::command_line_parser(args).options(options).positional(positional).run(), vm);
+    parsed = po::command_line_parser(args).options(options).positional(positional).run();
+    po::store(parsed, vm);
     po::notify(vm);
   } catch (const po::error& e) {
     throw Error("kcube " + command + ": " + e.what() + "; see 'kcube " + command + " --help'");
+  }
+  // Boost reads "-1" for an unsigned option as 2^64 - 1 without complaint.
+  for (const auto& option : parsed.options) {
+    const auto found = vm.find(option.string_key);
+    if (found == vm.end() || found->second.value().type() != typeid(std::uint64_t))
+      continue;
+    for (const auto& value : option.value) {
+      if (text::trim(value).starts_with('-')) {
+        throw Error("kcube " + command + ": --" + option.string_key +
+                    " must be a whole number >= 0, got '" + value + "'; see 'kcube " + command +
+                    " --help'");
+      }
+    }
   }
   return vm;
 }
