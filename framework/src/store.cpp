@@ -1,14 +1,19 @@
 #include "store.hpp"
 
 #include <sqlite3.h>
+#include <sys/resource.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cerrno>
 #include <charconv>
 #include <chrono>
 #include <cmath>
+#include <csignal>
+#include <cstdlib>
 #include <cstring>
 #include <ctime>
 #include <filesystem>
@@ -159,6 +164,75 @@ constexpr const char* kCandidatesExport =
     " WHERE d.run_id = ?1"
     " ORDER BY c.replication, c.profile, c.scenario, c.sweep, c.cell_key, d.k";
 
+// ---- failures ----
+
+// Why a write may have failed for lack of space, which SQLite reports as SQLITE_FULL or, when
+// the OS says EFBIG (the file size limit), as a mere I/O error: the store or its -wal file at the
+// file size limit (RLIMIT_FSIZE, `ulimit -f`), or its disk without free space. Empty otherwise.
+std::string lack_of_space(const std::string& path) {
+  std::error_code ec;
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_FSIZE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY) {
+    // A write that fails is at most a few pages (the WAL frame or the -shm index, 32 KiB).
+    constexpr std::uintmax_t kLargestWrite = 64 * 1024;
+    for (const std::string& file : {path, path + "-wal", path + "-shm"}) {
+      const std::uintmax_t size = fs::file_size(file, ec);
+      if (!ec && size + kLargestWrite >= limit.rlim_cur) {
+        return "it reached the file size limit of " + std::to_string(limit.rlim_cur) +
+               " bytes set by ulimit -f";
+      }
+    }
+  }
+  fs::path dir = fs::path(path).parent_path();
+  struct statvfs disk {};
+  if (::statvfs(dir.empty() ? "." : dir.c_str(), &disk) == 0) {
+    const auto free = static_cast<std::uintmax_t>(disk.f_bavail) * disk.f_frsize;
+    if (free < 1024 * 1024)
+      return "its disk has " + std::to_string(free) + " bytes free";
+  }
+  return "";
+}
+
+// What to do about the failure SQLite last reported on `db`, for the failures a user can fix: a
+// full disk or file size limit, another I/O error, read-only files. Empty for any other failure.
+std::string failure_advice(sqlite3* db, const std::string& path) {
+  const int primary = sqlite3_extended_errcode(db) & 0xff;
+  if (primary == SQLITE_READONLY) {
+    return "; the store or its -wal and -shm files are read-only for this user: make '" + path +
+           "', those files and its folder writable (or remove -wal and -shm files another user "
+           "left while nobody uses the store), or write to another store with --store";
+  }
+  if (primary != SQLITE_FULL && primary != SQLITE_IOERR)
+    return "";
+  const std::string intact =
+      "; the store is intact: every finished run and cell stays, a cell being written is not "
+      "stored. Then run the command again; `kcube run MANIFEST --resume` (same --set options) "
+      "continues an unfinished run";
+  const std::string space = lack_of_space(path);
+  if (primary == SQLITE_FULL || !space.empty()) {
+    return "; the disk or the file is full" + (space.empty() ? "" : " (" + space + ")") +
+           ": free space on the disk of '" + path +
+           "', or raise the file size limit (ulimit -f) or the disk quota" + intact;
+  }
+  // SQLite's errno is the OS's last one, which later calls may have changed: a hint only.
+  const int os_error = sqlite3_system_errno(db);
+  return "; reading or writing the file failed" +
+         (os_error != 0 ? " (last OS error: " + std::string(std::strerror(os_error)) + ")" : "") +
+         ": check the disk of '" + path + "' (free space, file size limit, errors)" + intact;
+}
+
+// "results store 'PATH': DOING failed: SQLITE'S MESSAGE", with the advice of failure_advice(),
+// or else the statement (`sql`, may be null) for a bug report.
+std::string failure_message(sqlite3* db, const std::string& path, std::string_view doing,
+                            const char* sql = nullptr) {
+  std::string message =
+      "results store '" + path + "': " + std::string(doing) + " failed: " + sqlite3_errmsg(db);
+  const std::string advice = failure_advice(db, path);
+  if (!advice.empty())
+    return message + advice;
+  return sql != nullptr ? message + " (in: " + sql + ")" : message;
+}
+
 // ---- RAII over the C API ----
 
 struct DbCloser {
@@ -243,10 +317,8 @@ class Statement {
       fail("binding a parameter");
   }
   [[noreturn]] void fail(const char* doing) const {
-    const char* sql = stmt_ != nullptr ? sqlite3_sql(stmt_) : nullptr;
-    throw RuntimeFailure("results store '" + path_ + "': " + doing +
-                         " failed: " + sqlite3_errmsg(db_) +
-                         (sql != nullptr ? " (in: " + std::string(sql) + ")" : ""));
+    throw RuntimeFailure(
+        failure_message(db_, path_, doing, stmt_ != nullptr ? sqlite3_sql(stmt_) : nullptr));
   }
 
   sqlite3* db_;
@@ -255,17 +327,17 @@ class Statement {
 };
 
 [[noreturn]] void sqlite_failure(sqlite3* db, const std::string& path, std::string_view doing) {
-  throw RuntimeFailure("results store '" + path + "': " + std::string(doing) +
-                       " failed: " + sqlite3_errmsg(db));
+  throw RuntimeFailure(failure_message(db, path, doing));
 }
 
 // SQL without values (pragmas, BEGIN/COMMIT, the migrations).
 void exec(sqlite3* db, const std::string& path, const char* sql) {
-  char* message = nullptr;
-  if (sqlite3_exec(db, sql, nullptr, nullptr, &message) != SQLITE_OK) {
-    std::string why = message != nullptr ? message : sqlite3_errmsg(db);
-    sqlite3_free(message);
-    throw RuntimeFailure("results store '" + path + "': '" + sql + "' failed: " + why);
+  if (sqlite3_exec(db, sql, nullptr, nullptr, nullptr) != SQLITE_OK) {
+    // A migration is many lines: its first statement names it well enough.
+    const std::string_view text = text::trim(sql);
+    const std::string_view first = text.substr(0, std::min(text.find(";\n"), text.size()));
+    sqlite_failure(db, path,
+                   "'" + std::string(first) + (first.size() < text.size() ? "; ...'" : "'"));
   }
 }
 
@@ -307,6 +379,142 @@ std::optional<double> optional_real(const Statement& s, int c) {
 std::int64_t query_int(sqlite3* db, const std::string& path, const char* sql) {
   Statement s(db, path, sql);
   return s.step() ? s.int_at(0) : 0;
+}
+
+// ---- test hook: fault injection (KCUBE_FAULT_INJECTION, described in store.hpp) ----
+
+/// A place in the write path where a test can inject a fault.
+enum class FaultPoint {
+  migrate_before_commit,
+  begin_run_before_commit,
+  write_cell_before_begin,
+  write_cell_after_cell_row,
+  write_cell_after_candidates,
+  write_cell_before_commit,
+  write_cell_after_commit,
+  finish_run_before_commit,
+  finish_run_after_commit,
+};
+/// Their names in KCUBE_FAULT_INJECTION, in the order of FaultPoint.
+constexpr std::array<std::string_view, 9> kFaultPointNames = {
+    "migrate:before_commit",     "begin_run:before_commit",     "write_cell:before_begin",
+    "write_cell:after_cell_row", "write_cell:after_candidates", "write_cell:before_commit",
+    "write_cell:after_commit",   "finish_run:before_commit",    "finish_run:after_commit"};
+
+enum class FaultAction { kill, sleep, full };
+
+struct FaultRule {
+  FaultAction action = FaultAction::kill;
+  int sleep_ms = 0;
+  std::size_t point = 0;
+  /// The occurrence it fires at, 1-based; 0 for every one.
+  std::int64_t occurrence = 0;
+};
+
+struct FaultPlan {
+  /// Parses KCUBE_FAULT_INJECTION's value (null: unset).
+  explicit FaultPlan(const char* value);
+
+  std::vector<FaultRule> rules;
+  /// How often each point was reached in this process.
+  std::array<std::atomic<std::int64_t>, kFaultPointNames.size()> reached{};
+  /// Why KCUBE_FAULT_INJECTION is malformed; empty when it is fine or unset.
+  std::string error;
+};
+
+std::vector<std::string_view> split(std::string_view text, char separator) {
+  std::vector<std::string_view> parts;
+  for (std::size_t start = 0;;) {
+    const std::size_t end = text.find(separator, start);
+    parts.push_back(text.substr(start, end == std::string_view::npos ? end : end - start));
+    if (end == std::string_view::npos)
+      return parts;
+    start = end + 1;
+  }
+}
+
+bool parse_positive(std::string_view text, std::int64_t& value) {
+  const auto [stop, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  return !text.empty() && ec == std::errc() && stop == text.data() + text.size() && value > 0;
+}
+
+FaultPlan::FaultPlan(const char* value) {
+  if (value == nullptr || *value == '\0')
+    return;
+  for (const std::string_view rule_text : split(value, ',')) {
+    const auto fields = split(rule_text, ':');
+    FaultRule rule;
+    std::string why;
+    std::int64_t number = 0;
+    if (fields.size() != 4) {
+      why = "a rule has 4 fields separated by ':'";
+    } else if (fields[0] == "kill" || fields[0] == "full") {
+      rule.action = fields[0] == "kill" ? FaultAction::kill : FaultAction::full;
+    } else if (fields[0].rfind("sleep=", 0) == 0 && parse_positive(fields[0].substr(6), number)) {
+      rule.action = FaultAction::sleep;
+      rule.sleep_ms = static_cast<int>(std::min<std::int64_t>(number, 3'600'000));
+    } else {
+      why = "the action is kill, full or sleep=MS";
+    }
+    if (why.empty()) {
+      const std::string name = std::string(fields[1]) + ":" + std::string(fields[2]);
+      const auto found = std::find(kFaultPointNames.begin(), kFaultPointNames.end(), name);
+      if (found == kFaultPointNames.end())
+        why = "there is no point '" + name + "'";
+      rule.point = static_cast<std::size_t>(found - kFaultPointNames.begin());
+    }
+    if (why.empty() && fields[3] != "*" && !parse_positive(fields[3], rule.occurrence))
+      why = "N is a count from 1, or * for every time";
+    if (!why.empty()) {
+      std::string points;
+      for (const auto point : kFaultPointNames)
+        points += (points.empty() ? "" : ", ") + std::string(point);
+      error = "KCUBE_FAULT_INJECTION (a test hook): '" + std::string(rule_text) +
+              "' is not ACTION:FUNCTION:POINT:N: " + why + "; points: " + points +
+              "; unset it outside tests";
+      rules.clear();
+      return;
+    }
+    rules.push_back(rule);
+  }
+}
+
+FaultPlan& fault_plan() {
+  static FaultPlan plan(std::getenv("KCUBE_FAULT_INJECTION"));
+  return plan;
+}
+
+/// Throws kcube::Error when KCUBE_FAULT_INJECTION is malformed.
+void check_fault_plan() {
+  if (!fault_plan().error.empty())
+    throw Error(fault_plan().error);
+}
+
+/// Reaching `point` with the store `db` open: does what a rule of KCUBE_FAULT_INJECTION says.
+void inject_fault(sqlite3* db, const std::string& path, FaultPoint point) {
+  FaultPlan& plan = fault_plan();
+  if (plan.rules.empty())
+    return;
+  const auto index = static_cast<std::size_t>(point);
+  const std::int64_t occurrence = ++plan.reached[index];
+  for (const FaultRule& rule : plan.rules) {
+    if (rule.point != index || (rule.occurrence != 0 && rule.occurrence != occurrence))
+      continue;
+    switch (rule.action) {
+      case FaultAction::kill:
+        std::raise(SIGKILL);
+        break;
+      case FaultAction::sleep:
+        std::this_thread::sleep_for(std::chrono::milliseconds(rule.sleep_ms));
+        break;
+      case FaultAction::full: {
+        const std::string limit =
+            "PRAGMA max_page_count = " + std::to_string(query_int(db, path, "PRAGMA page_count"));
+        exec(db, path, limit.c_str());
+        break;
+      }
+    }
+  }
 }
 
 std::string seed_text(std::uint64_t seed) {
@@ -398,15 +606,42 @@ void check_location(const std::string& path) {
                 "' is not a directory; choose another store path");
   }
   const bool exists = fs::exists(file, ec);
+  const int file_error = exists && ::access(file.c_str(), W_OK) != 0 ? errno : 0;
+  const std::string readers = "; kcube runs, export, report and compare can still read it";
+  if (file_error != 0) {
+    throw Error("cannot open results store '" + path + "' for writing: the file is not writable (" +
+                std::strerror(file_error) +
+                "); fix its permissions or choose another store path (chmod u+w '" + path +
+                "', run as its owner, or --store OTHER.sqlite)" + readers);
+  }
   // The directory must be writable even for an existing file: WAL mode creates -wal and -shm
   // files beside it.
-  if (::access(dir.c_str(), W_OK) != 0 || (exists && ::access(file.c_str(), W_OK) != 0)) {
-    const std::string what = exists && ::access(file.c_str(), W_OK) != 0
-                                 ? "the file is not writable"
-                                 : "directory '" + dir.string() + "' is not writable";
-    throw Error("cannot open results store '" + path + "' for writing: " + what + " (" +
-                std::strerror(EACCES) + "); fix its permissions or choose another store path");
+  const int dir_error = ::access(dir.c_str(), W_OK) != 0 ? errno : 0;
+  if (dir_error != 0) {
+    throw Error("cannot " + std::string(exists ? "open" : "create") + " results store '" + path +
+                "' for writing: directory '" + dir.string() + "' is not writable (" +
+                std::strerror(dir_error) +
+                "), and SQLite keeps the store's -wal and -shm files there; fix its permissions "
+                "or choose another store path (--store)" +
+                (exists ? readers : ""));
   }
+}
+
+/// A file name as an SQLite URI ("file:" and the path, with '%', '?' and '#' escaped).
+std::string file_uri(const std::string& path) {
+  std::string uri = "file:";
+  for (const char c : path) {
+    if (c == '%' || c == '?' || c == '#') {
+      constexpr const char* kHex = "0123456789ABCDEF";
+      const auto byte = static_cast<unsigned char>(c);
+      uri += '%';
+      uri += kHex[byte >> 4];
+      uri += kHex[byte & 0xf];
+    } else {
+      uri += c;
+    }
+  }
+  return uri;
 }
 
 // WAL is persistent in the file, so this switches a new store only. The switch needs an exclusive
@@ -443,6 +678,59 @@ void use_wal(sqlite3* db, const std::string& path) {
   }
 }
 
+// The first read tells an SQLite file from anything else.
+void probe(sqlite3* db, const std::string& path) {
+  sqlite3_stmt* stmt = nullptr;
+  int rc = sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_master", -1, &stmt, nullptr);
+  if (rc == SQLITE_OK)
+    rc = sqlite3_step(stmt);
+  sqlite3_finalize(stmt);
+  if ((rc & 0xff) == SQLITE_NOTADB)
+    not_a_store(path, "not an SQLite database");
+  if (rc != SQLITE_ROW)
+    sqlite_failure(db, path, "reading the store");
+}
+
+// A store opened read-only is read as it is: its schema must be this kcube's.
+void check_schema_read_only(sqlite3* db, const std::string& path) {
+  Transaction snapshot(db, path, Access::read);
+  const std::int64_t version = query_int(db, path, "PRAGMA user_version");
+  const std::int64_t application = query_int(db, path, "PRAGMA application_id");
+  const std::int64_t objects =
+      query_int(db, path, "SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'");
+  if (application != kApplicationId && (version != 0 || objects != 0))
+    not_a_store(path, "an SQLite database of another program");
+  if (version > kStoreSchemaVersion) {
+    throw Error("results store '" + path + "' has schema version " + std::to_string(version) +
+                ", newer than this kcube knows (" + std::to_string(kStoreSchemaVersion) +
+                "); open it with a newer kcube");
+  }
+  if (version < 0)
+    not_a_store(path, "negative schema version");
+  if (version == 0)
+    throw Error("results store '" + path + "' has no runs yet; run an experiment first");
+  if (version < kStoreSchemaVersion) {
+    throw Error("results store '" + path + "' has schema version " + std::to_string(version) +
+                ", older than this kcube's (" + std::to_string(kStoreSchemaVersion) +
+                "), and this user cannot write it: kcube migrates a store in place the first time "
+                "it opens it writable. Make it and its folder writable once (then `kcube runs '" +
+                path + "'` migrates it), or copy it to a folder you can write and read the copy");
+  }
+}
+
+// Refuses a file that is not a kcube store before anything is written to it (switching to WAL
+// rewrites the header): another program's database is left exactly as it was.
+void check_identity(sqlite3* db, const std::string& path) {
+  const std::int64_t version = query_int(db, path, "PRAGMA user_version");
+  const std::int64_t application = query_int(db, path, "PRAGMA application_id");
+  const std::int64_t objects =
+      query_int(db, path, "SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'");
+  if (application != kApplicationId && (version != 0 || objects != 0))
+    not_a_store(path, "an SQLite database of another program");
+  if (version < 0)
+    not_a_store(path, "negative schema version");
+}
+
 void migrate(sqlite3* db, const std::string& path) {
   for (;;) {
     Transaction tx(db, path);
@@ -467,6 +755,7 @@ void migrate(sqlite3* db, const std::string& path) {
     const std::string set_version = "PRAGMA user_version = " + std::to_string(version + 1);
     exec(db, path, set_version.c_str());
     exec(db, path, ("PRAGMA application_id = " + std::to_string(kApplicationId)).c_str());
+    inject_fault(db, path, FaultPoint::migrate_before_commit);
     tx.commit();
   }
 }
@@ -886,6 +1175,13 @@ std::string_view to_string(RunStatus status) noexcept {
   return "running";
 }
 
+bool store_writable(const std::string& path) {
+  fs::path dir = fs::path(path).parent_path();
+  if (dir.empty())
+    dir = ".";
+  return ::access(path.c_str(), W_OK) == 0 && ::access(dir.c_str(), W_OK) == 0;
+}
+
 std::string_view to_string(CellStatus status) noexcept {
   return status == CellStatus::error ? "error" : "finished";
 }
@@ -1078,6 +1374,7 @@ const std::string& ResultStore::path() const {
 }
 
 ResultStore ResultStore::open(const std::string& path) {
+  check_fault_plan();
   check_location(path);
   auto impl = std::make_unique<Impl>();
   impl->path = path;
@@ -1097,25 +1394,63 @@ ResultStore ResultStore::open(const std::string& path) {
                 "another store path");
   sqlite3_extended_result_codes(db, 1);
   sqlite3_busy_timeout(db, kBusyTimeoutMs);
-  // The first read tells an SQLite file from anything else.
-  {
-    sqlite3_stmt* probe = nullptr;
-    int prc = sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_master", -1, &probe, nullptr);
-    if (prc == SQLITE_OK)
-      prc = sqlite3_step(probe);
-    sqlite3_finalize(probe);
-    if ((prc & 0xff) == SQLITE_NOTADB)
-      not_a_store(path, "not an SQLite database");
-    if (prc != SQLITE_ROW)
-      sqlite_failure(db, path, "reading the store");
-  }
+  probe(db, path);
   exec(db, path, "PRAGMA foreign_keys = ON");
   // In WAL mode, NORMAL skips the fsync of each commit and keeps every committed cell when the
   // process is killed; only an OS crash or power loss can roll back the last commits (never
   // corrupt the file). A run is resumable in that case.
   exec(db, path, "PRAGMA synchronous = NORMAL");
+  check_identity(db, path);
   use_wal(db, path);
   migrate(db, path);
+  return ResultStore(std::move(impl));
+}
+
+ResultStore ResultStore::open_read_only(const std::string& path) {
+  check_fault_plan();
+  std::error_code ec;
+  if (!fs::is_regular_file(path, ec)) {
+    throw Error("no results store at '" + path +
+                "'; 'kcube run MANIFEST' creates one (see its last line for the path)");
+  }
+  if (const int error = ::access(path.c_str(), R_OK) != 0 ? errno : 0; error != 0) {
+    throw Error("cannot read results store '" + path + "' (" + std::strerror(error) +
+                "); make it readable (chmod a+r '" + path + "') or ask its owner for a copy");
+  }
+  std::string name = path;
+  int flags = SQLITE_OPEN_READONLY;
+  if (!store_writable(path)) {
+    // SQLite would create -wal and -shm files owned by this user, which the store's owner could
+    // then not write: read without them when there is no log to read.
+    const bool wal = fs::exists(path + "-wal", ec);
+    const bool shm = fs::exists(path + "-shm", ec);
+    if (!wal) {
+      name = file_uri(path) + "?immutable=1";
+      flags |= SQLITE_OPEN_URI;
+    } else if (!shm) {
+      throw Error("cannot read results store '" + path + "' without writing to it: it has a " +
+                  "write-ahead log '" + path + "-wal" +
+                  "' (a run is writing it, or was killed) but no -shm index, which this user "
+                  "cannot create; ask a user who can write the store to open it once (e.g. "
+                  "`kcube runs`), or copy the store with its -wal file to a folder you can write "
+                  "and read the copy");
+    }
+  }
+  auto impl = std::make_unique<Impl>();
+  impl->path = path;
+  sqlite3* raw = nullptr;
+  const int rc = sqlite3_open_v2(name.c_str(), &raw, flags, nullptr);
+  impl->db.reset(raw);
+  if (rc != SQLITE_OK) {
+    throw Error("cannot open results store '" + path +
+                "' for reading: " + (raw != nullptr ? sqlite3_errmsg(raw) : "out of memory") +
+                "; check that it is a readable file");
+  }
+  sqlite3* db = impl->handle();
+  sqlite3_extended_result_codes(db, 1);
+  sqlite3_busy_timeout(db, kBusyTimeoutMs);
+  probe(db, path);
+  check_schema_read_only(db, path);
   return ResultStore(std::move(impl));
 }
 
@@ -1151,6 +1486,7 @@ std::int64_t ResultStore::begin_run(const RunContext& c) {
   s.bind_int(18, c.cell_count);
   s.run();
   const std::int64_t id = sqlite3_last_insert_rowid(db);
+  inject_fault(db, impl_->path, FaultPoint::begin_run_before_commit);
   tx.commit();
   return id;
 }
@@ -1158,6 +1494,7 @@ std::int64_t ResultStore::begin_run(const RunContext& c) {
 void ResultStore::write_cell(std::int64_t run, const CellResult& cell) {
   sqlite3* db = impl_->handle();
   const std::string key = cell.key();
+  inject_fault(db, impl_->path, FaultPoint::write_cell_before_begin);
   Transaction tx(db, impl_->path);
   impl_->require_run(run);
   {
@@ -1180,9 +1517,13 @@ void ResultStore::write_cell(std::int64_t run, const CellResult& cell) {
     }
   }
   impl_->insert_cell(run, key, cell);
+  inject_fault(db, impl_->path, FaultPoint::write_cell_after_cell_row);
   impl_->insert_candidates(run, key, cell);
+  inject_fault(db, impl_->path, FaultPoint::write_cell_after_candidates);
   impl_->insert_selections(run, key, cell);
+  inject_fault(db, impl_->path, FaultPoint::write_cell_before_commit);
   tx.commit();
+  inject_fault(db, impl_->path, FaultPoint::write_cell_after_commit);
 }
 
 void ResultStore::finish_run(std::int64_t run, RunStatus status) {
@@ -1197,7 +1538,9 @@ void ResultStore::finish_run(std::int64_t run, RunStatus status) {
     s.bind_text(2, utc_now_iso8601());
   s.bind_int(3, run);
   s.run();
+  inject_fault(db, impl_->path, FaultPoint::finish_run_before_commit);
   tx.commit();
+  inject_fault(db, impl_->path, FaultPoint::finish_run_after_commit);
 }
 
 std::optional<ResumeState> ResultStore::find_resumable(std::string_view manifest_sha256,

@@ -38,6 +38,43 @@
 //        of the optimizer); UNIQUE(run_id, cell_key, position))
 //   Candidates and selections are deleted with their cell (ON DELETE CASCADE).
 //
+// Reading a store you may not write
+//   open_read_only() opens an existing store without creating, migrating or writing anything,
+//   and without leaving -wal or -shm files behind: SQLite would create them owned by the reader,
+//   and a writer could then not write its own store. A store with a -wal file (a writer has it
+//   open, or was killed) is read through that log; a store without one is read as immutable
+//   (SQLite's `immutable=1`: no locks, no files), which is exact while nobody writes it.
+//
+// Failures
+//   A write that fails (a full disk or file size limit, SQLITE_FULL or SQLITE_IOERR_* with
+//   ENOSPC, EFBIG or EDQUOT; any other I/O error; read-only files) is a kcube::RuntimeFailure
+//   naming the store, what failed and what to do. The cell being written is rolled back; every
+//   committed run and cell stays, and `kcube run MANIFEST --resume` continues the run.
+//
+// Test hook: fault injection (KCUBE_FAULT_INJECTION)
+//   The crash tests (tests/crash/) need faults at exact places of the write path, not at times.
+//   The environment variable KCUBE_FAULT_INJECTION, read once per process, holds rules
+//   separated by ',', each ACTION:FUNCTION:POINT:N. When this process reaches FUNCTION:POINT
+//   for the N-th time (1-based; '*' for every time), ACTION happens:
+//     kill      raise(SIGKILL): the process dies there, as in a crash or `kill -9`.
+//     sleep=MS  sleep MS milliseconds (holding the write lock if inside a transaction).
+//     full      from then on the database file cannot grow (PRAGMA max_page_count = its page
+//               count), so SQLite fails the next write that needs a page with SQLITE_FULL, as
+//               on a full disk.
+//   Points, in the order a run reaches them:
+//     migrate:before_commit          a migration's statements ran, its COMMIT not yet
+//     begin_run:before_commit        the run row is inserted, not committed
+//     write_cell:before_begin        a cell is about to be written, no transaction yet
+//     write_cell:after_cell_row      the cell row is inserted (transaction open)
+//     write_cell:after_candidates    its candidate rows are inserted, not its selections
+//     write_cell:before_commit       every row of the cell is inserted, COMMIT not yet
+//     write_cell:after_commit        the cell is committed
+//     finish_run:before_commit       the run's status is updated, not committed
+//     finish_run:after_commit        the run is committed as finished or failed
+//   E.g. KCUBE_FAULT_INJECTION=kill:write_cell:after_candidates:3 kills the process in the
+//   middle of its third cell's transaction. Unset (always, outside tests), it costs one branch
+//   per point. A malformed value is a kcube::Error from open() and open_read_only().
+//
 // Migrations
 //   0 -> 1  creates the four tables.
 //   1 -> 2  adds cells.position, cells.profile_spec, cells.scenario_spec and
@@ -118,6 +155,11 @@ struct RunContext {
 /// compiler (from the compiler's version macros), kcube version, git revision when the build
 /// knows it (KCUBE_GIT_REVISION), the current UTC time as started_at, and `build_type`.
 RunContext capture_run_context(std::string_view build_type);
+
+/// True when this user may write the store at `path` and its folder (SQLite creates the -wal
+/// and -shm files there): open() can write it. A reading command opens such a store with open(),
+/// any other with open_read_only().
+bool store_writable(const std::string& path);
 
 /// The current UTC time as ISO-8601, e.g. "2026-11-28T14:39:43Z".
 std::string utc_now_iso8601();
@@ -229,6 +271,13 @@ class ResultStore {
   /// the file is not a kcube store, or its schema is newer than this kcube knows; each message
   /// names the path and the fix.
   static ResultStore open(const std::string& path);
+
+  /// Opens an existing store for reading only (see "Reading a store you may not write"):
+  /// nothing is created, migrated or written. Throws kcube::Error naming the path and the fix
+  /// when the file is missing or unreadable, is not a kcube store, has a schema other than
+  /// kStoreSchemaVersion (an older one needs write access once, to migrate it), or has a
+  /// write-ahead log that cannot be read without writing.
+  static ResultStore open_read_only(const std::string& path);
 
   ResultStore(ResultStore&&) noexcept;
   ResultStore& operator=(ResultStore&&) noexcept;

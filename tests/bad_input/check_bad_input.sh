@@ -18,11 +18,7 @@ run_init bad-input "$@"
 
 # Rows whose store check is known to fail, with the reason; they are reported, not counted. A row
 # here that passes fails the test, so that it is removed once the fix lands.
-declare -A KNOWN_BUGS=(
-  [store-other-sqlite]="store.cpp: ResultStore::open switches the file to WAL (use_wal) before
-    migrate() refuses another program's database: the refusal is right, but the file's journal
-    mode (header bytes 18-19) is left changed"
-)
+declare -A KNOWN_BUGS=()
 
 # A valid model profile, for the rows that vary the scenario of kcube simulate.
 GAUSSIAN=gaussian:c_in=1e-6,c_out=1e-5,t_in=0.001,t_out=0.01,acc_mean=0.9,acc_std=0.05

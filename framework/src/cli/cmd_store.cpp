@@ -14,7 +14,13 @@ namespace po = boost::program_options;
 
 namespace {
 
-// Opens an existing store; reading commands never create one.
+// Opens an existing store for reading; reading commands never create one. A store this user may
+// write is opened as `kcube run` opens it (an older schema is migrated in place, as documented);
+// one they may not (a colleague's, a read-only folder or file system) is read without writing.
+ResultStore open_for_reading(const std::string& path) {
+  return store_writable(path) ? ResultStore::open(path) : ResultStore::open_read_only(path);
+}
+
 ResultStore open_existing(const po::variables_map& vm, const std::string& command) {
   if (vm.count("store") == 0) {
     throw Error("kcube " + command + ": which store? e.g. 'kcube " + command +
@@ -25,7 +31,7 @@ ResultStore open_existing(const po::variables_map& vm, const std::string& comman
     throw Error("kcube " + command + ": no results store at '" + path +
                 "'; 'kcube run MANIFEST' creates one (see its last line for the path)");
   }
-  return ResultStore::open(path);
+  return open_for_reading(path);
 }
 
 }  // namespace
@@ -180,7 +186,7 @@ int cmd_compare(const Args& args, const GlobalOptions&) {
     const std::string path = vm["store-b"].as<std::string>();
     if (!std::filesystem::is_regular_file(path))
       throw Error("kcube compare: no results store at '" + path + "'");
-    b_store = ResultStore::open(path);
+    b_store = open_for_reading(path);
   }
   const std::vector<std::int64_t> ids =
       vm.count("run") ? vm["run"].as<std::vector<std::int64_t>>() : std::vector<std::int64_t>{};
