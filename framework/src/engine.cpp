@@ -6,10 +6,12 @@
 #include <atomic>
 #include <cmath>
 #include <limits>
+#include <new>
 #include <string>
 
 #include "kcube/error.hpp"
 #include "kcube/random.hpp"
+#include "plugin_call.hpp"
 #include "text.hpp"
 
 namespace kcube {
@@ -38,6 +40,8 @@ struct Plan {
   Sampling sampling = Sampling::nested;
   std::int64_t trials = 0;
   int threads = 1;
+  std::string label;                        // names the profile in messages
+  const std::atomic<bool>* stop = nullptr;  // SimulationOptions::stop
 
   std::int64_t chunk = 256;  // trials per chunk: chunk_trials(trials)
 
@@ -89,16 +93,44 @@ const char* invalid_outcome(const InferenceOutcome& o) {
   return nullptr;
 }
 
-void check_path(std::span<const InferenceOutcome> path, const ModelProfile& profile,
+void check_path(std::span<const InferenceOutcome> path, const std::string& label,
                 std::int64_t trial) {
   for (std::size_t i = 0; i < path.size(); ++i) {
     if (const char* problem = invalid_outcome(path[i])) {
-      throw RuntimeFailure("model profile '" + profile.display_name() + "' drew " + problem +
-                           " (cost " + text::format_real(path[i].cost) + ", latency " +
-                           text::format_real(path[i].latency) + ", accuracy " +
-                           text::format_real(path[i].accuracy) + ") in trial " +
-                           std::to_string(trial) + ", inference " + std::to_string(i) +
-                           "; this is a bug in the profile plugin");
+      throw RuntimeFailure(
+          label + " drew " + problem + " (cost " + text::format_real(path[i].cost) + ", latency " +
+          text::format_real(path[i].latency) + ", accuracy " + text::format_real(path[i].accuracy) +
+          ") in trial " + std::to_string(trial) + ", inference " + std::to_string(i) +
+          "; this is a bug in the profile plugin");
+    }
+  }
+}
+
+// The profile's draw_path; whatever it throws becomes a RuntimeFailure naming it and the trial.
+void draw(const ModelProfile& profile, const std::string& label, RandomStream& stream,
+          std::span<InferenceOutcome> path, std::int64_t trial) {
+  try {
+    profile.draw_path(stream, path);
+  } catch (...) {
+    throw RuntimeFailure(label + " failed in draw_path (trial " + std::to_string(trial) +
+                         "): " + current_exception_text());
+  }
+}
+
+// Finite outcomes can still add up to infinity (a cost of 1e308 twice): checked per trial, so
+// that no infinity reaches the statistics (the histogram's bins need finite bounds). Outcomes
+// are checked finite and >= 0 and accuracy is a maximum of values in [0, 1], so on one nested
+// path cost and latency grow with k: their values at the largest k decide for the whole grid.
+void check_aggregates(const Plan& plan, const double* values, std::int64_t trial) {
+  const std::size_t first = plan.sampling == Sampling::nested ? plan.width() - kMetrics : 0;
+  for (std::size_t c = first; c < plan.width(); ++c) {
+    if (!std::isfinite(values[c])) {
+      throw RuntimeFailure(plan.label + ": the " + kMetricNames[c % kMetrics] + " of trial " +
+                           std::to_string(trial) +
+                           " at k = " + std::to_string(plan.grid[c / kMetrics]) + " is " +
+                           text::format_real(values[c]) +
+                           " (its outcomes overflow when aggregated); this is a bug in the "
+                           "profile plugin");
     }
   }
 }
@@ -112,6 +144,9 @@ void for_each_trial(const Plan& plan, OnTrial&& on_trial) {
   const std::int64_t chunks = plan.chunks();
   std::vector<std::string> failures(static_cast<std::size_t>(chunks));
   std::atomic<bool> failed{false};
+  const auto stopped = [&plan] {
+    return plan.stop != nullptr && plan.stop->load(std::memory_order_relaxed);
+  };
   const int max_k = plan.grid.back();
 
 #pragma omp parallel num_threads(plan.threads)
@@ -119,40 +154,45 @@ void for_each_trial(const Plan& plan, OnTrial&& on_trial) {
     const int thread = omp_get_thread_num();
     const ModelProfile& profile =
         *plan.profiles[plan.profiles.size() == 1 ? 0 : static_cast<std::size_t>(thread)];
-    std::vector<InferenceOutcome> path(static_cast<std::size_t>(max_k));
-    std::vector<double> values(plan.width());
+    std::vector<InferenceOutcome> path;
+    std::vector<double> values;
 #pragma omp for schedule(dynamic, 1)
     for (std::int64_t chunk = 0; chunk < chunks; ++chunk) {
-      if (failed.load(std::memory_order_relaxed))
+      if (failed.load(std::memory_order_relaxed) || stopped())
         continue;
+      // Everything that may throw, the plugin's draw_path and the buffers' allocation
+      // included, is inside this try: an exception that left the region would terminate.
       try {
+        path.resize(static_cast<std::size_t>(max_k));
+        values.resize(plan.width());
         const std::int64_t end = std::min(plan.trials, (chunk + 1) * plan.chunk);
         for (std::int64_t trial = chunk * plan.chunk; trial < end; ++trial) {
           const auto t = static_cast<std::uint64_t>(trial);
           if (plan.sampling == Sampling::nested) {
             RandomStream stream(plan.seed, plan.cell, t);
-            profile.draw_path(stream, path);
-            check_path(path, profile, trial);
+            draw(profile, plan.label, stream, path, trial);
+            check_path(path, plan.label, trial);
             aggregate(path, plan.grid, plan.parallelism, plan.latency_model, values.data());
           } else {
             for (std::size_t g = 0; g < plan.grid.size(); ++g) {
               RandomStream stream(plan.seed, plan.cell, t, g + 1);
               const std::span<InferenceOutcome> part(path.data(),
                                                      static_cast<std::size_t>(plan.grid[g]));
-              profile.draw_path(stream, part);
-              check_path(part, profile, trial);
+              draw(profile, plan.label, stream, part, trial);
+              check_path(part, plan.label, trial);
               aggregate(part, std::span<const int>(&plan.grid[g], 1), plan.parallelism,
                         plan.latency_model, &values[3 * g]);
             }
           }
+          check_aggregates(plan, values.data(), trial);
           on_trial(thread, chunk, trial, values.data());
         }
-      } catch (const std::exception& e) {
-        failures[static_cast<std::size_t>(chunk)] = e.what();
-        failed.store(true);
       } catch (...) {
-        failures[static_cast<std::size_t>(chunk)] =
-            "model profile '" + profile.display_name() + "' threw a non-standard exception";
+        // No plugin call here, and nothing that may escape: the handler must not throw.
+        try {
+          failures[static_cast<std::size_t>(chunk)] = current_exception_text();
+        } catch (...) {  // out of memory for the message: the fallback below reports it
+        }
         failed.store(true);
       }
     }
@@ -162,7 +202,10 @@ void for_each_trial(const Plan& plan, OnTrial&& on_trial) {
       if (!message.empty())
         throw RuntimeFailure(message);
     }
+    throw RuntimeFailure(plan.label + ": the simulation failed and ran out of memory saying why");
   }
+  if (stopped())
+    throw RuntimeFailure(plan.label + ": the simulation was stopped before its last trial");
 }
 
 // Type-7 quantile (linear interpolation between order statistics, numpy's default) of `v`,
@@ -196,11 +239,19 @@ Moments exact_moments(const Plan& plan, const std::vector<double>& levels) {
   Moments m{std::vector<double>(width), std::vector<double>(width),
             std::vector<std::vector<double>>(levels.size(), std::vector<double>(width))};
   const auto columns = static_cast<std::int64_t>(width);
+  std::atomic<bool> out_of_memory{false};
 #pragma omp parallel num_threads(plan.threads)
   {
-    std::vector<double> column(n);
+    std::vector<double> column;
+    try {  // nothing may leave the region, not even bad_alloc
+      column.resize(n);
+    } catch (...) {
+      out_of_memory.store(true);
+    }
 #pragma omp for schedule(dynamic, 1)
     for (std::int64_t c = 0; c < columns; ++c) {
+      if (column.size() != n)
+        continue;
       const auto col = static_cast<std::size_t>(c);
       double sum = 0.0;
       for (std::size_t t = 0; t < n; ++t) {
@@ -218,6 +269,8 @@ Moments exact_moments(const Plan& plan, const std::vector<double>& levels) {
       }
     }
   }
+  if (out_of_memory.load())
+    throw std::bad_alloc();
   return m;
 }
 
@@ -326,6 +379,42 @@ Moments histogram_moments(const Plan& plan, const std::vector<double>& levels,
   return m;
 }
 
+// "model profile '<display_name()>'", for messages when the caller gave no label; never throws
+// for a display_name() that does.
+std::string display_label(const ModelProfile& profile) {
+  try {
+    return "model profile '" + profile.display_name() + "'";
+  } catch (...) {
+    return "model profile (whose display_name() failed: " + current_exception_text() + ")";
+  }
+}
+
+// Finite trials can still give infinite statistics (squares of 1e200 overflow): no candidate
+// table with a non-finite value leaves the engine.
+void check_statistics(const Plan& plan, const CandidateTable& table) {
+  const auto bad = [&](const std::string& what, std::size_t row, double value) {
+    throw RuntimeFailure(plan.label + ": the simulated " + what + " at k = " +
+                         std::to_string(table.rows[row].k) + " is " + text::format_real(value) +
+                         " (the profile's outcomes are too large to add up in double precision); "
+                         "this is a bug in the profile plugin");
+  };
+  for (std::size_t i = 0; i < table.rows.size(); ++i) {
+    const Candidate& c = table.rows[i];
+    for (const auto& [what, value] : {std::pair<const char*, double>{"cost", c.cost},
+                                      {"latency", c.latency},
+                                      {"accuracy", c.accuracy}}) {
+      if (!std::isfinite(value))
+        bad(std::string("mean ") + what, i, value);
+    }
+  }
+  for (const auto& [name, values] : table.columns) {
+    for (std::size_t i = 0; i < values.size(); ++i) {
+      if (!std::isfinite(values[i]))
+        bad(name, i, values[i]);
+    }
+  }
+}
+
 }  // namespace
 
 int default_threads() {
@@ -408,6 +497,9 @@ SimulationResult simulate(std::span<const ModelProfile* const> profiles, std::ui
   if (profiles.size() != 1 && profiles.size() < static_cast<std::size_t>(plan.threads)) {
     plan.threads = static_cast<int>(profiles.size());
   }
+  plan.label =
+      options.profile_label.empty() ? display_label(*profiles.front()) : options.profile_label;
+  plan.stop = options.stop;
 
   SimulationResult result;
   const double bytes = static_cast<double>(plan.width()) * static_cast<double>(plan.trials) * 8.0;
@@ -445,6 +537,7 @@ SimulationResult simulate(std::span<const ModelProfile* const> profiles, std::ui
     }
   }
   table.columns["trials"] = std::vector<double>(g_count, static_cast<double>(plan.trials));
+  check_statistics(plan, table);
   return result;
 }
 

@@ -3,9 +3,11 @@
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -45,6 +47,12 @@ struct SimulationOptions {
   /// quantiles: 3 metrics x grid size x trials x 8 bytes. Beyond it, quantiles come from
   /// fixed-bin histograms (see SimulationResult::quantile_resolution).
   std::size_t exact_quantile_bytes = std::size_t{1} << 30;
+  /// How failure messages name the profile, e.g. "model profile 'gaussian' (/path/to/.so)"
+  /// (LoadedPlugin::label() with its kind); empty: "model profile '<display_name()>'".
+  std::string profile_label;
+  /// When set and it becomes true, the simulation stops at the next chunk of trials and throws
+  /// RuntimeFailure (used to abandon a cell that ran out of time; nullptr: never stops).
+  const std::atomic<bool>* stop = nullptr;
 };
 
 /// A simulated candidate table and how it was made.
@@ -68,9 +76,11 @@ std::uint64_t cell_identity(std::string_view profile_plugin, const Params& profi
                             const Deployment& deployment);
 
 /// Runs the Monte Carlo simulation. Throws kcube::Error for bad options (trials < 2, levels out
-/// of (0, 1), an empty grid) and kcube::RuntimeFailure when the profile throws or draws an
-/// invalid outcome (non-finite, negative cost or latency, accuracy outside [0, 1]), naming the
-/// profile and the trial.
+/// of (0, 1), an empty grid) and kcube::RuntimeFailure when the profile throws anything (also
+/// non-std types) on any thread, draws an invalid outcome (non-finite, negative cost or latency,
+/// accuracy outside [0, 1]) or outcomes whose sums or spreads overflow, naming the profile and
+/// the trial, or when `options.stop` is raised. No exception leaves an OpenMP region: each chunk
+/// of trials catches its own, and the first failure in chunk order is rethrown after the loop.
 SimulationResult simulate(const ModelProfile& profile, std::uint64_t cell,
                           const Deployment& deployment, const SimulationOptions& options);
 

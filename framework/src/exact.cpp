@@ -41,6 +41,7 @@
 
 #include "kcube/error.hpp"
 #include "kcube/quadrature.hpp"
+#include "plugin_call.hpp"
 #include "text.hpp"
 
 namespace kcube {
@@ -60,14 +61,14 @@ constexpr double kCutWidth = 0x1.0p-60;
 /// The profile's accuracy CDF, checked to be a probability at every point it is asked for.
 class CheckedCdf {
  public:
-  explicit CheckedCdf(const ModelProfile& profile) : profile_(profile) {}
+  CheckedCdf(const ModelProfile& profile, const std::string& label)
+      : profile_(profile), label_(label) {}
 
-  /// F(y), or RuntimeFailure naming the profile when F(y) is not in [0, 1].
+  /// F(y), or RuntimeFailure naming the profile when F(y) is not in [0, 1] or the call throws.
   double operator()(double y) const {
-    const double f = profile_.accuracy_cdf(y);
+    const double f = call_plugin(label_, "accuracy_cdf", [&] { return profile_.accuracy_cdf(y); });
     if (!(f >= 0.0 && f <= 1.0)) {
-      throw RuntimeFailure("model profile '" + profile_.display_name() +
-                           "' returned accuracy_cdf(" + text::format_real(y) + ") = " +
+      throw RuntimeFailure(label_ + " returned accuracy_cdf(" + text::format_real(y) + ") = " +
                            text::format_real(f) + ", which is not a probability in [0, 1]");
     }
     return f;
@@ -75,6 +76,7 @@ class CheckedCdf {
 
  private:
   const ModelProfile& profile_;
+  const std::string& label_;
 };
 
 /// The smallest y in [0, 1] with F(y) >= target, to within one ulp of y or kCutWidth, whichever
@@ -95,42 +97,51 @@ double smallest_reaching(const CheckedCdf& cdf, double target) {
   return hi;
 }
 
+/// "model profile '<display_name()>'", for messages when the caller gave no label; never throws
+/// for a display_name() that does.
+std::string display_label(const ModelProfile& profile) {
+  try {
+    return "model profile '" + profile.display_name() + "'";
+  } catch (...) {
+    return "model profile (whose display_name() failed: " + current_exception_text() + ")";
+  }
+}
+
 /// kcube::Error unless the profile implements the exact interface.
-void require_exact(const ModelProfile& profile) {
-  if (!profile.has_exact()) {
-    throw Error("model profile '" + profile.display_name() +
-                "' has no exact evaluation; use the Monte Carlo evaluator (evaluator: "
+void require_exact(const ModelProfile& profile, const std::string& label) {
+  if (!call_plugin(label, "has_exact", [&] { return profile.has_exact(); })) {
+    throw Error(label +
+                " has no exact evaluation; use the Monte Carlo evaluator (evaluator: "
                 "monte-carlo)");
   }
 }
 
 /// `value` when it is finite and >= 0, else RuntimeFailure naming the profile and `what`.
-double checked_expectation(const ModelProfile& profile, double value, const char* what,
+double checked_expectation(const std::string& label, double value, const char* what,
                            const char* unit) {
   if (!(std::isfinite(value) && value >= 0.0)) {
-    throw RuntimeFailure("model profile '" + profile.display_name() + "' returned " + what + " = " +
-                         text::format_real(value) + "; it must be finite and >= 0 " + unit);
+    throw RuntimeFailure(label + " returned " + what + " = " + text::format_real(value) +
+                         "; it must be finite and >= 0 " + unit);
   }
   return value;
 }
 
-}  // namespace
-
-double expected_best_of_k(const ModelProfile& profile, int k) {
+/// E[best-of-k accuracy] (see expected_best_of_k), messages naming the profile by `label`.
+double best_of_k(const ModelProfile& profile, const std::string& label, int k) {
   assert(k >= 1 && "k counts samples; the k grid starts at k_step >= 1");
-  require_exact(profile);
-  const CheckedCdf cdf(profile);
+  require_exact(profile, label);
+  const CheckedCdf cdf(profile, label);
   // Every accuracy is <= 1, so F(1) = 1; a profile that rounds it to 1 - 1e-16 is forgiven.
   if (const double top = cdf(1.0); top < 1.0 - 1e-12) {
-    throw RuntimeFailure("model profile '" + profile.display_name() +
-                         "' returned accuracy_cdf(1) = " + text::format_real(top) +
+    throw RuntimeFailure(label + " returned accuracy_cdf(1) = " + text::format_real(top) +
                          ", but accuracies are at most 1, so it must be 1");
   }
 
   const double power = static_cast<double>(k);
   std::vector<double> cuts{0.0, 1.0};
   // Breakpoints are hints: anything outside [0, 1] (or NaN) is of no use and is dropped.
-  for (const double y : profile.accuracy_breakpoints()) {
+  for (const double y :
+       call_plugin(label, "accuracy_breakpoints", [&] { return profile.accuracy_breakpoints(); })) {
     if (y > 0.0 && y < 1.0)
       cuts.push_back(y);
   }
@@ -148,8 +159,17 @@ double expected_best_of_k(const ModelProfile& profile, int k) {
   return std::clamp(sum, 0.0, 1.0);
 }
 
-CandidateTable exact_candidates(const ModelProfile& profile, const Deployment& deployment) {
-  require_exact(profile);
+}  // namespace
+
+double expected_best_of_k(const ModelProfile& profile, int k) {
+  return best_of_k(profile, display_label(profile), k);
+}
+
+CandidateTable exact_candidates(const ModelProfile& profile, const Deployment& deployment,
+                                std::string_view profile_label) {
+  const std::string label =
+      profile_label.empty() ? display_label(profile) : std::string(profile_label);
+  require_exact(profile, label);
   if (deployment.latency_model == LatencyModel::max_wave) {
     throw Error(
         "the max-wave latency model (the slowest inference of each wave) has no closed form "
@@ -157,10 +177,12 @@ CandidateTable exact_candidates(const ModelProfile& profile, const Deployment& d
         "mean-wave");
   }
   assert(deployment.parallelism >= 1 && "the scenario's schema keeps parallelism >= 1");
-  const double cost =
-      checked_expectation(profile, profile.expected_cost(), "expected_cost()", "USD");
-  const double latency =
-      checked_expectation(profile, profile.expected_latency(), "expected_latency()", "s");
+  const double cost = checked_expectation(
+      label, call_plugin(label, "expected_cost", [&] { return profile.expected_cost(); }),
+      "expected_cost()", "USD");
+  const double latency = checked_expectation(
+      label, call_plugin(label, "expected_latency", [&] { return profile.expected_latency(); }),
+      "expected_latency()", "s");
   const double parallelism = static_cast<double>(deployment.parallelism);
 
   CandidateTable table;
@@ -169,8 +191,17 @@ CandidateTable exact_candidates(const ModelProfile& profile, const Deployment& d
   for (const int k : grid) {
     const double samples = static_cast<double>(k);
     // E[total cost] = k E[c];  E[mean-wave latency] = (k / P) E[t];  accuracy = E[max of k].
-    table.rows.push_back(
-        {k, samples * cost, samples / parallelism * latency, expected_best_of_k(profile, k)});
+    const Candidate row{k, samples * cost, samples / parallelism * latency,
+                        best_of_k(profile, label, k)};
+    if (!std::isfinite(row.cost) || !std::isfinite(row.latency)) {
+      throw RuntimeFailure(label + ": the expected " +
+                           (std::isfinite(row.cost) ? "latency" : "cost") +
+                           " at k = " + std::to_string(k) +
+                           " overflows (expected_cost() = " + text::format_real(cost) +
+                           ", expected_latency() = " + text::format_real(latency) +
+                           " per inference); this is a bug in the profile plugin");
+    }
+    table.rows.push_back(row);
   }
   return table;
 }

@@ -1,37 +1,93 @@
 #include "selection.hpp"
 
 #include <cmath>
+#include <limits>
 
 #include "kcube/pareto.hpp"
+#include "plugin_call.hpp"
 #include "text.hpp"
 
 namespace kcube {
 
-AssessedTable assess(const PluginInstance<Scenario>& scenario, const CandidateTable& table) {
-  AssessedTable out;
-  std::vector<std::string> columns;
-  try {
-    out.budget = scenario->budget();
-    columns = scenario->required_columns();
-    for (const auto& column : columns) {
-      if (table.column(column) == nullptr) {
-        throw Error("scenario " + scenario.plugin().label() + " ('" + scenario.spec() +
-                    "') needs the column '" + column +
-                    "' in the candidate table, which has none; add it (for chance constraints: "
-                    "the quantile of each metric at the scenario's confidence) or use "
-                    "constraint_mode=mean");
-      }
-    }
-    out.verdicts = scenario->assess(table);
-  } catch (const Error&) {
-    throw;
-  } catch (const std::exception& e) {
-    throw RuntimeFailure("scenario " + scenario.plugin().label() + " failed: " + e.what());
+namespace {
+
+std::string scenario_who(const PluginInstance<Scenario>& scenario) {
+  return "scenario " + scenario.plugin().label();
+}
+
+// Why a budget is no budget, or empty: NaN anywhere, a negative cap, an accuracy floor outside
+// [0, 1] (+infinity is an unbounded cap).
+std::string budget_problem(const Budget& b) {
+  const auto cap = [](const char* name, double value) -> std::string {
+    if (std::isnan(value) || value < 0.0)
+      return std::string(name) + " = " + text::format_real(value) + " (must be >= 0 or +inf)";
+    return {};
+  };
+  for (auto problem : {cap("cost_max", b.cost_max), cap("latency_max", b.latency_max)}) {
+    if (!problem.empty())
+      return problem;
   }
+  if (!(b.accuracy_min >= 0.0 && b.accuracy_min <= 1.0))
+    return "accuracy_min = " + text::format_real(b.accuracy_min) + " (must be in [0, 1])";
+  return {};
+}
+
+}  // namespace
+
+Deployment checked_deployment(const PluginInstance<Scenario>& scenario) {
+  const std::string who = scenario_who(scenario);
+  const Deployment d = call_plugin(who, "deployment", [&] { return scenario->deployment(); });
+  std::string problem;
+  const auto model = static_cast<int>(d.latency_model);
+  if (d.parallelism < 1) {
+    problem = "parallelism " + std::to_string(d.parallelism) + " (must be >= 1)";
+  } else if (d.k_step < 1) {
+    problem = "k_step " + std::to_string(d.k_step) + " (must be >= 1)";
+  } else if (d.k_max > std::numeric_limits<int>::max() - d.k_step) {
+    // k_grid() steps past k_max before it stops: that step must not overflow.
+    problem = "k_max " + std::to_string(d.k_max) + " (must be at most " +
+              std::to_string(std::numeric_limits<int>::max() - d.k_step) + ")";
+  } else if (d.k_max < d.k_step) {
+    problem = "k_max " + std::to_string(d.k_max) + " below k_step " + std::to_string(d.k_step) +
+              " (an empty k grid)";
+  } else if (model != static_cast<int>(LatencyModel::mean_wave) &&
+             model != static_cast<int>(LatencyModel::max_wave)) {
+    problem = "an unknown latency model (" + std::to_string(model) + ")";
+  }
+  if (!problem.empty()) {
+    throw RuntimeFailure(who + " returned a deployment with " + problem +
+                         "; this is a bug in the plugin");
+  }
+  return d;
+}
+
+std::vector<std::string> checked_required_columns(const PluginInstance<Scenario>& scenario) {
+  return call_plugin(scenario_who(scenario), "required_columns",
+                     [&] { return scenario->required_columns(); });
+}
+
+AssessedTable assess(const PluginInstance<Scenario>& scenario, const CandidateTable& table) {
+  const std::string who = scenario_who(scenario);
+  AssessedTable out;
+  out.budget = call_plugin(who, "budget", [&] { return scenario->budget(); });
+  if (auto problem = budget_problem(out.budget); !problem.empty()) {
+    throw RuntimeFailure(who + " returned a budget with " + problem +
+                         "; this is a bug in the plugin");
+  }
+  for (const auto& column : checked_required_columns(scenario)) {
+    if (table.column(column) == nullptr) {
+      throw Error("scenario " + scenario.plugin().label() + " ('" + scenario.spec() +
+                  "') needs the column '" + column +
+                  "' in the candidate table, which has none; add it (for chance constraints: "
+                  "the quantile of each metric at the scenario's confidence) or use "
+                  "constraint_mode=mean");
+    }
+  }
+  out.verdicts = call_plugin(who, "assess", [&] { return scenario->assess(table); });
   if (out.verdicts.size() != table.rows.size()) {
-    throw RuntimeFailure("scenario " + scenario.plugin().label() + " returned " +
-                         std::to_string(out.verdicts.size()) + " verdicts for " +
-                         std::to_string(table.rows.size()) + " candidates; fix the plugin");
+    throw RuntimeFailure(who + " returned " + std::to_string(out.verdicts.size()) +
+                         " verdicts for " + std::to_string(table.rows.size()) +
+                         " candidates; fix the plugin");
   }
   for (std::size_t i = 0; i < table.rows.size(); ++i) {
     if (out.verdicts[i].feasible)
@@ -49,6 +105,8 @@ std::string contract_problem(const Selection& s, const CandidateTable& table,
   const bool wants_k =
       s.status == SelectionStatus::selected || s.status == SelectionStatus::fallback;
   const auto status_value = static_cast<int>(s.status);
+  if (s.status == SelectionStatus::error)
+    return "returned status error, which only the host sets";
   if (status_value < 1 || status_value > 4) {
     return "returned an unknown status (" + std::to_string(status_value) + ")";
   }
@@ -99,7 +157,8 @@ SelectionRecord run_selection(const PluginInstance<Optimizer>& optimizer,
     record.reason = "optimizer " + optimizer.plugin().label() + " threw: " + e.what();
     return record;
   } catch (...) {
-    record.reason = "optimizer " + optimizer.plugin().label() + " threw a non-standard exception";
+    record.reason =
+        "optimizer " + optimizer.plugin().label() + " threw something that is not a std::exception";
     return record;
   }
   std::optional<std::size_t> row;

@@ -37,6 +37,8 @@
 
 namespace kcube {
 
+UnstorableCell::~UnstorableCell() = default;
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -259,7 +261,7 @@ class Statement {
   /// `what` names the value in the error message when it is not finite.
   void bind_real(int i, double v, std::string_view what) {
     if (!std::isfinite(v)) {
-      throw RuntimeFailure("results store '" + path_ + "': refusing to store " +
+      throw UnstorableCell("results store '" + path_ + "': refusing to store " +
                            text::format_real(v) + " as " + std::string(what) +
                            " (only finite values are stored)");
     }
@@ -1248,7 +1250,7 @@ struct ResultStore::Impl {
     const CandidateTable& table = cell.candidates;
     const std::size_t n = table.rows.size();
     if (!cell.feasible.empty() && cell.feasible.size() != n) {
-      throw RuntimeFailure("results store '" + path + "': cell " + key + " has " +
+      throw UnstorableCell("results store '" + path + "': cell " + key + " has " +
                            std::to_string(n) + " candidates but " +
                            std::to_string(cell.feasible.size()) + " feasibility verdicts");
     }
@@ -1259,7 +1261,7 @@ struct ResultStore::Impl {
       if (!fixed)
         extra.emplace_back(name, &values);
       if (values.size() != n) {
-        throw RuntimeFailure("results store '" + path + "': column " + name + " of cell " + key +
+        throw UnstorableCell("results store '" + path + "': column " + name + " of cell " + key +
                              " has " + std::to_string(values.size()) + " values for " +
                              std::to_string(n) + " candidates");
       }
@@ -1285,7 +1287,7 @@ struct ResultStore::Impl {
       if (trials != nullptr) {
         const double t = (*trials)[r];
         if (!std::isfinite(t) || t != std::round(t)) {
-          throw RuntimeFailure("results store '" + path + "': refusing to store trials " +
+          throw UnstorableCell("results store '" + path + "': refusing to store trials " +
                                text::format_real(t) + where + " (not a whole number)");
         }
         s.bind_int(7, static_cast<std::int64_t>(t));
@@ -1313,7 +1315,7 @@ struct ResultStore::Impl {
         for (std::size_t e = 0; e < extra.size(); ++e) {
           const double v = (*extra[e].second)[r];
           if (!std::isfinite(v)) {
-            throw RuntimeFailure("results store '" + path + "': refusing to store " +
+            throw UnstorableCell("results store '" + path + "': refusing to store " +
                                  text::format_real(v) + " as " + extra[e].first + where +
                                  " (only finite values are stored)");
           }

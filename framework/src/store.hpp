@@ -92,9 +92,20 @@
 #include <vector>
 
 #include "kcube/candidate.hpp"
+#include "kcube/error.hpp"
 #include "selection.hpp"
 
 namespace kcube {
+
+/// Thrown by ResultStore::write_cell for a cell the store cannot hold (a non-finite value, a
+/// column of the wrong length): the cell's own fault, so a run may store it as an error instead
+/// and go on. Every other RuntimeFailure of the store (disk full, I/O error) means the store
+/// cannot be written now, and a run must stop.
+class BOOST_SYMBOL_VISIBLE UnstorableCell : public RuntimeFailure {
+ public:
+  using RuntimeFailure::RuntimeFailure;
+  ~UnstorableCell() override;
+};
 
 /// The schema version this kcube writes and reads (`PRAGMA user_version`).
 inline constexpr int kStoreSchemaVersion = 2;

@@ -47,10 +47,9 @@ std::string budget_text(double value, const char* unit) {
 }
 
 void print_text(const std::string& source, const CandidateTable& table,
-                const PluginInstance<Scenario>& scenario, const AssessedTable& assessed,
-                const std::vector<SelectionRecord>& records) {
+                const PluginInstance<Scenario>& scenario, const Deployment& d,
+                const AssessedTable& assessed, const std::vector<SelectionRecord>& records) {
   const Budget& b = assessed.budget;
-  const Deployment d = scenario->deployment();
   std::cout << "Scenario " << scenario.spec() << ": cost_max " << budget_text(b.cost_max, " USD")
             << ", latency_max " << budget_text(b.latency_max, " s") << ", accuracy_min "
             << text::format_fixed(b.accuracy_min, 6) << "; P = " << d.parallelism
@@ -120,6 +119,7 @@ int cmd_select(const Args& args, const GlobalOptions& global) {
   const std::string source = vm["candidates"].as<std::string>();
   const CandidateTable table = read_candidate_csv_file(source);
   const AssessedTable assessed = assess(scenario, table);
+  const Deployment deployment = checked_deployment(scenario);
 
   std::vector<SelectionRecord> records;
   bool failed = false;
@@ -130,7 +130,7 @@ int cmd_select(const Args& args, const GlobalOptions& global) {
   if (vm.count("json") != 0) {
     print_json(records);
   } else {
-    print_text(source == "-" ? "<stdin>" : source, table, scenario, assessed, records);
+    print_text(source == "-" ? "<stdin>" : source, table, scenario, deployment, assessed, records);
   }
   return failed ? 1 : 0;
 }

@@ -11,6 +11,8 @@
 #include "exact.hpp"
 #include "kcube/error.hpp"
 #include "output.hpp"
+#include "plugin_call.hpp"
+#include "selection.hpp"
 #include "spec.hpp"
 #include "text.hpp"
 
@@ -101,10 +103,13 @@ int cmd_simulate(const Args& args, const GlobalOptions& global) {
   const PluginSpec profile_spec = parse_spec(vm["profile"].as<std::string>());
   const auto scenario = registry.create<Scenario>(parse_spec(vm["scenario"].as<std::string>()));
   const auto profile = registry.create<ModelProfile>(profile_spec);
-  const Deployment deployment = scenario->deployment();
+  const std::string profile_label = "model profile " + profile.plugin().label();
+  const Deployment deployment = checked_deployment(scenario);
+  const std::string display_name =
+      call_plugin(profile_label, "display_name", [&] { return profile->display_name(); });
 
   std::vector<std::string> columns = kSpreadColumns;
-  for (const auto& column : scenario->required_columns()) {
+  for (const auto& column : checked_required_columns(scenario)) {
     if (std::find(columns.begin(), columns.end(), column) != columns.end())
       continue;
     const auto quantile = parse_quantile_column(column);
@@ -126,7 +131,7 @@ int cmd_simulate(const Args& args, const GlobalOptions& global) {
                   "' has chance constraints, which need quantiles; the exact evaluator gives "
                   "expected values only: use --evaluator monte-carlo");
     }
-    table = exact_candidates(*profile, deployment);
+    table = exact_candidates(*profile, deployment, profile_label);
     table.columns["trials"] = std::vector<double>(table.rows.size(), 0.0);
     how = "exact evaluation";
   } else {
@@ -144,6 +149,7 @@ int cmd_simulate(const Args& args, const GlobalOptions& global) {
       }
       sim.threads = threads;
     }
+    sim.profile_label = profile_label;
     const std::uint64_t cell = cell_identity(profile.plugin().name(), profile.params(), deployment);
     const SimulationResult result = simulate(profiles, cell, deployment, sim);
     table = result.table;
@@ -172,9 +178,9 @@ int cmd_simulate(const Args& args, const GlobalOptions& global) {
   } else {
     write_candidate_csv(std::cout, table, columns);
   }
-  std::cerr << "kcube simulate: " << profile->display_name() << ", " << table.rows.size()
-            << " values of k (" << deployment.k_step << " to " << table.rows.back().k << "), "
-            << how << ", " << text::format_fixed(seconds, 3) << " s\n";
+  std::cerr << "kcube simulate: " << display_name << ", " << table.rows.size() << " values of k ("
+            << deployment.k_step << " to " << table.rows.back().k << "), " << how << ", "
+            << text::format_fixed(seconds, 3) << " s\n";
   return 0;
 }
 

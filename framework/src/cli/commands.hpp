@@ -29,7 +29,8 @@ int cmd_select(const Args& args, const GlobalOptions& global);
 int cmd_simulate(const Args& args, const GlobalOptions& global);
 /// kcube validate MANIFEST [--set PATH=VALUE]...
 int cmd_validate(const Args& args, const GlobalOptions& global);
-/// kcube run MANIFEST [--store PATH] [--set PATH=VALUE]... [--threads N] [--resume] [--quiet]
+/// kcube run MANIFEST [--store PATH] [--set PATH=VALUE]... [--threads N] [--resume] [--fail-fast]
+///           [--cell-timeout SECONDS] [--quiet]
 int cmd_run(const Args& args, const GlobalOptions& global);
 /// kcube runs STORE
 int cmd_runs(const Args& args, const GlobalOptions& global);

@@ -29,7 +29,8 @@ const char* const kCommands =
     "                               the candidate table of a model profile on a deployment\n"
     "  validate MANIFEST [--set PATH=VALUE]...\n"
     "                               check an experiment manifest, report every problem\n"
-    "  run MANIFEST [--store PATH] [--set PATH=VALUE]... [--threads N] [--resume] [--quiet]\n"
+    "  run MANIFEST [--store PATH] [--set PATH=VALUE]... [--threads N] [--resume]\n"
+    "      [--fail-fast] [--cell-timeout SECONDS] [--quiet]\n"
     "                               run an experiment into the results store (SQLite)\n"
     "  runs STORE                   the runs in a store, with status and context\n"
     "  export STORE --table candidates|selections [--run ID] [--format csv|json] [-o FILE]\n"
@@ -136,6 +137,10 @@ int main(int argc, char** argv) {
     return kExitFailure;
   } catch (const std::exception& e) {
     std::cerr << "failure: " << e.what() << '\n';
+    return kExitFailure;
+  } catch (...) {
+    // Plugin calls are guarded where they are made; this is the last net, never std::terminate.
+    std::cerr << "failure: something that is not a std::exception was thrown\n";
     return kExitFailure;
   }
 }
