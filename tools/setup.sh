@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Installs kcube's build and test dependencies from Debian packages. Idempotent: installs only
 # what is missing, and runs apt-get update only when something is. Uses sudo when not root.
+#   usage: bash tools/setup.sh [clang]
+#   clang: also clang 14 with its sanitizer and libFuzzer runtimes, LLVM's OpenMP runtime with
+#          the Archer ThreadSanitizer tool, and llvm-symbolizer (tools/fuzz.sh, tools/sanitize.sh)
 set -euo pipefail
 
 packages=(
@@ -16,6 +19,12 @@ packages=(
   python3-matplotlib            # kcube report draws its figures with tools/kcube_plot.py
   python3-numpy
 )
+for group in "$@"; do
+  case "$group" in
+    clang) packages+=(clang clang-14 libclang-rt-14-dev libomp-14-dev llvm-14) ;;
+    *) echo "setup: unknown group '$group' (known: clang)" >&2; exit 2 ;;
+  esac
+done
 
 missing=()
 for p in "${packages[@]}"; do
