@@ -27,6 +27,11 @@ namespace {
 // before running again.
 constexpr std::size_t max_listed_errors = 20;
 
+// Fields read from one line. A valid header has at most about 3,300 distinct columns (the
+// quantile names run out), and a row has as many fields as the header; beyond this a line is
+// reported without keeping its fields, which would take far more memory than the input.
+constexpr std::size_t max_fields = 4096;
+
 constexpr std::string_view blanks = " \t";
 constexpr std::string_view utf8_bom = "\xEF\xBB\xBF";
 
@@ -38,42 +43,50 @@ const char* const accepted_columns =
 // ---- Messages ------------------------------------------------------------------------------
 
 // Every problem of the input, each at its 1-based physical line, thrown together at the end so
-// that one run shows the user everything to fix.
+// that one run shows the user everything to fix. Only the first max_listed_errors in line order
+// are kept (a hostile file has millions); the others are counted.
 class Issues {
  public:
   explicit Issues(std::string_view source) : source_(source) {}
 
   void add(std::size_t line, std::string_view what, std::string_view fix) {
-    issues_.push_back({line, source_ + ":" + std::to_string(line) + ": " + std::string(what) +
+    // Header problems and end-of-file checks are found out of line order; people read top down.
+    const Key key{line, count_++};
+    if (issues_.size() == max_listed_errors && !(key < issues_.back().key))
+      return;
+    const auto at =
+        std::upper_bound(issues_.begin(), issues_.end(), key,
+                         [](const Key& k, const Issue& issue) { return k < issue.key; });
+    issues_.insert(at, {key, source_ + ":" + std::to_string(line) + ": " + std::string(what) +
                                  "; " + std::string(fix)});
+    if (issues_.size() > max_listed_errors)
+      issues_.pop_back();
   }
 
-  bool empty() const { return issues_.empty(); }
+  bool empty() const { return count_ == 0; }
 
   [[noreturn]] void raise() {
-    // Header problems and end-of-file checks are found out of line order; people read top down.
-    std::stable_sort(issues_.begin(), issues_.end(),
-                     [](const Issue& a, const Issue& b) { return a.line < b.line; });
     std::string message;
-    const std::size_t listed = std::min(issues_.size(), max_listed_errors);
-    for (std::size_t i = 0; i < listed; ++i) {
+    for (std::size_t i = 0; i < issues_.size(); ++i) {
       if (i > 0)
         message += '\n';
       message += issues_[i].message;
     }
-    if (const std::size_t rest = issues_.size() - listed; rest > 0) {
+    if (const std::size_t rest = count_ - issues_.size(); rest > 0) {
       message += "\n... and " + std::to_string(rest) + (rest == 1 ? " more error" : " more errors");
     }
     throw Error(message);
   }
 
  private:
+  using Key = std::pair<std::size_t, std::size_t>;  // line, then the order found
   struct Issue {
-    std::size_t line;
+    Key key;
     std::string message;
   };
   std::string source_;
   std::vector<Issue> issues_;
+  std::size_t count_ = 0;
 };
 
 // ---- Fields --------------------------------------------------------------------------------
@@ -81,11 +94,18 @@ class Issues {
 // Splits one physical line into trimmed fields (RFC 4180 quoting, "" for a literal quote).
 // A quoted field cannot span lines: no value kcube reads contains a line break, so an open quote
 // at the end of a line is a mistake, reported here rather than swallowing the rest of the file.
+// A line of more than max_fields fields is reported by the caller: its fields are nullopt and
+// `too_many` is set.
 std::optional<std::vector<std::string>> split_fields(std::string_view line, std::size_t line_number,
-                                                     Issues& issues) {
+                                                     Issues& issues, bool& too_many) {
   std::vector<std::string> fields;
   std::size_t i = 0;
+  too_many = false;
   while (true) {
+    if (fields.size() == max_fields) {
+      too_many = true;
+      return std::nullopt;
+    }
     const std::size_t column = fields.size() + 1;
     while (i < line.size() && blanks.find(line[i]) != std::string_view::npos)
       ++i;
@@ -399,7 +419,19 @@ class CandidateCsvReader {
         ++data_lines_;
       return;
     }
-    auto fields = split_fields(line, line_number, issues_);
+    bool too_many = false;
+    auto fields = split_fields(line, line_number, issues_, too_many);
+    if (too_many && is_header) {
+      issues_.add(line_number,
+                  "the header has more than " + std::to_string(max_fields) + " columns",
+                  "name k, cost, latency, accuracy and the optional columns you have, each once");
+    } else if (too_many) {
+      issues_.add(line_number,
+                  "the row has more than " + std::to_string(max_fields) +
+                      " fields but the header (line " + std::to_string(*header_line_) + ") has " +
+                      std::to_string(columns_.size()),
+                  "write one field per header column");
+    }
     if (is_header) {
       // Without readable column names no row can be checked.
       header_ok_ = fields && take_header(*fields);
@@ -483,25 +515,31 @@ class CandidateCsvReader {
                   accepted_columns);
       return Column{name};
     }
-    for (std::size_t j = 0; j < columns_.size(); ++j) {
-      const Column& earlier = columns_[j];
-      const std::string earlier_position = "column " + std::to_string(j + 1);
-      if (earlier.name == name) {
-        issues_.add(line,
-                    "column '" + name + "' appears twice (columns " + std::to_string(j + 1) +
-                        " and " + std::to_string(index + 1) + ")",
-                    "keep one of them");
-        return Column{name};
-      }
-      if (earlier.role == Role::quantile && column->role == Role::quantile &&
-          earlier.metric == column->metric && earlier.level == column->level) {
-        issues_.add(line,
-                    position + " '" + name + "' is the same quantile as " + earlier_position +
-                        " '" + earlier.name + "'",
-                    "keep one of them");
-        return Column{name};
-      }
+    // A duplicate of the earliest column with the same name or the same quantile.
+    const auto named = first_named_.find(name);
+    const auto quantile = column->role == Role::quantile
+                              ? first_quantile_.find({column->metric, column->level})
+                              : first_quantile_.end();
+    const bool same_name = named != first_named_.end();
+    const bool same_quantile = quantile != first_quantile_.end();
+    if (same_name && (!same_quantile || named->second < quantile->second)) {
+      issues_.add(line,
+                  "column '" + name + "' appears twice (columns " +
+                      std::to_string(named->second + 1) + " and " + std::to_string(index + 1) + ")",
+                  "keep one of them");
+      return Column{name};
     }
+    if (same_quantile) {
+      const std::size_t j = quantile->second;
+      issues_.add(line,
+                  position + " '" + name + "' is the same quantile as column " +
+                      std::to_string(j + 1) + " '" + columns_[j].name + "'",
+                  "keep one of them");
+      return Column{name};
+    }
+    first_named_.emplace(name, index);
+    if (column->role == Role::quantile)
+      first_quantile_.emplace(std::pair{column->metric, column->level}, index);
     return *column;
   }
 
@@ -673,6 +711,8 @@ class CandidateCsvReader {
   bool header_ok_ = false;
   std::size_t data_lines_ = 0;
   std::vector<Column> columns_;
+  std::map<std::string, std::size_t> first_named_;  // usable columns: name -> index
+  std::map<std::pair<Metric, double>, std::size_t> first_quantile_;  // and quantile -> index
   std::vector<std::string> suggested_;  // names offered by "did you mean" in the header
   std::vector<Fill> fills_;
   std::vector<Row> rows_;

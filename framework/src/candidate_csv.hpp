@@ -34,8 +34,8 @@ namespace kcube {
 /// line as "<source>:<line>: <what is wrong>; <how to fix>" with 1-based physical line numbers:
 /// a missing, unknown (with "did you mean") or duplicate column, a non-numeric, NaN, infinite or
 /// out-of-range value, an empty required value, a duplicate k, a row with the wrong number of
-/// fields, an unterminated quote, no header or no rows. Throws kcube::RuntimeFailure when the
-/// stream fails while being read.
+/// fields, a line of more than 4096 fields, an unterminated quote, no header or no rows. Throws
+/// kcube::RuntimeFailure when the stream fails while being read.
 CandidateTable read_candidate_csv(std::istream& in, std::string_view source);
 
 /// Reads the file at `path` as read_candidate_csv does, naming it `path` in messages; "-" reads

@@ -16,6 +16,7 @@
 #include <sstream>
 #include <tuple>
 
+#include "flow_depth.hpp"
 #include "kcube/error.hpp"
 #include "sha256.hpp"
 #include "text.hpp"
@@ -32,6 +33,10 @@ constexpr std::size_t kMaxNodes = 1000000;
 constexpr std::uintmax_t kMaxFileBytes = std::uintmax_t{16} << 20;
 // Beyond this many problems the rest are summarised in one line.
 constexpr std::size_t kMaxProblems = 100;
+// Entry names listed, and searched for "did you mean", in a message about a missing entry: a
+// manifest can define hundreds of thousands, and each message would repeat them all.
+constexpr std::size_t kMaxNamesShown = 20;
+constexpr std::size_t kMaxNamesSearched = 1000;
 
 // ---------------------------------------------------------------------------------------------
 // A YAML tree with positions, built from parser events. Aliases share their anchor's node (a
@@ -72,7 +77,8 @@ class TreeBuilder : public YAML::EventHandler {
     const auto found = anchors_.find(anchor);
     if (found == anchors_.end())
       throw ParseLimit{mark, "alias to an anchor that is not complete yet (recursive alias)"};
-    attach(found->second, mark);
+    aliased_ = true;
+    attach(found->second, mark, found->second->size);  // its whole subtree once more
   }
   void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
                 const std::string& value) override {
@@ -121,17 +127,22 @@ class TreeBuilder : public YAML::EventHandler {
   void finish(const std::shared_ptr<YNode>& node, YAML::anchor_t anchor) {
     if (anchor != YAML::NullAnchor)
       anchors_[anchor] = node;
-    attach(node, node->mark);
+    attach(node, node->mark, 1);  // its children were counted as they were attached
   }
-  void attach(const YNodePtr& node, const YAML::Mark& mark) {
+  // Adds `node` to the open collection; `added` nodes more in the expanded document.
+  void attach(const YNodePtr& node, const YAML::Mark& mark, std::size_t added) {
     if (stack_.size() + node->height > kMaxDepth) {
       throw ParseLimit{mark, "nesting deeper than " + std::to_string(kMaxDepth) +
                                  " levels (aliases included); a manifest never needs this many"};
     }
-    total_ += node->size;
+    total_ += added;
     if (total_ > kMaxNodes) {
-      throw ParseLimit{mark, "the document expands to more than " + std::to_string(kMaxNodes) +
-                                 " nodes (aliases repeat whole subtrees); remove the aliases"};
+      throw ParseLimit{mark, aliased_ ? "the document expands to more than " +
+                                            std::to_string(kMaxNodes) +
+                                            " nodes (aliases repeat whole subtrees); remove the "
+                                            "aliases"
+                                      : "the document has more than " + std::to_string(kMaxNodes) +
+                                            " nodes; a manifest is a small file"};
     }
     if (stack_.empty()) {
       root_ = node;
@@ -146,6 +157,7 @@ class TreeBuilder : public YAML::EventHandler {
   std::map<YAML::anchor_t, YNodePtr> anchors_;
   YNodePtr root_;
   std::size_t total_ = 0;
+  bool aliased_ = false;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -156,6 +168,10 @@ struct Problem {
   std::string path;
   std::string message;
 };
+
+// Where a problem is shown: file in load order, line, column (--set problems after the files),
+// then the order found.
+using ProblemRank = std::tuple<std::size_t, std::int64_t, std::int64_t, std::size_t>;
 
 std::string where_of(const fs::path& file, const YAML::Mark& mark) {
   if (mark.is_null())
@@ -179,6 +195,24 @@ std::optional<std::pair<std::size_t, std::string>> text_problem(std::string_view
   return std::pair{*at, std::string("control character (byte 0x") + "0123456789abcdef"[byte >> 4] +
                             "0123456789abcdef"[byte & 15] +
                             "); the file looks binary, not YAML text"};
+}
+
+// The first `limit` + 1 bytes of the file at `path` (more than `limit` means too large), or
+// nullopt when it cannot be opened or read. Read through std::istream::read, which turns a read
+// error into badbit: a std::istreambuf_iterator would let it escape as std::ios_base::failure.
+std::optional<std::string> read_at_most(const fs::path& path, std::uintmax_t limit) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in)
+    return std::nullopt;
+  std::string text;
+  std::array<char, 65536> buffer;
+  while (text.size() <= limit && in) {
+    in.read(buffer.data(), buffer.size());
+    text.append(buffer.data(), static_cast<std::size_t>(in.gcount()));
+  }
+  if (in.bad())
+    return std::nullopt;
+  return text;
 }
 
 YAML::Mark mark_at(std::string_view text, std::size_t offset) {
@@ -289,9 +323,8 @@ class Loader {
   Manifest load(const fs::path& file, const std::vector<std::string>& overrides);
 
  private:
-  void problem(std::string where, std::string path, std::string message) {
-    problems_.push_back({std::move(where), std::move(path), std::move(message)});
-  }
+  void problem(std::string where, std::string path, std::string message);
+  ProblemRank rank(const std::string& where) const;
 
   // Files and YAML.
   void load_file(const fs::path& shown, const std::string& via, bool is_root);
@@ -313,6 +346,11 @@ class Loader {
   // Overrides.
   void apply_override(const std::string& text);
 
+  // The index in uses_[section] of the entry called `name`, or nullopt after reporting it
+  // missing at `where`.
+  std::optional<std::size_t> find_use(std::size_t section, const std::string& name,
+                                      const std::string& where, const std::string& path);
+
   // Validation.
   void validate_top();
   void validate_run();
@@ -321,11 +359,13 @@ class Loader {
   void validate_uses();
   void validate_sweep();
   void count_cells();
-  void sort_problems();
 
   const PluginRegistry& registry_;
   std::uint64_t max_cells_;
-  std::vector<Problem> problems_;
+  // The first kMaxProblems problems in the order shown, and how many were found in all: a hostile
+  // manifest can have millions, and only these few are ever shown.
+  std::vector<std::pair<ProblemRank, Problem>> problems_;
+  std::size_t problem_count_ = 0;
   Manifest manifest_;
   fs::path root_file_;
   std::vector<fs::path> chain_shown_;
@@ -335,6 +375,7 @@ class Loader {
   std::string root_where_;
   std::map<std::string, RawValue> run_;
   std::array<std::vector<RawUse>, 3> uses_;
+  std::array<std::map<std::string, std::size_t>, 3> use_index_;  // name -> index in uses_
   std::array<std::vector<std::shared_ptr<const LoadedPlugin>>, 3> plugins_;
   std::vector<RawAxis> sweep_;
 };
@@ -342,6 +383,12 @@ class Loader {
 YNodePtr Loader::parse(const fs::path& shown, const std::string& text) {
   if (const auto bad = text_problem(text)) {
     problem(where_of(shown, mark_at(text, bad->first)), "", bad->second);
+    return nullptr;
+  }
+  if (const auto deep = flow_too_deep(text, kMaxDepth)) {
+    problem(where_of(shown, mark_at(text, *deep)), "",
+            "nesting deeper than " + std::to_string(kMaxDepth) +
+                " levels; a manifest never needs this many");
     return nullptr;
   }
   std::istringstream in(text);
@@ -460,17 +507,26 @@ void Loader::load_file(const fs::path& shown, const std::string& via, bool is_ro
                              : std::string("; include paths are relative to the including file")));
     return;
   }
-  if (fs::file_size(shown, ec) > kMaxFileBytes) {
+  // The size is checked twice: before reading, and while reading files that report none
+  // (/proc/self/pagemap says 0 bytes and holds hundreds of gigabytes).
+  const auto too_large = [&] {
     problem(where, "",
             "'" + shown.string() + "' is larger than 16 MiB; a manifest is a small text file");
+  };
+  if (fs::file_size(shown, ec) > kMaxFileBytes) {
+    too_large();
     return;
   }
-  std::ifstream in(shown, std::ios::binary);
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (!in.good() && !in.eof()) {
+  const std::optional<std::string> read = read_at_most(shown, kMaxFileBytes);
+  if (!read) {
     problem(where, "", "cannot read '" + shown.string() + "'; check its permissions");
     return;
   }
+  if (read->size() > kMaxFileBytes) {
+    too_large();
+    return;
+  }
+  const std::string& text = *read;
   const fs::path base = root_file_.parent_path().lexically_normal();
   const std::string name =
       is_root ? root_file_.filename().string()
@@ -580,13 +636,11 @@ void Loader::read_use(const fs::path& file, std::size_t section, const std::stri
             "name '" + name + "' may hold only letters, digits, '-' and '_'; rename it");
     return;
   }
-  for (const auto& other : uses_[section]) {
-    if (other.use.name == name) {
-      problem(where, path,
-              "'" + name + "' is defined twice (also at " + other.use.where +
-                  "); rename or remove one");
-      return;
-    }
+  if (const auto other = use_index_[section].find(name); other != use_index_[section].end()) {
+    problem(where, path,
+            "'" + name + "' is defined twice (also at " + uses_[section][other->second].use.where +
+                "); rename or remove one");
+    return;
   }
   if (node.kind != YNode::Kind::map) {
     problem(where_of(file, node.mark), path, "expected a mapping {plugin: NAME, params: {...}}");
@@ -632,6 +686,7 @@ void Loader::read_use(const fs::path& file, std::size_t section, const std::stri
         "missing required key 'plugin'; add 'plugin: NAME' ('kcube plugins list' shows the names)");
     raw.plugin_where = where;
   }
+  use_index_[section].emplace(name, uses_[section].size());
   uses_[section].push_back(std::move(raw));
 }
 
@@ -677,11 +732,12 @@ void Loader::read_sweep(const fs::path& file, const YNode& node) {
               "empty list of values; give at least one value or remove the axis");
       continue;
     }
+    std::set<std::string> seen;
     for (const auto& item : v->items) {
       RawValue value;
       if (!scalar(file, *item, path, value))
         continue;
-      if (contains(raw.axis.values, value.text)) {
+      if (!seen.insert(value.text).second) {
         problem(value.where, path, "value '" + value.text + "' appears twice; keep one");
         continue;
       }
@@ -742,19 +798,10 @@ void Loader::apply_override(const std::string& text) {
                 (parts.size() >= 3 ? text::did_you_mean(parts[2], kUseKeys) : std::string()));
     return;
   }
-  std::vector<std::string> names;
-  RawUse* use = nullptr;
-  for (auto& raw : uses_[*section]) {
-    names.push_back(raw.use.name);
-    if (raw.use.name == parts[1])
-      use = &raw;
-  }
-  if (use == nullptr) {
-    problem(where, path,
-            "no " + head + " entry named '" + parts[1] + "'" + text::did_you_mean(parts[1], names) +
-                "; defined: " + (names.empty() ? std::string("none") : text::join(names, ", ")));
+  const auto index = find_use(*section, parts[1], where, path);
+  if (!index)
     return;
-  }
+  RawUse* use = &uses_[*section][*index];
   if (parts[2] == "plugin") {
     use->use.plugin = std::string(text::trim(value));
     use->plugin_where = where;
@@ -769,6 +816,31 @@ void Loader::apply_override(const std::string& text) {
     }
   }
   use->use.params.push_back({parts[3], value, where});
+}
+
+std::optional<std::size_t> Loader::find_use(std::size_t section, const std::string& name,
+                                            const std::string& where, const std::string& path) {
+  if (const auto found = use_index_[section].find(name); found != use_index_[section].end())
+    return found->second;
+  const std::vector<RawUse>& uses = uses_[section];
+  // "Did you mean" costs an edit distance per name, so it is left out for very many names and
+  // once more problems were found than are shown; the names defined are listed up to a few.
+  std::string suggestion;
+  if (uses.size() <= kMaxNamesSearched && problem_count_ < kMaxProblems) {
+    std::vector<std::string> names;
+    for (const auto& raw : uses)
+      names.push_back(raw.use.name);
+    suggestion = text::did_you_mean(name, names);
+  }
+  std::string defined = uses.empty() ? std::string("none") : std::string();
+  for (std::size_t i = 0; i < uses.size() && i < kMaxNamesShown; ++i)
+    defined += (i == 0 ? "" : ", ") + uses[i].use.name;
+  if (uses.size() > kMaxNamesShown)
+    defined += ", ... (" + std::to_string(uses.size()) + " in all)";
+  problem(where, path,
+          "no " + kSections[section] + " entry named '" + name + "'" + suggestion +
+              "; defined: " + defined);
+  return std::nullopt;
 }
 
 void Loader::validate_top() {
@@ -932,20 +1004,9 @@ void Loader::validate_sweep() {
                   "optimizers) or run.KEY");
       continue;
     }
-    std::vector<std::string> names;
-    std::optional<std::size_t> found;
-    for (std::size_t i = 0; i < uses_[*section].size(); ++i) {
-      names.push_back(uses_[*section][i].use.name);
-      if (names.back() == parts[1])
-        found = i;
-    }
-    if (!found) {
-      problem(where, spath,
-              "no " + parts.front() + " entry named '" + parts[1] + "'" +
-                  text::did_you_mean(parts[1], names) +
-                  "; defined: " + (names.empty() ? std::string("none") : text::join(names, ", ")));
+    const auto found = find_use(*section, parts[1], where, spath);
+    if (!found)
       continue;
-    }
     manifest_.sweep.push_back(raw.axis);
     const auto& plugin = plugins_[*section][*found];
     if (plugin == nullptr)
@@ -1002,36 +1063,43 @@ void Loader::count_cells() {
   }
 }
 
-void Loader::sort_problems() {
-  // Files in load order, then line and column; --set problems last; otherwise as found.
-  const auto rank = [&](const std::string& where) {
-    for (std::size_t i = 0; i < manifest_.sources.size(); ++i) {
-      const std::string file = manifest_.sources[i].path.string();
-      if (where.compare(0, file.size(), file) != 0)
-        continue;
-      if (where.size() == file.size())
-        return std::tuple{i, std::int64_t{0}, std::int64_t{0}};
-      if (where[file.size()] != ':')
-        continue;
-      const auto parts = split(std::string_view(where).substr(file.size() + 1), ':');
-      if (parts.size() == 2) {
-        return std::tuple{i, parse_int(parts[0]).value_or(0), parse_int(parts[1]).value_or(0)};
-      }
-    }
-    return std::tuple{manifest_.sources.size(), std::int64_t{0}, std::int64_t{0}};
-  };
-  std::stable_sort(problems_.begin(), problems_.end(), [&](const Problem& a, const Problem& b) {
-    return rank(a.where) < rank(b.where);
-  });
+ProblemRank Loader::rank(const std::string& where) const {
+  // Every file a problem names is loaded before the problem is found, so its rank is final.
+  for (std::size_t i = 0; i < manifest_.sources.size(); ++i) {
+    const std::string file = manifest_.sources[i].path.string();
+    if (where.compare(0, file.size(), file) != 0)
+      continue;
+    if (where.size() == file.size())
+      return {i, 0, 0, problem_count_};
+    if (where[file.size()] != ':')
+      continue;
+    const auto parts = split(std::string_view(where).substr(file.size() + 1), ':');
+    if (parts.size() == 2)
+      return {i, parse_int(parts[0]).value_or(0), parse_int(parts[1]).value_or(0), problem_count_};
+  }
+  return {manifest_.sources.size(), 0, 0, problem_count_};
+}
+
+void Loader::problem(std::string where, std::string path, std::string message) {
+  const ProblemRank key = rank(where);
+  ++problem_count_;
+  if (problems_.size() == kMaxProblems && !(key < problems_.back().first))
+    return;
+  const auto at = std::upper_bound(
+      problems_.begin(), problems_.end(), key,
+      [](const ProblemRank& k, const std::pair<ProblemRank, Problem>& p) { return k < p.first; });
+  problems_.insert(at, {key, {std::move(where), std::move(path), std::move(message)}});
+  if (problems_.size() > kMaxProblems)
+    problems_.pop_back();
 }
 
 Manifest Loader::load(const fs::path& file, const std::vector<std::string>& overrides) {
   root_file_ = file;
   manifest_.file = file;
   load_file(file, "", true);
-  if (!problems_.empty() && manifest_.sources.empty()) {
+  if (problem_count_ != 0 && manifest_.sources.empty()) {
     // The root file itself could not be read: nothing else can be checked.
-  } else if (root_where_.empty() && !problems_.empty()) {
+  } else if (root_where_.empty() && problem_count_ != 0) {
     // The root did not parse: only its own problems are meaningful.
   } else {
     for (const auto& text : overrides)
@@ -1042,17 +1110,13 @@ Manifest Loader::load(const fs::path& file, const std::vector<std::string>& over
     validate_sweep();
     count_cells();
   }
-  if (!problems_.empty()) {
-    sort_problems();
-    std::string message = "manifest '" + file.string() + "' has " +
-                          std::to_string(problems_.size()) + " problem" +
-                          (problems_.size() == 1 ? "" : "s") + ":";
-    for (std::size_t i = 0; i < problems_.size() && i < kMaxProblems; ++i) {
-      const Problem& p = problems_[i];
+  if (problem_count_ != 0) {
+    std::string message = "manifest '" + file.string() + "' has " + std::to_string(problem_count_) +
+                          " problem" + (problem_count_ == 1 ? "" : "s") + ":";
+    for (const auto& [key, p] : problems_)
       message += "\n  " + p.where + ": " + (p.path.empty() ? "" : p.path + ": ") + p.message;
-    }
-    if (problems_.size() > kMaxProblems)
-      message += "\n  ... and " + std::to_string(problems_.size() - kMaxProblems) + " more";
+    if (problem_count_ > problems_.size())
+      message += "\n  ... and " + std::to_string(problem_count_ - problems_.size()) + " more";
     throw Error(message);
   }
   Sha256 hash;

@@ -127,8 +127,8 @@ struct Manifest {
 ///
 /// Every problem (YAML syntax, unknown or duplicate keys, types, version, names, includes and
 /// cycles, plugins of an unknown or wrong kind and their parameters, sweep paths and values, a
-/// cell count over `max_cells`, nesting deeper than 64, alias expansion over 1e6 nodes, invalid
-/// UTF-8, control bytes, files over 16 MiB) is collected and thrown as ONE kcube::Error,
+/// cell count over `max_cells`, nesting deeper than 64, more than 1e6 nodes with aliases expanded,
+/// invalid UTF-8, control bytes, files over 16 MiB) is collected and thrown as ONE kcube::Error,
 /// "manifest 'FILE' has N problems:" then one line per problem, sorted by file and position:
 /// "  file:line:col: key.path: what; how to fix" (at most 100 lines, then "... and N more").
 Manifest load_manifest(const std::filesystem::path& file, const std::vector<std::string>& overrides,

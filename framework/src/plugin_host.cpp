@@ -55,6 +55,9 @@ std::string ownership_problem(const fs::path& path) {
 
 namespace {
 
+// Bad parameters listed in one message; a spec with thousands of them gets a count of the rest.
+constexpr std::size_t kMaxListedProblems = 20;
+
 // Problems with the descriptor's fields other than the ABI version (checked first, alone).
 std::vector<std::string> descriptor_problems(const PluginDescriptor& d) {
   std::vector<std::string> problems;
@@ -261,10 +264,15 @@ std::unique_ptr<PluginObject> PluginRegistry::make(const LoadedPlugin& plugin,
   ParamCheck check = check_params(plugin.schema(), spec.params);
   if (!check.problems.empty()) {
     std::string message = "bad parameters for plugin " + plugin.label() + ":";
-    for (const auto& problem : check.problems) {
+    for (std::size_t i = 0; i < check.problems.size() && i < kMaxListedProblems; ++i) {
+      const ParamProblem& problem = check.problems[i];
       // A missing parameter has no place of its own: name the spec it is missing from.
       message += "\n  " + (problem.where.empty() ? "spec '" + spec.text + "'" : problem.where) +
                  ": " + problem.message;
+    }
+    if (check.problems.size() > kMaxListedProblems) {
+      message +=
+          "\n  ... and " + std::to_string(check.problems.size() - kMaxListedProblems) + " more";
     }
     message += "\n'kcube plugins describe " + std::string(plugin.name()) + "' lists its parameters";
     throw Error(message);

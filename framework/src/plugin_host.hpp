@@ -133,9 +133,9 @@ class PluginRegistry {
                                            std::optional<PluginKind> kind = std::nullopt) const;
 
   /// Validates the parameters of `spec` and makes the object. Throws kcube::Error for an unknown
-  /// plugin, a plugin of another kind, bad parameters (all listed), or a factory that threw
-  /// kcube::Error; kcube::RuntimeFailure when the factory threw anything else or made an object
-  /// of the wrong kind.
+  /// plugin, a plugin of another kind, bad parameters (the first 20 listed, then a count), or a
+  /// factory that threw kcube::Error; kcube::RuntimeFailure when the factory threw anything else or
+  /// made an object of the wrong kind.
   template <class T>
   PluginInstance<T> create(const PluginSpec& spec) const;
 

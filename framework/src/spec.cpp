@@ -9,6 +9,20 @@
 namespace kcube {
 namespace {
 
+// Specs longer than this are shown cut short in each parameter's `where`: every parameter holds
+// its own copy, so the whole text would make memory grow with the square of the spec's length.
+constexpr std::size_t kShownSpec = 80;
+
+// "spec 'TEXT'", TEXT cut after kShownSpec bytes (at a UTF-8 character boundary) and "...".
+std::string spec_where(std::string_view text) {
+  if (text.size() <= kShownSpec)
+    return "spec '" + std::string(text) + "'";
+  std::size_t cut = kShownSpec;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80)
+    --cut;
+  return "spec '" + std::string(text.substr(0, cut)) + "...'";
+}
+
 [[noreturn]] void fail(std::string_view spec, const std::string& what) {
   throw Error("plugin spec '" + std::string(spec) + "': " + what +
               "; write NAME or NAME:key=value,key=value (e.g. knee-point:method=curvature)");
@@ -19,7 +33,7 @@ namespace {
 PluginSpec parse_spec(std::string_view text) {
   PluginSpec spec;
   spec.text = std::string(text);
-  const std::string where = "spec '" + spec.text + "'";
+  const std::string where = spec_where(text);
   const auto colon = text.find(':');
   spec.name = std::string(kcube::text::trim(text.substr(0, colon)));
   if (spec.name.empty())

@@ -15,7 +15,8 @@ struct PluginSpec {
   std::string text;
   /// The plugin name before the colon.
   std::string name;
-  /// key=value pairs in the order written (each with `where` naming the spec).
+  /// key=value pairs in the order written (each with `where` naming the spec: "spec 'TEXT'",
+  /// TEXT cut short with "..." after 80 bytes).
   std::vector<RawParam> params;
 };
 

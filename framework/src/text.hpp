@@ -12,7 +12,8 @@ namespace kcube::text {
 std::size_t edit_distance(std::string_view a, std::string_view b);
 
 /// The candidate closest to `word` when it is close enough to be a plausible typo
-/// (distance <= max(2, |word| / 3)); ties go to the first candidate.
+/// (distance <= max(2, |word| / 3)); ties go to the first candidate. None for a word longer
+/// than 256 bytes.
 std::optional<std::string> closest(std::string_view word, std::span<const std::string> candidates);
 
 /// " (did you mean 'x'?)" or "" when nothing is close.

@@ -28,6 +28,21 @@ TEST_CASE("key=value pairs keep their order, spaces around them are trimmed") {
   CHECK(spec.params[0].where == "spec 'knee-point: method = curvature ,normalize=range'");
 }
 
+TEST_CASE("a long spec is cut short where each parameter names it") {
+  // Every parameter keeps its own copy: the whole text would grow with the square of its length.
+  std::string text = "budget:";
+  for (int i = 0; i < 1000; ++i)
+    text += "k_max=1,";
+  text += "cost_max=1";
+  const auto spec = kcube::parse_spec(text);
+  REQUIRE(spec.params.size() == 1001);
+  CHECK(spec.params[0].where == "spec '" + text.substr(0, 80) + "...'");
+  CHECK(spec.params[1000].where == spec.params[0].where);
+  // Never inside a UTF-8 character: "é" (2 bytes) at bytes 79 and 80 is left out whole.
+  const std::string accented = "budget:label=" + std::string(66, 'a') + "\xC3\xA9" + "bc";
+  CHECK(kcube::parse_spec(accented).params[0].where == "spec '" + accented.substr(0, 79) + "...'");
+}
+
 TEST_CASE("quoted values may hold commas, equals signs and escaped quotes") {
   const auto spec =
       kcube::parse_spec(R"(gaussian:display_name="GPT-5, \"mini\"=small",acc_std=0.02)");

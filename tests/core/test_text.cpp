@@ -19,6 +19,15 @@ TEST_CASE("did you mean picks a close name or nothing") {
   CHECK(kcube::text::did_you_mean("totally-different", names).empty());
 }
 
+TEST_CASE("did you mean skips what cannot be close and words too long to be typos") {
+  const std::vector<std::string> names = {"k", "cost_max", std::string(400, 'x')};
+  CHECK(kcube::text::did_you_mean("cost_mx", names) == " (did you mean 'cost_max'?)");
+  CHECK(kcube::text::did_you_mean(std::string(399, 'x'), names).empty());
+  const std::vector<std::string> long_name = {std::string(251, 'x')};
+  CHECK(kcube::text::did_you_mean(std::string(250, 'x') + "y", long_name) ==
+        " (did you mean '" + long_name[0] + "'?)");
+}
+
 TEST_CASE("reals round-trip in their shortest form") {
   CHECK(kcube::text::format_real(0.1) == "0.1");
   CHECK(kcube::text::format_real(1e-6) == "1e-06");

@@ -379,6 +379,29 @@ TEST_CASE("exactly one error past the cap is counted in the singular") {
   CHECK(errors[20] == "... and 1 more error");
 }
 
+TEST_CASE("a header of more than 4096 columns is one error, its fields not kept") {
+  check_single_error(std::string(10000, ',') + "\n1,1,1,1\n", 1,
+                     "the header has more than 4096 columns");
+}
+
+TEST_CASE("a row of more than 4096 fields is one error") {
+  check_single_error(header + std::string(10000, ',') + "\n", 2,
+                     "the row has more than 4096 fields but the header (line 1) has 4");
+}
+
+TEST_CASE("with 100,000 errors the first 20 in line order are listed, found late or not") {
+  // Line 2's gap is found at the end of the file, after every row's error.
+  std::string text = "k,cost,latency,accuracy,cost_std\n1,1,1,0.5,\n";
+  for (int i = 0; i < 100000; ++i)
+    text += "x,1,1,0.5,0.1\n";
+  const std::vector<std::string> errors = errors_of(text);
+  REQUIRE(errors.size() == 21);
+  CHECK(errors[0].starts_with("cands.csv:2: cost_std is empty here, but line 3 has a value"));
+  CHECK(errors[1].starts_with("cands.csv:3: k 'x' is not a number"));
+  CHECK(errors[19].starts_with("cands.csv:21: k 'x' is not a number"));
+  CHECK(errors[20] == "... and 99981 more errors");
+}
+
 // ---- Files ---------------------------------------------------------------------------------
 
 // A fresh folder under the system temporary directory, removed with everything in it at scope

@@ -207,6 +207,17 @@ TEST_CASE("bad parameters are all reported at once") {
   CHECK(message.find("params.so") != std::string::npos);
 }
 
+TEST_CASE("a spec with thousands of bad parameters lists 20 and counts the rest") {
+  const auto registry = discover_only({kFixtures / "params"});
+  std::string spec = "fixture-params:ratio=0.5";
+  for (int i = 0; i < 5000; ++i)
+    spec += ",count=" + std::to_string(i);
+  const std::string message = error_of(registry, spec);
+  CHECK(message.find("\n  ... and 4980 more\n") != std::string::npos);
+  // Each problem names the spec cut short, not the whole 40 kB of it.
+  CHECK(message.size() < 6000);
+}
+
 TEST_CASE("a missing required parameter and exclusive bounds are reported") {
   const auto registry = discover_only({kFixtures / "params"});
   CHECK(error_of(registry, "fixture-params").find("missing required parameter 'ratio'") !=

@@ -218,6 +218,23 @@ TEST_CASE("a missing root file is one clear problem") {
   CHECK(has(e, "no-such-manifest.yaml' does not exist; check the path"));
 }
 
+TEST_CASE("an include that cannot be read, or never ends, is a problem and not an exception") {
+  // /proc/self/mem fails its first read (EIO); /proc/self/pagemap reports 0 bytes, holds
+  // hundreds of gigabytes and refuses reads that are not multiples of 8 bytes (EINVAL). A read
+  // error once escaped as std::ios_base::failure.
+  kcube::test::TempDir dir;
+  for (const char* file : {"/proc/self/mem", "/proc/self/pagemap"}) {
+    CAPTURE(file);
+    if (!fs::exists(file))
+      continue;
+    write_file(dir.path() / "m.yaml", kBase + "include: [" + file + "]\n");
+    const std::string e = load_error(dir.path() / "m.yaml");
+    CAPTURE(e);
+    CHECK((has(e, "m.yaml:13:11: cannot read '") ||
+           has(e, "m.yaml:13:11: '" + std::string(file) + "' is larger than 16 MiB")));
+  }
+}
+
 TEST_CASE("an empty file and a comment-only file are reported as empty") {
   kcube::test::TempDir dir;
   for (const std::string& text :
@@ -246,6 +263,72 @@ TEST_CASE("a depth bomb is refused at 64 levels, block or flow, however deep") {
   CAPTURE(e.substr(0, 300));
   CHECK(has(e, "flow.yaml:2:"));
   CHECK(has(e, "nesting deeper than 64 levels"));
+}
+
+TEST_CASE("ten megabytes of open brackets are refused before the YAML parser queues them") {
+  // yaml-cpp holds every token of unclosed flow openers until they close (about 300 bytes per
+  // '['): this input took 1.5 GB and 6 s before a text scan refused it.
+  kcube::test::TempDir dir;
+  write_file(dir.path() / "m.yaml",
+             "kcube: 1\nx: " + std::string(5000000, '[') + std::string(5000000, ']') + "\n");
+  const std::string e = load_error(dir.path() / "m.yaml");
+  CHECK(has(e, "m.yaml:2:68: nesting deeper than 64 levels"));
+  CHECK(has(e, "has 1 problem:"));
+}
+
+TEST_CASE("brackets in comments, quotes, plain text and block scalars are not nesting") {
+  kcube::test::TempDir dir;
+  const std::string many(100, '[');
+  write_file(dir.path() / "m.yaml", kBase + "# " + many + "\ndescription: a " + many + " '\n" +
+                                        "store: \"" + many + ".sqlite\"\n" + "run: {seed: '1'} # " +
+                                        many + "\n");
+  CHECK(load_error(dir.path() / "m.yaml") == "(no kcube::Error)");
+  write_file(dir.path() / "block.yaml",
+             edit(kBase, "experiment: t\n",
+                  "experiment: t\ndescription: |\n  " + many + "\n\n  " + many + "\n"));
+  CHECK(load_error(dir.path() / "block.yaml") == "(no kcube::Error)");
+}
+
+TEST_CASE("a large manifest without aliases is counted by its nodes, not taken for a bomb") {
+  // 400,000 nodes three levels deep: a count that added each subtree again at every level saw
+  // more than 10^6 and called it an alias bomb.
+  kcube::test::TempDir dir;
+  std::string values;
+  for (int i = 0; i < 400000; ++i)
+    values += std::to_string(i) + ",";
+  write_file(dir.path() / "m.yaml", kBase + "sweep:\n  run.seed: [" + values + "-1]\n");
+  const std::string e = load_error(dir.path() / "m.yaml");
+  CAPTURE(e.substr(0, 600));
+  CHECK_FALSE(has(e, "nodes"));
+  CHECK(has(e, "the experiment has 400001 cells"));
+  CHECK(has(e, "expected an unsigned 64-bit integer, got '-1'"));
+
+  std::string flat = "kcube: 1\nx: [";
+  for (int i = 0; i < 1000001; ++i)
+    flat += "1,";
+  write_file(dir.path() / "flat.yaml", flat + "1]\n");
+  CHECK(has(load_error(dir.path() / "flat.yaml"),
+            "the document has more than 1000000 nodes; a manifest is a small file"));
+}
+
+TEST_CASE("with 50,000 problems the first 100 in file order are listed, the rest counted") {
+  kcube::test::TempDir dir;
+  std::string text = kBase + "optimizers:\n";
+  for (int i = 0; i < 50000; ++i)
+    text += "  o" + std::to_string(i) + ": {plugin: accuracy-max}\n";
+  text += "sweep:\n";
+  for (int i = 0; i < 50000; ++i)
+    text += "  optimizers.missing" + std::to_string(i) + ".params.x: [1]\n";
+  write_file(dir.path() / "m.yaml", edit(text, "optimizers:\n  o: {plugin: knee-point}\n", ""));
+  const std::string e = load_error(dir.path() / "m.yaml");
+  CHECK(has(e, "has 50000 problems:"));
+  CHECK(kcube::test::problem_lines(e) == 101);  // 100 problems and "... and 49900 more"
+  CHECK(has(e, "\n  ... and 49900 more"));
+  // The first problems in the file come first; each lists a few of the names defined.
+  CHECK(has(e,
+            "m.yaml:50013:3: sweep.optimizers.missing0.params.x: no optimizers entry named "
+            "'missing0'; defined: o0, o1,"));
+  CHECK(has(e, ", o19, ... (50000 in all)\n"));
 }
 
 TEST_CASE("aliases cannot smuggle in depth beyond 64") {
