@@ -693,22 +693,30 @@ void probe(sqlite3* db, const std::string& path) {
     sqlite_failure(db, path, "reading the store");
 }
 
-// A store opened read-only is read as it is: its schema must be this kcube's.
-void check_schema_read_only(sqlite3* db, const std::string& path) {
-  Transaction snapshot(db, path, Access::read);
+// Refuses a file that is not a kcube store (another program's database, a negative version)
+// and returns its schema version. Reads only: called before anything is written to the file
+// (switching to WAL rewrites the header), so another program's database is left as it was.
+std::int64_t check_identity(sqlite3* db, const std::string& path) {
   const std::int64_t version = query_int(db, path, "PRAGMA user_version");
   const std::int64_t application = query_int(db, path, "PRAGMA application_id");
   const std::int64_t objects =
       query_int(db, path, "SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'");
   if (application != kApplicationId && (version != 0 || objects != 0))
     not_a_store(path, "an SQLite database of another program");
+  if (version < 0)
+    not_a_store(path, "negative schema version");
+  return version;
+}
+
+// A store opened read-only is read as it is: its schema must be this kcube's.
+void check_schema_read_only(sqlite3* db, const std::string& path) {
+  Transaction snapshot(db, path, Access::read);
+  const std::int64_t version = check_identity(db, path);
   if (version > kStoreSchemaVersion) {
     throw Error("results store '" + path + "' has schema version " + std::to_string(version) +
                 ", newer than this kcube knows (" + std::to_string(kStoreSchemaVersion) +
                 "); open it with a newer kcube");
   }
-  if (version < 0)
-    not_a_store(path, "negative schema version");
   if (version == 0)
     throw Error("results store '" + path + "' has no runs yet; run an experiment first");
   if (version < kStoreSchemaVersion) {
@@ -720,36 +728,16 @@ void check_schema_read_only(sqlite3* db, const std::string& path) {
   }
 }
 
-// Refuses a file that is not a kcube store before anything is written to it (switching to WAL
-// rewrites the header): another program's database is left exactly as it was.
-void check_identity(sqlite3* db, const std::string& path) {
-  const std::int64_t version = query_int(db, path, "PRAGMA user_version");
-  const std::int64_t application = query_int(db, path, "PRAGMA application_id");
-  const std::int64_t objects =
-      query_int(db, path, "SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'");
-  if (application != kApplicationId && (version != 0 || objects != 0))
-    not_a_store(path, "an SQLite database of another program");
-  if (version < 0)
-    not_a_store(path, "negative schema version");
-}
-
 void migrate(sqlite3* db, const std::string& path) {
   for (;;) {
     Transaction tx(db, path);
     // Read inside the write transaction: another process may have migrated meanwhile.
-    const std::int64_t version = query_int(db, path, "PRAGMA user_version");
-    const std::int64_t application = query_int(db, path, "PRAGMA application_id");
-    const std::int64_t objects =
-        query_int(db, path, "SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'");
-    if (application != kApplicationId && (version != 0 || objects != 0))
-      not_a_store(path, "an SQLite database of another program");
+    const std::int64_t version = check_identity(db, path);
     if (version > kStoreSchemaVersion) {
       throw Error("results store '" + path + "' has schema version " + std::to_string(version) +
                   ", newer than this kcube knows (" + std::to_string(kStoreSchemaVersion) +
                   "); open it with a newer kcube, or write to another store");
     }
-    if (version < 0)
-      not_a_store(path, "negative schema version");
     if (version == kStoreSchemaVersion)
       return;
     exec(db, path, kMigrations[static_cast<std::size_t>(version)]);
@@ -979,7 +967,8 @@ class CandidateReader {
                      s.real_at(kAccuracy)});
     for (std::size_t c = 0; c < fixed_.size(); ++c) {
       const int col = c == 0 ? kTrials : kSpread + static_cast<int>(c) - 1;
-      // A NULL keeps a placeholder: the column is dropped in finish() unless every row has it.
+      // A NULL is held as 0.0 only to keep rows aligned: finish() keeps the column only when
+      // every row has a value, so a held 0.0 never reaches a caller.
       const bool null = s.is_null(col);
       fixed_[c].values.push_back(null ? 0.0 : s.real_at(col));
       fixed_[c].present += null ? 0 : 1;
