@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <cassert>
 #include <cerrno>
 #include <charconv>
 #include <chrono>
@@ -17,6 +18,7 @@
 #include <cstring>
 #include <ctime>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <ostream>
 #include <span>
@@ -142,8 +144,21 @@ ALTER TABLE cells ADD COLUMN scenario_spec TEXT;
 ALTER TABLE selections ADD COLUMN optimizer_spec TEXT;
 )sql";
 
+// Version 3: distributed runs. A shard run (`kcube run --shard I/N`) records I and N and the
+// size of the whole plan, a run records how many MPI processes ran it, and a run made by
+// `kcube merge` records the parts it was merged from. Runs written by version 2 keep NULL
+// there, read back as a whole run of cell_count cells on one process.
+constexpr const char* kMigrationTo3 = R"sql(
+ALTER TABLE runs ADD COLUMN shard_index INTEGER;
+ALTER TABLE runs ADD COLUMN shard_count INTEGER;
+ALTER TABLE runs ADD COLUMN plan_cells INTEGER;
+ALTER TABLE runs ADD COLUMN ranks INTEGER;
+ALTER TABLE runs ADD COLUMN merged_from TEXT;
+)sql";
+
 // Ordered: kMigrations[i] brings a store from version i to i + 1. Append, never edit.
-constexpr std::array<const char*, kStoreSchemaVersion> kMigrations = {kMigrationTo1, kMigrationTo2};
+constexpr std::array<const char*, kStoreSchemaVersion> kMigrations = {kMigrationTo1, kMigrationTo2,
+                                                                      kMigrationTo3};
 
 // The fixed statistics columns of the candidates table; any other table column goes to `extra`.
 constexpr std::array<const char*, 12> kSpreadColumns = {
@@ -279,6 +294,8 @@ class Statement {
     else
       bind_text(i, v);
   }
+  /// Binds a value of another statement's row (value_at()) as it is: type, bits and bytes.
+  void bind_value(int i, const sqlite3_value* v) { check(sqlite3_bind_value(stmt_, i, v)); }
 
   /// Runs one step; true when a row is available.
   bool step() {
@@ -305,6 +322,8 @@ class Statement {
   bool is_null(int c) const { return type(c) == SQLITE_NULL; }
   std::int64_t int_at(int c) const { return sqlite3_column_int64(stmt_, c); }
   double real_at(int c) const { return sqlite3_column_double(stmt_, c); }
+  /// Column c of the current row as SQLite holds it; valid until the next step() or reset().
+  const sqlite3_value* value_at(int c) const { return sqlite3_column_value(stmt_, c); }
   std::string text_at(int c) const {
     const auto* p = sqlite3_column_text(stmt_, c);
     const int n = sqlite3_column_bytes(stmt_, c);
@@ -396,12 +415,14 @@ enum class FaultPoint {
   write_cell_after_commit,
   finish_run_before_commit,
   finish_run_after_commit,
+  merge_before_commit,
 };
 /// Their names in KCUBE_FAULT_INJECTION, in the order of FaultPoint.
-constexpr std::array<std::string_view, 9> kFaultPointNames = {
+constexpr std::array<std::string_view, 10> kFaultPointNames = {
     "migrate:before_commit",     "begin_run:before_commit",     "write_cell:before_begin",
     "write_cell:after_cell_row", "write_cell:after_candidates", "write_cell:before_commit",
-    "write_cell:after_commit",   "finish_run:before_commit",    "finish_run:after_commit"};
+    "write_cell:after_commit",   "finish_run:before_commit",    "finish_run:after_commit",
+    "merge:before_commit"};
 
 enum class FaultAction { kill, sleep, full };
 
@@ -722,9 +743,10 @@ void check_schema_read_only(sqlite3* db, const std::string& path) {
   if (version < kStoreSchemaVersion) {
     throw Error("results store '" + path + "' has schema version " + std::to_string(version) +
                 ", older than this kcube's (" + std::to_string(kStoreSchemaVersion) +
-                "), and this user cannot write it: kcube migrates a store in place the first time "
-                "it opens it writable. Make it and its folder writable once (then `kcube runs '" +
-                path + "'` migrates it), or copy it to a folder you can write and read the copy");
+                "), and it is read here without writing: kcube migrates a store in place the "
+                "first time it opens it writable. Make it and its folder writable once if they "
+                "are not, then `kcube runs '" +
+                path + "'` migrates it; or copy it to a folder you can write and read the copy");
   }
 }
 
@@ -750,6 +772,56 @@ void migrate(sqlite3* db, const std::string& path) {
   }
 }
 
+// Opens the existing store `path` for reading (see "Reading a store you may not write"): nothing
+// is created, migrated or written, and its schema must be this kcube's. A store without a -wal
+// file that this user may not write, or any when `immutable_unless_logged`, is read as immutable.
+DbHandle open_without_writing(const std::string& path, bool immutable_unless_logged) {
+  check_fault_plan();
+  std::error_code ec;
+  if (!fs::is_regular_file(path, ec)) {
+    throw Error("no results store at '" + path +
+                "'; 'kcube run MANIFEST' creates one (see its last line for the path)");
+  }
+  if (const int error = ::access(path.c_str(), R_OK) != 0 ? errno : 0; error != 0) {
+    throw Error("cannot read results store '" + path + "' (" + std::strerror(error) +
+                "); make it readable (chmod a+r '" + path + "') or ask its owner for a copy");
+  }
+  std::string name = path;
+  int flags = SQLITE_OPEN_READONLY;
+  const bool writable = store_writable(path);
+  if (immutable_unless_logged || !writable) {
+    // SQLite would create -wal and -shm files, owned by this user (which the store's owner could
+    // then not write) and left behind by a read-only connection: read without them when there
+    // is no log to read.
+    const bool wal = fs::exists(path + "-wal", ec);
+    const bool shm = fs::exists(path + "-shm", ec);
+    if (!wal) {
+      name = file_uri(path) + "?immutable=1";
+      flags |= SQLITE_OPEN_URI;
+    } else if (!shm && !writable) {
+      throw Error("cannot read results store '" + path + "' without writing to it: it has a " +
+                  "write-ahead log '" + path + "-wal" +
+                  "' (a run is writing it, or was killed) but no -shm index, which this user "
+                  "cannot create; ask a user who can write the store to open it once (e.g. "
+                  "`kcube runs`), or copy the store with its -wal file to a folder you can write "
+                  "and read the copy");
+    }
+  }
+  sqlite3* raw = nullptr;
+  const int rc = sqlite3_open_v2(name.c_str(), &raw, flags, nullptr);
+  DbHandle db(raw);
+  if (rc != SQLITE_OK) {
+    throw Error("cannot open results store '" + path +
+                "' for reading: " + (raw != nullptr ? sqlite3_errmsg(raw) : "out of memory") +
+                "; check that it is a readable file");
+  }
+  sqlite3_extended_result_codes(raw, 1);
+  sqlite3_busy_timeout(raw, kBusyTimeoutMs);
+  probe(raw, path);
+  check_schema_read_only(raw, path);
+  return db;
+}
+
 std::string list_runs(sqlite3* db, const std::string& path) {
   Statement s(db, path, "SELECT id, experiment, status, started_at FROM runs ORDER BY id");
   std::string out;
@@ -771,12 +843,16 @@ RunStatus parse_run_status(const std::string& s) {
 // ---- reading a run back ----
 
 // The columns of a RunSummary, in the order read_run_summary() reads them (runs aliased r).
+// Columns added by schema version 3 are NULL in older runs: a whole run of cell_count cells on
+// one process.
 constexpr const char* kRunSummaryColumns =
     "r.id, r.experiment, r.status, r.started_at, r.finished_at, r.manifest_sha256, r.overrides,"
     " r.cell_count,"
     " (SELECT count(*) FROM cells c WHERE c.run_id = r.id AND c.status = 'finished'),"
-    " (SELECT count(*) FROM cells c WHERE c.run_id = r.id AND c.status = 'error')";
-constexpr int kRunSummaryColumnCount = 10;
+    " (SELECT count(*) FROM cells c WHERE c.run_id = r.id AND c.status = 'error'),"
+    " coalesce(r.shard_index, 0), coalesce(r.shard_count, 0),"
+    " coalesce(r.plan_cells, r.cell_count), coalesce(r.ranks, 1), r.merged_from IS NOT NULL";
+constexpr int kRunSummaryColumnCount = 15;
 
 RunSummary read_run_summary(const Statement& s) {
   RunSummary r;
@@ -790,6 +866,11 @@ RunSummary read_run_summary(const Statement& s) {
   r.cell_count = s.int_at(7);
   r.cells_finished = s.int_at(8);
   r.cells_failed = s.int_at(9);
+  r.shard_index = static_cast<int>(s.int_at(10));
+  r.shard_count = static_cast<int>(s.int_at(11));
+  r.plan_cells = s.int_at(12);
+  r.ranks = static_cast<int>(s.int_at(13));
+  r.merged = s.int_at(14) != 0;
   return r;
 }
 
@@ -859,7 +940,8 @@ void read_run(sqlite3* db, const std::string& path, std::int64_t id, StoredRun& 
                           ", r.experiment, r.started_at, r.kcube_version, r.git_revision,"
                           " r.compiler, r.build_type, r.host, r.threads, r.seed, r.manifest_text,"
                           " r.manifest_sha256, r.overrides, r.plugins, r.evaluator, r.trials,"
-                          " r.replications, r.sampling, r.cell_count FROM runs r WHERE r.id = ?1";
+                          " r.replications, r.sampling, r.cell_count, r.merged_from"
+                          " FROM runs r WHERE r.id = ?1";
   Statement s(db, path, sql.c_str());
   s.bind_int(1, id);
   if (!s.step())
@@ -893,6 +975,11 @@ void read_run(sqlite3* db, const std::string& path, std::int64_t id, StoredRun& 
   c.replications = static_cast<int>(s.int_at(col++));
   c.sampling = s.text_at(col++);
   c.cell_count = s.int_at(col++);
+  c.merged_from = s.text_at(col++);
+  c.shard_index = out.summary.shard_index;
+  c.shard_count = out.summary.shard_count;
+  c.plan_cells = out.summary.plan_cells;
+  c.ranks = out.summary.ranks;
 }
 
 /// Where each cell of `cells` is, by cell key.
@@ -1103,6 +1190,60 @@ void read_selections(sqlite3* db, const std::string& path, std::int64_t id, cons
   }
 }
 
+// ---- merging runs of other stores ----
+
+/// A source of merge_runs(): a run of a store opened without writing, read from one snapshot.
+struct MergePart {
+  std::string path;
+  std::int64_t run = 0;
+  DbHandle db;
+  std::optional<Transaction> snapshot;
+  /// The run's finished_at; empty while it runs.
+  std::string finished_at;
+};
+
+/// The columns of `table` in the store's own schema, but run_id, in table order: the values
+/// merge_runs() copies as they are (run_id becomes the new run's id).
+std::vector<std::string> copied_columns(sqlite3* db, const std::string& path, const char* table) {
+  Statement s(db, path, "SELECT name FROM pragma_table_info(?1) ORDER BY cid");
+  s.bind_text(1, table);
+  std::vector<std::string> columns;
+  while (s.step()) {
+    if (s.text_at(0) != "run_id")
+      columns.push_back(s.text_at(0));
+  }
+  return columns;
+}
+
+/// Copies every row of `table` of run `part.run` into run `run` of the store `db`, value for
+/// value (sqlite3_column_value to sqlite3_bind_value), in the order the part wrote them.
+/// `check` sees each row of the part before it is inserted.
+void copy_rows(sqlite3* db, const std::string& path, std::int64_t run, const MergePart& part,
+               const char* table, const std::vector<std::string>& columns,
+               const std::function<void(const Statement&)>& check) {
+  std::string names, parameters;
+  for (std::size_t c = 0; c < columns.size(); ++c) {
+    // Identifiers of the store's own schema, quoted; values are bound, as everywhere.
+    names += (c == 0 ? "\"" : ", \"") + columns[c] + "\"";
+    parameters += ", ?" + std::to_string(c + 2);
+  }
+  const std::string select =
+      "SELECT " + names + " FROM " + table + " WHERE run_id = ?1 ORDER BY rowid";
+  const std::string insert = "INSERT INTO " + std::string(table) + " (run_id, " + names +
+                             ") VALUES (?1" + parameters + ")";
+  Statement from(part.db.get(), part.path, select.c_str());
+  from.bind_int(1, part.run);
+  Statement to(db, path, insert.c_str());
+  while (from.step()) {
+    check(from);
+    to.reset();
+    to.bind_int(1, run);
+    for (std::size_t c = 0; c < columns.size(); ++c)
+      to.bind_value(static_cast<int>(c) + 2, from.value_at(static_cast<int>(c)));
+    to.run();
+  }
+}
+
 }  // namespace
 
 // ---- free functions ----
@@ -1206,6 +1347,55 @@ struct ResultStore::Impl {
       throw Error("results store '" + path + "' has no run " + std::to_string(run) +
                   "; its runs are:" + list_runs(handle(), path));
     }
+  }
+
+  /// Inserts the row of a new run (in the caller's transaction); returns its id.
+  std::int64_t insert_run(const RunContext& c, RunStatus status, std::string_view finished_at) {
+    // Programmer's mistakes: `kcube run --shard` checks I/N before a run begins.
+    assert((c.shard_index == 0) == (c.shard_count == 0));
+    assert(c.shard_index >= 0 && c.shard_index <= c.shard_count);
+    Statement s(handle(), path,
+                "INSERT INTO runs (experiment, status, started_at, kcube_version, git_revision,"
+                " compiler, build_type, host, threads, seed, manifest_text, manifest_sha256,"
+                " overrides, plugins, evaluator, trials, replications, sampling, cell_count,"
+                " finished_at, shard_index, shard_count, plan_cells, ranks, merged_from)"
+                " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,"
+                " ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25)");
+    s.bind_text(1, c.experiment);
+    s.bind_text(2, to_string(status));
+    s.bind_text(3, c.started_at.empty() ? utc_now_iso8601() : c.started_at);
+    s.bind_text(4, c.kcube_version);
+    s.bind_text_or_null(5, c.git_revision);
+    s.bind_text(6, c.compiler);
+    s.bind_text(7, c.build_type);
+    s.bind_text(8, c.host);
+    s.bind_int(9, c.threads);
+    s.bind_text(10, seed_text(c.seed));
+    s.bind_text(11, c.manifest_text);
+    s.bind_text(12, c.manifest_sha256);
+    s.bind_text(13, canonical_overrides(c.overrides));
+    s.bind_text(14, plugins_json(c.plugins));
+    s.bind_text(15, c.evaluator);
+    if (c.trials)
+      s.bind_int(16, *c.trials);
+    else
+      s.bind_null(16);
+    s.bind_int(17, c.replications);
+    s.bind_text_or_null(18, c.sampling);
+    s.bind_int(19, c.cell_count);
+    s.bind_text_or_null(20, finished_at);
+    if (c.shard_count > 0) {
+      s.bind_int(21, c.shard_index);
+      s.bind_int(22, c.shard_count);
+    } else {
+      s.bind_null(21);
+      s.bind_null(22);
+    }
+    s.bind_int(23, c.plan_cells > 0 ? c.plan_cells : c.cell_count);
+    s.bind_int(24, c.ranks);
+    s.bind_text_or_null(25, c.merged_from);
+    s.run();
+    return sqlite3_last_insert_rowid(handle());
   }
 
   void insert_cell(std::int64_t run, const std::string& key, const CellResult& cell) {
@@ -1398,85 +1588,23 @@ ResultStore ResultStore::open(const std::string& path) {
 }
 
 ResultStore ResultStore::open_read_only(const std::string& path) {
-  check_fault_plan();
-  std::error_code ec;
-  if (!fs::is_regular_file(path, ec)) {
-    throw Error("no results store at '" + path +
-                "'; 'kcube run MANIFEST' creates one (see its last line for the path)");
-  }
-  if (const int error = ::access(path.c_str(), R_OK) != 0 ? errno : 0; error != 0) {
-    throw Error("cannot read results store '" + path + "' (" + std::strerror(error) +
-                "); make it readable (chmod a+r '" + path + "') or ask its owner for a copy");
-  }
-  std::string name = path;
-  int flags = SQLITE_OPEN_READONLY;
-  if (!store_writable(path)) {
-    // SQLite would create -wal and -shm files owned by this user, which the store's owner could
-    // then not write: read without them when there is no log to read.
-    const bool wal = fs::exists(path + "-wal", ec);
-    const bool shm = fs::exists(path + "-shm", ec);
-    if (!wal) {
-      name = file_uri(path) + "?immutable=1";
-      flags |= SQLITE_OPEN_URI;
-    } else if (!shm) {
-      throw Error("cannot read results store '" + path + "' without writing to it: it has a " +
-                  "write-ahead log '" + path + "-wal" +
-                  "' (a run is writing it, or was killed) but no -shm index, which this user "
-                  "cannot create; ask a user who can write the store to open it once (e.g. "
-                  "`kcube runs`), or copy the store with its -wal file to a folder you can write "
-                  "and read the copy");
-    }
-  }
   auto impl = std::make_unique<Impl>();
   impl->path = path;
-  sqlite3* raw = nullptr;
-  const int rc = sqlite3_open_v2(name.c_str(), &raw, flags, nullptr);
-  impl->db.reset(raw);
-  if (rc != SQLITE_OK) {
-    throw Error("cannot open results store '" + path +
-                "' for reading: " + (raw != nullptr ? sqlite3_errmsg(raw) : "out of memory") +
-                "; check that it is a readable file");
-  }
-  sqlite3* db = impl->handle();
-  sqlite3_extended_result_codes(db, 1);
-  sqlite3_busy_timeout(db, kBusyTimeoutMs);
-  probe(db, path);
-  check_schema_read_only(db, path);
+  impl->db = open_without_writing(path, false);
   return ResultStore(std::move(impl));
 }
 
-std::int64_t ResultStore::begin_run(const RunContext& c) {
+ResultStore ResultStore::open_immutable(const std::string& path) {
+  auto impl = std::make_unique<Impl>();
+  impl->path = path;
+  impl->db = open_without_writing(path, true);
+  return ResultStore(std::move(impl));
+}
+
+std::int64_t ResultStore::begin_run(const RunContext& context) {
   sqlite3* db = impl_->handle();
   Transaction tx(db, impl_->path);
-  Statement s(db, impl_->path,
-              "INSERT INTO runs (experiment, status, started_at, kcube_version, git_revision,"
-              " compiler, build_type, host, threads, seed, manifest_text, manifest_sha256,"
-              " overrides, plugins, evaluator, trials, replications, sampling, cell_count)"
-              " VALUES (?1, 'running', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14,"
-              " ?15, ?16, ?17, ?18)");
-  s.bind_text(1, c.experiment);
-  s.bind_text(2, c.started_at.empty() ? utc_now_iso8601() : c.started_at);
-  s.bind_text(3, c.kcube_version);
-  s.bind_text_or_null(4, c.git_revision);
-  s.bind_text(5, c.compiler);
-  s.bind_text(6, c.build_type);
-  s.bind_text(7, c.host);
-  s.bind_int(8, c.threads);
-  s.bind_text(9, seed_text(c.seed));
-  s.bind_text(10, c.manifest_text);
-  s.bind_text(11, c.manifest_sha256);
-  s.bind_text(12, canonical_overrides(c.overrides));
-  s.bind_text(13, plugins_json(c.plugins));
-  s.bind_text(14, c.evaluator);
-  if (c.trials)
-    s.bind_int(15, *c.trials);
-  else
-    s.bind_null(15);
-  s.bind_int(16, c.replications);
-  s.bind_text_or_null(17, c.sampling);
-  s.bind_int(18, c.cell_count);
-  s.run();
-  const std::int64_t id = sqlite3_last_insert_rowid(db);
+  const std::int64_t id = impl_->insert_run(context, RunStatus::running, "");
   inject_fault(db, impl_->path, FaultPoint::begin_run_before_commit);
   tx.commit();
   return id;
@@ -1535,13 +1663,17 @@ void ResultStore::finish_run(std::int64_t run, RunStatus status) {
 }
 
 std::optional<ResumeState> ResultStore::find_resumable(std::string_view manifest_sha256,
-                                                       const std::vector<std::string>& overrides) {
+                                                       const std::vector<std::string>& overrides,
+                                                       int shard_index, int shard_count) {
   sqlite3* db = impl_->handle();
   Statement s(db, impl_->path,
               "SELECT id FROM runs WHERE manifest_sha256 = ?1 AND overrides = ?2 AND"
-              " status = 'running' ORDER BY id DESC LIMIT 1");
+              " status = 'running' AND coalesce(shard_index, 0) = ?3 AND"
+              " coalesce(shard_count, 0) = ?4 ORDER BY id DESC LIMIT 1");
   s.bind_text(1, manifest_sha256);
   s.bind_text(2, canonical_overrides(overrides));
+  s.bind_int(3, shard_index);
+  s.bind_int(4, shard_count);
   if (!s.step())
     return std::nullopt;
   ResumeState state;
@@ -1552,6 +1684,77 @@ std::optional<ResumeState> ResultStore::find_resumable(std::string_view manifest
   while (cells.step())
     state.finished_cells.insert(cells.text_at(0));
   return state;
+}
+
+std::int64_t ResultStore::merge_runs(const RunContext& context,
+                                     const std::vector<MergeSource>& sources, RunStatus status) {
+  sqlite3* db = impl_->handle();
+  const std::string& path = impl_->path;
+  std::vector<std::unique_ptr<MergePart>> parts;
+  for (const MergeSource& source : sources) {
+    std::error_code ec;
+    if (fs::equivalent(source.path, path, ec)) {
+      throw Error("results store '" + source.path + "' is the store '" + path +
+                  "' the runs are merged into; merge into another file");
+    }
+    auto part = std::make_unique<MergePart>();
+    part->path = source.path;
+    part->run = source.run;
+    part->db = open_without_writing(source.path, true);
+    part->snapshot.emplace(part->db.get(), part->path, Access::read);
+    Statement run(part->db.get(), part->path, "SELECT finished_at FROM runs WHERE id = ?1");
+    run.bind_int(1, source.run);
+    if (!run.step()) {
+      throw Error("results store '" + source.path + "' has no run " + std::to_string(source.run) +
+                  "; its runs are:" + list_runs(part->db.get(), part->path));
+    }
+    part->finished_at = run.text_at(0);
+    parts.push_back(std::move(part));
+  }
+
+  Transaction tx(db, path);
+  std::string finished_at;
+  if (status != RunStatus::running) {
+    // ISO-8601 UTC times of one format compare as text.
+    for (const auto& part : parts) {
+      if (part->finished_at.empty()) {
+        finished_at.clear();
+        break;
+      }
+      finished_at = std::max(finished_at, part->finished_at);
+    }
+    if (finished_at.empty())
+      finished_at = utc_now_iso8601();
+  }
+  const std::int64_t id = impl_->insert_run(context, status, finished_at);
+  // Which part each cell key came from: two parts must not hold the same cell.
+  std::unordered_map<std::string, std::size_t> owner;
+  const auto cells = copied_columns(db, path, "cells");
+  const auto key_column =
+      static_cast<int>(std::find(cells.begin(), cells.end(), "cell_key") - cells.begin());
+  const auto candidates = copied_columns(db, path, "candidates");
+  const auto selections = copied_columns(db, path, "selections");
+  const auto no_check = [](const Statement&) {};
+  for (std::size_t p = 0; p < parts.size(); ++p) {
+    const MergePart& part = *parts[p];
+    copy_rows(db, path, id, part, "cells", cells, [&](const Statement& row) {
+      const std::string key = row.text_at(key_column);
+      const auto [it, fresh] = owner.emplace(key, p);
+      if (!fresh) {
+        const MergePart& other = *parts[it->second];
+        throw Error("cannot merge: cell " + key + " is in run " + std::to_string(other.run) +
+                    " of '" + other.path + "' and in run " + std::to_string(part.run) + " of '" +
+                    part.path +
+                    "'; each cell must come from one part (the shards of one --shard N do not "
+                    "overlap); nothing was written");
+      }
+    });
+    copy_rows(db, path, id, part, "candidates", candidates, no_check);
+    copy_rows(db, path, id, part, "selections", selections, no_check);
+  }
+  inject_fault(db, path, FaultPoint::merge_before_commit);
+  tx.commit();
+  return id;
 }
 
 std::vector<RunSummary> ResultStore::runs() {
@@ -1584,6 +1787,17 @@ StoredRun ResultStore::load_run(std::optional<std::int64_t> run) {
   const auto index = read_cells(db, path, id, out.cells);
   read_candidates(db, path, id, index, out.cells);
   read_selections(db, path, id, index, out.cells);
+  return out;
+}
+
+StoredRun ResultStore::load_run_cells(std::optional<std::int64_t> run) {
+  sqlite3* db = impl_->handle();
+  const std::string& path = impl_->path;
+  Transaction snapshot(db, path, Access::read);
+  const std::int64_t id = impl_->resolve_run(run);
+  StoredRun out;
+  read_run(db, path, id, out);
+  read_cells(db, path, id, out.cells);
   return out;
 }
 

@@ -4,7 +4,7 @@
 // Design
 // - One file, any number of runs. The schema has a version, `PRAGMA user_version`, and an
 //   application id, `PRAGMA application_id` = 0x6b637562 ("kcub"). Opening a store applies the
-//   migrations it lacks from an explicit, ordered list (0 -> 1 -> 2 today), each in its own
+//   migrations it lacks from an explicit, ordered list (0 -> 1 -> 2 -> 3 today), each in its own
 //   transaction; a store whose version is newer than this kcube knows is refused (kcube::Error),
 //   and so is a file that is not SQLite or an SQLite database of another program.
 // - journal_mode=WAL, busy_timeout 30 s, foreign keys on: several processes may write one store
@@ -13,7 +13,7 @@
 //   has no spread, an infeasible selection no k). NaN and infinities are never stored: writing
 //   one is a kcube::RuntimeFailure and the cell's transaction is rolled back, leaving nothing.
 //
-// Schema, version 2
+// Schema, version 3
 //   runs(id INTEGER PRIMARY KEY, experiment, status 'running'|'finished'|'failed',
 //        started_at, finished_at (ISO-8601 UTC, "2026-11-28T14:39:43Z"; NULL while running),
 //        kcube_version, git_revision (NULL if unknown), compiler, build_type, host, threads,
@@ -21,7 +21,14 @@
 //        overrides (canonical "PATH=VALUE" lines, sorted, '\n'-separated; '' for none),
 //        plugins (JSON array of {"name","kind","version","file"}, sorted by kind then name),
 //        evaluator, trials (NULL for exact evaluation), replications, sampling (NULL when none),
-//        cell_count (cells planned))
+//        cell_count (cells this run plans to write), shard_index and shard_count (for a shard
+//        run, `kcube run --shard I/N`: I, 1-based, and N; NULL for a whole run), plan_cells
+//        (cells in the manifest's whole plan: cell_count for a whole run, more for a shard; NULL
+//        in rows of older versions, read back as cell_count), ranks (MPI processes that ran it,
+//        1 for one process; NULL in rows of older versions, read back as 1), merged_from (for a
+//        run made by `kcube merge`: a JSON array with one object per part, {"store": its path as
+//        given, "run": id, "shard": "I/N" or null, "host", "started_at", "finished_at",
+//        "status", "cells": cells copied}; NULL otherwise))
 //   cells(run_id -> runs, cell_key, replication, profile, scenario, sweep (label; NULL when the
 //        cell is not part of a sweep), seed (TEXT, decimal; NULL if none), status
 //        'finished'|'error', message, seconds (wall time), position (index in the run's plan),
@@ -44,6 +51,9 @@
 //   and a writer could then not write its own store. A store with a -wal file (a writer has it
 //   open, or was killed) is read through that log; a store without one is read as immutable
 //   (SQLite's `immutable=1`: no locks, no files), which is exact while nobody writes it.
+//   open_immutable() reads every store without a -wal file that way, also one this user may
+//   write (`kcube merge` reads its parts so): a read-only connection in WAL mode would create
+//   -wal and -shm files and leave them behind.
 //
 // Failures
 //   A write that fails (a full disk or file size limit, SQLITE_FULL or SQLITE_IOERR_* with
@@ -71,6 +81,7 @@
 //     write_cell:after_commit        the cell is committed
 //     finish_run:before_commit       the run's status is updated, not committed
 //     finish_run:after_commit        the run is committed as finished or failed
+//     merge:before_commit            merge_runs() copied every part, COMMIT not yet
 //   E.g. KCUBE_FAULT_INJECTION=kill:write_cell:after_candidates:3 kills the process in the
 //   middle of its third cell's transaction. Unset (always, outside tests), it costs one branch
 //   per point. A malformed value is a kcube::Error from open() and open_read_only().
@@ -80,6 +91,10 @@
 //   1 -> 2  adds cells.position, cells.profile_spec, cells.scenario_spec and
 //           selections.optimizer_spec (ALTER TABLE ... ADD COLUMN). Rows written by version 1
 //           keep NULL there: unknown, read back as an empty position or spec.
+//   2 -> 3  adds runs.shard_index, runs.shard_count, runs.plan_cells, runs.ranks and
+//           runs.merged_from (ALTER TABLE ... ADD COLUMN). Runs written by version 2 keep NULL
+//           there, read back as a whole run (shard 0/0) of cell_count cells on one process, not
+//           merged.
 #pragma once
 
 #include <cstdint>
@@ -108,7 +123,7 @@ class BOOST_SYMBOL_VISIBLE UnstorableCell : public RuntimeFailure {
 };
 
 /// The schema version this kcube writes and reads (`PRAGMA user_version`).
-inline constexpr int kStoreSchemaVersion = 2;
+inline constexpr int kStoreSchemaVersion = 3;
 
 /// A plugin library a run used.
 struct PluginRecord {
@@ -160,6 +175,15 @@ struct RunContext {
   std::string sampling;
   /// Number of cells the run plans to write.
   std::int64_t cell_count = 0;
+  /// For a shard run (kcube run --shard I/N): I, 1-based, and N; both 0 for a whole run.
+  int shard_index = 0;
+  int shard_count = 0;
+  /// Cells in the manifest's whole plan; 0 means cell_count (a whole run).
+  std::int64_t plan_cells = 0;
+  /// MPI processes that ran the run (1: one process).
+  int ranks = 1;
+  /// For a run made by kcube merge: the JSON array described in the schema; empty otherwise.
+  std::string merged_from;
 };
 
 /// A RunContext with what the process knows about itself filled in: host name (gethostname),
@@ -257,6 +281,22 @@ struct RunSummary {
   std::string overrides;
   /// Cells planned, stored finished, stored with an error.
   std::int64_t cell_count = 0, cells_finished = 0, cells_failed = 0;
+  /// For a shard run: I (1-based) and N of --shard I/N; both 0 for a whole run.
+  int shard_index = 0, shard_count = 0;
+  /// Cells in the manifest's whole plan (cell_count for a whole run).
+  std::int64_t plan_cells = 0;
+  /// MPI processes that ran the run.
+  int ranks = 1;
+  /// True for a run made by kcube merge (merged_from is set).
+  bool merged = false;
+};
+
+/// A run of another store to copy, for merge_runs().
+struct MergeSource {
+  /// Path of the store.
+  std::string path;
+  /// Id of the run in it.
+  std::int64_t run = 0;
 };
 
 /// A run as stored, everything a report needs: its summary, its context, and every cell with
@@ -290,6 +330,13 @@ class ResultStore {
   /// write-ahead log that cannot be read without writing.
   static ResultStore open_read_only(const std::string& path);
 
+  /// Opens an existing store for reading like open_read_only(), but reads a store without a
+  /// -wal file as immutable even when this user may write it: SQLite would otherwise create
+  /// -wal and -shm files, which a read-only connection leaves behind. For stores nobody writes
+  /// meanwhile (the parts of `kcube merge`); a store with a -wal file is read through it. Throws
+  /// what open_read_only() throws.
+  static ResultStore open_immutable(const std::string& path);
+
   ResultStore(ResultStore&&) noexcept;
   ResultStore& operator=(ResultStore&&) noexcept;
   ResultStore(const ResultStore&) = delete;
@@ -299,7 +346,8 @@ class ResultStore {
   /// The path it was opened with.
   const std::string& path() const;
 
-  /// Records a new run with status running; returns its id (> 0).
+  /// Records a new run with status running; returns its id (> 0). A plan_cells of 0 is stored
+  /// as cell_count; shard_index and shard_count are both 0 (stored as NULL) or 1 <= I <= N.
   std::int64_t begin_run(const RunContext& context);
 
   /// Writes a cell with its candidates and selections in one transaction: all of it or nothing.
@@ -313,9 +361,25 @@ class ResultStore {
   void finish_run(std::int64_t run, RunStatus status);
 
   /// The newest run with status running made from the manifest with this SHA-256 and these
-  /// overrides (compared canonically), with the keys of its finished cells; nullopt when none.
+  /// overrides (compared canonically), and of shard `shard_index`/`shard_count` (0/0: a whole
+  /// run, which runs stored before schema version 3 are), with the keys of its finished cells;
+  /// nullopt when none.
   std::optional<ResumeState> find_resumable(std::string_view manifest_sha256,
-                                            const std::vector<std::string>& overrides);
+                                            const std::vector<std::string>& overrides,
+                                            int shard_index = 0, int shard_count = 0);
+
+  /// Creates a run with `context` and status `status`, and copies into it every cell of each
+  /// source run (status finished or error) with its candidates and selections, value for value
+  /// (every REAL keeps its bits, every NULL stays NULL; positions, seeds, seconds, specs and
+  /// messages unchanged), all in one transaction: either the merged run exists whole, or
+  /// nothing was written. Sources are opened as open_immutable() opens them (no file created,
+  /// nothing written) and read from one snapshot each. finished_at is the latest finished_at of
+  /// the source runs when each has one, else now (NULL for status running). Returns the new
+  /// run's id. Throws kcube::Error when a source is missing, not a kcube store, of another schema
+  /// version, this very store, or lacks that run, or when two sources hold the same cell key
+  /// (naming both sources and the key); kcube::RuntimeFailure when writing fails.
+  std::int64_t merge_runs(const RunContext& context, const std::vector<MergeSource>& sources,
+                          RunStatus status);
 
   /// All runs, increasing id.
   std::vector<RunSummary> runs();
@@ -341,6 +405,10 @@ class ResultStore {
   /// store without runs, kcube::RuntimeFailure naming the store for a value kcube cannot have
   /// written (e.g. an unknown selection status).
   StoredRun load_run(std::optional<std::int64_t> run);
+
+  /// Reads run `run` (default: the newest) like load_run(), but its cells without candidates,
+  /// feasibility and selections: which cells a run holds, where in the plan and how they ended.
+  StoredRun load_run_cells(std::optional<std::int64_t> run);
 
  private:
   struct Impl;

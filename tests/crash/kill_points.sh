@@ -3,7 +3,8 @@
 # chosen by KCUBE_FAULT_INJECTION (framework/src/store.hpp), not by timing: while a new store is
 # migrated, while begin_run writes the run row, before the first cell, between cells, in the
 # middle of a cell's transaction (after its row, after its candidates, before COMMIT), and in
-# finish_run (before and after COMMIT); once more while the resumed run writes. The store
+# finish_run (before and after COMMIT); once more while the resumed run writes; and `kcube merge`
+# before its COMMIT (the output store keeps its runs, a second merge succeeds). The store
 # already holds another finished run. After each kill: integrity_check ok, foreign_key_check
 # empty, the other run unchanged, exactly the cells committed before the kill stored and whole,
 # nothing of the cell being written; then `kcube run --resume` finishes the run without
@@ -135,9 +136,26 @@ study twice-resume "$store" --resume
 check_resumed twice "$store" "$before"
 survived=$((survived + 2))
 
+step "SIGKILL at merge:before_commit: kcube merge dies with its part copied, before COMMIT"
+store=$WORK/merge.sqlite
+cp "$base" "$store"
+expect_exit 137 merge-killed env KCUBE_FAULT_INJECTION=kill:merge:before_commit:1 \
+  "$KCUBE" merge "$store" "$reference"
+check_base_run merge "$store"
+expect_eq "runs after the kill" "$(sql "$store" "SELECT count(*) FROM runs")" 1
+expect_eq "cells after the kill" "$(sql "$store" "SELECT count(*) FROM cells")" 27
+no_file "$reference-wal" "a part read by kcube merge"
+run merge-again "$KCUBE" merge "$store" "$reference"
+expect_out merge-again "store: $store (run 2)"
+check_base_run merge-again "$store"
+check_run_finished "$store" 2 "$CELLS"
+export_run merge "$store" 2
+same_exports merge reference
+survived=$((survived + 1))
+
 step "every fault point documented in store.hpp was a kill point here"
 points=$(sed -n 's|^//     \([a-z_]*:[a-z_]*\)  .*|\1|p' "$SRC/framework/src/store.hpp")
-[[ $(wc -l <<<"$points") -ge 9 ]] || fail "found only these fault points in store.hpp: $points"
+[[ $(wc -l <<<"$points") -ge 10 ]] || fail "found only these fault points in store.hpp: $points"
 for point in $points; do
   grep -q "kill:$point:" "${BASH_SOURCE[0]}" || fail "fault point $point is not tested here"
 done

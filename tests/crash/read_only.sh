@@ -134,14 +134,17 @@ same_exports c-resumed reference
 
 step "D: read-only stores of an older and of a newer schema version are refused"
 mkdir "$user/d"
-for version in 1 3; do
+for version in 1 2 4; do
   cp "$reference" "$user/d/v$version.sqlite"
   sql "$user/d/v$version.sqlite" "PRAGMA user_version = $version" >/dev/null
   chmod 444 "$user/d/v$version.sqlite"
 done
 give "$user/d"
-expect_exit 2 d-old as_user "$KCUBE" runs "$user/d/v1.sqlite"
-expect_err d-old "results store '$user/d/v1.sqlite' has schema version 1, older than this kcube's"
-expect_err d-old "Make it and its folder writable once"
-expect_exit 2 d-new as_user "$KCUBE" export "$user/d/v3.sqlite" --table selections
-expect_err d-new "results store '$user/d/v3.sqlite' has schema version 3, newer than this kcube"
+for version in 1 2; do
+  expect_exit 2 "d-old-$version" as_user "$KCUBE" runs "$user/d/v$version.sqlite"
+  expect_err "d-old-$version" \
+    "results store '$user/d/v$version.sqlite' has schema version $version, older than this kcube's"
+  expect_err "d-old-$version" "Make it and its folder writable once"
+done
+expect_exit 2 d-new as_user "$KCUBE" export "$user/d/v4.sqlite" --table selections
+expect_err d-new "results store '$user/d/v4.sqlite' has schema version 4, newer than this kcube"

@@ -145,7 +145,7 @@ std::string message_of(const std::function<void()>& f) {
 
 }  // namespace
 
-TEST_CASE("an empty file becomes a store with schema version 2 in WAL mode") {
+TEST_CASE("an empty file becomes a store with schema version 3 in WAL mode") {
   kcube::test::TempDir dir;
   const auto path = dir.path() / "results.sqlite";
   std::ofstream(path).close();  // an empty file is an empty database: migrated from version 0
@@ -155,7 +155,7 @@ TEST_CASE("an empty file becomes a store with schema version 2 in WAL mode") {
     CHECK(store.runs().empty());
   }
   CHECK(query(path, "PRAGMA user_version") == std::to_string(kcube::kStoreSchemaVersion));
-  CHECK(query(path, "PRAGMA user_version") == "2");
+  CHECK(query(path, "PRAGMA user_version") == "3");
   CHECK(query(path, "PRAGMA application_id") == std::to_string(0x6b637562));
   CHECK(query(path, "PRAGMA journal_mode") == "wal");
   CHECK(query(path,
@@ -163,7 +163,7 @@ TEST_CASE("an empty file becomes a store with schema version 2 in WAL mode") {
               "type = 'table' ORDER BY name)") == "candidates,cells,runs,selections");
   // Opening again applies nothing and keeps the version.
   ResultStore again = ResultStore::open(path.string());
-  CHECK(query(path, "PRAGMA user_version") == "2");
+  CHECK(query(path, "PRAGMA user_version") == "3");
   check_integrity(path);
 }
 
@@ -412,12 +412,12 @@ TEST_CASE("a store with a newer schema version is refused") {
   kcube::test::TempDir dir;
   const auto path = dir.path() / "s.sqlite";
   { ResultStore::open(path.string()); }
-  query(path, "PRAGMA user_version = 3");
-  REQUIRE(query(path, "PRAGMA user_version") == "3");
+  query(path, "PRAGMA user_version = 4");
+  REQUIRE(query(path, "PRAGMA user_version") == "4");
   const std::string message = message_of([&] { ResultStore::open(path.string()); });
   CHECK(message.find(path.string()) != std::string::npos);
-  CHECK(message.find("schema version 3, newer than this kcube knows (2)") != std::string::npos);
-  CHECK(query(path, "PRAGMA user_version") == "3");  // untouched
+  CHECK(message.find("schema version 4, newer than this kcube knows (3)") != std::string::npos);
+  CHECK(query(path, "PRAGMA user_version") == "4");  // untouched
 }
 
 TEST_CASE("files that are not kcube stores are refused") {
@@ -664,13 +664,13 @@ std::string runtime_failure_of(const std::function<void()>& f) {
 
 }  // namespace
 
-TEST_CASE("a version 1 store is migrated to version 2 and keeps its rows") {
+TEST_CASE("a version 1 store is migrated to the current version and keeps its rows") {
   kcube::test::TempDir dir;
   const auto path = dir.path() / "old.sqlite";
   execute(path, kVersion1Store);
   REQUIRE(query(path, "PRAGMA user_version") == "1");
   ResultStore store = ResultStore::open(path.string());
-  CHECK(query(path, "PRAGMA user_version") == "2");
+  CHECK(query(path, "PRAGMA user_version") == std::to_string(kcube::kStoreSchemaVersion));
   CHECK(query(path,
               "SELECT group_concat(name, ',') FROM pragma_table_info('cells') WHERE cid >= 10") ==
         "position,profile_spec,scenario_spec");

@@ -45,16 +45,21 @@ int cmd_runs(const Args& args, const GlobalOptions&) {
     return 0;
   }
   ResultStore store = open_existing(vm, "runs");
-  Table table({"run", "experiment", "status", "started", "finished", "cells", "errors", "overrides",
-               "manifest sha256"});
+  // shard: "2/4" for `kcube run --shard 2/4`, "merged" for a run of `kcube merge`, "-" for a
+  // whole run; ranks: MPI processes.
+  Table table({"run", "experiment", "status", "started", "finished", "cells", "errors", "shard",
+               "ranks", "overrides", "manifest sha256"});
   for (const RunSummary& r : store.runs()) {
     std::string overrides = r.overrides;
     std::replace(overrides.begin(), overrides.end(), '\n', ' ');
+    const std::string shard =
+        r.shard_count > 0 ? std::to_string(r.shard_index) + "/" + std::to_string(r.shard_count)
+                          : (r.merged ? "merged" : "-");
     table.add({std::to_string(r.id), r.experiment, std::string(to_string(r.status)), r.started_at,
                r.finished_at.empty() ? "-" : r.finished_at,
                std::to_string(r.cells_finished) + "/" + std::to_string(r.cell_count),
-               std::to_string(r.cells_failed), overrides.empty() ? "-" : overrides,
-               r.manifest_sha256.substr(0, 12)});
+               std::to_string(r.cells_failed), shard, std::to_string(r.ranks),
+               overrides.empty() ? "-" : overrides, r.manifest_sha256.substr(0, 12)});
   }
   table.print(std::cout);
   return 0;

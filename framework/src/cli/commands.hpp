@@ -34,6 +34,8 @@ int cmd_validate(const Args& args, const GlobalOptions& global);
 int cmd_run(const Args& args, const GlobalOptions& global);
 /// kcube runs STORE
 int cmd_runs(const Args& args, const GlobalOptions& global);
+/// kcube merge OUT PART[:ID]... [--partial]
+int cmd_merge(const Args& args, const GlobalOptions& global);
 /// kcube export STORE --table candidates|selections [--run ID] [--format csv|json] [-o FILE]
 int cmd_export(const Args& args, const GlobalOptions& global);
 /// kcube report STORE [--run ID] [--out DIR] [--no-figures] [--format png|svg] [--jobs N]

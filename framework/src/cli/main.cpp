@@ -33,6 +33,9 @@ const char* const kCommands =
     "      [--fail-fast] [--cell-timeout SECONDS] [--quiet]\n"
     "                               run an experiment into the results store (SQLite)\n"
     "  runs STORE                   the runs in a store, with status and context\n"
+    "  merge OUT PART... [--partial]\n"
+    "                               merge the runs of shard stores (PART or PART:ID) into a\n"
+    "                               new run of OUT\n"
     "  export STORE --table candidates|selections [--run ID] [--format csv|json] [-o FILE]\n"
     "                               a run's candidates or picks as CSV or JSON\n"
     "  report STORE [--run ID] [--out DIR] [--no-figures] [--format png|svg]\n"
@@ -71,6 +74,8 @@ int dispatch(const std::string& command, Args args, const kcube::cli::GlobalOpti
     return kcube::cli::cmd_run(args, global);
   if (command == "runs")
     return kcube::cli::cmd_runs(args, global);
+  if (command == "merge")
+    return kcube::cli::cmd_merge(args, global);
   if (command == "export")
     return kcube::cli::cmd_export(args, global);
   if (command == "report")

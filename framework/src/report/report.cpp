@@ -19,6 +19,8 @@
 #include <tuple>
 
 #include <boost/dll/runtime_symbol_info.hpp>
+#include <boost/property_tree/json_parser.hpp>
+#include <boost/property_tree/ptree.hpp>
 
 #include "exact.hpp"
 #include "kcube/error.hpp"
@@ -262,6 +264,31 @@ std::string plugin_params_text(const std::string& spec) {
   return parsed.name + (items.empty() ? "" : ": " + text::join(items, ", "));
 }
 
+// The parts of a run made by `kcube merge` (runs.merged_from, a JSON array), one line each:
+// "'part-2.sqlite' run 1, shard 2/4, host node-b, finished, 7 cells". The text as stored when it
+// is not such an array.
+std::vector<std::string> merged_parts_text(const std::string& json) {
+  namespace pt = boost::property_tree;
+  pt::ptree parts;
+  std::istringstream in(json);
+  try {
+    pt::read_json(in, parts);
+  } catch (const pt::ptree_error&) {
+    return {json};
+  }
+  std::vector<std::string> lines;
+  for (const auto& [key, part] : parts) {
+    const auto field = [&part = part](const char* name) {
+      return part.get<std::string>(name, "?");
+    };
+    const std::string shard = field("shard");
+    lines.push_back("'" + field("store") + "' run " + field("run") +
+                    (shard == "null" ? ", whole run" : ", shard " + shard) + ", host " +
+                    field("host") + ", " + field("status") + ", " + field("cells") + " cells");
+  }
+  return lines;
+}
+
 void context_section(Document& doc, const Index& index) {
   const StoredRun& run = index.run;
   const RunContext& c = run.context;
@@ -288,6 +315,19 @@ void context_section(Document& doc, const Index& index) {
   add("cells", std::to_string(run.summary.cells_finished) + " finished, " +
                    std::to_string(run.summary.cells_failed) + " errors, " +
                    std::to_string(run.summary.cell_count) + " planned");
+  if (c.shard_count > 0) {
+    add("shard", std::to_string(c.shard_index) + "/" + std::to_string(c.shard_count) +
+                     ": the cells at plan positions p with p % " + std::to_string(c.shard_count) +
+                     " = " + std::to_string(c.shard_index - 1) + ", of the plan's " +
+                     std::to_string(c.plan_cells));
+  }
+  if (c.ranks > 1)
+    add("MPI processes", std::to_string(c.ranks));
+  if (!c.merged_from.empty()) {
+    const auto parts = merged_parts_text(c.merged_from);
+    for (std::size_t i = 0; i < parts.size(); ++i)
+      add(i == 0 ? "merged from" : "", parts[i]);
+  }
   add("evaluator", c.evaluator);
   add("trials per cell", c.trials ? std::to_string(*c.trials) : "- (exact)");
   add("replications", std::to_string(c.replications));
