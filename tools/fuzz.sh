@@ -11,7 +11,7 @@
 # its replay, printing the path of the input that did it.
 #
 #   tools/fuzz.sh [SECONDS]
-#   KCUBE_FUZZ_TARGETS="manifest spec"   only these targets (default: all three)
+#   KCUBE_FUZZ_TARGETS="manifest spec"   only these targets (default: all four)
 #   KCUBE_FUZZ_BUILD_DIR=DIR             build tree (default: build-fuzz/)
 #   KCUBE_FUZZ_WORK_DIR=DIR              scratch corpora and findings (default: a new temp folder)
 set -euo pipefail
@@ -19,11 +19,12 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 seconds="${1:-60}"
 build="${KCUBE_FUZZ_BUILD_DIR:-$root/build-fuzz}"
 jobs="${KCUBE_JOBS:-$(nproc)}"
-read -r -a targets <<<"${KCUBE_FUZZ_TARGETS:-manifest candidate_csv spec}"
+read -r -a targets <<<"${KCUBE_FUZZ_TARGETS:-manifest candidate_csv spec cell_codec}"
 fuzz_dir="$root/tests/fuzz"
 # Longest input libFuzzer makes, per target: the largest seed (the paper study with its includes,
-# about 4.5 kB) with room to grow; a candidate table of a few dozen rows; a long spec.
-declare -A max_len=([manifest]=16384 [candidate_csv]=4096 [spec]=1024)
+# about 4.5 kB) with room to grow; a candidate table of a few dozen rows; a long spec; a cell of
+# a few dozen candidates.
+declare -A max_len=([manifest]=16384 [candidate_csv]=4096 [spec]=1024 [cell_codec]=4096)
 
 if ! [[ "$seconds" =~ ^[0-9]+$ ]] || [ "$seconds" -lt 1 ]; then
   echo "usage: tools/fuzz.sh [SECONDS]   (SECONDS per target, a whole number >= 1)" >&2

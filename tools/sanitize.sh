@@ -4,8 +4,9 @@
 #   bash tools/sanitize.sh [address]   ASan + UBSan (no recovery) + LeakSanitizer: the whole
 #                                      ctest suite in build-asan/
 #   bash tools/sanitize.sh thread      ThreadSanitizer: the engine's parallel tests (tests/engine)
-#                                      in build-tsan/, with LLVM's libomp and its Archer tool so
-#                                      that TSan sees the OpenMP runtime's synchronisation
+#                                      and the MPI test (tests/distributed/mpi.sh) in build-tsan/,
+#                                      with LLVM's libomp and its Archer tool so that TSan sees
+#                                      the OpenMP runtime's synchronisation
 #
 # Both use clang-14 (OpenMP: libomp). GCC 12 runs the address mode clean too
 # (KCUBE_SANITIZE_CXX=g++), but its separate libubsan ignores log_path next to ASan, so a UBSan
@@ -79,9 +80,22 @@ if [[ $mode == address ]]; then
   cmake --build "$build" -j "$jobs"
   tests=()
 else
-  # The engine tests and what they load (libkcube, the gaussian profile plugin) only.
-  cmake --build "$build" -j "$jobs" --target test_engine
+  # The engine tests and what they load (libkcube, the gaussian profile plugin); and, when kcube
+  # is built with MPI, the MPI test, whose rank 0 runs cells on a second thread beside the one
+  # that receives and stores results: the CLI, the built-in plugins and the faulty fixtures.
+  targets=(--target test_engine)
   tests=(-R '^engine:')
+  if grep -q 'run.distributed.mpi' "$build/tests/distributed/CTestTestfile.cmake" 2>/dev/null; then
+    targets+=(--target kcube-cli)
+    for t in kcube-model-profile-gaussian kcube-optimizer-accuracy-max kcube-optimizer-cube-max \
+      kcube-optimizer-knee-point kcube-optimizer-utopia-closest kcube-scenario-budget \
+      misbehaving-model-profile-faulty-profile misbehaving-model-profile-faulty-serial-profile \
+      misbehaving-scenario-faulty-scenario misbehaving-optimizer-faulty-optimizer; do
+      targets+=(--target "$t")
+    done
+    tests=(-R '^engine:|^run[.]distributed[.]mpi$')
+  fi
+  cmake --build "$build" -j "$jobs" "${targets[@]}"
 fi
 echo "sanitize $mode: configured and built in $((SECONDS - start)) s"
 

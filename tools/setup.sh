@@ -15,6 +15,7 @@ packages=(
   doctest-dev
   libsqlite3-dev sqlite3
   librandom123-dev
+  libopenmpi-dev openmpi-bin    # mpirun -np N kcube run: cells shared over MPI ranks
   python3                       # test scripts parse JSON with the standard library
   python3-matplotlib            # kcube report draws its figures with tools/kcube_plot.py
   python3-numpy

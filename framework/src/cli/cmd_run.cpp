@@ -12,6 +12,7 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <sstream>
 #include <variant>
 
 #include "commands.hpp"
@@ -23,6 +24,7 @@
 #include "plugin_call.hpp"
 #include "selection.hpp"
 #include "store.hpp"
+#include "team.hpp"
 #include "text.hpp"
 #include "watchdog.hpp"
 
@@ -79,6 +81,48 @@ struct Cell {
   std::size_t scenario = 0;
   std::string key;
 };
+
+// --shard I/N: this process runs the cells whose plan position p has p % N == I - 1. Both 0 for
+// a whole run.
+struct Shard {
+  int index = 0;
+  int count = 0;
+
+  bool whole() const { return count == 0; }
+  bool has(std::int64_t position) const {
+    return whole() || position % count == static_cast<std::int64_t>(index) - 1;
+  }
+  std::string text() const { return std::to_string(index) + "/" + std::to_string(count); }
+};
+
+// Parses --shard I/N, 1 <= I <= N.
+Shard shard_of(const po::variables_map& vm) {
+  if (vm.count("shard") == 0)
+    return {};
+  const std::string given = vm["shard"].as<std::string>();
+  const auto slash = given.find('/');
+  const auto number = [&](std::string_view digits) -> long {
+    if (digits.empty() || digits.size() > 6 ||
+        digits.find_first_not_of("0123456789") != std::string_view::npos)
+      return -1;
+    return std::stol(std::string(digits));
+  };
+  const long i = slash == std::string::npos ? -1 : number(std::string_view(given).substr(0, slash));
+  const long n =
+      slash == std::string::npos ? -1 : number(std::string_view(given).substr(slash + 1));
+  if (i < 0 || n < 1) {
+    throw Error("kcube run: --shard '" + given +
+                "' is not I/N with whole numbers, e.g. --shard 2/8 runs the second of 8 shares");
+  }
+  if (i < 1 || i > n) {
+    throw Error("kcube run: --shard " + given + ": shards are numbered 1 to " + std::to_string(n) +
+                (i == 0
+                     ? "; with a 0-based job array (e.g. Slurm --array=0-" + std::to_string(n - 1) +
+                           ") pass $((SLURM_ARRAY_TASK_ID + 1))/" + std::to_string(n)
+                     : std::string()));
+  }
+  return {static_cast<int>(i), static_cast<int>(n)};
+}
 
 // "model profile 'gaussian' (/path/to/kcube-model-profile-gaussian.so)".
 std::string who(const LoadedPlugin& plugin) {
@@ -332,11 +376,13 @@ void store_cell(ResultStore& store, std::int64_t run, CellResult& result) {
 // (killed) or failed (a cell error, --fail-fast, a timeout); a failed one is reopened so that
 // its error cells are retried and its missing cells run.
 std::optional<ResumeState> resumable_run(ResultStore& store, const Manifest& m,
-                                         const std::vector<std::string>& overrides) {
+                                         const std::vector<std::string>& overrides,
+                                         const Shard& shard) {
   const std::string wanted = canonical_overrides(overrides);
   const auto runs = store.runs();
   for (auto r = runs.rbegin(); r != runs.rend(); ++r) {
-    if (r->manifest_sha256 != m.sha256 || r->overrides != wanted)
+    if (r->manifest_sha256 != m.sha256 || r->overrides != wanted || r->shard_index != shard.index ||
+        r->shard_count != shard.count)
       continue;
     if (r->status == RunStatus::failed) {
       store.finish_run(r->id, RunStatus::running);
@@ -345,7 +391,7 @@ std::optional<ResumeState> resumable_run(ResultStore& store, const Manifest& m,
     if (r->status == RunStatus::running)
       break;
   }
-  return store.find_resumable(m.sha256, overrides);
+  return store.find_resumable(m.sha256, overrides, shard.index, shard.count);
 }
 
 // Ends the process at once, for a command that abandoned work to a thread that may still run
@@ -424,6 +470,176 @@ std::optional<double> cell_timeout_of(const po::variables_map& vm) {
   return seconds;
 }
 
+// Everything a rank knows about a run before any cell runs: the same on every rank.
+struct RunSetup {
+  bool help = false;
+  std::string help_text;
+  PluginRegistry registry;
+  Manifest manifest;
+  std::vector<std::string> overrides;
+  std::vector<SweepPoint> points;
+  std::vector<Manifest> point_manifests;
+  /// The whole plan; a shard runs the cells shard.has(position) of it.
+  std::vector<Cell> cells;
+  Shard shard;
+  /// Cells of this shard (all cells for a whole run).
+  std::size_t shard_cells = 0;
+  int threads = 1;
+  std::string store_path;
+  bool resume = false, fail_fast = false, quiet = false;
+  std::optional<double> cell_timeout;
+  /// What the ranks compare before running (Team::check_same), one fact per line.
+  std::string description;
+};
+
+std::string usage_of_run(const po::options_description& options) {
+  return usage(
+      "kcube run MANIFEST [--store PATH] [--set PATH=VALUE]... [--threads N] [--shard I/N] "
+      "[--resume] [--fail-fast] [--cell-timeout SECONDS] [--quiet]\n"
+      "       mpirun -np N kcube run MANIFEST [options]   (cells shared over N MPI ranks)",
+      options);
+}
+
+// Parses the options, reads the manifest, discovers the plugins and plans the cells. Every rank
+// does this itself; nothing is written.
+RunSetup prepare_run(const Args& args, const GlobalOptions& global) {
+  po::options_description options("Options");
+  options.add_options()("store", po::value<std::string>()->value_name("PATH"),
+                        "results store (default: the manifest's store, or "
+                        "results/<experiment>.sqlite)")(
+      "threads", po::value<int>()->value_name("N"),
+      "OpenMP threads (per MPI rank; default: the manifest's)")(
+      "shard", po::value<std::string>()->value_name("I/N"),
+      "run only shard I of N: the cells whose plan position p has p % N = I - 1 (for job "
+      "arrays; 'kcube merge' combines the shards' stores)")(
+      "resume",
+      "continue the newest unfinished (running or failed) run of this manifest, overrides and "
+      "shard, retrying its cells stored with an error")(
+      "fail-fast",
+      "stop at the first cell that fails (the run is marked failed; --resume goes on)")(
+      "cell-timeout", po::value<double>()->value_name("SECONDS"),
+      "record a cell whose plugins take longer than this as an error and go on (default: no "
+      "limit)")("quiet", "no progress line")("help,h", "show this help");
+  add_manifest_options(options);
+  const auto vm = parse_positional(args, options, {"manifest"}, "run");
+  RunSetup setup;
+  if (vm.count("help") != 0) {
+    setup.help = true;
+    setup.help_text = usage_of_run(options);
+    return setup;
+  }
+  const auto file = manifest_argument(vm, "run");
+  setup.overrides = overrides_of(vm);
+  setup.fail_fast = vm.count("fail-fast") != 0;
+  setup.resume = vm.count("resume") != 0;
+  setup.quiet = vm.count("quiet") != 0;
+  setup.cell_timeout = cell_timeout_of(vm);
+  setup.shard = shard_of(vm);
+  setup.registry = discover_plugins(plugin_paths(vm, global));
+  // Everything is validated before the store is touched: a bad manifest creates no store.
+  setup.manifest =
+      load_manifest(file, setup.overrides, setup.registry, vm["max-cells"].as<std::uint64_t>());
+  const Manifest& m = setup.manifest;
+  setup.threads = vm.count("threads") ? vm["threads"].as<int>() : m.run.threads;
+  if (setup.threads < 0)
+    throw Error("kcube run: --threads must be at least 1");
+  if (setup.threads == 0)
+    setup.threads = default_threads();
+  setup.store_path = vm.count("store") ? vm["store"].as<std::string>() : m.store.string();
+  setup.points = expand_sweep(m);
+  setup.point_manifests = point_manifests_of(m, setup.points);
+  for (std::int64_t r = 0; r < m.run.replications; ++r) {
+    for (std::size_t p = 0; p < setup.points.size(); ++p) {
+      for (std::size_t i = 0; i < m.profiles.size(); ++i) {
+        for (std::size_t s = 0; s < m.scenarios.size(); ++s) {
+          setup.cells.push_back({static_cast<std::int64_t>(setup.cells.size()), r, p, i, s,
+                                 cell_key(m.profiles[i].name, m.scenarios[s].name,
+                                          setup.points[p].label, static_cast<int>(r))});
+        }
+      }
+    }
+  }
+  setup.shard_cells = static_cast<std::size_t>(
+      std::count_if(setup.cells.begin(), setup.cells.end(),
+                    [&](const Cell& c) { return setup.shard.has(c.position); }));
+
+  std::ostringstream d;
+  d << "kcube " << KCUBE_VERSION << "\n"
+    << "manifest sha256 " << m.sha256 << "\n"
+    << "overrides " << canonical_overrides(setup.overrides) << "\n"
+    << "shard " << (setup.shard.whole() ? std::string("none") : setup.shard.text()) << "\n"
+    << "cells " << setup.cells.size() << "\n"
+    << "options" << (setup.resume ? " --resume" : "") << (setup.fail_fast ? " --fail-fast" : "")
+    << "\n";
+  for (const PluginRecord& p : plugins_used(setup.registry, m))
+    d << "plugin " << p.name << " " << p.kind << " version " << p.version << "\n";
+  setup.description = d.str();
+  return setup;
+}
+
+// Rank 0: starts the run in the store, or finds the one --resume continues (its finished cells
+// into `done`). Returns the run's id.
+std::int64_t begin_or_resume(ResultStore& store, const RunSetup& setup, int ranks,
+                             const std::vector<std::string>& hosts, std::set<std::string>& done) {
+  const Manifest& m = setup.manifest;
+  if (setup.resume) {
+    const auto state = resumable_run(store, m, setup.overrides, setup.shard);
+    if (!state) {
+      throw Error("kcube run --resume: " + setup.store_path +
+                  " holds no unfinished run of this manifest (sha256 " + m.sha256 + ")" +
+                  (setup.shard.whole() ? "" : ", shard " + setup.shard.text() + ",") +
+                  " with these --set overrides; run without --resume to start one");
+    }
+    done = state->finished_cells;
+    return state->run;
+  }
+  RunContext context = capture_run_context(KCUBE_BUILD_TYPE);
+  context.experiment = m.experiment;
+  context.threads = setup.threads;
+  context.seed = m.run.seed;
+  context.manifest_text = all_sources(m);
+  context.manifest_sha256 = m.sha256;
+  context.overrides = setup.overrides;
+  context.plugins = plugins_used(setup.registry, m);
+  context.evaluator = m.run.evaluator;
+  if (m.run.evaluator != "exact") {
+    context.trials = m.run.trials;
+    context.sampling = std::string(to_string(m.run.sampling));
+  }
+  context.replications = static_cast<int>(m.run.replications);
+  context.cell_count = static_cast<std::int64_t>(setup.shard_cells);
+  context.plan_cells = static_cast<std::int64_t>(setup.cells.size());
+  context.shard_index = setup.shard.index;
+  context.shard_count = setup.shard.count;
+  context.ranks = ranks;
+  if (hosts.size() > 1) {
+    context.host.clear();
+    for (const auto& h : hosts)
+      context.host += (context.host.empty() ? "" : ",") + h;
+  }
+  return store.begin_run(context);
+}
+
+// What rank 0 did besides running cells, for the scaling discussion in the README.
+void print_share_stats(std::ostream& out, Team& team, const ShareStats& s) {
+  const auto cells = s.cells_here + s.cells_elsewhere;
+  const auto hosts = team.hosts();
+  out << "mpi: " << team.size() << " ranks on " << hosts.size()
+      << (hosts.size() == 1 ? " host" : " hosts") << "; rank 0 ran " << s.cells_here
+      << " cells, the others " << s.cells_elsewhere << "; "
+      << text::format_fixed(static_cast<double>(s.bytes_received) / 1e6, 3)
+      << " MB of results received"
+      << (s.cells_elsewhere > 0
+              ? " (" + std::to_string(s.bytes_received / s.cells_elsewhere) + " bytes per cell)"
+              : std::string())
+      << "; rank 0 spent " << text::format_fixed(s.seconds_storing, 3) << " s decoding and storing"
+      << (cells > 0
+              ? " (" + text::format_fixed(s.seconds_storing / static_cast<double>(cells) * 1e3, 3) +
+                    " ms per cell)"
+              : std::string())
+      << "\n";
+}
+
 }  // namespace
 
 int cmd_validate(const Args& args, const GlobalOptions& global) {
@@ -480,167 +696,161 @@ int cmd_validate(const Args& args, const GlobalOptions& global) {
 // until the process ends, and in-process isolation cannot be stronger than that; a plugin that
 // must be contained for sure needs a process per cell, which kcube does not do.
 int cmd_run(const Args& args, const GlobalOptions& global) {
-  po::options_description options("Options");
-  options.add_options()("store", po::value<std::string>()->value_name("PATH"),
-                        "results store (default: the manifest's store, or "
-                        "results/<experiment>.sqlite)")(
-      "threads", po::value<int>()->value_name("N"), "OpenMP threads (default: the manifest's)")(
-      "resume",
-      "continue the newest unfinished (running or failed) run of this manifest and overrides, "
-      "retrying its cells stored with an error")(
-      "fail-fast",
-      "stop at the first cell that fails (the run is marked failed; --resume goes on)")(
-      "cell-timeout", po::value<double>()->value_name("SECONDS"),
-      "record a cell whose plugins take longer than this as an error and go on (default: no "
-      "limit)")("quiet", "no progress line")("help,h", "show this help");
-  add_manifest_options(options);
-  const auto vm = parse_positional(args, options, {"manifest"}, "run");
-  if (vm.count("help") != 0) {
-    std::cout << usage(
-        "kcube run MANIFEST [--store PATH] [--set PATH=VALUE]... [--threads N] "
-        "[--resume] [--fail-fast] [--cell-timeout SECONDS] [--quiet]",
-        options);
+  // Under mpirun every rank runs this function; see team.hpp for how they share the work.
+  const std::unique_ptr<Team> team = Team::join();
+  std::optional<RunSetup> setup;
+  std::exception_ptr failure;
+  try {
+    setup = prepare_run(args, global);
+  } catch (...) {
+    failure = std::current_exception();
+  }
+  team->settle(failure);
+  if (setup->help) {
+    if (team->leader())
+      std::cout << setup->help_text;
+    team->finish();
     return 0;
   }
-  const auto file = manifest_argument(vm, "run");
-  const std::vector<std::string> overrides = overrides_of(vm);
-  const bool fail_fast = vm.count("fail-fast") != 0;
-  Watchdog watchdog(cell_timeout_of(vm));
-  const PluginRegistry registry = discover_plugins(plugin_paths(vm, global));
-  // Everything is validated before the store is touched: a bad manifest creates no store.
-  const Manifest m = load_manifest(file, overrides, registry, vm["max-cells"].as<std::uint64_t>());
-  int threads = vm.count("threads") ? vm["threads"].as<int>() : m.run.threads;
-  if (threads < 0)
-    throw Error("kcube run: --threads must be at least 1");
-  if (threads == 0)
-    threads = default_threads();
-  const std::string store_path =
-      vm.count("store") ? vm["store"].as<std::string>() : m.store.string();
+  RunSetup& run_setup = *setup;
+  const Manifest& m = run_setup.manifest;
+  const std::vector<Cell>& cells = run_setup.cells;
+  team->check_same(run_setup.description);
+  Watchdog watchdog(run_setup.cell_timeout);
 
-  const std::vector<SweepPoint> points = expand_sweep(m);
-  const std::vector<Manifest> point_manifests = point_manifests_of(m, points);
-  std::vector<Cell> cells;
-  for (std::int64_t r = 0; r < m.run.replications; ++r) {
-    for (std::size_t p = 0; p < points.size(); ++p) {
-      for (std::size_t i = 0; i < m.profiles.size(); ++i) {
-        for (std::size_t s = 0; s < m.scenarios.size(); ++s) {
-          cells.push_back({static_cast<std::int64_t>(cells.size()), r, p, i, s,
-                           cell_key(m.profiles[i].name, m.scenarios[s].name, points[p].label,
-                                    static_cast<int>(r))});
-        }
+  // Rank 0 alone checks the factories and opens the store; nothing is stored when they fail.
+  std::optional<ResultStore> store;
+  std::int64_t run = 0;
+  std::set<std::string> done;
+  std::vector<std::size_t> todo;
+  bool timed_out = false;
+  if (team->leader()) {
+    try {
+      const auto checked = watchdog.run(std::function<bool(WorkState&)>([&](WorkState& state) {
+        check_factories(run_setup.registry, m, run_setup.points, run_setup.point_manifests, state);
+        return true;
+      }));
+      if (const auto* late = std::get_if<TimedOut>(&checked)) {
+        timed_out = true;
+        throw RuntimeFailure("kcube run: timed out after " +
+                             text::format_real(*watchdog.timeout()) + " s in " + late->where +
+                             " while checking the plugins' parameters; nothing was run");
       }
+      store.emplace(ResultStore::open(run_setup.store_path));
+      run = begin_or_resume(*store, run_setup, team->size(), team->hosts(), done);
+      for (std::size_t c = 0; c < cells.size(); ++c) {
+        if (run_setup.shard.has(cells[c].position) && done.count(cells[c].key) == 0)
+          todo.push_back(c);
+      }
+    } catch (...) {
+      failure = std::current_exception();
     }
   }
-  {
-    const auto checked = watchdog.run(std::function<bool(WorkState&)>([&](WorkState& state) {
-      check_factories(registry, m, points, point_manifests, state);
-      return true;
-    }));
-    if (const auto* late = std::get_if<TimedOut>(&checked)) {
-      std::cerr << "failure: kcube run: timed out after " << text::format_real(*watchdog.timeout())
-                << " s in " << late->where
-                << " while checking the plugins' parameters; nothing was run\n";
+  // After a timed-out factory call, the abandoned call may still run plugin code: see leave_now.
+  try {
+    team->settle(failure);
+  } catch (const TeamStop&) {
+    if (!timed_out)
+      throw;
+    team->finish();  // rank 0 said why
+    leave_now(1);
+  } catch (...) {
+    if (!timed_out)
+      throw;
+    std::cerr << "failure: " << current_exception_text() << "\n";
+    team->finish();
+    leave_now(1);
+  }
+
+  const bool progress = !run_setup.quiet && team->leader() && ::isatty(STDERR_FILENO) != 0;
+  const auto start = std::chrono::steady_clock::now();
+  std::vector<CellResult> summary_cells;
+  std::size_t failed = 0, ran = 0;
+  CellRunner runner(run_setup.registry, watchdog, run_setup.threads);
+  const auto run_one = [&](std::size_t c) {
+    const Cell& cell = cells[c];
+    return runner.run(run_setup.point_manifests[cell.point], cell,
+                      run_setup.points[cell.point].label);
+  };
+  // Rank 0: stores a cell's results; false once --fail-fast should stop the run.
+  const auto store_one = [&](std::size_t c, CellResult&& result) {
+    store_cell(*store, run, result);
+    ++ran;
+    if (result.status == CellStatus::error) {
+      ++failed;
+      std::cerr << (progress ? "\n" : "") << "kcube run: cell '" << cells[c].key
+                << "' failed: " << result.message << "\n";
+    }
+    if (cells[c].replication == 0 && cells[c].point == 0)
+      summary_cells.push_back(std::move(result));
+    if (progress) {
+      const double seconds =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      const double trials_per_second =
+          m.run.evaluator == "exact" ? 0.0 : static_cast<double>(ran * m.run.trials) / seconds;
+      const double eta =
+          seconds / static_cast<double>(ran) * static_cast<double>(todo.size() - ran);
+      std::cerr << "\r  cells " << (run_setup.shard_cells - todo.size() + ran) << "/"
+                << run_setup.shard_cells << ", " << text::format_fixed(trials_per_second, 3)
+                << " trials/s, ETA " << text::format_fixed(eta, 2) << " s   " << std::flush;
+    }
+    return !(run_setup.fail_fast && failed > 0);
+  };
+
+  ShareStats shared;
+  if (team->size() > 1) {
+    shared = team->share_cells(todo, run_one, store_one);
+    if (!team->leader()) {
+      team->finish();
+      if (watchdog.abandoned())
+        leave_now(1);
+      return 0;
+    }
+  } else {
+    try {
+      for (const std::size_t c : todo) {
+        if (!store_one(c, run_one(c)))
+          break;
+      }
+    } catch (...) {
+      if (!watchdog.abandoned())
+        throw;
+      // The store stays as it is (the run `running`, so --resume continues it); see leave_now.
+      std::cerr << "failure: " << current_exception_text() << "\n";
+      store.reset();
       leave_now(1);
     }
   }
-
-  std::optional<ResultStore> store(ResultStore::open(store_path));
-  std::int64_t run = 0;
-  std::set<std::string> done;
-  if (vm.count("resume") != 0) {
-    const auto state = resumable_run(*store, m, overrides);
-    if (!state) {
-      throw Error("kcube run --resume: " + store_path +
-                  " holds no unfinished run of this manifest (sha256 " + m.sha256 +
-                  ") with these --set overrides; run without --resume to start one");
-    }
-    run = state->run;
-    done = state->finished_cells;
-  } else {
-    RunContext context = capture_run_context(KCUBE_BUILD_TYPE);
-    context.experiment = m.experiment;
-    context.threads = threads;
-    context.seed = m.run.seed;
-    context.manifest_text = all_sources(m);
-    context.manifest_sha256 = m.sha256;
-    context.overrides = overrides;
-    context.plugins = plugins_used(registry, m);
-    context.evaluator = m.run.evaluator;
-    if (m.run.evaluator != "exact") {
-      context.trials = m.run.trials;
-      context.sampling = std::string(to_string(m.run.sampling));
-    }
-    context.replications = static_cast<int>(m.run.replications);
-    context.cell_count = static_cast<std::int64_t>(cells.size());
-    run = store->begin_run(context);
-  }
-
-  const bool progress = vm.count("quiet") == 0 && ::isatty(STDERR_FILENO) != 0;
-  const auto start = std::chrono::steady_clock::now();
-  std::vector<CellResult> results;
-  std::size_t failed = 0, ran = 0, skipped = 0;
-  CellRunner runner(registry, watchdog, threads);
-  try {
-    for (std::size_t c = 0; c < cells.size(); ++c) {
-      if (done.count(cells[c].key) != 0)
-        continue;
-      if (fail_fast && failed > 0) {
-        ++skipped;
-        continue;
-      }
-      const Manifest& cm = point_manifests[cells[c].point];
-      CellResult result = runner.run(cm, cells[c], points[cells[c].point].label);
-      store_cell(*store, run, result);
-      ++ran;
-      if (result.status == CellStatus::error) {
-        ++failed;
-        std::cerr << (progress ? "\n" : "") << "kcube run: cell '" << cells[c].key
-                  << "' failed: " << result.message << "\n";
-      }
-      if (cells[c].replication == 0 && cells[c].point == 0)
-        results.push_back(std::move(result));
-      if (progress) {
-        const double seconds =
-            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-        const double trials_per_second =
-            m.run.evaluator == "exact" ? 0.0 : static_cast<double>(ran * m.run.trials) / seconds;
-        const double eta = seconds / static_cast<double>(ran) *
-                           static_cast<double>(cells.size() - done.size() - ran);
-        std::cerr << "\r  cells " << (done.size() + ran) << "/" << cells.size() << ", "
-                  << text::format_fixed(trials_per_second, 3) << " trials/s, ETA "
-                  << text::format_fixed(eta, 2) << " s   " << std::flush;
-      }
-    }
-    if (progress)
-      std::cerr << "\n";
-    store->finish_run(run, failed == 0 ? RunStatus::finished : RunStatus::failed);
-  } catch (...) {
-    if (!watchdog.abandoned())
-      throw;
-    // The store stays as it is (the run `running`, so --resume continues it); see leave_now.
-    std::cerr << "failure: " << current_exception_text() << "\n";
-    store.reset();
-    leave_now(1);
-  }
-  print_summary(m, results);
+  if (progress)
+    std::cerr << "\n";
+  store->finish_run(run, failed == 0 ? RunStatus::finished : RunStatus::failed);
+  const std::size_t skipped = todo.size() - ran;
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  print_summary(m, summary_cells);
   std::cout << "\n"
             << (done.empty() ? "" : "resumed; ") << ran << " cells run"
             << (failed ? ", " + std::to_string(failed) + " with errors (see kcube export)" : "")
-            << " in "
-            << text::format_fixed(
-                   std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(),
-                   3)
-            << " s\n"
-            << (skipped
+            << " in " << text::format_fixed(seconds, 3) << " s"
+            << (run_setup.shard.whole() ? std::string()
+                                        : " (shard " + run_setup.shard.text() + " of " +
+                                              std::to_string(cells.size()) + " planned cells)")
+            << "\n";
+  if (team->size() > 1)
+    print_share_stats(std::cout, *team, shared);
+  std::cout << (skipped
                     ? "stopped at the first failed cell (--fail-fast): " + std::to_string(skipped) +
                           " cells not run; 'kcube run --resume' retries the failed cell and "
                           "runs them\n"
                     : "")
-            << "store: " << store_path << " (run " << run << ")\n";
+            << "store: " << run_setup.store_path << " (run " << run << ")\n";
   if (watchdog.abandoned()) {
     store.reset();  // closed (and checkpointed) before the process ends
+    team->finish();
     leave_now(1);
   }
+  store.reset();
+  team->finish();
   return failed == 0 ? 0 : 1;
 }
 

@@ -9,6 +9,7 @@
 #include "commands.hpp"
 #include "kcube/error.hpp"
 #include "kcube/plugin.hpp"
+#include "team.hpp"
 
 namespace {
 namespace po = boost::program_options;
@@ -29,9 +30,10 @@ const char* const kCommands =
     "                               the candidate table of a model profile on a deployment\n"
     "  validate MANIFEST [--set PATH=VALUE]...\n"
     "                               check an experiment manifest, report every problem\n"
-    "  run MANIFEST [--store PATH] [--set PATH=VALUE]... [--threads N] [--resume]\n"
-    "      [--fail-fast] [--cell-timeout SECONDS] [--quiet]\n"
-    "                               run an experiment into the results store (SQLite)\n"
+    "  run MANIFEST [--store PATH] [--set PATH=VALUE]... [--threads N] [--shard I/N]\n"
+    "      [--resume] [--fail-fast] [--cell-timeout SECONDS] [--quiet]\n"
+    "                               run an experiment into the results store (SQLite);\n"
+    "                               'mpirun -np N kcube run ...' shares it over N processes\n"
     "  runs STORE                   the runs in a store, with status and context\n"
     "  merge OUT PART... [--partial]\n"
     "                               merge the runs of shard stores (PART or PART:ID) into a\n"
@@ -113,7 +115,8 @@ int run(int argc, char** argv) {
     global.plugin_paths = vm["plugin-path"].as<std::vector<std::string>>();
   }
   if (vm.count("version") != 0) {
-    std::cout << "kcube " << KCUBE_VERSION << " (plugin ABI " << kcube::kAbiVersion << ")\n";
+    std::cout << "kcube " << KCUBE_VERSION << " (plugin ABI " << kcube::kAbiVersion << ", "
+              << kcube::cli::mpi_support() << ")\n";
     return kExitOk;
   }
   if (vm.count("help") != 0 || first == words.size()) {
@@ -134,6 +137,8 @@ int run(int argc, char** argv) {
 int main(int argc, char** argv) {
   try {
     return run(argc, argv);
+  } catch (const kcube::cli::TeamStop& stop) {
+    return stop.code();  // another MPI rank, rank 0, said why
   } catch (const kcube::Error& e) {
     std::cerr << "error: " << e.what() << '\n';
     return kExitUsage;
