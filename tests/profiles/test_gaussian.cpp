@@ -202,7 +202,7 @@ TEST_CASE("gaussian paths are reproducible and nested") {
   CHECK(std::equal(path.begin(), path.end(), again.begin(), same));
   // Prefixes: a path of n (odd or even, so the Box-Muller spare is split either way) is the
   // start of a longer path.
-  for (const std::size_t n : {1, 2, 7, 64}) {
+  for (const std::size_t n : {std::size_t{1}, std::size_t{2}, std::size_t{7}, std::size_t{64}}) {
     const std::vector<InferenceOutcome> prefix = draw(*profile, n, 7, 3);
     CHECK(std::equal(prefix.begin(), prefix.end(), path.begin(), same));
   }

@@ -787,7 +787,9 @@ int cmd_run(const Args& args, const GlobalOptions& global) {
       const double seconds =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       const double trials_per_second =
-          m.run.evaluator == "exact" ? 0.0 : static_cast<double>(ran * m.run.trials) / seconds;
+          m.run.evaluator == "exact"
+              ? 0.0
+              : static_cast<double>(ran) * static_cast<double>(m.run.trials) / seconds;
       const double eta =
           seconds / static_cast<double>(ran) * static_cast<double>(todo.size() - ran);
       std::cerr << "\r  cells " << (run_setup.shard_cells - todo.size() + ran) << "/"
