@@ -1274,10 +1274,15 @@ RunContext capture_run_context(std::string_view build_type) {
   context.compiler = "unknown";
 #endif
   context.build_type = std::string(build_type);
-  char host[256] = {};
-  if (::gethostname(host, sizeof host - 1) == 0)
-    context.host = host;
+  context.host = host_name();
   return context;
+}
+
+std::string host_name() {
+  char host[256] = {};
+  if (::gethostname(host, sizeof host - 1) != 0 || host[0] == '\0')
+    return "unknown-host";
+  return host;
 }
 
 std::string canonical_overrides(std::vector<std::string> overrides) {

@@ -196,6 +196,9 @@ RunContext capture_run_context(std::string_view build_type);
 /// any other with open_read_only().
 bool store_writable(const std::string& path);
 
+/// This machine's host name (gethostname); "unknown-host" when it has none.
+std::string host_name();
+
 /// The current UTC time as ISO-8601, e.g. "2026-11-28T14:39:43Z".
 std::string utc_now_iso8601();
 

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "kcube/error.hpp"
+#include "message_of.hpp"
 #include "store.hpp"
 #include "temp_dir.hpp"
 
@@ -17,6 +18,7 @@ namespace {
 
 using kcube::CellResult;
 using kcube::ResultStore;
+using kcube::test::message_of;
 
 kcube::RunContext context() {
   kcube::RunContext c = kcube::capture_run_context("Release");
@@ -50,16 +52,6 @@ std::string selections_csv(ResultStore& store) {
   std::ostringstream out;
   store.export_table(out, kcube::Table::selections, std::nullopt, kcube::Format::csv);
   return out.str();
-}
-
-template <class E>
-std::string message_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const E& e) {
-    return e.what();
-  }
-  return "(nothing thrown)";
 }
 
 }  // namespace

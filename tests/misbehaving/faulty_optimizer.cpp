@@ -1,13 +1,11 @@
 // Fixture: an optimizer that misbehaves on request; with fault=none it picks the smallest
 // feasible k.
 #include <algorithm>
-#include <chrono>
 #include <limits>
-#include <stdexcept>
 #include <string>
-#include <thread>
 
 #include "kcube/kcube.hpp"
+#include "strike.hpp"
 
 namespace {
 
@@ -60,18 +58,7 @@ class FaultyOptimizer final : public kcube::Optimizer {
   }
 
  private:
-  void strike(const char* method) const {
-    if (where_ != method)
-      return;
-    if (fault_ == "throw")
-      throw std::runtime_error(std::string("injected fault in ") + method);
-    if (fault_ == "throw-error")
-      throw kcube::Error(std::string("injected kcube::Error in ") + method);
-    if (fault_ == "throw-int")
-      throw 42;
-    if (fault_ == "sleep")
-      std::this_thread::sleep_for(std::chrono::duration<double>(sleep_s_));
-  }
+  void strike(const char* method) const { fixture::strike(fault_, where_, method, sleep_s_); }
 
   std::string fault_, where_;
   double sleep_s_;

@@ -7,12 +7,12 @@
 #include <chrono>
 #include <cstdint>
 #include <limits>
-#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "kcube/kcube.hpp"
+#include "strike.hpp"
 
 #ifndef FIXTURE_NAME
 #define FIXTURE_NAME "faulty-profile"
@@ -86,18 +86,7 @@ class FaultyProfile final : public kcube::ModelProfile {
 
  private:
   // Throws or sleeps when the fault is one of those and `method` is where it strikes.
-  void strike(const char* method) const {
-    if (where_ != method)
-      return;
-    if (fault_ == "throw")
-      throw std::runtime_error(std::string("injected fault in ") + method);
-    if (fault_ == "throw-error")
-      throw kcube::Error(std::string("injected kcube::Error in ") + method);
-    if (fault_ == "throw-int")
-      throw 42;
-    if (fault_ == "sleep")
-      std::this_thread::sleep_for(std::chrono::duration<double>(sleep_s_));
-  }
+  void strike(const char* method) const { fixture::strike(fault_, where_, method, sleep_s_); }
   // `normal`, or the faulty value when the fault is a value and strikes in `method`.
   double value_at(const char* method, double normal) const {
     strike(method);

@@ -1,14 +1,12 @@
 // Fixture: a scenario that misbehaves on request. `fault` says how, `where` in which method;
 // everywhere else it has unbounded budgets, P = 1, k = 1..k_max, and calls the candidates with
 // k <= feasible_k_max feasible.
-#include <chrono>
 #include <limits>
-#include <stdexcept>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "kcube/kcube.hpp"
+#include "strike.hpp"
 
 namespace {
 
@@ -68,18 +66,7 @@ class FaultyScenario final : public kcube::Scenario {
   }
 
  private:
-  void strike(const char* method) const {
-    if (where_ != method)
-      return;
-    if (fault_ == "throw")
-      throw std::runtime_error(std::string("injected fault in ") + method);
-    if (fault_ == "throw-error")
-      throw kcube::Error(std::string("injected kcube::Error in ") + method);
-    if (fault_ == "throw-int")
-      throw 42;
-    if (fault_ == "sleep")
-      std::this_thread::sleep_for(std::chrono::duration<double>(sleep_s_));
-  }
+  void strike(const char* method) const { fixture::strike(fault_, where_, method, sleep_s_); }
 
   std::string fault_, where_;
   int k_max_, feasible_k_max_;

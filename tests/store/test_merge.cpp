@@ -21,6 +21,7 @@
 
 #include "kcube/error.hpp"
 #include "store.hpp"
+#include "store_test_support.hpp"
 #include "temp_dir.hpp"
 
 namespace {
@@ -33,33 +34,9 @@ using kcube::ResultStore;
 using kcube::RunContext;
 using kcube::RunStatus;
 using kcube::SelectionStatus;
-
-// The first column of the first row of `sql`, read with SQLite directly ("" for NULL).
-std::string query(const fs::path& path, const std::string& sql) {
-  sqlite3* db = nullptr;
-  REQUIRE(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr) == SQLITE_OK);
-  sqlite3_stmt* stmt = nullptr;
-  REQUIRE_MESSAGE(sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr) == SQLITE_OK,
-                  sqlite3_errmsg(db));
-  std::string out;
-  if (sqlite3_step(stmt) == SQLITE_ROW && sqlite3_column_text(stmt, 0) != nullptr)
-    out = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
-  sqlite3_finalize(stmt);
-  sqlite3_close(db);
-  return out;
-}
-
-// Writes `sql` into the SQLite file at `path` (created when missing).
-void execute(const fs::path& path, const char* sql) {
-  sqlite3* db = nullptr;
-  REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
-  char* error = nullptr;
-  const int rc = sqlite3_exec(db, sql, nullptr, nullptr, &error);
-  const std::string why = error != nullptr ? error : "";
-  sqlite3_free(error);
-  sqlite3_close(db);
-  REQUIRE_MESSAGE(rc == SQLITE_OK, why);
-}
+using kcube::test::execute;
+using kcube::test::message_of;
+using kcube::test::query;
 
 // Every row of `table` of run `run`, but run_id, one line per row in cell_key and then k or
 // position order, each value with its type and exactly: a REAL as the hex of its bits.
@@ -109,16 +86,6 @@ std::vector<std::string> dump(const fs::path& path, const std::string& table, st
 std::string file_bytes(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-template <class E = kcube::Error>
-std::string message_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const E& e) {
-    return e.what();
-  }
-  return "(nothing thrown)";
 }
 
 RunContext context(int shard_index = 0, int shard_count = 0) {
@@ -230,44 +197,11 @@ RunContext merged_context() {
 }
 
 // A store of schema version 2 exactly as kcube wrote it, with a running run and a cell.
-constexpr const char* kVersion2Store = R"sql(
+const std::string kVersion2Store = std::string(R"sql(
 PRAGMA application_id = 1801680226;
 PRAGMA user_version = 2;
-CREATE TABLE runs (
-  id INTEGER PRIMARY KEY, experiment TEXT NOT NULL,
-  status TEXT NOT NULL CHECK (status IN ('running', 'finished', 'failed')),
-  started_at TEXT NOT NULL, finished_at TEXT, kcube_version TEXT NOT NULL, git_revision TEXT,
-  compiler TEXT NOT NULL, build_type TEXT NOT NULL, host TEXT NOT NULL, threads INTEGER NOT NULL,
-  seed TEXT NOT NULL, manifest_text TEXT NOT NULL, manifest_sha256 TEXT NOT NULL,
-  overrides TEXT NOT NULL, plugins TEXT NOT NULL, evaluator TEXT NOT NULL, trials INTEGER,
-  replications INTEGER NOT NULL, sampling TEXT, cell_count INTEGER NOT NULL);
-CREATE INDEX runs_by_manifest ON runs (manifest_sha256, status);
-CREATE TABLE cells (
-  run_id INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE, cell_key TEXT NOT NULL,
-  replication INTEGER NOT NULL, profile TEXT NOT NULL, scenario TEXT NOT NULL, sweep TEXT,
-  seed TEXT, status TEXT NOT NULL CHECK (status IN ('finished', 'error')), message TEXT,
-  seconds REAL, UNIQUE (run_id, cell_key));
-CREATE TABLE candidates (
-  run_id INTEGER NOT NULL, cell_key TEXT NOT NULL, replication INTEGER NOT NULL,
-  profile TEXT NOT NULL, scenario TEXT NOT NULL, k INTEGER NOT NULL, trials INTEGER,
-  cost REAL NOT NULL, latency REAL NOT NULL, accuracy REAL NOT NULL,
-  cost_std REAL, latency_std REAL, accuracy_std REAL, cost_se REAL, latency_se REAL,
-  accuracy_se REAL, cost_p025 REAL, cost_p975 REAL, latency_p025 REAL, latency_p975 REAL,
-  accuracy_p025 REAL, accuracy_p975 REAL, feasible INTEGER CHECK (feasible IN (0, 1)), extra TEXT,
-  UNIQUE (run_id, cell_key, k),
-  FOREIGN KEY (run_id, cell_key) REFERENCES cells (run_id, cell_key) ON DELETE CASCADE);
-CREATE TABLE selections (
-  run_id INTEGER NOT NULL, cell_key TEXT NOT NULL, position INTEGER NOT NULL,
-  replication INTEGER NOT NULL, profile TEXT NOT NULL, scenario TEXT NOT NULL,
-  optimizer TEXT NOT NULL, plugin TEXT NOT NULL, spec TEXT NOT NULL, status TEXT NOT NULL,
-  k INTEGER, cost REAL, latency REAL, accuracy REAL, score REAL,
-  feasible_count INTEGER NOT NULL, pareto_count INTEGER NOT NULL, reason TEXT NOT NULL,
-  UNIQUE (run_id, cell_key, position),
-  FOREIGN KEY (run_id, cell_key) REFERENCES cells (run_id, cell_key) ON DELETE CASCADE);
-ALTER TABLE cells ADD COLUMN position INTEGER;
-ALTER TABLE cells ADD COLUMN profile_spec TEXT;
-ALTER TABLE cells ADD COLUMN scenario_spec TEXT;
-ALTER TABLE selections ADD COLUMN optimizer_spec TEXT;
+)sql") + kcube::test::kSchemaVersion1 +
+                                   kcube::test::kSchemaVersion2Additions + R"sql(
 INSERT INTO runs VALUES (1, 'old', 'running', '2025-01-02T03:04:05Z', NULL, '0.2.0', NULL,
   'gcc 12', 'Release', 'box', 4, '7', 'experiment: old', 'ff00', '', '[]', 'exact', NULL, 1, NULL,
   5);

@@ -16,6 +16,7 @@
 
 #include "kcube/error.hpp"
 #include "store.hpp"
+#include "store_test_support.hpp"
 #include "temp_dir.hpp"
 
 namespace {
@@ -28,20 +29,9 @@ using kcube::RunContext;
 using kcube::RunStatus;
 using kcube::SelectionStatus;
 using kcube::Table;
-
-// The first column of the first row of `sql`, read with SQLite directly ("" for NULL).
-std::string query(const std::filesystem::path& path, const char* sql) {
-  sqlite3* db = nullptr;
-  REQUIRE(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr) == SQLITE_OK);
-  sqlite3_stmt* stmt = nullptr;
-  REQUIRE_MESSAGE(sqlite3_prepare_v2(db, sql, -1, &stmt, nullptr) == SQLITE_OK, sqlite3_errmsg(db));
-  std::string out;
-  if (sqlite3_step(stmt) == SQLITE_ROW && sqlite3_column_text(stmt, 0) != nullptr)
-    out = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
-  sqlite3_finalize(stmt);
-  sqlite3_close(db);
-  return out;
-}
+using kcube::test::execute;
+using kcube::test::message_of;
+using kcube::test::query;
 
 void check_integrity(const std::filesystem::path& path) {
   CHECK(query(path, "PRAGMA integrity_check") == "ok");
@@ -132,15 +122,6 @@ std::string exported(ResultStore& store, Table table, Format format,
   std::ostringstream out;
   store.export_table(out, table, run, format);
   return out.str();
-}
-
-std::string message_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const kcube::Error& e) {
-    return e.what();
-  }
-  return "(no kcube::Error thrown)";
 }
 
 }  // namespace
@@ -547,41 +528,12 @@ TEST_CASE("two processes write different runs into one store at once") {
 
 namespace {
 
-// The schema of version 1 exactly as kcube 1 wrote it: a store made before version 2.
-constexpr const char* kVersion1Store = R"sql(
+// A store of schema version 1 exactly as kcube 1 wrote it, with one finished run.
+const std::string kVersion1Store = std::string(R"sql(
 PRAGMA application_id = 1801680226;
 PRAGMA user_version = 1;
-CREATE TABLE runs (
-  id INTEGER PRIMARY KEY, experiment TEXT NOT NULL,
-  status TEXT NOT NULL CHECK (status IN ('running', 'finished', 'failed')),
-  started_at TEXT NOT NULL, finished_at TEXT, kcube_version TEXT NOT NULL, git_revision TEXT,
-  compiler TEXT NOT NULL, build_type TEXT NOT NULL, host TEXT NOT NULL, threads INTEGER NOT NULL,
-  seed TEXT NOT NULL, manifest_text TEXT NOT NULL, manifest_sha256 TEXT NOT NULL,
-  overrides TEXT NOT NULL, plugins TEXT NOT NULL, evaluator TEXT NOT NULL, trials INTEGER,
-  replications INTEGER NOT NULL, sampling TEXT, cell_count INTEGER NOT NULL);
-CREATE INDEX runs_by_manifest ON runs (manifest_sha256, status);
-CREATE TABLE cells (
-  run_id INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE, cell_key TEXT NOT NULL,
-  replication INTEGER NOT NULL, profile TEXT NOT NULL, scenario TEXT NOT NULL, sweep TEXT,
-  seed TEXT, status TEXT NOT NULL CHECK (status IN ('finished', 'error')), message TEXT,
-  seconds REAL, UNIQUE (run_id, cell_key));
-CREATE TABLE candidates (
-  run_id INTEGER NOT NULL, cell_key TEXT NOT NULL, replication INTEGER NOT NULL,
-  profile TEXT NOT NULL, scenario TEXT NOT NULL, k INTEGER NOT NULL, trials INTEGER,
-  cost REAL NOT NULL, latency REAL NOT NULL, accuracy REAL NOT NULL,
-  cost_std REAL, latency_std REAL, accuracy_std REAL, cost_se REAL, latency_se REAL,
-  accuracy_se REAL, cost_p025 REAL, cost_p975 REAL, latency_p025 REAL, latency_p975 REAL,
-  accuracy_p025 REAL, accuracy_p975 REAL, feasible INTEGER CHECK (feasible IN (0, 1)), extra TEXT,
-  UNIQUE (run_id, cell_key, k),
-  FOREIGN KEY (run_id, cell_key) REFERENCES cells (run_id, cell_key) ON DELETE CASCADE);
-CREATE TABLE selections (
-  run_id INTEGER NOT NULL, cell_key TEXT NOT NULL, position INTEGER NOT NULL,
-  replication INTEGER NOT NULL, profile TEXT NOT NULL, scenario TEXT NOT NULL,
-  optimizer TEXT NOT NULL, plugin TEXT NOT NULL, spec TEXT NOT NULL, status TEXT NOT NULL,
-  k INTEGER, cost REAL, latency REAL, accuracy REAL, score REAL,
-  feasible_count INTEGER NOT NULL, pareto_count INTEGER NOT NULL, reason TEXT NOT NULL,
-  UNIQUE (run_id, cell_key, position),
-  FOREIGN KEY (run_id, cell_key) REFERENCES cells (run_id, cell_key) ON DELETE CASCADE);
+)sql") + kcube::test::kSchemaVersion1 +
+                                   R"sql(
 INSERT INTO runs VALUES (1, 'old', 'finished', '2025-01-02T03:04:05Z', '2025-01-02T03:05:00Z',
   '0.1.0', NULL, 'gcc 12', 'Release', 'box', 4, '9223372036854775809', 'experiment: old', 'ff00',
   '', '[{"name":"gaussian","kind":"profile","version":"0.1.0","file":"/p/g.so"}]', 'exact', NULL,
@@ -592,18 +544,6 @@ INSERT INTO candidates (run_id, cell_key, replication, profile, scenario, k, cos
 INSERT INTO selections VALUES (1, 'gpt|tight||0', 0, 0, 'gpt', 'tight', 'cube', 'cube-max',
   'cube-max', 'selected', 1, 0.25, 1.5, 0.75, 0.125, 1, 1, 'the only point');
 )sql";
-
-// Writes `sql` into the SQLite file at `path` (created when missing).
-void execute(const std::filesystem::path& path, const char* sql) {
-  sqlite3* db = nullptr;
-  REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
-  char* error = nullptr;
-  const int rc = sqlite3_exec(db, sql, nullptr, nullptr, &error);
-  const std::string why = error != nullptr ? error : "";
-  sqlite3_free(error);
-  sqlite3_close(db);
-  REQUIRE_MESSAGE(rc == SQLITE_OK, why);
-}
 
 // Every field of `got` equals the one of `want`: cells, candidates with all their columns,
 // feasibility and selections.
@@ -651,15 +591,6 @@ void check_same_cell(const CellResult& got, const CellResult& want) {
     CHECK(g.record.pareto == w.record.pareto);
     CHECK(g.record.reason == w.record.reason);
   }
-}
-
-std::string runtime_failure_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const kcube::RuntimeFailure& e) {
-    return e.what();
-  }
-  return "(no kcube::RuntimeFailure thrown)";
 }
 
 }  // namespace
@@ -876,20 +807,20 @@ TEST_CASE("load_run refuses an unknown run, a store without runs and values kcub
 
   SUBCASE("an unknown selection status") {
     query(path, "UPDATE selections SET status = 'maybe'");
-    const std::string message = runtime_failure_of([&] { store.load_run(run); });
+    const std::string message = message_of<kcube::RuntimeFailure>([&] { store.load_run(run); });
     CHECK(message.find("results store '" + path.string() + "'") != std::string::npos);
     CHECK(message.find("the selection of optimizer cube in cell gpt|tight||0 has the unknown "
                        "status 'maybe'") != std::string::npos);
   }
   SUBCASE("a seed that is not a number") {
     query(path, "UPDATE cells SET seed = '12x'");
-    CHECK(runtime_failure_of([&] {
+    CHECK(message_of<kcube::RuntimeFailure>([&] {
             store.load_run(run);
           }).find("the seed of cell gpt|tight||0 of run 1 is '12x'") != std::string::npos);
   }
   SUBCASE("extra columns that are not JSON") {
     query(path, "UPDATE candidates SET extra = '{\"cost_p95\": ' WHERE k = 2");
-    CHECK(runtime_failure_of([&] {
+    CHECK(message_of<kcube::RuntimeFailure>([&] {
             store.load_run(run);
           }).find("the extra columns of cell gpt|tight||0 at k=2: not valid JSON") !=
           std::string::npos);

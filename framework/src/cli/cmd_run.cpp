@@ -722,7 +722,7 @@ int cmd_run(const Args& args, const GlobalOptions& global) {
   std::optional<ResultStore> store;
   std::int64_t run = 0;
   std::set<std::string> done;
-  std::vector<std::size_t> todo;
+  std::vector<std::size_t> pending;
   bool timed_out = false;
   if (team->leader()) {
     try {
@@ -740,7 +740,7 @@ int cmd_run(const Args& args, const GlobalOptions& global) {
       run = begin_or_resume(*store, run_setup, team->size(), team->hosts(), done);
       for (std::size_t c = 0; c < cells.size(); ++c) {
         if (run_setup.shard.has(cells[c].position) && done.count(cells[c].key) == 0)
-          todo.push_back(c);
+          pending.push_back(c);
       }
     } catch (...) {
       failure = std::current_exception();
@@ -791,8 +791,8 @@ int cmd_run(const Args& args, const GlobalOptions& global) {
               ? 0.0
               : static_cast<double>(ran) * static_cast<double>(m.run.trials) / seconds;
       const double eta =
-          seconds / static_cast<double>(ran) * static_cast<double>(todo.size() - ran);
-      std::cerr << "\r  cells " << (run_setup.shard_cells - todo.size() + ran) << "/"
+          seconds / static_cast<double>(ran) * static_cast<double>(pending.size() - ran);
+      std::cerr << "\r  cells " << (run_setup.shard_cells - pending.size() + ran) << "/"
                 << run_setup.shard_cells << ", " << text::format_fixed(trials_per_second, 3)
                 << " trials/s, ETA " << text::format_fixed(eta, 2) << " s   " << std::flush;
     }
@@ -801,7 +801,7 @@ int cmd_run(const Args& args, const GlobalOptions& global) {
 
   ShareStats shared;
   if (team->size() > 1) {
-    shared = team->share_cells(todo, run_one, store_one);
+    shared = team->share_cells(pending, run_one, store_one);
     if (!team->leader()) {
       team->finish();
       if (watchdog.abandoned())
@@ -810,7 +810,7 @@ int cmd_run(const Args& args, const GlobalOptions& global) {
     }
   } else {
     try {
-      for (const std::size_t c : todo) {
+      for (const std::size_t c : pending) {
         if (!store_one(c, run_one(c)))
           break;
       }
@@ -826,7 +826,7 @@ int cmd_run(const Args& args, const GlobalOptions& global) {
   if (progress)
     std::cerr << "\n";
   store->finish_run(run, failed == 0 ? RunStatus::finished : RunStatus::failed);
-  const std::size_t skipped = todo.size() - ran;
+  const std::size_t skipped = pending.size() - ran;
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   print_summary(m, summary_cells);

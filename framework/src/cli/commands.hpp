@@ -4,6 +4,7 @@
 // kcube::RuntimeFailure (mapped to 1); main() prints the message.
 #pragma once
 
+#include <exception>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,19 @@ struct GlobalOptions {
 
 /// The words after the subcommand's name.
 using Args = std::vector<std::string>;
+
+/// How the kcube command ends for an exception: exit code 2 for a kcube::Error (usage or input),
+/// 1 for anything else; for TeamStop (an MPI rank stopping with the others) its own code and no
+/// message, since rank 0 already said why. main() and the MPI ranks (team.cpp) both end this way.
+struct Ending {
+  int code = 1;
+  /// What went wrong; empty when there is nothing to print.
+  std::string message;
+  /// "error: MESSAGE" for exit code 2, "failure: MESSAGE" otherwise.
+  std::string line() const { return (code == 2 ? "error: " : "failure: ") + message; }
+};
+/// The Ending of `failure`.
+Ending ending_of(const std::exception_ptr& failure);
 
 /// kcube plugins list [--json]
 int cmd_plugins_list(const Args& args, const GlobalOptions& global);

@@ -16,7 +16,6 @@ namespace po = boost::program_options;
 using kcube::cli::Args;
 
 constexpr int kExitOk = 0;
-constexpr int kExitFailure = 1;
 constexpr int kExitUsage = 2;
 
 const char* const kCommands =
@@ -137,20 +136,11 @@ int run(int argc, char** argv) {
 int main(int argc, char** argv) {
   try {
     return run(argc, argv);
-  } catch (const kcube::cli::TeamStop& stop) {
-    return stop.code();  // another MPI rank, rank 0, said why
-  } catch (const kcube::Error& e) {
-    std::cerr << "error: " << e.what() << '\n';
-    return kExitUsage;
-  } catch (const kcube::RuntimeFailure& e) {
-    std::cerr << "failure: " << e.what() << '\n';
-    return kExitFailure;
-  } catch (const std::exception& e) {
-    std::cerr << "failure: " << e.what() << '\n';
-    return kExitFailure;
   } catch (...) {
     // Plugin calls are guarded where they are made; this is the last net, never std::terminate.
-    std::cerr << "failure: something that is not a std::exception was thrown\n";
-    return kExitFailure;
+    const kcube::cli::Ending ending = kcube::cli::ending_of(std::current_exception());
+    if (!ending.message.empty())
+      std::cerr << ending.line() << '\n';
+    return ending.code;
   }
 }

@@ -5,11 +5,27 @@
 #include <sstream>
 #include <typeinfo>
 
+#include "commands.hpp"
 #include "kcube/error.hpp"
+#include "team.hpp"
 #include "text.hpp"
 
 namespace kcube::cli {
 namespace po = boost::program_options;
+
+Ending ending_of(const std::exception_ptr& failure) {
+  try {
+    std::rethrow_exception(failure);
+  } catch (const TeamStop& stop) {
+    return {stop.code(), ""};
+  } catch (const Error& e) {
+    return {2, e.what()};
+  } catch (const std::exception& e) {
+    return {1, e.what()};
+  } catch (...) {
+    return {1, "something that is not a std::exception was thrown"};
+  }
+}
 
 namespace {
 // Display width of UTF-8 text: count code points, not bytes (enough for labels like "|F|").

@@ -1,7 +1,5 @@
 #include "team.hpp"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
@@ -15,6 +13,7 @@
 #include <thread>
 #include <utility>
 
+#include "commands.hpp"
 #include "kcube/error.hpp"
 #include "plugin_call.hpp"
 
@@ -29,13 +28,6 @@ namespace {
 
 // How long an idle rank sleeps between looks at its messages.
 constexpr auto kPollInterval = std::chrono::microseconds(500);
-
-std::string host_name() {
-  char name[256] = {};
-  if (::gethostname(name, sizeof name - 1) != 0)
-    return "unknown-host";
-  return name;
-}
 
 // The variables MPI launchers set in the processes they start: Open MPI's mpirun, MPICH's and
 // Intel MPI's Hydra (PMI), and Slurm's srun with PMIx.
@@ -93,27 +85,6 @@ class Solo final : public Team {
 
 #if KCUBE_WITH_MPI
 
-// The exit code main() gives an exception (see main.cpp).
-int exit_code_of(const std::exception_ptr& failure) {
-  try {
-    std::rethrow_exception(failure);
-  } catch (const TeamStop& stop) {
-    return stop.code();
-  } catch (const Error&) {
-    return 2;
-  } catch (...) {
-    return 1;
-  }
-}
-
-std::string message_of(const std::exception_ptr& failure) {
-  try {
-    std::rethrow_exception(failure);
-  } catch (...) {
-    return current_exception_text();
-  }
-}
-
 enum Tag : int { kAssign = 1, kStop = 2, kResult = 3, kSkipped = 4 };
 
 class MpiTeam final : public Team {
@@ -154,9 +125,8 @@ class MpiTeam final : public Team {
   }
 
   void settle(std::exception_ptr failure) override {
-    const int code = failure ? exit_code_of(failure) : 0;
-    const auto outcomes =
-        gather(std::to_string(code) + "\n" + (failure ? message_of(failure) : ""));
+    const Ending mine = failure ? ending_of(failure) : Ending{0, ""};
+    const auto outcomes = gather(std::to_string(mine.code) + "\n" + mine.message);
     int verdict = 0;
     std::string message;
     if (leader()) {
@@ -183,7 +153,7 @@ class MpiTeam final : public Team {
     // Rank 0 says why before any rank leaves: mpirun ends every process as soon as one exits
     // with an error, so a message printed on the way out (by main) could be lost.
     if (leader())
-      std::cerr << (verdict == 2 ? "error: " : "failure: ") << message << std::endl;
+      std::cerr << Ending{verdict, message}.line() << std::endl;
     throw TeamStop(verdict);
   }
 
@@ -218,13 +188,13 @@ class MpiTeam final : public Team {
     settle(mismatch);
   }
 
-  ShareStats share_cells(const std::vector<std::size_t>& todo,
+  ShareStats share_cells(const std::vector<std::size_t>& pending,
                          const std::function<CellResult(std::size_t)>& run,
                          const std::function<bool(std::size_t, CellResult&&)>& on_result) override {
     ShareStats stats;
     try {
       if (leader())
-        stats = coordinate(todo, run, on_result);
+        stats = coordinate(pending, run, on_result);
       else
         serve(run);
     } catch (...) {
@@ -325,7 +295,7 @@ class MpiTeam final : public Team {
     }
   };
 
-  ShareStats coordinate(const std::vector<std::size_t>& todo,
+  ShareStats coordinate(const std::vector<std::size_t>& pending,
                         const std::function<CellResult(std::size_t)>& run,
                         const std::function<bool(std::size_t, CellResult&&)>& on_result) {
     ShareStats stats;
@@ -351,9 +321,9 @@ class MpiTeam final : public Team {
     std::vector<bool> stopped(static_cast<std::size_t>(size_), false);
 
     const auto hand = [&](int to) {
-      if (!handing || next == todo.size())
+      if (!handing || next == pending.size())
         return false;
-      const std::size_t index = todo[next++];
+      const std::size_t index = pending[next++];
       if (to == 0) {
         {
           std::lock_guard lock(local.mutex);

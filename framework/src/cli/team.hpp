@@ -98,7 +98,7 @@ class Team {
   /// reported; rank 0 gets the statistics. Anything `on_result` throws ends every rank
   /// (MPI_Abort) after printing it.
   virtual ShareStats share_cells(
-      const std::vector<std::size_t>& todo, const std::function<CellResult(std::size_t)>& run,
+      const std::vector<std::size_t>& pending, const std::function<CellResult(std::size_t)>& run,
       const std::function<bool(std::size_t, CellResult&&)>& on_result) = 0;
 
   /// Collective: waits, without spinning, until every rank is here, then leaves MPI
