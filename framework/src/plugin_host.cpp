@@ -4,22 +4,44 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <set>
 
 #include <boost/dll/runtime_symbol_info.hpp>
 
 #include "param_validation.hpp"
+#include "sha256.hpp"
 #include "text.hpp"
 
 namespace kcube {
 namespace fs = std::filesystem;
 
+namespace {
+
+// Hex SHA-256 of the file at `path`; empty when it cannot be read.
+std::string file_sha256_of(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  Sha256 hash;
+  std::array<char, 1 << 16> buffer{};
+  while (in) {
+    in.read(buffer.data(), buffer.size());
+    hash.update({buffer.data(), static_cast<std::size_t>(in.gcount())});
+  }
+  return in.bad() || !in.eof() ? std::string() : hash.hex();
+}
+
+}  // namespace
+
 LoadedPlugin::LoadedPlugin(boost::dll::shared_library library, const PluginDescriptor* descriptor,
                            fs::path file)
-    : library_(std::move(library)), descriptor_(descriptor), file_(std::move(file)) {}
+    : library_(std::move(library)),
+      descriptor_(descriptor),
+      file_(std::move(file)),
+      file_sha256_(file_sha256_of(file_)) {}
 
 std::string LoadedPlugin::label() const {
   return "'" + std::string(name()) + "' (" + file_.string() + ")";
@@ -163,7 +185,13 @@ std::variant<std::shared_ptr<const LoadedPlugin>, Refusal> admit(const fs::path&
     return Refusal{file, "invalid plugin descriptor: " + text::join(problems, "; ") +
                              "; fix the plugin's PluginDescriptor"};
   }
-  return std::make_shared<const LoadedPlugin>(std::move(library), descriptor, file);
+  auto plugin = std::make_shared<const LoadedPlugin>(std::move(library), descriptor, file);
+  if (plugin->file_sha256().empty()) {
+    return Refusal{file,
+                   "cannot be read to compute its SHA-256, which every run records; check "
+                   "the file's permissions"};
+  }
+  return plugin;
 }
 
 PluginRegistry PluginRegistry::discover(const DiscoveryOptions& options) {

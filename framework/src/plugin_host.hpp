@@ -39,6 +39,9 @@ class LoadedPlugin {
   }
   /// The library file it came from.
   const std::filesystem::path& file() const { return file_; }
+  /// SHA-256 of that file (lowercase hex) when it was admitted: which build of the plugin this
+  /// is, recorded with every run. Empty when the file could not be read (admit() refuses it).
+  const std::string& file_sha256() const { return file_sha256_; }
   /// "'knee-point' (/usr/lib/kcube/plugins/kcube-optimizer-knee-point.so)" for messages.
   std::string label() const;
 
@@ -46,6 +49,7 @@ class LoadedPlugin {
   boost::dll::shared_library library_;
   const PluginDescriptor* descriptor_;
   std::filesystem::path file_;
+  std::string file_sha256_;
 };
 
 /// A file or folder the host would not use, and why (with how to fix it).

@@ -14,6 +14,7 @@
 #include <chrono>
 #include <cmath>
 #include <csignal>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
@@ -156,9 +157,61 @@ ALTER TABLE runs ADD COLUMN ranks INTEGER;
 ALTER TABLE runs ADD COLUMN merged_from TEXT;
 )sql";
 
+// Version 4: a run may be 'interrupted' (SIGINT or SIGTERM), records the process writing it, so
+// that a run whose process is gone can be told from a live one, and the builds it went on with
+// when resumed or merged with other ones. The CHECK of runs.status cannot be altered in place:
+// the table is rebuilt as SQLite's documentation of ALTER TABLE describes (foreign keys are off
+// while migrating, see ResultStore::open, so dropping the old table deletes no cell). Column
+// order: the old columns first, as before.
+constexpr const char* kMigrationTo4 = R"sql(
+CREATE TABLE runs_v4 (
+  id INTEGER PRIMARY KEY,
+  experiment TEXT NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('running', 'finished', 'failed', 'interrupted')),
+  started_at TEXT NOT NULL,
+  finished_at TEXT,
+  kcube_version TEXT NOT NULL,
+  git_revision TEXT,
+  compiler TEXT NOT NULL,
+  build_type TEXT NOT NULL,
+  host TEXT NOT NULL,
+  threads INTEGER NOT NULL,
+  seed TEXT NOT NULL,
+  manifest_text TEXT NOT NULL,
+  manifest_sha256 TEXT NOT NULL,
+  overrides TEXT NOT NULL,
+  plugins TEXT NOT NULL,
+  evaluator TEXT NOT NULL,
+  trials INTEGER,
+  replications INTEGER NOT NULL,
+  sampling TEXT,
+  cell_count INTEGER NOT NULL,
+  shard_index INTEGER,
+  shard_count INTEGER,
+  plan_cells INTEGER,
+  ranks INTEGER,
+  merged_from TEXT,
+  writer_host TEXT,
+  writer_pid INTEGER,
+  writer_start TEXT,
+  build_changes TEXT
+);
+INSERT INTO runs_v4 (id, experiment, status, started_at, finished_at, kcube_version, git_revision,
+  compiler, build_type, host, threads, seed, manifest_text, manifest_sha256, overrides, plugins,
+  evaluator, trials, replications, sampling, cell_count, shard_index, shard_count, plan_cells,
+  ranks, merged_from)
+SELECT id, experiment, status, started_at, finished_at, kcube_version, git_revision, compiler,
+  build_type, host, threads, seed, manifest_text, manifest_sha256, overrides, plugins, evaluator,
+  trials, replications, sampling, cell_count, shard_index, shard_count, plan_cells, ranks,
+  merged_from FROM runs;
+DROP TABLE runs;
+ALTER TABLE runs_v4 RENAME TO runs;
+CREATE INDEX runs_by_manifest ON runs (manifest_sha256, status);
+)sql";
+
 // Ordered: kMigrations[i] brings a store from version i to i + 1. Append, never edit.
 constexpr std::array<const char*, kStoreSchemaVersion> kMigrations = {kMigrationTo1, kMigrationTo2,
-                                                                      kMigrationTo3};
+                                                                      kMigrationTo3, kMigrationTo4};
 
 // The fixed statistics columns of the candidates table; any other table column goes to `extra`.
 constexpr std::array<const char*, 12> kSpreadColumns = {
@@ -546,8 +599,8 @@ std::string seed_text(std::uint64_t seed) {
 
 std::string plugins_json(std::vector<PluginRecord> plugins) {
   std::sort(plugins.begin(), plugins.end(), [](const PluginRecord& a, const PluginRecord& b) {
-    return std::tie(a.kind, a.name, a.version, a.file) <
-           std::tie(b.kind, b.name, b.version, b.file);
+    return std::tie(a.kind, a.name, a.version, a.file, a.sha256) <
+           std::tie(b.kind, b.name, b.version, b.file, b.sha256);
   });
   std::string out = "[";
   for (std::size_t i = 0; i < plugins.size(); ++i) {
@@ -555,7 +608,7 @@ std::string plugins_json(std::vector<PluginRecord> plugins) {
     out += (i == 0 ? "" : ",");
     out += "{\"name\":" + text::json_quote(p.name) + ",\"kind\":" + text::json_quote(p.kind) +
            ",\"version\":" + text::json_quote(p.version) + ",\"file\":" + text::json_quote(p.file) +
-           "}";
+           (p.sha256.empty() ? "" : ",\"sha256\":" + text::json_quote(p.sha256)) + "}";
   }
   return out + "]";
 }
@@ -837,6 +890,8 @@ RunStatus parse_run_status(const std::string& s) {
     return RunStatus::finished;
   if (s == "failed")
     return RunStatus::failed;
+  if (s == "interrupted")
+    return RunStatus::interrupted;
   return RunStatus::running;
 }
 
@@ -851,8 +906,9 @@ constexpr const char* kRunSummaryColumns =
     " (SELECT count(*) FROM cells c WHERE c.run_id = r.id AND c.status = 'finished'),"
     " (SELECT count(*) FROM cells c WHERE c.run_id = r.id AND c.status = 'error'),"
     " coalesce(r.shard_index, 0), coalesce(r.shard_count, 0),"
-    " coalesce(r.plan_cells, r.cell_count), coalesce(r.ranks, 1), r.merged_from IS NOT NULL";
-constexpr int kRunSummaryColumnCount = 15;
+    " coalesce(r.plan_cells, r.cell_count), coalesce(r.ranks, 1), r.merged_from IS NOT NULL,"
+    " r.writer_host, r.writer_pid, r.writer_start, r.build_changes IS NOT NULL";
+constexpr int kRunSummaryColumnCount = 19;
 
 RunSummary read_run_summary(const Statement& s) {
   RunSummary r;
@@ -871,6 +927,10 @@ RunSummary read_run_summary(const Statement& s) {
   r.plan_cells = s.int_at(12);
   r.ranks = static_cast<int>(s.int_at(13));
   r.merged = s.int_at(14) != 0;
+  r.writer.host = s.text_at(15);
+  r.writer.pid = s.int_at(16);
+  r.writer.start = s.text_at(17);
+  r.mixed_builds = s.int_at(18) != 0;
   return r;
 }
 
@@ -929,7 +989,10 @@ std::vector<PluginRecord> parse_plugins(const std::string& json, const std::stri
         corrupt(path, where + " has a plugin without the text field \"" + name + "\"");
       return *value;
     };
-    out.push_back({field("name"), field("kind"), field("version"), field("file")});
+    PluginRecord record{field("name"), field("kind"), field("version"), field("file"), ""};
+    if (plugin.get_child_optional("sha256"))
+      record.sha256 = field("sha256");
+    out.push_back(std::move(record));
   }
   return out;
 }
@@ -940,8 +1003,8 @@ void read_run(sqlite3* db, const std::string& path, std::int64_t id, StoredRun& 
                           ", r.experiment, r.started_at, r.kcube_version, r.git_revision,"
                           " r.compiler, r.build_type, r.host, r.threads, r.seed, r.manifest_text,"
                           " r.manifest_sha256, r.overrides, r.plugins, r.evaluator, r.trials,"
-                          " r.replications, r.sampling, r.cell_count, r.merged_from"
-                          " FROM runs r WHERE r.id = ?1";
+                          " r.replications, r.sampling, r.cell_count, r.merged_from,"
+                          " r.build_changes FROM runs r WHERE r.id = ?1";
   Statement s(db, path, sql.c_str());
   s.bind_int(1, id);
   if (!s.step())
@@ -976,6 +1039,8 @@ void read_run(sqlite3* db, const std::string& path, std::int64_t id, StoredRun& 
   c.sampling = s.text_at(col++);
   c.cell_count = s.int_at(col++);
   c.merged_from = s.text_at(col++);
+  c.build_changes = s.text_at(col++);
+  c.writer = out.summary.writer;
   c.shard_index = out.summary.shard_index;
   c.shard_count = out.summary.shard_count;
   c.plan_cells = out.summary.plan_cells;
@@ -1275,7 +1340,113 @@ RunContext capture_run_context(std::string_view build_type) {
 #endif
   context.build_type = std::string(build_type);
   context.host = host_name();
+  context.writer = this_process();
   return context;
+}
+
+namespace {
+
+// The first line of a small file of /proc; empty when it cannot be read.
+std::string first_line(const char* path) {
+  std::FILE* file = std::fopen(path, "r");
+  if (file == nullptr)
+    return "";
+  char buffer[128] = {};
+  const bool read = std::fgets(buffer, sizeof buffer, file) != nullptr;
+  std::fclose(file);
+  std::string line = read ? buffer : "";
+  while (!line.empty() && (line.back() == '\n' || line.back() == ' '))
+    line.pop_back();
+  return line;
+}
+
+// Field 22 of /proc/PID/stat (starttime, clock ticks after boot); empty when unreadable. The
+// command name (field 2) is in parentheses and may hold spaces and ')': fields are counted from
+// the last ')'.
+std::string start_ticks(std::int64_t pid) {
+  const std::string path = "/proc/" + std::to_string(pid) + "/stat";
+  std::FILE* file = std::fopen(path.c_str(), "r");
+  if (file == nullptr)
+    return "";
+  char buffer[1024] = {};
+  const std::size_t n = std::fread(buffer, 1, sizeof buffer - 1, file);
+  std::fclose(file);
+  const std::string_view stat(buffer, n);
+  const std::size_t close = stat.rfind(')');
+  if (close == std::string_view::npos)
+    return "";
+  std::istringstream fields{std::string(stat.substr(close + 1))};
+  std::string field;
+  for (int number = 3; number <= 22; ++number) {
+    if (!(fields >> field))
+      return "";
+  }
+  return field;
+}
+
+// "BOOT_ID PID_NAMESPACE": what, besides a process id and start time, tells one process from
+// another; empty when unknown.
+std::string boot_and_namespace() {
+  const std::string boot = first_line("/proc/sys/kernel/random/boot_id");
+  std::error_code ec;
+  const fs::path ns = fs::read_symlink("/proc/self/ns/pid", ec);
+  if (boot.empty() || ec)
+    return "";
+  return boot + " " + ns.string();
+}
+
+}  // namespace
+
+ProcessIdentity this_process() {
+  ProcessIdentity me;
+  me.host = host_name();
+  me.pid = ::getpid();
+  const std::string where = boot_and_namespace();
+  const std::string ticks = start_ticks(me.pid);
+  if (!where.empty() && !ticks.empty())
+    me.start = where + " " + ticks;
+  return me;
+}
+
+namespace {
+
+/// Whether `process` runs now, as far as this process can tell.
+enum class Liveness { alive, gone, unknown };
+
+Liveness liveness(const ProcessIdentity& process) {
+  if (process.pid <= 0 || process.host.empty() || process.host != host_name())
+    return Liveness::unknown;
+  const std::string here = boot_and_namespace();
+  if (!process.start.empty() && !here.empty()) {
+    const std::size_t last = process.start.rfind(' ');
+    const std::string where = process.start.substr(0, last);
+    const std::size_t boot_end = process.start.find(' ');
+    // Another boot of this host: every process of that boot has ended.
+    if (process.start.substr(0, boot_end) != here.substr(0, here.find(' ')))
+      return Liveness::gone;
+    // Another PID namespace (a container sharing the host name): its ids mean nothing here.
+    if (where != here)
+      return Liveness::unknown;
+  }
+  if (::kill(static_cast<pid_t>(process.pid), 0) != 0 && errno == ESRCH)
+    return Liveness::gone;
+  if (process.start.empty())
+    return Liveness::unknown;  // a process has that id, perhaps another one
+  const std::string ticks = start_ticks(process.pid);
+  if (ticks.empty())
+    return Liveness::unknown;
+  return ticks == process.start.substr(process.start.rfind(' ') + 1) ? Liveness::alive
+                                                                     : Liveness::gone;
+}
+
+}  // namespace
+
+bool process_gone(const ProcessIdentity& process) {
+  return liveness(process) == Liveness::gone;
+}
+
+bool process_alive(const ProcessIdentity& process) {
+  return liveness(process) == Liveness::alive;
 }
 
 std::string host_name() {
@@ -1308,6 +1479,8 @@ std::string_view to_string(RunStatus status) noexcept {
       return "finished";
     case RunStatus::failed:
       return "failed";
+    case RunStatus::interrupted:
+      return "interrupted";
   }
   return "running";
 }
@@ -1363,9 +1536,10 @@ struct ResultStore::Impl {
                 "INSERT INTO runs (experiment, status, started_at, kcube_version, git_revision,"
                 " compiler, build_type, host, threads, seed, manifest_text, manifest_sha256,"
                 " overrides, plugins, evaluator, trials, replications, sampling, cell_count,"
-                " finished_at, shard_index, shard_count, plan_cells, ranks, merged_from)"
+                " finished_at, shard_index, shard_count, plan_cells, ranks, merged_from,"
+                " writer_host, writer_pid, writer_start, build_changes)"
                 " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,"
-                " ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25)");
+                " ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29)");
     s.bind_text(1, c.experiment);
     s.bind_text(2, to_string(status));
     s.bind_text(3, c.started_at.empty() ? utc_now_iso8601() : c.started_at);
@@ -1399,6 +1573,16 @@ struct ResultStore::Impl {
     s.bind_int(23, c.plan_cells > 0 ? c.plan_cells : c.cell_count);
     s.bind_int(24, c.ranks);
     s.bind_text_or_null(25, c.merged_from);
+    if (c.writer.pid > 0) {
+      s.bind_text(26, c.writer.host);
+      s.bind_int(27, c.writer.pid);
+      s.bind_text(28, c.writer.start);
+    } else {
+      s.bind_null(26);
+      s.bind_null(27);
+      s.bind_null(28);
+    }
+    s.bind_text_or_null(29, c.build_changes);
     s.run();
     return sqlite3_last_insert_rowid(handle());
   }
@@ -1581,14 +1765,16 @@ ResultStore ResultStore::open(const std::string& path) {
   sqlite3_extended_result_codes(db, 1);
   sqlite3_busy_timeout(db, kBusyTimeoutMs);
   probe(db, path);
-  exec(db, path, "PRAGMA foreign_keys = ON");
   // In WAL mode, NORMAL skips the fsync of each commit and keeps every committed cell when the
   // process is killed; only an OS crash or power loss can roll back the last commits (never
   // corrupt the file). A run is resumable in that case.
   exec(db, path, "PRAGMA synchronous = NORMAL");
   check_identity(db, path);
   use_wal(db, path);
+  // Foreign keys are off while migrating: migration 3 -> 4 rebuilds the runs table, and dropping
+  // the old one with them on would delete every cell (ON DELETE CASCADE).
   migrate(db, path);
+  exec(db, path, "PRAGMA foreign_keys = ON");
   return ResultStore(std::move(impl));
 }
 
@@ -1683,12 +1869,46 @@ std::optional<ResumeState> ResultStore::find_resumable(std::string_view manifest
     return std::nullopt;
   ResumeState state;
   state.run = s.int_at(0);
-  Statement cells(db, impl_->path,
-                  "SELECT cell_key FROM cells WHERE run_id = ?1 AND status = 'finished'");
-  cells.bind_int(1, state.run);
-  while (cells.step())
-    state.finished_cells.insert(cells.text_at(0));
+  state.finished_cells = finished_cells(state.run);
   return state;
+}
+
+std::set<std::string> ResultStore::finished_cells(std::int64_t run) {
+  Statement cells(impl_->handle(), impl_->path,
+                  "SELECT cell_key FROM cells WHERE run_id = ?1 AND status = 'finished'");
+  cells.bind_int(1, run);
+  std::set<std::string> out;
+  while (cells.step())
+    out.insert(cells.text_at(0));
+  return out;
+}
+
+bool ResultStore::take_over(const RunSummary& seen, const ProcessIdentity& writer,
+                            const std::string& build_change) {
+  sqlite3* db = impl_->handle();
+  Transaction tx(db, impl_->path);
+  // The row as `seen` read it: status and writer unchanged (NULL and '' alike: unknown).
+  Statement s(db, impl_->path,
+              "UPDATE runs SET status = 'running', finished_at = NULL, writer_host = ?1,"
+              " writer_pid = ?2, writer_start = ?3, build_changes = CASE WHEN ?4 = '' THEN"
+              " build_changes WHEN build_changes IS NULL THEN '[' || ?4 || ']' ELSE"
+              " substr(build_changes, 1, length(build_changes) - 1) || ',' || ?4 || ']' END"
+              " WHERE id = ?5 AND status = ?6 AND coalesce(writer_host, '') = ?7 AND"
+              " coalesce(writer_pid, 0) = ?8 AND coalesce(writer_start, '') = ?9");
+  s.bind_text(1, writer.host);
+  s.bind_int(2, writer.pid);
+  s.bind_text(3, writer.start);
+  s.bind_text(4, build_change);
+  s.bind_int(5, seen.id);
+  s.bind_text(6, to_string(seen.status));
+  s.bind_text(7, seen.writer.host);
+  s.bind_int(8, seen.writer.pid);
+  s.bind_text(9, seen.writer.start);
+  s.run();
+  if (sqlite3_changes(db) != 1)
+    return false;
+  tx.commit();
+  return true;
 }
 
 std::int64_t ResultStore::merge_runs(const RunContext& context,

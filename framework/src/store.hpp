@@ -4,22 +4,24 @@
 // Design
 // - One file, any number of runs. The schema has a version, `PRAGMA user_version`, and an
 //   application id, `PRAGMA application_id` = 0x6b637562 ("kcub"). Opening a store applies the
-//   migrations it lacks from an explicit, ordered list (0 -> 1 -> 2 -> 3 today), each in its own
-//   transaction; a store whose version is newer than this kcube knows is refused (kcube::Error),
-//   and so is a file that is not SQLite or an SQLite database of another program.
+//   migrations it lacks from an explicit, ordered list (0 -> 1 -> 2 -> 3 -> 4 today), each in its
+//   own transaction; a store whose version is newer than this kcube knows is refused
+//   (kcube::Error), and so is a file that is not SQLite or an SQLite database of another program.
 // - journal_mode=WAL, busy_timeout 30 s, foreign keys on: several processes may write one store
 //   at once (each cell is one short write transaction; writers queue, readers never block).
 // - Values are bound parameters, never spliced into SQL. Absent values are NULL (exact evaluation
 //   has no spread, an infeasible selection no k). NaN and infinities are never stored: writing
 //   one is a kcube::RuntimeFailure and the cell's transaction is rolled back, leaving nothing.
 //
-// Schema, version 3
-//   runs(id INTEGER PRIMARY KEY, experiment, status 'running'|'finished'|'failed',
+// Schema, version 4
+//   runs(id INTEGER PRIMARY KEY, experiment, status 'running'|'finished'|'failed'|'interrupted'
+//        (interrupted: ended by SIGINT or SIGTERM between cells; `kcube run --resume` goes on),
 //        started_at, finished_at (ISO-8601 UTC, "2026-11-28T14:39:43Z"; NULL while running),
 //        kcube_version, git_revision (NULL if unknown), compiler, build_type, host, threads,
 //        seed (TEXT, decimal: a 64-bit unsigned value), manifest_text, manifest_sha256,
 //        overrides (canonical "PATH=VALUE" lines, sorted, '\n'-separated; '' for none),
-//        plugins (JSON array of {"name","kind","version","file"}, sorted by kind then name),
+//        plugins (JSON array of {"name","kind","version","file","sha256"}, sorted by kind then
+//        name; sha256: of the library file, absent in runs of older versions: unknown),
 //        evaluator, trials (NULL for exact evaluation), replications, sampling (NULL when none),
 //        cell_count (cells this run plans to write), shard_index and shard_count (for a shard
 //        run, `kcube run --shard I/N`: I, 1-based, and N; NULL for a whole run), plan_cells
@@ -80,7 +82,7 @@
 //     write_cell:before_commit       every row of the cell is inserted, COMMIT not yet
 //     write_cell:after_commit        the cell is committed
 //     finish_run:before_commit       the run's status is updated, not committed
-//     finish_run:after_commit        the run is committed as finished or failed
+//     finish_run:after_commit        the run is committed as finished, failed or interrupted
 //     merge:before_commit            merge_runs() copied every part, COMMIT not yet
 //   E.g. KCUBE_FAULT_INJECTION=kill:write_cell:after_candidates:3 kills the process in the
 //   middle of its third cell's transaction. Unset (always, outside tests), it costs one branch
@@ -95,6 +97,12 @@
 //           runs.merged_from (ALTER TABLE ... ADD COLUMN). Runs written by version 2 keep NULL
 //           there, read back as a whole run (shard 0/0) of cell_count cells on one process, not
 //           merged.
+//   3 -> 4  rebuilds runs (CREATE, copy, DROP, RENAME, as SQLite's ALTER TABLE documentation
+//           says, with foreign keys off: open() enables them after migrating) so that its status
+//           may be 'interrupted', adding writer_host, writer_pid, writer_start and
+//           build_changes (NULL in older rows: writer unknown, no build changes). Plugin records
+//           of older runs have no sha256: unknown, which --resume and merge refuse to mix
+//           unless given --allow-changed-plugins.
 #pragma once
 
 #include <cstdint>
@@ -123,7 +131,7 @@ class BOOST_SYMBOL_VISIBLE UnstorableCell : public RuntimeFailure {
 };
 
 /// The schema version this kcube writes and reads (`PRAGMA user_version`).
-inline constexpr int kStoreSchemaVersion = 3;
+inline constexpr int kStoreSchemaVersion = 4;
 
 /// A plugin library a run used.
 struct PluginRecord {
@@ -135,7 +143,36 @@ struct PluginRecord {
   std::string version;
   /// Path of its library file.
   std::string file;
+  /// SHA-256 of the library file, lowercase hex; empty when unknown (runs of schema 3 and older).
+  std::string sha256;
 };
+
+/// A process, as a run records the one writing it: enough to tell later, on the same host,
+/// whether it still runs (see process_gone()).
+struct ProcessIdentity {
+  /// Host name (host_name()); empty when unknown.
+  std::string host;
+  /// Process id; 0 when unknown.
+  std::int64_t pid = 0;
+  /// "BOOT_ID PID_NAMESPACE START_TICKS": the boot (/proc/sys/kernel/random/boot_id), the PID
+  /// namespace (/proc/self/ns/pid) and the start time in clock ticks since boot (field 22 of
+  /// /proc/PID/stat), which together tell a process from a later one given the same id; empty
+  /// when unknown (no /proc).
+  std::string start;
+};
+
+/// This process.
+ProcessIdentity this_process();
+
+/// True when `process` certainly no longer runs: it ran on this host, in this boot and PID
+/// namespace, and there is no process with its id (kill(pid, 0) fails with ESRCH) or the one
+/// there now started at another time (the id was reused), or it ran on this host in an earlier
+/// boot. False when that cannot be told (another host or namespace, nothing recorded).
+bool process_gone(const ProcessIdentity& process);
+
+/// True when `process` certainly runs now: on this host, in this PID namespace, a process with
+/// its id exists and started when it did. False when it is gone or that cannot be told.
+bool process_alive(const ProcessIdentity& process);
 
 /// Everything a run records about how it was made (see the runs table).
 struct RunContext {
@@ -184,6 +221,11 @@ struct RunContext {
   int ranks = 1;
   /// For a run made by kcube merge: the JSON array described in the schema; empty otherwise.
   std::string merged_from;
+  /// The process writing the run (rank 0's); all empty for none (a merged run) or unknown.
+  ProcessIdentity writer;
+  /// The JSON array build_changes described in the schema; empty when the run's cells all come
+  /// from the builds kcube_version and plugins name.
+  std::string build_changes;
 };
 
 /// A RunContext with what the process knows about itself filled in: host name (gethostname),
@@ -209,9 +251,10 @@ std::string canonical_overrides(std::vector<std::string> overrides);
 std::string cell_key(std::string_view profile, std::string_view scenario, std::string_view sweep,
                      int replication);
 
-/// A run's state.
-enum class RunStatus { running = 1, finished = 2, failed = 3 };
-/// "running", "finished" or "failed".
+/// A run's state as stored. A running run whose process is gone (process_gone()) is shown as
+/// `stopped` by `kcube runs`; that is not a stored state.
+enum class RunStatus { running = 1, finished = 2, failed = 3, interrupted = 4 };
+/// "running", "finished", "failed" or "interrupted".
 std::string_view to_string(RunStatus status) noexcept;
 
 /// A cell's outcome.
@@ -292,6 +335,10 @@ struct RunSummary {
   int ranks = 1;
   /// True for a run made by kcube merge (merged_from is set).
   bool merged = false;
+  /// The process writing the run, as recorded (all empty when unknown).
+  ProcessIdentity writer;
+  /// True when the run's cells come from more than one build (build_changes is set).
+  bool mixed_builds = false;
 };
 
 /// A run of another store to copy, for merge_runs().
@@ -359,9 +406,19 @@ class ResultStore {
   /// kcube::RuntimeFailure for a non-finite value or a feasibility vector of the wrong size.
   void write_cell(std::int64_t run, const CellResult& cell);
 
-  /// Marks the run finished or failed and sets finished_at. Throws kcube::Error for an unknown
-  /// run.
+  /// Marks the run finished, failed or interrupted and sets finished_at (running: clears it).
+  /// Throws kcube::Error for an unknown run.
   void finish_run(std::int64_t run, RunStatus status);
+
+  /// Makes `writer` the process writing run `seen.id` and its status running, provided the run
+  /// still has the status and writer of `seen` (read by runs()): two processes resuming one run
+  /// at once cannot both take it. `build_change`, when not empty, is a JSON object appended to
+  /// the run's build_changes. Returns false, writing nothing, when the run changed meanwhile.
+  bool take_over(const RunSummary& seen, const ProcessIdentity& writer,
+                 const std::string& build_change = "");
+
+  /// The keys of the cells of run `run` stored with status finished.
+  std::set<std::string> finished_cells(std::int64_t run);
 
   /// The newest run with status running made from the manifest with this SHA-256 and these
   /// overrides (compared canonically), and of shard `shard_index`/`shard_count` (0/0: a whole

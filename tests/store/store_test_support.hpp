@@ -82,4 +82,13 @@ ALTER TABLE cells ADD COLUMN scenario_spec TEXT;
 ALTER TABLE selections ADD COLUMN optimizer_spec TEXT;
 )sql";
 
+/// What migration 2 -> 3 added, exactly as kcube ran it.
+inline constexpr const char* kSchemaVersion3Additions = R"sql(
+ALTER TABLE runs ADD COLUMN shard_index INTEGER;
+ALTER TABLE runs ADD COLUMN shard_count INTEGER;
+ALTER TABLE runs ADD COLUMN plan_cells INTEGER;
+ALTER TABLE runs ADD COLUMN ranks INTEGER;
+ALTER TABLE runs ADD COLUMN merged_from TEXT;
+)sql";
+
 }  // namespace kcube::test

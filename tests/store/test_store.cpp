@@ -46,8 +46,8 @@ RunContext context(std::string sha = "abc123", std::vector<std::string> override
   c.manifest_text = "experiment: demo\n";
   c.manifest_sha256 = std::move(sha);
   c.overrides = std::move(overrides);
-  c.plugins = {{"cube-max", "optimizer", "1.0.0", "/lib/cube.so"},
-               {"gaussian", "profile", "0.2.0", "/lib/gaussian.so"}};
+  c.plugins = {{"cube-max", "optimizer", "1.0.0", "/lib/cube.so", ""},
+               {"gaussian", "profile", "0.2.0", "/lib/gaussian.so", ""}};
   c.evaluator = "simulate";
   c.trials = 1000;
   c.sampling = "nested";
@@ -126,7 +126,7 @@ std::string exported(ResultStore& store, Table table, Format format,
 
 }  // namespace
 
-TEST_CASE("an empty file becomes a store with schema version 3 in WAL mode") {
+TEST_CASE("an empty file becomes a store with schema version 4 in WAL mode") {
   kcube::test::TempDir dir;
   const auto path = dir.path() / "results.sqlite";
   std::ofstream(path).close();  // an empty file is an empty database: migrated from version 0
@@ -136,7 +136,7 @@ TEST_CASE("an empty file becomes a store with schema version 3 in WAL mode") {
     CHECK(store.runs().empty());
   }
   CHECK(query(path, "PRAGMA user_version") == std::to_string(kcube::kStoreSchemaVersion));
-  CHECK(query(path, "PRAGMA user_version") == "3");
+  CHECK(query(path, "PRAGMA user_version") == "4");
   CHECK(query(path, "PRAGMA application_id") == std::to_string(0x6b637562));
   CHECK(query(path, "PRAGMA journal_mode") == "wal");
   CHECK(query(path,
@@ -144,7 +144,7 @@ TEST_CASE("an empty file becomes a store with schema version 3 in WAL mode") {
               "type = 'table' ORDER BY name)") == "candidates,cells,runs,selections");
   // Opening again applies nothing and keeps the version.
   ResultStore again = ResultStore::open(path.string());
-  CHECK(query(path, "PRAGMA user_version") == "3");
+  CHECK(query(path, "PRAGMA user_version") == "4");
   check_integrity(path);
 }
 
@@ -393,12 +393,12 @@ TEST_CASE("a store with a newer schema version is refused") {
   kcube::test::TempDir dir;
   const auto path = dir.path() / "s.sqlite";
   { ResultStore::open(path.string()); }
-  query(path, "PRAGMA user_version = 4");
-  REQUIRE(query(path, "PRAGMA user_version") == "4");
+  query(path, "PRAGMA user_version = 5");
+  REQUIRE(query(path, "PRAGMA user_version") == "5");
   const std::string message = message_of([&] { ResultStore::open(path.string()); });
   CHECK(message.find(path.string()) != std::string::npos);
-  CHECK(message.find("schema version 4, newer than this kcube knows (3)") != std::string::npos);
-  CHECK(query(path, "PRAGMA user_version") == "4");  // untouched
+  CHECK(message.find("schema version 5, newer than this kcube knows (4)") != std::string::npos);
+  CHECK(query(path, "PRAGMA user_version") == "5");  // untouched
 }
 
 TEST_CASE("files that are not kcube stores are refused") {
