@@ -118,7 +118,8 @@ store=$WORK/finished.sqlite
 cp "$base" "$store"
 killed_study finished-killed "$store" kill:finish_run:after_commit:1
 check_resumed finished "$store" ""
-expect_exit 2 finished-resume "$KCUBE" run "$MANIFEST" "${SETS[@]}" --store "$store" --resume --quiet
+run finished-resume "$KCUBE" run "$MANIFEST" "${SETS[@]}" --store "$store" --resume --quiet
+expect_out finished-resume "run 2 is already finished; nothing to do"
 survived=$((survived + 1))
 
 step "SIGKILL twice: mid-cell, then again while --resume writes its 2nd cell"

@@ -5,8 +5,10 @@
 # a part (also by another spelling or a symbolic link); a missing part, one that is not a kcube
 # store, one of an older schema, one without the run asked for; the same run given twice; two
 # runs of one shard; parts holding the same cells; parts of different manifests (experiment,
-# manifest text, --set overrides, trials, kcube or plugin versions); an incomplete set (absent
-# shard, a part still running); an OUT in a missing folder or that is not a kcube store.
+# manifest text, --set overrides, trials); parts of different builds (kcube version, plugin
+# version, plugin file SHA-256; not file paths), merged with --allow-changed-plugins; an
+# incomplete set (absent shard, a part still running); an OUT in a missing folder or that is not
+# a kcube store.
 #   usage: bash refusals.sh KCUBE SOURCE_DIR SCRATCH_DIR
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../run/lib.sh"
@@ -56,7 +58,7 @@ cp "${parts[1]}" "$WORK/v2.sqlite"
 sql "$WORK/v2.sqlite" "PRAGMA user_version = 2" >/dev/null
 v2=$(fingerprint "$WORK/v2.sqlite")
 merge_refused old-schema "$existing" "${parts[0]}" "$WORK/v2.sqlite" "${parts[2]}" "${parts[3]}"
-expect_err old-schema "results store '$WORK/v2.sqlite' has schema version 2, older than this kcube's (3)"
+expect_err old-schema "results store '$WORK/v2.sqlite' has schema version 2, older than this kcube's (4)"
 expect_err old-schema "\`kcube runs '$WORK/v2.sqlite'\` migrates it"
 expect_eq "the store of schema version 2 after the refusal" "$(fingerprint "$WORK/v2.sqlite")" "$v2"
 merge_refused no-run "$new" "${parts[0]}:5" "${parts[@]:1}"
@@ -83,7 +85,7 @@ differs() {
   sql "$WORK/$1.sqlite" "$2" >/dev/null
   merge_refused "$1" "$existing" "${parts[0]}" "${parts[1]}" "$WORK/$1.sqlite" "${parts[3]}"
   expect_err "$1" "kcube merge: '${parts[0]}' (run 1, shard 1/4) and '$WORK/$1.sqlite' (run 1, shard 3/4) are runs of different manifests: they differ in $3"
-  expect_err "$1" "merge only parts run from one manifest with the same --set options, kcube and plugin versions"
+  expect_err "$1" "merge only parts run from one manifest with the same --set options"
 }
 differs experiment "UPDATE runs SET experiment = 'other'" \
   "experiment ('paper-2025' in '${parts[0]}', 'other' in '$WORK/experiment.sqlite')"
@@ -95,11 +97,40 @@ differs overrides "UPDATE runs SET overrides = 'run.trials=300'" \
   "--set overrides ('run.trials=200' in '${parts[0]}', 'run.trials=300' in '$WORK/overrides.sqlite')"
 differs trials "UPDATE runs SET trials = 999" "trials ('200' in "
 differs plan "UPDATE runs SET plan_cells = 28" "plan_cells ('27' in "
-differs version "UPDATE runs SET kcube_version = '0.0.1'" "kcube_version ("
-differs plugins "UPDATE runs SET plugins = replace(plugins,
+
+step "parts of different builds: kcube version, plugin version, plugin file SHA-256"
+# builds_differ NAME SQL TEXT: part 3 changed by SQL is refused as another build, TEXT named.
+builds_differ() {
+  cp "${parts[2]}" "$WORK/$1.sqlite"
+  sql "$WORK/$1.sqlite" "$2" >/dev/null
+  merge_refused "$1" "$existing" "${parts[0]}" "${parts[1]}" "$WORK/$1.sqlite" "${parts[3]}"
+  expect_err "$1" "kcube merge: '${parts[0]}' (run 1, shard 1/4) and '$WORK/$1.sqlite' (run 1, shard 3/4) were made with different builds:"
+  expect_err "$1" "$3"
+  expect_err "$1" "Merging would mix Monte Carlo results of different builds in one run"
+  expect_err "$1" "or pass --allow-changed-plugins to merge anyway"
+}
+builds_differ version "UPDATE runs SET kcube_version = '0.0.1'" \
+  "kcube: version $(sql "${parts[0]}" "SELECT kcube_version FROM runs") ('${parts[0]}') vs version 0.0.1 ('$WORK/version.sqlite')"
+builds_differ plugins "UPDATE runs SET plugins = replace(plugins,
   '\"name\":\"utopia-closest\",\"kind\":\"optimizer\",\"version\":\"1.0.0\"',
   '\"name\":\"utopia-closest\",\"kind\":\"optimizer\",\"version\":\"1.0.1\"')" \
-  "plugins ('optimizer utopia-closest 1.0.0' in '${parts[0]}', 'optimizer utopia-closest 1.0.1' in '$WORK/plugins.sqlite')"
+  "optimizer plugin 'utopia-closest': version 1.0.0, sha256 "
+expect_err plugins "vs version 1.0.1, sha256 "
+sha=$(sql "${parts[0]}" "SELECT json_extract(value, '\$.sha256') FROM runs, json_each(runs.plugins) WHERE json_extract(value, '\$.name') = 'cube-max'")
+[[ ${#sha} -eq 64 ]] || fail "the parts record no sha256 of cube-max: '$sha'"
+builds_differ hash "UPDATE runs SET plugins = replace(plugins, '$sha', '$(printf '%064d' 0)')" \
+  "optimizer plugin 'cube-max': version 1.0.0, sha256 $sha ('${parts[0]}') vs version 1.0.0, sha256 $(printf '%064d' 0) ('$WORK/hash.sqlite')"
+# File paths differ between nodes: not a difference.
+cp "${parts[2]}" "$WORK/paths.sqlite"
+sql "$WORK/paths.sqlite" "UPDATE runs SET plugins = replace(plugins, '\"file\":\"/', '\"file\":\"/elsewhere/')" >/dev/null
+run paths "$KCUBE" merge "$WORK/paths-out.sqlite" "${parts[0]}" "${parts[1]}" "$WORK/paths.sqlite" "${parts[3]}"
+# --allow-changed-plugins merges other builds, and the merged run records them.
+run allowed "$KCUBE" merge "$WORK/allowed.sqlite" "${parts[0]}" "${parts[1]}" "$WORK/hash.sqlite" "${parts[3]}" --allow-changed-plugins
+expect_eq "the build change of the merged run" \
+  "$(sql "$WORK/allowed.sqlite" "SELECT json_extract(build_changes, '\$[0].by') || ' ' || json_extract(build_changes, '\$[0].plugins[0].sha256') FROM runs")" \
+  "kcube merge of '$WORK/hash.sqlite' run 1 $(printf '%064d' 0)"
+run runs-allowed "$KCUBE" runs "$WORK/allowed.sqlite"
+expect_out runs-allowed "run 1 mixes builds"
 
 step "an incomplete set of parts: an absent shard, a part still running"
 merge_refused absent "$existing" "${parts[0]}" "${parts[1]}" "${parts[3]}"

@@ -45,6 +45,7 @@ expect_eq "run after the timeout" "$(sql "$store" "SELECT status FROM runs")" fa
 run slow-resume kc run "$MANIFEST" --store "$store" --quiet --resume --cell-timeout 60 "${slow[@]}"
 check_run_finished "$store" 1 4
 expect_eq "runs after the resume" "$(sql "$store" "SELECT count(*) FROM runs")" 1
-expect_exit 2 resume-again kc run "$MANIFEST" --store "$store" --quiet --resume "${slow[@]}"
+expect_exit 0 resume-again kc run "$MANIFEST" --store "$store" --quiet --resume "${slow[@]}"
+expect_out resume-again "run 1 is already finished; nothing to do"
 CASES=$((CASES + 1))
 done_cases

@@ -2,9 +2,10 @@
 // --store part-I.sqlite`) merged into one run of OUT, as if one process had run the whole plan.
 //
 // The parts are checked before OUT is opened, so that a refusal writes nothing and creates no
-// file: they must be runs of one manifest (same --set options, kcube version and plugin
-// versions), hold disjoint cells, and together hold every cell of the plan, finished (unless
-// --partial). ResultStore::merge_runs() then copies them in one transaction.
+// file: they must be runs of one manifest (same --set options), of the same builds (kcube
+// version, plugin versions and file SHA-256s, unless --allow-changed-plugins: then the merged
+// run records every build), hold disjoint cells, and together hold every cell of the plan,
+// finished (unless --partial). ResultStore::merge_runs() then copies them in one transaction.
 #include <algorithm>
 #include <charconv>
 #include <chrono>
@@ -20,6 +21,7 @@
 #include <utility>
 #include <vector>
 
+#include "builds.hpp"
 #include "commands.hpp"
 #include "kcube/error.hpp"
 #include "output.hpp"
@@ -149,15 +151,6 @@ std::pair<std::string, std::string> first_difference(const std::string& a, const
   return {at(lines_a), at(lines_b)};
 }
 
-std::string plugins_text(const RunContext& c) {
-  // Names, kinds and versions: not file paths, which differ between the nodes of a cluster.
-  std::vector<std::string> plugins;
-  for (const PluginRecord& p : c.plugins)
-    plugins.push_back(p.kind + " " + p.name + " " + p.version);
-  std::sort(plugins.begin(), plugins.end());
-  return text::join(plugins, "\n");
-}
-
 // The fields that make two runs runs of one plan, in the order they are compared.
 std::vector<std::pair<std::string, std::string>> plan_fields(const Part& part) {
   const RunContext& c = part.run.context;
@@ -170,9 +163,7 @@ std::vector<std::pair<std::string, std::string>> plan_fields(const Part& part) {
           {"replications", std::to_string(c.replications)},
           {"sampling", c.sampling},
           {"seed", std::to_string(c.seed)},
-          {"plan_cells", std::to_string(part.run.summary.plan_cells)},
-          {"kcube_version", c.kcube_version},
-          {"plugins", plugins_text(c)}};
+          {"plan_cells", std::to_string(part.run.summary.plan_cells)}};
 }
 
 void refuse_other_manifests(const std::vector<Part>& parts) {
@@ -183,15 +174,14 @@ void refuse_other_manifests(const std::vector<Part>& parts) {
       if (got[f].second == want[f].second)
         continue;
       auto [a, b] = std::make_pair(shown(want[f].second), shown(got[f].second));
-      // Texts of many lines: the first line that differs (of the plugins: the first plugin).
-      if (want[f].first == "manifest_text" || want[f].first == "plugins")
-        std::tie(a, b) =
-            first_difference(want[f].second, got[f].second, want[f].first == "manifest_text");
+      // A text of many lines: the first line that differs.
+      if (want[f].first == "manifest_text")
+        std::tie(a, b) = first_difference(want[f].second, got[f].second, true);
       throw Error("kcube merge: " + describe(parts.front()) + " and " + describe(parts[p]) +
                   " are runs of different manifests: they differ in " + want[f].first + " (" + a +
                   " in '" + parts.front().path + "', " + b + " in '" + parts[p].path +
-                  "'); merge only parts run from one manifest with the same --set options, "
-                  "kcube and plugin versions (`kcube runs PART` shows each part's runs)");
+                  "'); merge only parts run from one manifest with the same --set options "
+                  "(`kcube runs PART` shows each part's runs)");
     }
   }
 }
@@ -230,6 +220,39 @@ void refuse_overlaps(const std::vector<Part>& parts) {
                 "; each cell must come from one part: give shards of one --shard N, not a whole "
                 "run and its shards, nor shards of different N that overlap");
   }
+}
+
+// The parts' builds (kcube's version, each plugin's version and file SHA-256; never file paths,
+// which differ between nodes) against the first part's: a difference is refused unless
+// `allow`. Returns the merged run's build_changes: every part's own, then one per part of other
+// builds (empty when none).
+std::string check_builds(const std::vector<Part>& parts, bool allow) {
+  const Builds first = latest_builds(parts.front().run.context);
+  std::vector<std::string> changes;
+  for (const Part& part : parts) {
+    const std::string& own = part.run.context.build_changes;
+    if (own.size() > 2)
+      changes.push_back(own.substr(1, own.size() - 2));  // the elements of the JSON array
+  }
+  for (std::size_t p = 1; p < parts.size(); ++p) {
+    const Builds builds = latest_builds(parts[p].run.context);
+    const auto differences = build_differences(first, builds);
+    if (differences.empty())
+      continue;
+    if (!allow) {
+      throw Error("kcube merge: " + describe(parts.front()) + " and " + describe(parts[p]) +
+                  " were made with different builds:" +
+                  describe_differences(differences, "'" + parts.front().path + "'",
+                                       "'" + parts[p].path + "'") +
+                  "\nMerging would mix Monte Carlo results of different builds in one run: rerun "
+                  "the parts with one build, or pass --allow-changed-plugins to merge anyway (the "
+                  "merged run then records every build)");
+    }
+    changes.push_back(build_change_json(
+        first, builds,
+        "kcube merge of '" + parts[p].path + "' run " + std::to_string(parts[p].run.summary.id)));
+  }
+  return changes.empty() ? std::string() : "[" + text::join(changes, ",") + "]";
 }
 
 // ---- completeness ----
@@ -277,9 +300,10 @@ Gaps find_gaps(const std::vector<Part>& parts) {
     counts.insert(s.shard_count);
     shards.insert(s.shard_index);
     if (s.status != RunStatus::finished) {
-      gaps.unfinished.push_back(describe(part) + (s.status == RunStatus::running
-                                                      ? " is still running (or was killed)"
-                                                      : " failed"));
+      gaps.unfinished.push_back(
+          describe(part) + (s.status == RunStatus::running ? " is still running (or was killed)"
+                            : s.status == RunStatus::interrupted ? " was interrupted"
+                                                                 : " failed"));
     }
     for (const CellResult& cell : part.run.cells) {
       if (cell.position && *cell.position >= 0 && *cell.position < gaps.plan_cells)
@@ -344,6 +368,7 @@ RunContext merged_context(const std::vector<Part>& parts) {
   }
   c.host = text::join(hosts, ",");
   c.merged_from = merged_from_json(parts);
+  c.writer = {};  // written by no process that runs on
   return c;
 }
 
@@ -398,7 +423,10 @@ int cmd_merge(const Args& args, const GlobalOptions&) {
   options.add_options()("partial",
                         "merge even when cells are missing or failed or a part did not finish: "
                         "the merged run is marked failed, and `kcube run MANIFEST --store OUT "
-                        "--resume` runs the rest")("help,h", "show this help");
+                        "--resume` runs the rest")(
+      "allow-changed-plugins",
+      "merge parts made with different builds of kcube or a plugin (version or file SHA-256); "
+      "the merged run records every build")("help,h", "show this help");
   po::options_description hidden;
   hidden.add_options()("out", po::value<std::string>())("parts",
                                                         po::value<std::vector<std::string>>());
@@ -409,12 +437,13 @@ int cmd_merge(const Args& args, const GlobalOptions&) {
   const auto vm = parse(args, all, positional, "merge");
   if (vm.count("help") != 0) {
     std::cout << usage(
-        "kcube merge OUT.sqlite PART.sqlite... [--partial]\n"
+        "kcube merge OUT.sqlite PART.sqlite... [--partial] [--allow-changed-plugins]\n"
         "\nMerges the runs of shard stores (kcube run MANIFEST --shard I/N --store\n"
         "part-I.sqlite) into one new run of OUT, created if it does not exist. From each PART\n"
         "it takes the newest run; PART.sqlite:ID takes run ID of PART.sqlite. The parts must be\n"
-        "runs of one manifest (same --set options, kcube and plugin versions) that hold no cell\n"
-        "twice and, unless --partial, every cell of the plan, finished. Parts are read without\n"
+        "runs of one manifest (same --set options) and, unless --allow-changed-plugins, of the\n"
+        "same builds (kcube and plugin versions, plugin file SHA-256s), that hold no cell twice\n"
+        "and, unless --partial, every cell of the plan, finished. Parts are read without\n"
         "writing them; on a refusal nothing is written.",
         options);
     return 0;
@@ -427,8 +456,10 @@ int cmd_merge(const Args& args, const GlobalOptions&) {
   const auto start = std::chrono::steady_clock::now();
   const std::string out = vm["out"].as<std::string>();
   const std::vector<Part> parts = read_parts(out, vm["parts"].as<std::vector<std::string>>());
+  const std::string build_changes = check_builds(parts, vm.count("allow-changed-plugins") != 0);
   const Gaps gaps = find_gaps(parts);
-  const RunContext context = merged_context(parts);
+  RunContext context = merged_context(parts);
+  context.build_changes = build_changes;
   const bool partial = vm.count("partial") != 0;
   if (!gaps.complete() && !partial) {
     throw Error("kcube merge: the parts are not the whole run of '" + context.experiment +

@@ -1,9 +1,12 @@
 // kcube validate MANIFEST | kcube run MANIFEST: declarative experiments into the results store.
+#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cmath>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -15,12 +18,14 @@
 #include <sstream>
 #include <variant>
 
+#include "builds.hpp"
 #include "commands.hpp"
 #include "engine.hpp"
 #include "exact.hpp"
 #include "kcube/error.hpp"
 #include "manifest.hpp"
 #include "output.hpp"
+#include "overrides.hpp"
 #include "plugin_call.hpp"
 #include "selection.hpp"
 #include "store.hpp"
@@ -33,6 +38,68 @@ namespace po = boost::program_options;
 namespace fs = std::filesystem;
 
 namespace {
+
+// ---- SIGINT and SIGTERM during kcube run ----
+// The handler only records the first signal in lock-free atomics (async-signal-safe); the run
+// looks at them between cells, and the Monte Carlo engine between chunks of trials (its stop
+// flag, without --cell-timeout). A second signal ends the process at once by its default action.
+std::atomic<int> interrupt_signal{0};
+std::atomic<bool> interrupted{false};
+static_assert(std::atomic<int>::is_always_lock_free && std::atomic<bool>::is_always_lock_free);
+
+void on_interrupt(int signal) {
+  int none = 0;
+  if (!interrupt_signal.compare_exchange_strong(none, signal)) {
+    std::signal(signal, SIG_DFL);
+    std::raise(signal);
+    return;
+  }
+  interrupted.store(true);
+}
+
+// Handles SIGINT and SIGTERM with on_interrupt while it lives (SA_RESTART: system calls such as
+// SQLite's writes go on), then restores the handlers it found. A signal ignored when kcube
+// started stays ignored (a shell ignores SIGINT in the background jobs of a script, nohup
+// SIGHUP): whoever started kcube asked for that.
+class InterruptHandlers {
+ public:
+  InterruptHandlers() {
+    struct sigaction action {};
+    action.sa_handler = on_interrupt;
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = SA_RESTART;
+    ::sigaction(SIGINT, nullptr, &old_int_);
+    ::sigaction(SIGTERM, nullptr, &old_term_);
+    if (old_int_.sa_handler != SIG_IGN)
+      ::sigaction(SIGINT, &action, nullptr);
+    if (old_term_.sa_handler != SIG_IGN)
+      ::sigaction(SIGTERM, &action, nullptr);
+  }
+  InterruptHandlers(const InterruptHandlers&) = delete;
+  InterruptHandlers& operator=(const InterruptHandlers&) = delete;
+  ~InterruptHandlers() {
+    ::sigaction(SIGINT, &old_int_, nullptr);
+    ::sigaction(SIGTERM, &old_term_, nullptr);
+  }
+
+ private:
+  struct sigaction old_int_ {};
+  struct sigaction old_term_ {};
+};
+
+// `word` for a POSIX shell: as it is when it holds only characters no shell treats specially,
+// else in single quotes.
+std::string shell_word(const std::string& word) {
+  const bool plain = !word.empty() && word.find_first_not_of(
+                                          "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                                          "0123456789_./:=,+@%-") == std::string::npos;
+  if (plain)
+    return word;
+  std::string quoted = "'";
+  for (const char c : word)
+    quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return quoted + "'";
+}
 
 // Options shared by validate and run.
 void add_manifest_options(po::options_description& options) {
@@ -141,9 +208,12 @@ PluginInstance<T> make(const PluginRegistry& registry, const PluginUse& use,
 }
 
 // The candidate table of a cell, from its profile on its deployment.
+// `interrupt`, when not null, stops the engine instead of the work's own stop flag (which only a
+// timeout raises, so it is used with --cell-timeout alone).
 CandidateTable evaluate(const PluginInstance<ModelProfile>& profile,
                         const PluginInstance<Scenario>& scenario, const Deployment& deployment,
-                        const Manifest& m, const Cell& cell, int threads, WorkState& state) {
+                        const Manifest& m, const Cell& cell, int threads, WorkState& state,
+                        const std::atomic<bool>* interrupt) {
   const LoadedPlugin& plugin = profile.plugin();
   const std::string label = who(plugin);
   if (m.run.evaluator == "exact") {
@@ -157,7 +227,7 @@ CandidateTable evaluate(const PluginInstance<ModelProfile>& profile,
   // A plugin that is not thread-safe runs on one thread.
   sim.threads = plugin.descriptor().thread_safety == ThreadSafety::shared ? threads : 1;
   sim.profile_label = label;
-  sim.stop = &state.stop_flag();
+  sim.stop = interrupt != nullptr ? interrupt : &state.stop_flag();
   state.enter(&scenario.plugin(), who(scenario.plugin()) + ", required_columns");
   for (const auto& column : checked_required_columns(scenario)) {
     if (const auto q = parse_quantile_column(column))
@@ -171,7 +241,8 @@ CandidateTable evaluate(const PluginInstance<ModelProfile>& profile,
 
 // Runs one cell; plugin failures (whatever they throw) become a cell with status error.
 CellResult run_cell(const PluginRegistry& registry, const Manifest& m, const Cell& cell,
-                    const std::string& sweep_label, int threads, WorkState& state) {
+                    const std::string& sweep_label, int threads, WorkState& state,
+                    const std::atomic<bool>* interrupt) {
   CellResult result;
   result.replication = static_cast<int>(cell.replication);
   result.profile = m.profiles[cell.profile].name;
@@ -186,7 +257,8 @@ CellResult run_cell(const PluginRegistry& registry, const Manifest& m, const Cel
     result.scenario_spec = canonical_spec(scenario.plugin().name(), scenario.params());
     state.enter(&scenario.plugin(), who(scenario.plugin()) + ", deployment");
     const Deployment deployment = checked_deployment(scenario);
-    CandidateTable table = evaluate(profile, scenario, deployment, m, cell, threads, state);
+    CandidateTable table =
+        evaluate(profile, scenario, deployment, m, cell, threads, state, interrupt);
     state.enter(&scenario.plugin(), who(scenario.plugin()) + ", budget and assess");
     const AssessedTable assessed = assess(scenario, table);
     for (const auto& verdict : assessed.verdicts)
@@ -281,7 +353,7 @@ std::vector<PluginRecord> plugins_used(const PluginRegistry& registry, const Man
       seen.push_back(use.plugin);
       const auto plugin = registry.find(use.plugin);
       out.push_back({use.plugin, std::string(to_string(plugin->kind())),
-                     plugin->descriptor().version, plugin->file().string()});
+                     plugin->descriptor().version, plugin->file().string(), plugin->file_sha256()});
     }
   }
   return out;
@@ -372,28 +444,6 @@ void store_cell(ResultStore& store, std::int64_t run, CellResult& result) {
   }
 }
 
-// The run `--resume` continues: the newest run of this manifest and overrides that is running
-// (killed) or failed (a cell error, --fail-fast, a timeout); a failed one is reopened so that
-// its error cells are retried and its missing cells run.
-std::optional<ResumeState> resumable_run(ResultStore& store, const Manifest& m,
-                                         const std::vector<std::string>& overrides,
-                                         const Shard& shard) {
-  const std::string wanted = canonical_overrides(overrides);
-  const auto runs = store.runs();
-  for (auto r = runs.rbegin(); r != runs.rend(); ++r) {
-    if (r->manifest_sha256 != m.sha256 || r->overrides != wanted || r->shard_index != shard.index ||
-        r->shard_count != shard.count)
-      continue;
-    if (r->status == RunStatus::failed) {
-      store.finish_run(r->id, RunStatus::running);
-      break;
-    }
-    if (r->status == RunStatus::running)
-      break;
-  }
-  return store.find_resumable(m.sha256, overrides, shard.index, shard.count);
-}
-
 // Ends the process at once, for a command that abandoned work to a thread that may still run
 // plugin code: output flushed, but no destructors and no unloading of plugin libraries, which
 // the abandoned thread may be executing. The caller has closed its files.
@@ -419,7 +469,8 @@ class CellRunner {
       return error_cell(cm, cell, sweep_label, blocked, 0.0);
     auto outcome = watchdog_.run(
         std::function<CellResult(WorkState&)>([this, &cm, &cell, &sweep_label](WorkState& state) {
-          return run_cell(registry_, cm, cell, sweep_label, threads_, state);
+          return run_cell(registry_, cm, cell, sweep_label, threads_, state,
+                          watchdog_.timeout() ? nullptr : &interrupted);
         }));
     if (auto* result = std::get_if<CellResult>(&outcome))
       return std::move(*result);
@@ -476,7 +527,9 @@ struct RunSetup {
   std::string help_text;
   PluginRegistry registry;
   Manifest manifest;
-  std::vector<std::string> overrides;
+  /// --set overrides as given, and in canonical form (canonical_override_values), which the run
+  /// records and --resume compares.
+  std::vector<std::string> overrides, canonical_overrides;
   std::vector<SweepPoint> points;
   std::vector<Manifest> point_manifests;
   /// The whole plan; a shard runs the cells shard.has(position) of it.
@@ -486,16 +539,18 @@ struct RunSetup {
   std::size_t shard_cells = 0;
   int threads = 1;
   std::string store_path;
-  bool resume = false, fail_fast = false, quiet = false;
+  bool resume = false, fail_fast = false, quiet = false, allow_changed_plugins = false;
   std::optional<double> cell_timeout;
   /// What the ranks compare before running (Team::check_same), one fact per line.
   std::string description;
+  /// This command with --resume, for a shell: what continues the run after an interruption.
+  std::string resume_command;
 };
 
 std::string usage_of_run(const po::options_description& options) {
   return usage(
       "kcube run MANIFEST [--store PATH] [--set PATH=VALUE]... [--threads N] [--shard I/N] "
-      "[--resume] [--fail-fast] [--cell-timeout SECONDS] [--quiet]\n"
+      "[--resume [--allow-changed-plugins]] [--fail-fast] [--cell-timeout SECONDS] [--quiet]\n"
       "       mpirun -np N kcube run MANIFEST [options]   (cells shared over N MPI ranks)",
       options);
 }
@@ -513,8 +568,12 @@ RunSetup prepare_run(const Args& args, const GlobalOptions& global) {
       "run only shard I of N: the cells whose plan position p has p % N = I - 1 (for job "
       "arrays; 'kcube merge' combines the shards' stores)")(
       "resume",
-      "continue the newest unfinished (running or failed) run of this manifest, overrides and "
-      "shard, retrying its cells stored with an error")(
+      "continue the newest unfinished (interrupted, failed, or running but stopped) run of this "
+      "manifest, overrides and shard, retrying its cells stored with an error; a finished one "
+      "leaves nothing to do (exit 0)")(
+      "allow-changed-plugins",
+      "with --resume: go on even when kcube or a plugin is another build (version or file "
+      "SHA-256) than the run used; the run records every build")(
       "fail-fast",
       "stop at the first cell that fails (the run is marked failed; --resume goes on)")(
       "cell-timeout", po::value<double>()->value_name("SECONDS"),
@@ -532,6 +591,17 @@ RunSetup prepare_run(const Args& args, const GlobalOptions& global) {
   setup.overrides = overrides_of(vm);
   setup.fail_fast = vm.count("fail-fast") != 0;
   setup.resume = vm.count("resume") != 0;
+  setup.allow_changed_plugins = vm.count("allow-changed-plugins") != 0;
+  if (setup.allow_changed_plugins && !setup.resume)
+    throw Error("kcube run: --allow-changed-plugins goes with --resume (a new run uses one build)");
+  setup.resume_command = "kcube";
+  for (const auto& dir : global.plugin_paths)
+    setup.resume_command += " --plugin-path " + shell_word(dir);
+  setup.resume_command += " run";
+  for (const auto& word : args)
+    setup.resume_command += " " + shell_word(word);
+  if (!setup.resume)
+    setup.resume_command += " --resume";
   setup.quiet = vm.count("quiet") != 0;
   setup.cell_timeout = cell_timeout_of(vm);
   setup.shard = shard_of(vm);
@@ -540,6 +610,7 @@ RunSetup prepare_run(const Args& args, const GlobalOptions& global) {
   setup.manifest =
       load_manifest(file, setup.overrides, setup.registry, vm["max-cells"].as<std::uint64_t>());
   const Manifest& m = setup.manifest;
+  setup.canonical_overrides = canonical_override_values(m, setup.overrides, setup.registry);
   setup.threads = vm.count("threads") ? vm["threads"].as<int>() : m.run.threads;
   if (setup.threads < 0)
     throw Error("kcube run: --threads must be at least 1");
@@ -566,40 +637,111 @@ RunSetup prepare_run(const Args& args, const GlobalOptions& global) {
   std::ostringstream d;
   d << "kcube " << KCUBE_VERSION << "\n"
     << "manifest sha256 " << m.sha256 << "\n"
-    << "overrides " << canonical_overrides(setup.overrides) << "\n"
+    << "overrides " << canonical_overrides(setup.canonical_overrides) << "\n"
     << "shard " << (setup.shard.whole() ? std::string("none") : setup.shard.text()) << "\n"
     << "cells " << setup.cells.size() << "\n"
     << "options" << (setup.resume ? " --resume" : "") << (setup.fail_fast ? " --fail-fast" : "")
     << "\n";
   for (const PluginRecord& p : plugins_used(setup.registry, m))
-    d << "plugin " << p.name << " " << p.kind << " version " << p.version << "\n";
+    d << "plugin " << p.name << " " << p.kind << " version " << p.version << " sha256 " << p.sha256
+      << "\n";
   setup.description = d.str();
   return setup;
 }
 
-// Rank 0: starts the run in the store, or finds the one --resume continues (its finished cells
-// into `done`). Returns the run's id.
-std::int64_t begin_or_resume(ResultStore& store, const RunSetup& setup, int ranks,
-                             const std::vector<std::string>& hosts, std::set<std::string>& done) {
+// True when run `r` is one of this manifest, its overrides (the canonical ones; or, for runs
+// stored before overrides were canonical, the same text) and shard.
+bool same_plan(const RunSummary& r, const RunSetup& setup) {
+  return r.manifest_sha256 == setup.manifest.sha256 &&
+         (r.overrides == canonical_overrides(setup.canonical_overrides) ||
+          r.overrides == canonical_overrides(setup.overrides)) &&
+         r.shard_index == setup.shard.index && r.shard_count == setup.shard.count;
+}
+
+// What --resume found.
+struct Resumed {
+  std::int64_t run = 0;
+  /// The newest run of the plan is finished and none is unfinished: nothing to do.
+  bool finished = false;
+};
+
+// Rank 0, --resume: takes over the newest unfinished run of the plan (interrupted, failed, or
+// running while its process is gone or on another host, e.g. a job requeued on another node),
+// its finished cells into `done`. Refuses (kcube::Error) a run whose process still runs on this
+// host, and one made with other builds unless --allow-changed-plugins (then the run records
+// this build too).
+Resumed resume_run(ResultStore& store, const RunSetup& setup, std::set<std::string>& done) {
   const Manifest& m = setup.manifest;
-  if (setup.resume) {
-    const auto state = resumable_run(store, m, setup.overrides, setup.shard);
-    if (!state) {
-      throw Error("kcube run --resume: " + setup.store_path +
-                  " holds no unfinished run of this manifest (sha256 " + m.sha256 + ")" +
+  const std::string where = "kcube run --resume: " + setup.store_path;
+  // Another process may take the run between reading and taking it: then look again.
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    const auto runs = store.runs();
+    const RunSummary* unfinished = nullptr;
+    const RunSummary* finished = nullptr;
+    for (auto r = runs.rbegin(); r != runs.rend() && unfinished == nullptr; ++r) {
+      if (!same_plan(*r, setup))
+        continue;
+      if (r->status != RunStatus::finished)
+        unfinished = &*r;
+      else if (finished == nullptr)
+        finished = &*r;
+    }
+    if (unfinished == nullptr && finished != nullptr)
+      return {finished->id, true};
+    if (unfinished == nullptr) {
+      throw Error(where + " holds no unfinished run of this manifest (sha256 " + m.sha256 + ")" +
                   (setup.shard.whole() ? "" : ", shard " + setup.shard.text() + ",") +
                   " with these --set overrides; run without --resume to start one");
     }
-    done = state->finished_cells;
-    return state->run;
+    const RunSummary& run = *unfinished;
+    const std::string name = "run " + std::to_string(run.id);
+    if (run.status == RunStatus::running && process_alive(run.writer)) {
+      throw Error(where + ": " + name + " is being written by process " +
+                  std::to_string(run.writer.pid) + " on this host (" + run.writer.host +
+                  "); wait for it to end, or stop it (kill -INT " + std::to_string(run.writer.pid) +
+                  " marks the run interrupted) and resume then; two processes never write one run");
+    }
+    const Builds recorded = latest_builds(store.load_run_cells(run.id).context);
+    const Builds now{KCUBE_VERSION, plugins_used(setup.registry, m)};
+    const auto differences = build_differences(recorded, now);
+    if (!differences.empty() && !setup.allow_changed_plugins) {
+      throw Error(where + ": " + name + " was made with other builds than this kcube has:" +
+                  describe_differences(differences, name, "now") +
+                  "\nResuming would mix Monte Carlo results of different builds in one run. Resume "
+                  "with the builds the run used, start a new run (without --resume), or pass "
+                  "--allow-changed-plugins to resume anyway (the run then records every build)");
+    }
+    const std::string change =
+        differences.empty() ? "" : build_change_json(recorded, now, "kcube run --resume");
+    if (store.take_over(run, this_process(), change)) {
+      if (!differences.empty()) {
+        std::cerr << "kcube run: note: " << name << " goes on with other builds "
+                  << "(--allow-changed-plugins), recorded with the run:"
+                  << describe_differences(differences, name, "now") << "\n";
+      }
+      done = store.finished_cells(run.id);
+      return {run.id, false};
+    }
   }
+  throw Error(where +
+              ": other processes keep taking over the run being resumed; resume it from "
+              "one process only");
+}
+
+// Rank 0: starts the run in the store, or finds the one --resume continues (its finished cells
+// into `done`).
+Resumed begin_or_resume(ResultStore& store, const RunSetup& setup, int ranks,
+                        const std::vector<std::string>& hosts, std::set<std::string>& done) {
+  const Manifest& m = setup.manifest;
+  if (setup.resume)
+    return resume_run(store, setup, done);
   RunContext context = capture_run_context(KCUBE_BUILD_TYPE);
   context.experiment = m.experiment;
   context.threads = setup.threads;
   context.seed = m.run.seed;
   context.manifest_text = all_sources(m);
   context.manifest_sha256 = m.sha256;
-  context.overrides = setup.overrides;
+  context.overrides = setup.canonical_overrides;
   context.plugins = plugins_used(setup.registry, m);
   context.evaluator = m.run.evaluator;
   if (m.run.evaluator != "exact") {
@@ -617,7 +759,7 @@ std::int64_t begin_or_resume(ResultStore& store, const RunSetup& setup, int rank
     for (const auto& h : hosts)
       context.host += (context.host.empty() ? "" : ",") + h;
   }
-  return store.begin_run(context);
+  return {store.begin_run(context), false};
 }
 
 // What rank 0 did besides running cells, for the scaling discussion in the README.
@@ -694,7 +836,20 @@ int cmd_validate(const Args& args, const GlobalOptions& global) {
 // with every cell finished before it kept, and `kcube run --resume` continues it (a cell that
 // crashes every time has to be fixed or left out). An abandoned thread keeps its CPU and memory
 // until the process ends, and in-process isolation cannot be stronger than that; a plugin that
-// must be contained for sure needs a process per cell, which kcube does not do.
+// must be contained for sure needs a process per cell, which kcube does not do. The store
+// records the process writing a run (host, process id, start time), so that `kcube runs` shows
+// such a run as `stopped` once that process is gone, and --resume takes it over.
+//
+// Interrupted runs: SIGINT or SIGTERM (Ctrl-C, `kill`, a batch system ending a job) while cells
+// run: the cell being written is committed whole (a write is one transaction, never cut), no
+// further cell starts, a cell the signal stopped inside the engine is not stored, the run is
+// marked `interrupted`, the exact command that continues it (this one with --resume) goes to
+// stderr, and kcube ends by the same signal (exit status 130 or 143). A second signal ends the
+// process at once; the run then stays `running` and is shown `stopped`. With --cell-timeout the
+// engine is not stopped mid-cell: the signal takes effect when the cell ends (at the latest at
+// its timeout). Under mpirun only rank 0 handles the signals (the run stops handing out cells,
+// stores those that finish, and ends the other ranks normally); what mpirun itself does on a
+// signal (it ends every rank) leaves the run `running`, and --resume continues it.
 int cmd_run(const Args& args, const GlobalOptions& global) {
   // Under mpirun every rank runs this function; see team.hpp for how they share the work.
   const std::unique_ptr<Team> team = Team::join();
@@ -721,10 +876,14 @@ int cmd_run(const Args& args, const GlobalOptions& global) {
   // Rank 0 alone checks the factories and opens the store; nothing is stored when they fail.
   std::optional<ResultStore> store;
   std::int64_t run = 0;
+  bool nothing_to_do = false;
   std::set<std::string> done;
   std::vector<std::size_t> pending;
   bool timed_out = false;
+  // Rank 0 alone handles SIGINT and SIGTERM (see "Interrupted runs" above cmd_run).
+  std::optional<InterruptHandlers> handlers;
   if (team->leader()) {
+    handlers.emplace();
     try {
       const auto checked = watchdog.run(std::function<bool(WorkState&)>([&](WorkState& state) {
         check_factories(run_setup.registry, m, run_setup.points, run_setup.point_manifests, state);
@@ -737,8 +896,10 @@ int cmd_run(const Args& args, const GlobalOptions& global) {
                              " while checking the plugins' parameters; nothing was run");
       }
       store.emplace(ResultStore::open(run_setup.store_path));
-      run = begin_or_resume(*store, run_setup, team->size(), team->hosts(), done);
-      for (std::size_t c = 0; c < cells.size(); ++c) {
+      const Resumed begun = begin_or_resume(*store, run_setup, team->size(), team->hosts(), done);
+      run = begun.run;
+      nothing_to_do = begun.finished;
+      for (std::size_t c = 0; c < cells.size() && !nothing_to_do; ++c) {
         if (run_setup.shard.has(cells[c].position) && done.count(cells[c].key) == 0)
           pending.push_back(c);
       }
@@ -772,8 +933,11 @@ int cmd_run(const Args& args, const GlobalOptions& global) {
     return runner.run(run_setup.point_manifests[cell.point], cell,
                       run_setup.points[cell.point].label);
   };
-  // Rank 0: stores a cell's results; false once --fail-fast should stop the run.
+  // Rank 0: stores a cell's results; false once --fail-fast or a signal should stop the run. A
+  // cell that failed after a signal (the engine stops at it) is not stored: it did not fail.
   const auto store_one = [&](std::size_t c, CellResult&& result) {
+    if (interrupted.load() && result.status == CellStatus::error)
+      return false;
     store_cell(*store, run, result);
     ++ran;
     if (result.status == CellStatus::error) {
@@ -796,7 +960,7 @@ int cmd_run(const Args& args, const GlobalOptions& global) {
                 << run_setup.shard_cells << ", " << text::format_fixed(trials_per_second, 3)
                 << " trials/s, ETA " << text::format_fixed(eta, 2) << " s   " << std::flush;
     }
-    return !(run_setup.fail_fast && failed > 0);
+    return !(run_setup.fail_fast && failed > 0) && !interrupted.load();
   };
 
   ShareStats shared;
@@ -811,7 +975,7 @@ int cmd_run(const Args& args, const GlobalOptions& global) {
   } else {
     try {
       for (const std::size_t c : pending) {
-        if (!store_one(c, run_one(c)))
+        if (interrupted.load() || !store_one(c, run_one(c)))
           break;
       }
     } catch (...) {
@@ -825,7 +989,17 @@ int cmd_run(const Args& args, const GlobalOptions& global) {
   }
   if (progress)
     std::cerr << "\n";
-  store->finish_run(run, failed == 0 ? RunStatus::finished : RunStatus::failed);
+  if (nothing_to_do) {
+    std::cout << "run " << run << " is already finished; nothing to do\n"
+              << "store: " << run_setup.store_path << " (run " << run << ")\n";
+    store.reset();
+    team->finish();
+    return 0;
+  }
+  const int signal = interrupt_signal.load();
+  store->finish_run(run, signal != 0   ? RunStatus::interrupted
+                         : failed == 0 ? RunStatus::finished
+                                       : RunStatus::failed);
   const std::size_t skipped = pending.size() - ran;
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -840,19 +1014,40 @@ int cmd_run(const Args& args, const GlobalOptions& global) {
             << "\n";
   if (team->size() > 1)
     print_share_stats(std::cout, *team, shared);
-  std::cout << (skipped
+  std::cout << (skipped && signal == 0
                     ? "stopped at the first failed cell (--fail-fast): " + std::to_string(skipped) +
                           " cells not run; 'kcube run --resume' retries the failed cell and "
                           "runs them\n"
                     : "")
             << "store: " << run_setup.store_path << " (run " << run << ")\n";
+  if (signal != 0) {
+    std::cout.flush();
+    std::cerr << "kcube run: interrupted by " << (signal == SIGINT ? "SIGINT" : "SIGTERM")
+              << ": run " << run << " is marked interrupted with "
+              << (run_setup.shard_cells - pending.size() + ran) << " of " << run_setup.shard_cells
+              << " cells stored (" << skipped
+              << " not run; a cell stopped by the signal is not stored). Continue it with:\n  "
+              << run_setup.resume_command << "\n"
+              << std::flush;
+  }
   if (watchdog.abandoned()) {
     store.reset();  // closed (and checkpointed) before the process ends
     team->finish();
-    leave_now(1);
+    leave_now(signal != 0 ? 128 + signal : 1);
   }
   store.reset();
   team->finish();
+  if (signal != 0) {
+    if (team->size() == 1) {
+      // Ended by the signal itself, so that a shell running kcube in a loop stops too (a
+      // shell goes on after a child that exits normally on SIGINT); the status is 128 + signal.
+      handlers.reset();
+      std::cout.flush();
+      std::signal(signal, SIG_DFL);
+      std::raise(signal);
+    }
+    return 128 + signal;
+  }
   return failed == 0 ? 0 : 1;
 }
 

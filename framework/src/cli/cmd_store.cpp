@@ -1,8 +1,10 @@
 // kcube runs / export / report / compare: reading the results store.
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 
+#include "builds.hpp"
 #include "commands.hpp"
 #include "kcube/error.hpp"
 #include "output.hpp"
@@ -34,6 +36,14 @@ ResultStore open_existing(const po::variables_map& vm, const std::string& comman
   return open_for_reading(path);
 }
 
+// A run's status as `kcube runs` shows it: as stored, but `stopped` for a running run whose
+// process is gone (it was killed, or its machine restarted); --resume takes it over.
+std::string shown_status(const RunSummary& r) {
+  if (r.status == RunStatus::running && process_gone(r.writer))
+    return "stopped";
+  return std::string(to_string(r.status));
+}
+
 }  // namespace
 
 int cmd_runs(const Args& args, const GlobalOptions&) {
@@ -55,15 +65,53 @@ int cmd_runs(const Args& args, const GlobalOptions&) {
     const std::string shard =
         r.shard_count > 0 ? std::to_string(r.shard_index) + "/" + std::to_string(r.shard_count)
                           : (r.merged ? "merged" : "-");
-    table.add({std::to_string(r.id), r.experiment, std::string(to_string(r.status)), r.started_at,
+    table.add({std::to_string(r.id), r.experiment, shown_status(r), r.started_at,
                r.finished_at.empty() ? "-" : r.finished_at,
                std::to_string(r.cells_finished) + "/" + std::to_string(r.cell_count),
                std::to_string(r.cells_failed), shard, std::to_string(r.ranks),
                overrides.empty() ? "-" : overrides, r.manifest_sha256.substr(0, 12)});
   }
   table.print(std::cout);
+  // Runs whose cells come from more than one build (--resume or merge with
+  // --allow-changed-plugins): which builds from when.
+  for (const RunSummary& r : store.runs()) {
+    if (!r.mixed_builds)
+      continue;
+    const RunContext context = store.load_run_cells(r.id).context;
+    std::cout << "run " << r.id << " mixes builds: it began with kcube " << context.kcube_version
+              << " and the plugins `kcube report` lists, then went on";
+    for (const std::string& line : build_change_lines(context.build_changes))
+      std::cout << "\n  " << line;
+    std::cout << "\n";
+  }
   return 0;
 }
+
+namespace {
+
+// A run that did not finish exports what it has: says so on stderr, so that nobody takes the
+// export for the whole study. Unknown runs are left to export_table's message.
+void warn_if_incomplete(ResultStore& store, std::optional<std::int64_t> run) {
+  const auto runs = store.runs();
+  if (runs.empty())
+    return;
+  const auto it = run ? std::find_if(runs.begin(), runs.end(),
+                                     [&](const RunSummary& r) { return r.id == *run; })
+                      : runs.end() - 1;
+  if (it == runs.end() || it->status == RunStatus::finished)
+    return;
+  std::cerr << "kcube export: warning: run " << it->id << " is " << shown_status(*it) << ": "
+            << it->cells_finished << " of its " << it->cell_count << " cells are stored finished"
+            << (it->cells_failed > 0 ? ", " + std::to_string(it->cells_failed) + " with an error"
+                                     : std::string())
+            << "; the export holds only those ("
+            << (it->status == RunStatus::running && !process_gone(it->writer)
+                    ? "it may still be running"
+                    : "`kcube run MANIFEST --resume` with the run's --set options completes it")
+            << ")\n";
+}
+
+}  // namespace
 
 int cmd_export(const Args& args, const GlobalOptions&) {
   po::options_description options("Options");
@@ -95,6 +143,7 @@ int cmd_export(const Args& args, const GlobalOptions&) {
   const auto format = format_name == "csv" ? Format::csv : Format::json;
   const std::optional<std::int64_t> run =
       vm.count("run") ? std::optional<std::int64_t>(vm["run"].as<std::int64_t>()) : std::nullopt;
+  warn_if_incomplete(store, run);
   if (vm.count("output") != 0) {
     const std::string path = vm["output"].as<std::string>();
     std::ofstream out(path);

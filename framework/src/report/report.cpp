@@ -22,6 +22,7 @@
 #include <boost/property_tree/json_parser.hpp>
 #include <boost/property_tree/ptree.hpp>
 
+#include "builds.hpp"
 #include "exact.hpp"
 #include "kcube/error.hpp"
 #include "kcube/geometry.hpp"
@@ -339,14 +340,21 @@ void context_section(Document& doc, const Index& index) {
   add("kcube", c.kcube_version + (c.git_revision.empty() ? "" : " (" + c.git_revision + ")"));
   add("compiler, build", c.compiler + ", " + c.build_type);
   add("host", c.host);
+  // Cells of more than one build (resumed or merged with --allow-changed-plugins).
+  const auto changes = build_change_lines(c.build_changes);
+  for (std::size_t i = 0; i < changes.size(); ++i)
+    add(i == 0 ? "builds changed" : "", changes[i]);
   doc.table(std::move(t));
 
   DocTable plugins;
   plugins.name = "plugins";
-  plugins.header = {"plugin", "kind", "version", "file"};
+  plugins.header = {"plugin", "kind", "version", "sha256", "file"};
   for (const auto& p : c.plugins)
-    plugins.rows.push_back({p.name, p.kind, p.version, p.file});
-  doc.paragraph("Plugins:");
+    plugins.rows.push_back(
+        {p.name, p.kind, p.version, p.sha256.empty() ? "unknown" : p.sha256, p.file});
+  doc.paragraph(changes.empty() ? "Plugins:"
+                                : "Plugins the run began with (later builds: 'builds changed' "
+                                  "above; the cells come from more than one build):");
   doc.table(std::move(plugins));
   doc.code("Manifest (with its includes)", c.manifest_text);
 }
