@@ -110,6 +110,7 @@ void check_path(std::span<const InferenceOutcome> path, const std::string& label
 void draw(const ModelProfile& profile, const std::string& label, RandomStream& stream,
           std::span<InferenceOutcome> path, std::int64_t trial) {
   try {
+    const PluginCallGuard guard(label, "draw_path");  // an exit() in it stops kcube, named
     profile.draw_path(stream, path);
   } catch (...) {
     throw RuntimeFailure(label + " failed in draw_path (trial " + std::to_string(trial) +

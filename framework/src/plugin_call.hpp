@@ -10,6 +10,7 @@
 #include <string_view>
 #include <utility>
 
+#include "exit_guard.hpp"
 #include "kcube/error.hpp"
 
 namespace kcube {
@@ -28,10 +29,12 @@ inline std::string current_exception_text() {
 
 /// Returns `call()`, a call of plugin method `method` (e.g. "draw_path"); when it throws,
 /// throws RuntimeFailure "<who> failed in <method>: <message>", `who` naming the plugin and its
-/// file (e.g. "model profile 'gaussian' (/usr/lib/kcube/plugins/....so)").
+/// file (e.g. "model profile 'gaussian' (/usr/lib/kcube/plugins/....so)"). While it runs, an
+/// exit() from the plugin ends kcube with a message naming both (exit_guard.hpp).
 template <class Call>
 decltype(auto) call_plugin(std::string_view who, std::string_view method, Call&& call) {
   try {
+    const PluginCallGuard guard(who, method);
     return std::forward<Call>(call)();
   } catch (...) {
     throw RuntimeFailure(std::string(who) + " failed in " + std::string(method) + ": " +

@@ -1,5 +1,7 @@
 #include "plugin_host.hpp"
 
+#include <grp.h>
+#include <pwd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -13,6 +15,7 @@
 
 #include <boost/dll/runtime_symbol_info.hpp>
 
+#include "exit_guard.hpp"
 #include "param_validation.hpp"
 #include "sha256.hpp"
 #include "text.hpp"
@@ -41,7 +44,11 @@ LoadedPlugin::LoadedPlugin(boost::dll::shared_library library, const PluginDescr
     : library_(std::move(library)),
       descriptor_(descriptor),
       file_(std::move(file)),
-      file_sha256_(file_sha256_of(file_)) {}
+      file_sha256_(file_sha256_of(file_)),
+      who_((descriptor->kind == PluginKind::model_profile
+                ? std::string("model profile")
+                : std::string(to_string(descriptor->kind))) +
+           " " + label()) {}
 
 std::string LoadedPlugin::label() const {
   return "'" + std::string(name()) + "' (" + file_.string() + ")";
@@ -53,26 +60,141 @@ fs::path builtin_plugin_dir() {
   return boost::dll::this_line_location().parent_path() / KCUBE_PLUGIN_SUBDIR;
 }
 
-std::string ownership_problem(const fs::path& path) {
-  struct stat info {};
-  if (::stat(path.c_str(), &info) != 0) {
-    return "cannot be examined: " + std::string(std::strerror(errno));
+namespace {
+
+// True when the group of `info` is its owner's private group: the owner's primary group, with
+// no other member listed (Debian's user-private groups, where a umask of 002 makes files
+// group-writable). Writing by that group is writing by the owner alone.
+bool owners_private_group(const struct stat& info) {
+  long size = ::sysconf(_SC_GETPW_R_SIZE_MAX);
+  std::vector<char> buffer(static_cast<std::size_t>(size > 0 ? size : 16384));
+  struct passwd pw {};
+  struct passwd* owner = nullptr;
+  if (::getpwuid_r(info.st_uid, &pw, buffer.data(), buffer.size(), &owner) != 0 ||
+      owner == nullptr || owner->pw_gid != info.st_gid) {
+    return false;
   }
+  const std::string name = owner->pw_name;
+  size = ::sysconf(_SC_GETGR_R_SIZE_MAX);
+  std::vector<char> group_buffer(static_cast<std::size_t>(size > 0 ? size : 16384));
+  struct group gr {};
+  struct group* found = nullptr;
+  if (::getgrgid_r(info.st_gid, &gr, group_buffer.data(), group_buffer.size(), &found) != 0 ||
+      found == nullptr) {
+    return false;
+  }
+  for (char** member = found->gr_mem; member != nullptr && *member != nullptr; ++member) {
+    if (name != *member)
+      return false;
+  }
+  return true;
+}
+
+// Why the file or folder at `path` (its stat `info`) lets a user other than you and root change
+// what kcube loads, or empty. `holds_plugins`: a folder that holds plugin files or links to
+// them, where a sticky bit does not help (anyone could add a file); above that, a sticky folder
+// such as /tmp is safe (only the owner of an entry may rename or remove it).
+std::string entry_problem(const fs::path& path, const struct stat& info, bool holds_plugins) {
   const bool is_dir = S_ISDIR(info.st_mode);
-  const std::string what = is_dir ? "folder" : "file";
-  if ((info.st_mode & S_IWOTH) != 0) {
-    return "the " + what +
-           " is world-writable, so any user could replace the code kcube would run; fix: chmod "
-           "o-w '" +
-           path.string() + "'";
-  }
+  const std::string what = std::string(is_dir ? "folder" : "file") + " '" + path.string() + "'";
   if (info.st_uid != ::geteuid() && info.st_uid != 0) {
     return "the " + what + " is owned by user id " + std::to_string(info.st_uid) +
            ", neither you (user id " + std::to_string(::geteuid()) +
            ") nor root, so its owner could change the code kcube would run; fix: chown it to "
-           "yourself or root, or copy it into a folder you own";
+           "yourself or root, or copy the plugin into a folder you own";
+  }
+  const bool world = (info.st_mode & S_IWOTH) != 0;
+  const bool group = (info.st_mode & S_IWGRP) != 0 && !owners_private_group(info);
+  if (!world && !group)
+    return {};
+  if (is_dir && !holds_plugins && (info.st_mode & S_ISVTX) != 0)
+    return {};
+  const std::string writable = world
+                                   ? "world-writable"
+                                   : "group-writable (by group id " + std::to_string(info.st_gid) +
+                                         ", which has other members than its owner)";
+  const std::string fix =
+      "chmod " + std::string(world ? "o-w" : "g-w") + " '" + path.string() + "'";
+  if (!is_dir) {
+    return "the " + what + " is " + writable +
+           ", so other users could replace the code kcube would run; fix: " + fix;
+  }
+  if (holds_plugins) {
+    return "the " + what + " holds the plugin and is " + writable +
+           ", so other users could put their own plugin in it (a sticky bit does not prevent "
+           "that); fix: " +
+           fix + ", or move the plugins to a folder only you can write";
+  }
+  return "the " + what + " above the plugin is " + writable +
+         " and not sticky, so other users could rename the folder below it and put their own "
+         "in its place; fix: " +
+         fix + " (or chmod +t '" + path.string() + "' if it must stay writable)";
+}
+
+std::string cannot_examine(const fs::path& path, int error) {
+  return "'" + path.string() + "' cannot be examined: " + std::strerror(error);
+}
+
+// The first problem of `folder` and of every folder above it up to /, both as written (a
+// folder on the way may be a link: whoever can write the folder holding it can re-point it) and
+// after resolving links.
+std::string folder_chain_problem(const fs::path& folder, bool holds_plugins) {
+  std::error_code ec;
+  const fs::path real = fs::canonical(folder, ec);
+  if (ec)
+    return "'" + folder.string() + "' cannot be examined: " + ec.message();
+  fs::path written = fs::absolute(folder, ec).lexically_normal();
+  if (!written.has_filename())
+    written = written.parent_path();  // "/a/b/" -> "/a/b"
+  for (const fs::path& start : {real, written}) {
+    bool direct = holds_plugins;
+    for (fs::path p = start;; p = p.parent_path()) {
+      struct stat info {};
+      if (::stat(p.c_str(), &info) != 0)
+        return cannot_examine(p, errno);
+      if (auto problem = entry_problem(p, info, direct); !problem.empty())
+        return problem;
+      direct = false;
+      if (p == p.parent_path() || p.parent_path().empty())
+        break;
+    }
   }
   return {};
+}
+
+}  // namespace
+
+std::string location_problem(const fs::path& path) {
+  std::error_code ec;
+  fs::path hop = fs::absolute(path, ec);
+  if (ec)
+    return "'" + path.string() + "' cannot be examined: " + ec.message();
+  // Every link on the way to the file: whoever can write the folder holding a link can point
+  // it elsewhere. (The kernel follows at most 40 links; a longer chain fails in canonical().)
+  for (int links = 0; links < 40; ++links) {
+    struct stat info {};
+    if (::lstat(hop.c_str(), &info) != 0)
+      return cannot_examine(hop, errno);
+    if (!S_ISLNK(info.st_mode))
+      break;
+    if (auto problem = folder_chain_problem(hop.parent_path(), true); !problem.empty())
+      return problem + " (it holds the link '" + hop.string() + "')";
+    const fs::path target = fs::read_symlink(hop, ec);
+    if (ec)
+      return "'" + hop.string() + "' cannot be examined: " + ec.message();
+    hop = target.is_absolute() ? target : hop.parent_path() / target;
+  }
+  struct stat info {};
+  if (::stat(path.c_str(), &info) != 0)
+    return cannot_examine(path, errno);
+  if (S_ISDIR(info.st_mode))
+    return folder_chain_problem(path, true);
+  const fs::path real = fs::canonical(path, ec);
+  if (ec)
+    return "'" + path.string() + "' cannot be examined: " + ec.message();
+  if (auto problem = entry_problem(real, info, false); !problem.empty())
+    return problem;
+  return folder_chain_problem(real.parent_path(), true);
 }
 
 namespace {
@@ -132,28 +254,64 @@ std::vector<fs::path> split_path_list(const char* list) {
   return out;
 }
 
+// What a non-regular file is (after following links), for its refusal.
+std::string file_type_name(const fs::path& file) {
+  struct stat info {};
+  if (::stat(file.c_str(), &info) != 0) {
+    const int error = errno;
+    struct stat link {};
+    if (::lstat(file.c_str(), &link) == 0 && S_ISLNK(link.st_mode)) {
+      std::error_code ec;
+      return "a symbolic link to '" + fs::read_symlink(file, ec).string() +
+             "', which does not exist (or is a loop of links)";
+    }
+    return "a file that cannot be examined (" + std::string(std::strerror(error)) + ")";
+  }
+  if (S_ISDIR(info.st_mode))
+    return "a folder";
+  if (S_ISFIFO(info.st_mode))
+    return "a FIFO (named pipe)";
+  if (S_ISCHR(info.st_mode))
+    return "a character device";
+  if (S_ISBLK(info.st_mode))
+    return "a block device";
+  if (S_ISSOCK(info.st_mode))
+    return "a socket";
+  return "not a regular file";
+}
+
+// The *.so files of `dir`, sorted; anything else named *.so is refused, saying what it is.
 std::vector<fs::path> plugin_files(const fs::path& dir, std::vector<Refusal>& refusals) {
   std::vector<fs::path> files;
+  std::vector<Refusal> odd;
   std::error_code ec;
   for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
     const fs::path& file = it->path();
     if (file.extension() != ".so")
       continue;
     std::error_code type_ec;
-    if (!fs::is_regular_file(file, type_ec))
-      continue;  // follows links
-    files.push_back(file);
+    if (fs::is_regular_file(file, type_ec)) {  // follows links
+      files.push_back(file);
+    } else {
+      odd.push_back({file, "named like a plugin but is " + file_type_name(file) +
+                               ", not a plugin library; remove it or rename it"});
+    }
   }
   if (ec)
     refusals.push_back({dir, "the folder cannot be read: " + ec.message()});
-  std::sort(files.begin(), files.end());  // a deterministic discovery order
+  // A deterministic discovery order.
+  std::sort(files.begin(), files.end());
+  std::sort(odd.begin(), odd.end(),
+            [](const Refusal& a, const Refusal& b) { return a.path < b.path; });
+  refusals.insert(refusals.end(), std::make_move_iterator(odd.begin()),
+                  std::make_move_iterator(odd.end()));
   return files;
 }
 
 }  // namespace
 
 std::variant<std::shared_ptr<const LoadedPlugin>, Refusal> admit(const fs::path& file) {
-  if (auto problem = ownership_problem(file); !problem.empty())
+  if (auto problem = location_problem(file); !problem.empty())
     return Refusal{file, problem};
 
   boost::dll::shared_library library;
@@ -196,60 +354,75 @@ std::variant<std::shared_ptr<const LoadedPlugin>, Refusal> admit(const fs::path&
 
 PluginRegistry PluginRegistry::discover(const DiscoveryOptions& options) {
   PluginRegistry registry;
-  auto add_dir = [&](const fs::path& path, SearchOrigin origin) {
+  auto add_entry = [&](const fs::path& path, SearchOrigin origin) {
     std::error_code ec;
     const fs::path absolute = fs::absolute(path, ec);
-    registry.search_path_.push_back({ec ? path : absolute, origin, fs::is_directory(path, ec)});
+    SearchDir entry{ec ? path : absolute, origin};
+    entry.is_file = fs::is_regular_file(path, ec);
+    entry.exists = entry.is_file || fs::is_directory(path, ec);
+    registry.search_path_.push_back(std::move(entry));
   };
   for (const auto& p : options.plugin_paths)
-    add_dir(p, SearchOrigin::command_line);
+    add_entry(p, SearchOrigin::command_line);
   if (options.use_environment) {
     for (const auto& p : split_path_list(std::getenv("KCUBE_PLUGIN_PATH"))) {
-      add_dir(p, SearchOrigin::environment);
+      add_entry(p, SearchOrigin::environment);
     }
   }
   if (options.use_builtin)
-    add_dir(builtin_plugin_dir(), SearchOrigin::builtin);
+    add_entry(builtin_plugin_dir(), SearchOrigin::builtin);
 
   std::set<fs::path> seen_dirs;
   std::set<fs::path> seen_files;
+  auto add_file = [&](const fs::path& file) {
+    std::error_code ec;
+    if (!seen_files.insert(fs::canonical(file, ec)).second)
+      return;
+    auto admitted = admit(file);
+    if (auto* refusal = std::get_if<Refusal>(&admitted)) {
+      registry.refusals_.push_back(std::move(*refusal));
+      return;
+    }
+    auto plugin = std::get<std::shared_ptr<const LoadedPlugin>>(std::move(admitted));
+    auto same = std::find_if(registry.plugins_.begin(), registry.plugins_.end(),
+                             [&](const auto& p) { return p->name() == plugin->name(); });
+    if (same != registry.plugins_.end()) {
+      registry.refusals_.push_back(
+          {file, "duplicate plugin name '" + std::string(plugin->name()) +
+                     "': " + (*same)->file().string() +
+                     " provides it too and comes first in the search path, so it is used; "
+                     "rename one of the plugins or remove one file from the search path"});
+      return;
+    }
+    registry.plugins_.push_back(std::move(plugin));
+  };
   for (const SearchDir& dir : registry.search_path_) {
     if (!dir.exists) {
       if (dir.origin != SearchOrigin::builtin) {
         registry.refusals_.push_back(
-            {dir.path, "the plugin folder does not exist (or is not a folder); check the path"});
+            {dir.path,
+             "the plugin folder or file does not exist (or is neither a folder nor a regular "
+             "file); check the path"});
       }
+      continue;
+    }
+    if (dir.is_file) {  // one plugin named on its own
+      add_file(dir.path);
       continue;
     }
     std::error_code ec;
     if (!seen_dirs.insert(fs::canonical(dir.path, ec)).second)
       continue;
-    if (auto problem = ownership_problem(dir.path); !problem.empty()) {
+    if (auto problem = location_problem(dir.path); !problem.empty()) {
       registry.refusals_.push_back({dir.path, problem + " (no plugin in it was loaded)"});
       continue;
     }
-    for (const fs::path& file : plugin_files(dir.path, registry.refusals_)) {
-      if (!seen_files.insert(fs::canonical(file, ec)).second)
-        continue;
-      auto admitted = admit(file);
-      if (auto* refusal = std::get_if<Refusal>(&admitted)) {
-        registry.refusals_.push_back(std::move(*refusal));
-        continue;
-      }
-      auto plugin = std::get<std::shared_ptr<const LoadedPlugin>>(std::move(admitted));
-      auto same = std::find_if(registry.plugins_.begin(), registry.plugins_.end(),
-                               [&](const auto& p) { return p->name() == plugin->name(); });
-      if (same != registry.plugins_.end()) {
-        registry.refusals_.push_back(
-            {file, "duplicate plugin name '" + std::string(plugin->name()) +
-                       "': " + (*same)->file().string() +
-                       " provides it too and comes first in the search path, so it is used; "
-                       "rename one of the plugins or remove one file from the search path"});
-        continue;
-      }
-      registry.plugins_.push_back(std::move(plugin));
-    }
+    for (const fs::path& file : plugin_files(dir.path, registry.refusals_))
+      add_file(file);
   }
+  // After the libraries were loaded: exit handlers run in the reverse order of registration,
+  // so the guard runs before the destructors of the plugins' static objects.
+  install_exit_guard();
   return registry;
 }
 
@@ -283,7 +456,7 @@ std::shared_ptr<const LoadedPlugin> PluginRegistry::find(std::string_view name,
     message += ". " + std::to_string(refusals_.size()) +
                " plugin file(s) or folder(s) were refused; 'kcube plugins list' says why";
   }
-  message += ". Add a folder with --plugin-path DIR or KCUBE_PLUGIN_PATH";
+  message += ". Add a folder or a plugin file with --plugin-path or KCUBE_PLUGIN_PATH";
   throw Error(message);
 }
 
@@ -308,6 +481,7 @@ std::unique_ptr<PluginObject> PluginRegistry::make(const LoadedPlugin& plugin,
   params = std::move(check.params);
   std::unique_ptr<PluginObject> object;
   try {
+    const PluginCallGuard guard(plugin.who(), "its factory");
     object = plugin.descriptor().create(params);
   } catch (const Error& e) {
     throw Error("plugin " + plugin.label() + " refused the parameters of '" + spec.text +

@@ -13,6 +13,7 @@
 
 #include <boost/dll/shared_library.hpp>
 
+#include "exit_guard.hpp"
 #include "kcube/error.hpp"
 #include "kcube/plugin.hpp"
 #include "spec.hpp"
@@ -44,12 +45,16 @@ class LoadedPlugin {
   const std::string& file_sha256() const { return file_sha256_; }
   /// "'knee-point' (/usr/lib/kcube/plugins/kcube-optimizer-knee-point.so)" for messages.
   std::string label() const;
+  /// The label with the kind before it: "optimizer 'knee-point' (/usr/lib/...so)", "model
+  /// profile 'gaussian' (...)". Lives as long as this object (the exit guard keeps a view).
+  const std::string& who() const { return who_; }
 
  private:
   boost::dll::shared_library library_;
   const PluginDescriptor* descriptor_;
   std::filesystem::path file_;
   std::string file_sha256_;
+  std::string who_;
 };
 
 /// A file or folder the host would not use, and why (with how to fix it).
@@ -61,17 +66,19 @@ struct Refusal {
 /// Where a search-path folder came from.
 enum class SearchOrigin { command_line, environment, builtin };
 
-/// One folder of the plugin search path.
+/// One entry of the plugin search path: a folder, or one plugin file named on its own.
 struct SearchDir {
   std::filesystem::path path;
   SearchOrigin origin = SearchOrigin::builtin;
-  /// False when the folder does not exist (it is then skipped).
+  /// False when there is neither a folder nor a regular file at `path` (it is then skipped).
   bool exists = false;
+  /// True when `path` is one plugin file rather than a folder of them.
+  bool is_file = false;
 };
 
 /// Which folders to search.
 struct DiscoveryOptions {
-  /// --plugin-path folders, first in the search order.
+  /// --plugin-path folders (or single plugin files), first in the search order.
   std::vector<std::filesystem::path> plugin_paths;
   /// Read KCUBE_PLUGIN_PATH (colon-separated) after them.
   bool use_environment = true;
@@ -92,17 +99,31 @@ class PluginInstance {
         spec_(std::move(spec)) {}
   PluginInstance(PluginInstance&&) noexcept = default;
   PluginInstance& operator=(PluginInstance&& other) noexcept {
-    object_.reset();  // while our library is still loaded
+    destroy();  // while our library is still loaded
     plugin_ = std::move(other.plugin_);
     object_ = std::move(other.object_);
     params_ = std::move(other.params_);
     spec_ = std::move(other.spec_);
     return *this;
   }
-  ~PluginInstance() { object_.reset(); }
+  ~PluginInstance() { destroy(); }
 
+  /// A call through `->` into the plugin, guarded (see exit_guard.hpp) until the end of the
+  /// full expression: `instance->budget()` is a call of the plugin's code.
+  class GuardedCall {
+   public:
+    GuardedCall(const LoadedPlugin& plugin, const T* object)
+        : guard_(plugin.who(), {}), object_(object) {}
+    const T* operator->() const { return object_; }
+
+   private:
+    PluginCallGuard guard_;
+    const T* object_;
+  };
+
+  /// The object, for code that calls it through a checked wrapper (call_plugin, the engine).
   const T& operator*() const { return *object_; }
-  const T* operator->() const { return object_.get(); }
+  GuardedCall operator->() const { return GuardedCall(*plugin_, object_.get()); }
   /// The library and descriptor.
   const LoadedPlugin& plugin() const { return *plugin_; }
   /// The validated parameters it was made with.
@@ -111,6 +132,14 @@ class PluginInstance {
   const std::string& spec() const { return spec_; }
 
  private:
+  // The plugin's destructor is plugin code too.
+  void destroy() noexcept {
+    if (object_) {
+      const PluginCallGuard guard(plugin_->who(), "its destructor");
+      object_.reset();
+    }
+  }
+
   std::shared_ptr<const LoadedPlugin> plugin_;  // declared first: destroyed last
   std::unique_ptr<T> object_;
   Params params_;
@@ -121,7 +150,9 @@ class PluginInstance {
 class PluginRegistry {
  public:
   /// Searches the folders of `options` in order; every *.so is examined and one bad file never
-  /// stops the others. Never searches the current directory implicitly.
+  /// stops the others (anything named *.so that is not a regular file is refused, saying what
+  /// it is). An entry that is a file is that one plugin. Never searches the current directory
+  /// implicitly. Installs the exit guard (exit_guard.hpp) once the libraries are loaded.
   static PluginRegistry discover(const DiscoveryOptions& options);
 
   /// The folders searched, in order.
@@ -163,9 +194,14 @@ std::filesystem::path builtin_plugin_dir();
 /// (Exposed for tests; discover() uses it for every *.so.)
 std::variant<std::shared_ptr<const LoadedPlugin>, Refusal> admit(const std::filesystem::path& file);
 
-/// Why `path` (a plugin file or folder) is unsafe to load from, or empty when it is safe: it is
-/// world-writable, or owned by a user other than the current one and root.
-std::string ownership_problem(const std::filesystem::path& path);
+/// Why `path` (a plugin file or folder) is unsafe to load from, or empty when it is safe; like
+/// OpenSSH's StrictModes. Unsafe: the file, the folder holding it, the folder holding each link
+/// on the way to it, or any folder above those up to / (as written and after resolving links)
+/// is owned by a user other than the current one and root, or is writable by others: world-
+/// writable, or group-writable by a group that is not its owner's private group. A sticky
+/// folder such as /tmp is safe above a safe folder, never as the folder holding plugins. The
+/// reason names the file or folder and the fix (chmod o-w, chmod +t, chown).
+std::string location_problem(const std::filesystem::path& path);
 
 }  // namespace kcube
 

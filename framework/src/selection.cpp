@@ -152,6 +152,7 @@ SelectionRecord run_selection(const PluginInstance<Optimizer>& optimizer,
   const SelectionProblem problem{table, assessed.budget, assessed.feasible, assessed.pareto};
   Selection selection;
   try {
+    const PluginCallGuard guard(optimizer.plugin().who(), "select");
     selection = optimizer->select(problem);
   } catch (const std::exception& e) {
     record.reason = "optimizer " + optimizer.plugin().label() + " threw: " + e.what();

@@ -1,5 +1,6 @@
 // Plugin discovery, admission and refusal, parameter validation through the registry.
 #include <doctest/doctest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -132,7 +133,9 @@ TEST_CASE("world-writable plugin files and folders are refused with the fix") {
     fs::permissions(dir.path(), fs::perms::others_write, fs::perm_options::add);
     const auto registry = discover_only({dir.path()});
     CHECK(registry.plugins().empty());
-    CHECK(only_refusal(registry).find("folder is world-writable") != std::string::npos);
+    CHECK(only_refusal(registry).find("the folder '" + dir.path().string() +
+                                      "' holds the plugin and is world-writable") !=
+          std::string::npos);
     CHECK(registry.refusals().front().path == dir.path());
   }
 }
@@ -148,8 +151,108 @@ TEST_CASE("plugin files owned by another user are refused") {
     const auto reason = only_refusal(discover_only({dir.path()}));
     CHECK(reason.find("owned by user id 4242") != std::string::npos);
   } else {
-    CHECK(kcube::ownership_problem(file).empty());
+    CHECK(kcube::location_problem(file).empty());
   }
+}
+
+// Item 8 of issue 12: like OpenSSH's StrictModes, the real file, the folder of every link on the
+// way to it and every folder above them count, not only the search folder.
+TEST_CASE("a plugin linked into a world-writable folder is refused naming that folder") {
+  kcube::test::TempDir top;
+  const fs::path open_dir = top.path() / "open";
+  const fs::path plugins = top.path() / "plugins";
+  fs::create_directory(open_dir);
+  fs::create_directory(plugins);
+  fs::copy_file(kFixtures / "params" / "params.so", open_dir / "params.so");
+  fs::permissions(open_dir, fs::perms(0777));
+  fs::create_symlink(open_dir / "params.so", plugins / "params.so");
+  const auto registry = discover_only({plugins});
+  CHECK(registry.plugins().empty());
+  const auto reason = only_refusal(registry);
+  CHECK(registry.refusals().front().path == plugins / "params.so");
+  CHECK(reason.find("the folder '" + open_dir.string() +
+                    "' holds the plugin and is world-writable") != std::string::npos);
+  CHECK(reason.find("chmod o-w '" + open_dir.string() + "'") != std::string::npos);
+}
+
+TEST_CASE("a plugin folder under a world-writable parent without the sticky bit is refused") {
+  kcube::test::TempDir top;
+  const fs::path parent = top.path() / "shared";
+  const fs::path plugins = parent / "plugins";
+  fs::create_directories(plugins);
+  fs::copy_file(kFixtures / "params" / "params.so", plugins / "params.so");
+
+  SUBCASE("not sticky: refused, naming the parent and both fixes") {
+    fs::permissions(parent, fs::perms(0777));
+    const auto registry = discover_only({plugins});
+    CHECK(registry.plugins().empty());
+    const auto reason = only_refusal(registry);
+    CHECK(registry.refusals().front().path == plugins);
+    CHECK(reason.find("the folder '" + parent.string() +
+                      "' above the plugin is world-writable and not sticky") != std::string::npos);
+    CHECK(reason.find("chmod o-w '" + parent.string() + "'") != std::string::npos);
+    CHECK(reason.find("chmod +t '" + parent.string() + "'") != std::string::npos);
+  }
+  SUBCASE("sticky like /tmp: loaded") {
+    fs::permissions(parent, fs::perms(01777));
+    const auto registry = discover_only({plugins});
+    CHECK(registry.refusals().empty());
+    CHECK(registry.plugins().size() == 1);
+  }
+  SUBCASE("a plugin right in the sticky folder: refused, anyone could add one there") {
+    fs::permissions(parent, fs::perms(01777));
+    fs::copy_file(kFixtures / "params" / "params.so", parent / "params.so");
+    const auto registry = discover_only({parent});
+    CHECK(registry.plugins().empty());
+    CHECK(only_refusal(registry).find("the folder '" + parent.string() +
+                                      "' holds the plugin and is world-writable") !=
+          std::string::npos);
+  }
+  SUBCASE("the same plugin named on its own with --plugin-path FILE") {
+    fs::permissions(parent, fs::perms(0777));
+    const auto registry = discover_only({plugins / "params.so"});
+    CHECK(registry.plugins().empty());
+    CHECK(only_refusal(registry).find("'" + parent.string() + "' above the plugin") !=
+          std::string::npos);
+  }
+}
+
+TEST_CASE("--plugin-path names a plugin file: that plugin is loaded") {
+  const fs::path file = kFixtures / "params" / "params.so";
+  const auto registry = discover_only({file});
+  CHECK(registry.refusals().empty());
+  REQUIRE(registry.plugins().size() == 1);
+  CHECK(registry.plugins().front()->file() == file);
+  REQUIRE(registry.search_path().size() == 1);
+  CHECK(registry.search_path().front().exists);
+  CHECK(registry.search_path().front().is_file);
+}
+
+TEST_CASE(
+    "FIFOs, devices, folders and dangling links named *.so are refused, saying what they are") {
+  kcube::test::TempDir dir;
+  fs::copy_file(kFixtures / "params" / "params.so", dir.path() / "params.so");
+  REQUIRE(::mkfifo((dir.path() / "fifo.so").c_str(), 0644) == 0);
+  fs::create_symlink("/dev/null", dir.path() / "device.so");
+  fs::create_symlink(dir.path() / "nowhere.so.1", dir.path() / "dangling.so");
+  fs::create_directory(dir.path() / "folder.so");
+  const auto registry = discover_only({dir.path()});
+  CHECK(registry.plugins().size() == 1);
+  REQUIRE(registry.refusals().size() == 4);
+  const auto reason_of = [&](const char* name) {
+    for (const auto& refusal : registry.refusals()) {
+      if (refusal.path == dir.path() / name)
+        return refusal.reason;
+    }
+    return std::string("(not refused)");
+  };
+  CHECK(reason_of("fifo.so").find("is a FIFO (named pipe), not a plugin library") !=
+        std::string::npos);
+  CHECK(reason_of("device.so").find("is a character device") != std::string::npos);
+  CHECK(reason_of("dangling.so")
+            .find("a symbolic link to '" + (dir.path() / "nowhere.so.1").string() +
+                  "', which does not exist") != std::string::npos);
+  CHECK(reason_of("folder.so").find("is a folder") != std::string::npos);
 }
 
 TEST_CASE("search order is --plugin-path, then KCUBE_PLUGIN_PATH, then built-in, never the cwd") {

@@ -14,7 +14,8 @@ class FaultyOptimizer final : public kcube::Optimizer {
   explicit FaultyOptimizer(const kcube::Params& params)
       : fault_(kcube::get_string(params, "fault")),
         where_(kcube::get_string(params, "where")),
-        sleep_s_(kcube::get_real(params, "sleep_s")) {
+        sleep_s_(kcube::get_real(params, "sleep_s")),
+        exit_(fixture::exit_fault(params)) {
     strike("factory");
   }
 
@@ -58,17 +59,20 @@ class FaultyOptimizer final : public kcube::Optimizer {
   }
 
  private:
-  void strike(const char* method) const { fixture::strike(fault_, where_, method, sleep_s_); }
+  void strike(const char* method) const {
+    fixture::strike(fault_, where_, method, sleep_s_, exit_);
+  }
 
   std::string fault_, where_;
   double sleep_s_;
+  fixture::ExitFault exit_;
 };
 
 constexpr kcube::ParamSpec kParams[] = {
     {.key = "fault",
      .type = kcube::ParamType::enumeration,
      .default_value = "none",
-     .choices = "none|throw|throw-error|throw-int|not-candidate|infeasible-k|nan-score|"
+     .choices = "none|throw|throw-error|throw-int|exit|not-candidate|infeasible-k|nan-score|"
                 "inf-score|status-error|status-unknown|selected-without-k|false-infeasible|sleep",
      .doc = "what goes wrong"},
     {.key = "where",
@@ -83,6 +87,8 @@ constexpr kcube::ParamSpec kParams[] = {
      .max = 1e6,
      .unit = "s",
      .doc = "how long fault=sleep sleeps"},
+    fixture::kExitStatusParam,
+    fixture::kExitWhileParam,
 };
 
 }  // namespace

@@ -33,6 +33,7 @@ class FaultyProfile final : public kcube::ModelProfile {
         calls_limit_(kcube::get_int(params, "calls")),
         thread_(kcube::get_int(params, "thread")),
         sleep_s_(kcube::get_real(params, "sleep_s")),
+        exit_(fixture::exit_fault(params)),
         exact_(kcube::get_bool(params, "exact")) {
     strike("factory");
   }
@@ -86,7 +87,9 @@ class FaultyProfile final : public kcube::ModelProfile {
 
  private:
   // Throws or sleeps when the fault is one of those and `method` is where it strikes.
-  void strike(const char* method) const { fixture::strike(fault_, where_, method, sleep_s_); }
+  void strike(const char* method) const {
+    fixture::strike(fault_, where_, method, sleep_s_, exit_);
+  }
   // `normal`, or the faulty value when the fault is a value and strikes in `method`.
   double value_at(const char* method, double normal) const {
     strike(method);
@@ -107,6 +110,7 @@ class FaultyProfile final : public kcube::ModelProfile {
   std::string fault_, where_, field_;
   std::int64_t at_call_, calls_limit_, thread_;
   double sleep_s_;
+  fixture::ExitFault exit_;
   bool exact_;
   mutable std::atomic<std::int64_t> calls_{0};
   mutable std::atomic<bool> target_drew_{false};
@@ -116,8 +120,9 @@ constexpr kcube::ParamSpec kParams[] = {
     {.key = "fault",
      .type = kcube::ParamType::enumeration,
      .default_value = "none",
-     .choices = "none|throw|throw-error|throw-int|nan|inf|negative|huge|sleep",
-     .doc = "what goes wrong: a std::runtime_error, a kcube::Error, `throw 42`, a bad value, a "
+     .choices = "none|throw|throw-error|throw-int|exit|nan|inf|negative|huge|sleep",
+     .doc = "what goes wrong: a std::runtime_error, a kcube::Error, `throw 42`, std::exit, a "
+            "bad value, a "
             "sleep of sleep_s"},
     {.key = "where",
      .type = kcube::ParamType::enumeration,
@@ -155,6 +160,8 @@ constexpr kcube::ParamSpec kParams[] = {
      .max = 1e6,
      .unit = "s",
      .doc = "how long fault=sleep sleeps"},
+    fixture::kExitStatusParam,
+    fixture::kExitWhileParam,
     {.key = "exact",
      .type = kcube::ParamType::boolean,
      .default_value = "true",

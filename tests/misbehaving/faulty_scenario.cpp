@@ -17,7 +17,8 @@ class FaultyScenario final : public kcube::Scenario {
         where_(kcube::get_string(params, "where")),
         k_max_(static_cast<int>(kcube::get_int(params, "k_max"))),
         feasible_k_max_(static_cast<int>(kcube::get_int(params, "feasible_k_max"))),
-        sleep_s_(kcube::get_real(params, "sleep_s")) {
+        sleep_s_(kcube::get_real(params, "sleep_s")),
+        exit_(fixture::exit_fault(params)) {
     strike("factory");
   }
 
@@ -66,11 +67,14 @@ class FaultyScenario final : public kcube::Scenario {
   }
 
  private:
-  void strike(const char* method) const { fixture::strike(fault_, where_, method, sleep_s_); }
+  void strike(const char* method) const {
+    fixture::strike(fault_, where_, method, sleep_s_, exit_);
+  }
 
   std::string fault_, where_;
   int k_max_, feasible_k_max_;
   double sleep_s_;
+  fixture::ExitFault exit_;
 };
 
 constexpr kcube::ParamSpec kParams[] = {
@@ -78,7 +82,8 @@ constexpr kcube::ParamSpec kParams[] = {
      .type = kcube::ParamType::enumeration,
      .default_value = "none",
      .choices =
-         "none|throw|throw-error|throw-int|nan|negative|huge|unknown-column|wrong-count|sleep",
+         "none|throw|throw-error|throw-int|exit|nan|negative|huge|unknown-column|wrong-count|"
+         "sleep",
      .doc = "what goes wrong (nan and negative: in budget or deployment; huge: in deployment; "
             "unknown-column: in required_columns; wrong-count: in assess)"},
     {.key = "where",
@@ -100,6 +105,8 @@ constexpr kcube::ParamSpec kParams[] = {
      .max = 1e6,
      .unit = "s",
      .doc = "how long fault=sleep sleeps"},
+    fixture::kExitStatusParam,
+    fixture::kExitWhileParam,
 };
 
 }  // namespace

@@ -2,20 +2,31 @@
 #pragma once
 
 #include <chrono>
+#include <cstdlib>
+#include <filesystem>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 #include <thread>
 
 #include "kcube/error.hpp"
+#include "kcube/params.hpp"
 
 namespace fixture {
 
+/// What fault=exit does: std::exit(status), while `while_file` exists (always when empty).
+struct ExitFault {
+  int status = 0;
+  std::string while_file;
+};
+
 /// When `where` names `method`, does what `fault` says: "throw" throws a std::runtime_error,
-/// "throw-error" a kcube::Error, "throw-int" an int, and "sleep" sleeps `sleep_s` seconds. Other
-/// faults (wrong values) are the fixture's own.
+/// "throw-error" a kcube::Error, "throw-int" an int, "sleep" sleeps `sleep_s` seconds, and
+/// "exit" calls std::exit(exit_fault.status) (while the file exit_fault.while_file exists, when one
+/// is named: a test removes it to "fix" the plugin and resume the run with the same overrides).
+/// Other faults (wrong values) are the fixture's own.
 inline void strike(std::string_view fault, std::string_view where, const char* method,
-                   double sleep_s) {
+                   double sleep_s, const ExitFault& exit_fault) {
   if (where != method)
     return;
   if (fault == "throw")
@@ -26,6 +37,29 @@ inline void strike(std::string_view fault, std::string_view where, const char* m
     throw 42;
   if (fault == "sleep")
     std::this_thread::sleep_for(std::chrono::duration<double>(sleep_s));
+  if (fault == "exit" &&
+      (exit_fault.while_file.empty() || std::filesystem::exists(exit_fault.while_file)))
+    std::exit(exit_fault.status);
+}
+
+/// The parameters of fault=exit, which every faulty fixture has.
+inline constexpr kcube::ParamSpec kExitStatusParam{
+    .key = "exit_status",
+    .type = kcube::ParamType::integer,
+    .default_value = "0",
+    .min = 0,
+    .max = 255,
+    .doc = "the status fault=exit passes to std::exit"};
+inline constexpr kcube::ParamSpec kExitWhileParam{
+    .key = "exit_while",
+    .type = kcube::ParamType::string,
+    .default_value = "",
+    .doc = "fault=exit strikes only while this file exists (empty: always)"};
+
+/// The ExitFault of a fixture's parameters.
+inline ExitFault exit_fault(const kcube::Params& params) {
+  return {static_cast<int>(kcube::get_int(params, "exit_status")),
+          kcube::get_string(params, "exit_while")};
 }
 
 }  // namespace fixture

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <chrono>
 #include <limits>
+#include <memory>
 #include <stdexcept>
 #include <thread>
 
@@ -253,6 +254,23 @@ TEST_CASE("the watchdog gives up on work past its deadline and goes on with a fr
   CHECK_THROWS_WITH(watchdog.run(std::function<int(kcube::cli::WorkState&)>(
                         [](auto&) -> int { throw std::runtime_error("from the worker"); })),
                     "from the worker");
+}
+
+TEST_CASE("a deadline that passes before the first plugin call names kcube's own code") {
+  kcube::cli::Watchdog watchdog(0.05);
+  // The work is held before its first plugin call until the deadline has passed.
+  auto release = std::make_shared<std::atomic<bool>>(false);
+  auto late = watchdog.run(std::function<int(kcube::cli::WorkState&)>([release](auto& state) {
+    while (!release->load())
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    state.enter(nullptr, "a plugin call after the deadline");  // throws WorkAbandoned
+    return 1;
+  }));
+  release->store(true);
+  REQUIRE(std::holds_alternative<kcube::cli::TimedOut>(late));
+  const auto& timed_out = std::get<kcube::cli::TimedOut>(late);
+  CHECK(timed_out.where == "kcube's own code, before its first plugin call");
+  CHECK(timed_out.plugin == nullptr);
 }
 
 TEST_CASE("without a timeout the watchdog runs work on the calling thread") {

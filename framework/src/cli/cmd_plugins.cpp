@@ -83,7 +83,10 @@ void print_text(const PluginRegistry& registry) {
   std::cout << "Plugin search path:\n";
   for (const auto& dir : registry.search_path()) {
     std::cout << "  " << dir.path.string() << "  (" << origin_name(dir.origin)
-              << (dir.exists ? "" : ", missing") << ")\n";
+              << (!dir.exists   ? ", missing"
+                  : dir.is_file ? ", one plugin file"
+                                : "")
+              << ")\n";
   }
   for (PluginKind kind : {PluginKind::model_profile, PluginKind::scenario, PluginKind::optimizer}) {
     Table table({"name", "version", "summary", "file"});

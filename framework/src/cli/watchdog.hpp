@@ -38,6 +38,9 @@ struct WorkAbandoned {};
 /// What a piece of work is calling now (for the timeout message), and its stop flag.
 class WorkState {
  public:
+  /// What work is doing before its first plugin call (a deadline may pass there too).
+  static constexpr const char* kBeforeAnyCall = "kcube's own code, before its first plugin call";
+
   /// Records that the work is about to call `what` of `plugin` (e.g. "model profile 'gaussian'
   /// (/path.so), draw_path"); throws WorkAbandoned when the work was abandoned.
   void enter(const LoadedPlugin* plugin, std::string what) {
@@ -47,7 +50,7 @@ class WorkState {
     what_ = std::move(what);
     plugin_ = plugin;
   }
-  /// The last call entered ("" before the first), and its plugin (may be nullptr).
+  /// The last call entered (before the first, kBeforeAnyCall), and its plugin (may be nullptr).
   std::pair<std::string, const LoadedPlugin*> current() const {
     const std::lock_guard lock(mutex_);
     return {what_, plugin_};
@@ -59,7 +62,7 @@ class WorkState {
 
  private:
   mutable std::mutex mutex_;
-  std::string what_;
+  std::string what_ = kBeforeAnyCall;
   const LoadedPlugin* plugin_ = nullptr;
   std::atomic<bool> stop_{false};
 };
