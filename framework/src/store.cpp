@@ -406,6 +406,7 @@ std::int64_t query_int(sqlite3* db, const std::string& path, const char* sql) {
 
 /// A place in the write path where a test can inject a fault.
 enum class FaultPoint {
+  check_identity_before_tables,
   migrate_before_commit,
   begin_run_before_commit,
   write_cell_before_begin,
@@ -418,11 +419,11 @@ enum class FaultPoint {
   merge_before_commit,
 };
 /// Their names in KCUBE_FAULT_INJECTION, in the order of FaultPoint.
-constexpr std::array<std::string_view, 10> kFaultPointNames = {
-    "migrate:before_commit",     "begin_run:before_commit",     "write_cell:before_begin",
-    "write_cell:after_cell_row", "write_cell:after_candidates", "write_cell:before_commit",
-    "write_cell:after_commit",   "finish_run:before_commit",    "finish_run:after_commit",
-    "merge:before_commit"};
+constexpr std::array<std::string_view, 11> kFaultPointNames = {
+    "check_identity:before_tables", "migrate:before_commit",     "begin_run:before_commit",
+    "write_cell:before_begin",      "write_cell:after_cell_row", "write_cell:after_candidates",
+    "write_cell:before_commit",     "write_cell:after_commit",   "finish_run:before_commit",
+    "finish_run:after_commit",      "merge:before_commit"};
 
 enum class FaultAction { kill, sleep, full };
 
@@ -716,10 +717,15 @@ void probe(sqlite3* db, const std::string& path) {
 
 // Refuses a file that is not a kcube store (another program's database, a negative version)
 // and returns its schema version. Reads only: called before anything is written to the file
-// (switching to WAL rewrites the header), so another program's database is left as it was.
+// (switching to WAL rewrites the header), so another program's database is left as it was. Call
+// it inside a transaction: its three reads must see one state of the file, or a store another
+// process creates between them looks like another program's database (tables, but version 0 and
+// no application id).
 std::int64_t check_identity(sqlite3* db, const std::string& path) {
+  assert(sqlite3_get_autocommit(db) == 0);  // in a transaction: one snapshot (see above)
   const std::int64_t version = query_int(db, path, "PRAGMA user_version");
   const std::int64_t application = query_int(db, path, "PRAGMA application_id");
+  inject_fault(db, path, FaultPoint::check_identity_before_tables);
   const std::int64_t objects =
       query_int(db, path, "SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'");
   if (application != kApplicationId && (version != 0 || objects != 0))
@@ -750,26 +756,52 @@ void check_schema_read_only(sqlite3* db, const std::string& path) {
   }
 }
 
+[[noreturn]] void newer_schema(const std::string& path, std::int64_t version) {
+  throw Error("results store '" + path + "' has schema version " + std::to_string(version) +
+              ", newer than this kcube knows (" + std::to_string(kStoreSchemaVersion) +
+              "); open it with a newer kcube, or write to another store");
+}
+
+// Applies the migrations the store lacks, all in one write transaction: a new store appears
+// whole at kStoreSchemaVersion, never half made or at an intermediate version, to every other
+// process. BEGIN IMMEDIATE waits (busy timeout) while another process creates or migrates it.
 void migrate(sqlite3* db, const std::string& path) {
-  for (;;) {
-    Transaction tx(db, path);
-    // Read inside the write transaction: another process may have migrated meanwhile.
-    const std::int64_t version = check_identity(db, path);
-    if (version > kStoreSchemaVersion) {
-      throw Error("results store '" + path + "' has schema version " + std::to_string(version) +
-                  ", newer than this kcube knows (" + std::to_string(kStoreSchemaVersion) +
-                  "); open it with a newer kcube, or write to another store");
-    }
-    if (version == kStoreSchemaVersion)
-      return;
-    exec(db, path, kMigrations[static_cast<std::size_t>(version)]);
-    // PRAGMAs take no bound parameters; these are our own integer constants, not input.
-    const std::string set_version = "PRAGMA user_version = " + std::to_string(version + 1);
-    exec(db, path, set_version.c_str());
-    exec(db, path, ("PRAGMA application_id = " + std::to_string(kApplicationId)).c_str());
-    inject_fault(db, path, FaultPoint::migrate_before_commit);
-    tx.commit();
+  Transaction tx(db, path);
+  // Read inside the write transaction: another process may have created or migrated it meanwhile.
+  const std::int64_t version = check_identity(db, path);
+  if (version > kStoreSchemaVersion)
+    newer_schema(path, version);
+  if (version == kStoreSchemaVersion)
+    return;
+  for (auto step = static_cast<std::size_t>(version); step < kMigrations.size(); ++step)
+    exec(db, path, kMigrations[step]);
+  // PRAGMAs take no bound parameters; these are our own integer constants, not input.
+  exec(db, path, ("PRAGMA user_version = " + std::to_string(kStoreSchemaVersion)).c_str());
+  exec(db, path, ("PRAGMA application_id = " + std::to_string(kApplicationId)).c_str());
+  inject_fault(db, path, FaultPoint::migrate_before_commit);
+  tx.commit();
+}
+
+// Makes the file `db` has open a store of this kcube's schema in write-ahead logging mode, in
+// step with other kcube processes that open it at the same time (three `kcube run` started at
+// once on a new store). Each step reads the file in one snapshot or under the write lock, so a
+// store another process is creating is seen before or after, never half made:
+// 1. What the file is, read in one snapshot: another program's database or a newer schema is
+//    refused before anything is written to it. An empty database (no tables, user_version 0, no
+//    application id; also a file of 0 bytes) is a store nobody created yet or one another process
+//    is creating right now, never another program's: both go on, and step 3 decides.
+// 2. Write-ahead logging, which needs the file to itself for a moment (use_wal() retries); on an
+//    empty database it writes the first page, in one rollback transaction of its own.
+// 3. The schema: migrate() waits for the write lock, reads the version again under it and
+//    creates or migrates only what is still missing then.
+void initialise(sqlite3* db, const std::string& path) {
+  {
+    Transaction snapshot(db, path, Access::read);
+    if (const std::int64_t version = check_identity(db, path); version > kStoreSchemaVersion)
+      newer_schema(path, version);
   }
+  use_wal(db, path);
+  migrate(db, path);
 }
 
 // Opens the existing store `path` for reading (see "Reading a store you may not write"): nothing
@@ -1586,9 +1618,7 @@ ResultStore ResultStore::open(const std::string& path) {
   // process is killed; only an OS crash or power loss can roll back the last commits (never
   // corrupt the file). A run is resumable in that case.
   exec(db, path, "PRAGMA synchronous = NORMAL");
-  check_identity(db, path);
-  use_wal(db, path);
-  migrate(db, path);
+  initialise(db, path);
   return ResultStore(std::move(impl));
 }
 
