@@ -609,14 +609,57 @@ void write_rows(std::ostream& out, Statement& s, Format format) {
               "); pass the path of a store kcube wrote, or a new file name to create one");
 }
 
+// What a file of `type` is, for a message: "a character device".
+std::string_view file_kind(fs::file_type type) {
+  switch (type) {
+    case fs::file_type::directory:
+      return "a directory";
+    case fs::file_type::character:
+      return "a character device";
+    case fs::file_type::block:
+      return "a block device";
+    case fs::file_type::fifo:
+      return "a FIFO (named pipe)";
+    case fs::file_type::socket:
+      return "a socket";
+    default:
+      return "a special file";
+  }
+}
+
+// Refuses a store path that exists and is not a regular file once symbolic links are followed
+// (a directory, a device, a FIFO, a socket), before SQLite opens it: SQLite would read /dev/null
+// as an empty database, lose every write to it with a misleading "disk I/O error", and create
+// /dev/null-journal beside it; it would block on a FIFO. A missing path is for the caller.
+void check_regular_file(const std::string& path) {
+  std::error_code ec;
+  const fs::file_type type = fs::status(path, ec).type();  // follows links
+  if (type == fs::file_type::regular || type == fs::file_type::not_found ||
+      type == fs::file_type::none) {
+    return;
+  }
+  std::string what = "results store '" + path + "'";
+  if (fs::is_symlink(fs::symlink_status(path, ec))) {
+    const fs::path target = fs::canonical(path, ec);
+    what += " is a symbolic link to '" + (ec ? fs::read_symlink(path, ec) : target).string() + "',";
+  } else {
+    what += " is";
+  }
+  if (type == fs::file_type::directory) {
+    throw Error(what + " a directory; give a file name, e.g. '" +
+                (fs::path(path) / "results.sqlite").string() + "'");
+  }
+  throw Error(what + " " + std::string(file_kind(type)) +
+              ", not a file: a store is a regular file. Give the path of a store file, or a new "
+              "file name for kcube run to create one (e.g. --store results.sqlite)");
+}
+
 // Checks what SQLite would report vaguely ("unable to open database file"), so that the user
 // reads which directory is missing or not writable.
 void check_location(const std::string& path) {
   std::error_code ec;
   const fs::path file(path);
-  if (fs::is_directory(file, ec))
-    throw Error("results store '" + path + "' is a directory; give a file name, e.g. '" +
-                (file / "results.sqlite").string() + "'");
+  check_regular_file(path);
   fs::path dir = file.parent_path();
   if (dir.empty())
     dir = ".";
@@ -809,6 +852,7 @@ void initialise(sqlite3* db, const std::string& path) {
 // file that this user may not write, or any when `immutable_unless_logged`, is read as immutable.
 DbHandle open_without_writing(const std::string& path, bool immutable_unless_logged) {
   check_fault_plan();
+  check_regular_file(path);
   std::error_code ec;
   if (!fs::is_regular_file(path, ec)) {
     throw Error("no results store at '" + path +

@@ -6,7 +6,9 @@
 //   application id, `PRAGMA application_id` = 0x6b637562 ("kcub"). Opening a store applies the
 //   migrations it lacks from an explicit, ordered list (0 -> 1 -> 2 -> 3 today), all in one
 //   transaction; a store whose version is newer than this kcube knows is refused (kcube::Error),
-//   and so is a file that is not SQLite or an SQLite database of another program.
+//   and so is a file that is not SQLite or an SQLite database of another program, and anything
+//   that is not a regular file once links are followed (a directory, a device such as
+//   /dev/null, a FIFO, a socket), before SQLite opens it.
 // - Creating a store is atomic with respect to other processes: several `kcube run` may start at
 //   once on a new store. What the file is is read in one snapshot, and the schema is created
 //   under the write lock after reading the version again: an empty database (a new file) is a
@@ -330,16 +332,16 @@ class ResultStore {
  public:
   /// Opens the store at `path`, creating the file (not its directory) and applying missing
   /// migrations; safe while other processes open, create or write the same store. Throws
-  /// kcube::Error when the directory is missing, the path is not writable, the file is not a
-  /// kcube store, or its schema is newer than this kcube knows; each message names the path and
-  /// the fix.
+  /// kcube::Error when the directory is missing, the path is not writable or not a regular file
+  /// (links followed), the file is not a kcube store, or its schema is newer than this kcube
+  /// knows; each message names the path and the fix.
   static ResultStore open(const std::string& path);
 
   /// Opens an existing store for reading only (see "Reading a store you may not write"):
   /// nothing is created, migrated or written. Throws kcube::Error naming the path and the fix
-  /// when the file is missing or unreadable, is not a kcube store, has a schema other than
-  /// kStoreSchemaVersion (an older one needs write access once, to migrate it), or has a
-  /// write-ahead log that cannot be read without writing.
+  /// when the file is missing, unreadable or not a regular file (links followed), is not a
+  /// kcube store, has a schema other than kStoreSchemaVersion (an older one needs write access
+  /// once, to migrate it), or has a write-ahead log that cannot be read without writing.
   static ResultStore open_read_only(const std::string& path);
 
   /// Opens an existing store for reading like open_read_only(), but reads a store without a
