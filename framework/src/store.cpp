@@ -459,6 +459,7 @@ std::int64_t query_int(sqlite3* db, const std::string& path, const char* sql) {
 
 /// A place in the write path where a test can inject a fault.
 enum class FaultPoint {
+  check_identity_before_tables,
   migrate_before_commit,
   begin_run_before_commit,
   write_cell_before_begin,
@@ -471,11 +472,11 @@ enum class FaultPoint {
   merge_before_commit,
 };
 /// Their names in KCUBE_FAULT_INJECTION, in the order of FaultPoint.
-constexpr std::array<std::string_view, 10> kFaultPointNames = {
-    "migrate:before_commit",     "begin_run:before_commit",     "write_cell:before_begin",
-    "write_cell:after_cell_row", "write_cell:after_candidates", "write_cell:before_commit",
-    "write_cell:after_commit",   "finish_run:before_commit",    "finish_run:after_commit",
-    "merge:before_commit"};
+constexpr std::array<std::string_view, 11> kFaultPointNames = {
+    "check_identity:before_tables", "migrate:before_commit",     "begin_run:before_commit",
+    "write_cell:before_begin",      "write_cell:after_cell_row", "write_cell:after_candidates",
+    "write_cell:before_commit",     "write_cell:after_commit",   "finish_run:before_commit",
+    "finish_run:after_commit",      "merge:before_commit"};
 
 enum class FaultAction { kill, sleep, full };
 
@@ -661,14 +662,57 @@ void write_rows(std::ostream& out, Statement& s, Format format) {
               "); pass the path of a store kcube wrote, or a new file name to create one");
 }
 
+// What a file of `type` is, for a message: "a character device".
+std::string_view file_kind(fs::file_type type) {
+  switch (type) {
+    case fs::file_type::directory:
+      return "a directory";
+    case fs::file_type::character:
+      return "a character device";
+    case fs::file_type::block:
+      return "a block device";
+    case fs::file_type::fifo:
+      return "a FIFO (named pipe)";
+    case fs::file_type::socket:
+      return "a socket";
+    default:
+      return "a special file";
+  }
+}
+
+// Refuses a store path that exists and is not a regular file once symbolic links are followed
+// (a directory, a device, a FIFO, a socket), before SQLite opens it: SQLite would read /dev/null
+// as an empty database, lose every write to it with a misleading "disk I/O error", and create
+// /dev/null-journal beside it; it would block on a FIFO. A missing path is for the caller.
+void check_regular_file(const std::string& path) {
+  std::error_code ec;
+  const fs::file_type type = fs::status(path, ec).type();  // follows links
+  if (type == fs::file_type::regular || type == fs::file_type::not_found ||
+      type == fs::file_type::none) {
+    return;
+  }
+  std::string what = "results store '" + path + "'";
+  if (fs::is_symlink(fs::symlink_status(path, ec))) {
+    const fs::path target = fs::canonical(path, ec);
+    what += " is a symbolic link to '" + (ec ? fs::read_symlink(path, ec) : target).string() + "',";
+  } else {
+    what += " is";
+  }
+  if (type == fs::file_type::directory) {
+    throw Error(what + " a directory; give a file name, e.g. '" +
+                (fs::path(path) / "results.sqlite").string() + "'");
+  }
+  throw Error(what + " " + std::string(file_kind(type)) +
+              ", not a file: a store is a regular file. Give the path of a store file, or a new "
+              "file name for kcube run to create one (e.g. --store results.sqlite)");
+}
+
 // Checks what SQLite would report vaguely ("unable to open database file"), so that the user
 // reads which directory is missing or not writable.
 void check_location(const std::string& path) {
   std::error_code ec;
   const fs::path file(path);
-  if (fs::is_directory(file, ec))
-    throw Error("results store '" + path + "' is a directory; give a file name, e.g. '" +
-                (file / "results.sqlite").string() + "'");
+  check_regular_file(path);
   fs::path dir = file.parent_path();
   if (dir.empty())
     dir = ".";
@@ -769,10 +813,15 @@ void probe(sqlite3* db, const std::string& path) {
 
 // Refuses a file that is not a kcube store (another program's database, a negative version)
 // and returns its schema version. Reads only: called before anything is written to the file
-// (switching to WAL rewrites the header), so another program's database is left as it was.
+// (switching to WAL rewrites the header), so another program's database is left as it was. Call
+// it inside a transaction: its three reads must see one state of the file, or a store another
+// process creates between them looks like another program's database (tables, but version 0 and
+// no application id).
 std::int64_t check_identity(sqlite3* db, const std::string& path) {
+  assert(sqlite3_get_autocommit(db) == 0);  // in a transaction: one snapshot (see above)
   const std::int64_t version = query_int(db, path, "PRAGMA user_version");
   const std::int64_t application = query_int(db, path, "PRAGMA application_id");
+  inject_fault(db, path, FaultPoint::check_identity_before_tables);
   const std::int64_t objects =
       query_int(db, path, "SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'");
   if (application != kApplicationId && (version != 0 || objects != 0))
@@ -803,26 +852,52 @@ void check_schema_read_only(sqlite3* db, const std::string& path) {
   }
 }
 
+[[noreturn]] void newer_schema(const std::string& path, std::int64_t version) {
+  throw Error("results store '" + path + "' has schema version " + std::to_string(version) +
+              ", newer than this kcube knows (" + std::to_string(kStoreSchemaVersion) +
+              "); open it with a newer kcube, or write to another store");
+}
+
+// Applies the migrations the store lacks, all in one write transaction: a new store appears
+// whole at kStoreSchemaVersion, never half made or at an intermediate version, to every other
+// process. BEGIN IMMEDIATE waits (busy timeout) while another process creates or migrates it.
 void migrate(sqlite3* db, const std::string& path) {
-  for (;;) {
-    Transaction tx(db, path);
-    // Read inside the write transaction: another process may have migrated meanwhile.
-    const std::int64_t version = check_identity(db, path);
-    if (version > kStoreSchemaVersion) {
-      throw Error("results store '" + path + "' has schema version " + std::to_string(version) +
-                  ", newer than this kcube knows (" + std::to_string(kStoreSchemaVersion) +
-                  "); open it with a newer kcube, or write to another store");
-    }
-    if (version == kStoreSchemaVersion)
-      return;
-    exec(db, path, kMigrations[static_cast<std::size_t>(version)]);
-    // PRAGMAs take no bound parameters; these are our own integer constants, not input.
-    const std::string set_version = "PRAGMA user_version = " + std::to_string(version + 1);
-    exec(db, path, set_version.c_str());
-    exec(db, path, ("PRAGMA application_id = " + std::to_string(kApplicationId)).c_str());
-    inject_fault(db, path, FaultPoint::migrate_before_commit);
-    tx.commit();
+  Transaction tx(db, path);
+  // Read inside the write transaction: another process may have created or migrated it meanwhile.
+  const std::int64_t version = check_identity(db, path);
+  if (version > kStoreSchemaVersion)
+    newer_schema(path, version);
+  if (version == kStoreSchemaVersion)
+    return;
+  for (auto step = static_cast<std::size_t>(version); step < kMigrations.size(); ++step)
+    exec(db, path, kMigrations[step]);
+  // PRAGMAs take no bound parameters; these are our own integer constants, not input.
+  exec(db, path, ("PRAGMA user_version = " + std::to_string(kStoreSchemaVersion)).c_str());
+  exec(db, path, ("PRAGMA application_id = " + std::to_string(kApplicationId)).c_str());
+  inject_fault(db, path, FaultPoint::migrate_before_commit);
+  tx.commit();
+}
+
+// Makes the file `db` has open a store of this kcube's schema in write-ahead logging mode, in
+// step with other kcube processes that open it at the same time (three `kcube run` started at
+// once on a new store). Each step reads the file in one snapshot or under the write lock, so a
+// store another process is creating is seen before or after, never half made:
+// 1. What the file is, read in one snapshot: another program's database or a newer schema is
+//    refused before anything is written to it. An empty database (no tables, user_version 0, no
+//    application id; also a file of 0 bytes) is a store nobody created yet or one another process
+//    is creating right now, never another program's: both go on, and step 3 decides.
+// 2. Write-ahead logging, which needs the file to itself for a moment (use_wal() retries); on an
+//    empty database it writes the first page, in one rollback transaction of its own.
+// 3. The schema: migrate() waits for the write lock, reads the version again under it and
+//    creates or migrates only what is still missing then.
+void initialise(sqlite3* db, const std::string& path) {
+  {
+    Transaction snapshot(db, path, Access::read);
+    if (const std::int64_t version = check_identity(db, path); version > kStoreSchemaVersion)
+      newer_schema(path, version);
   }
+  use_wal(db, path);
+  migrate(db, path);
 }
 
 // Opens the existing store `path` for reading (see "Reading a store you may not write"): nothing
@@ -830,6 +905,7 @@ void migrate(sqlite3* db, const std::string& path) {
 // file that this user may not write, or any when `immutable_unless_logged`, is read as immutable.
 DbHandle open_without_writing(const std::string& path, bool immutable_unless_logged) {
   check_fault_plan();
+  check_regular_file(path);
   std::error_code ec;
   if (!fs::is_regular_file(path, ec)) {
     throw Error("no results store at '" + path +
@@ -1769,11 +1845,9 @@ ResultStore ResultStore::open(const std::string& path) {
   // process is killed; only an OS crash or power loss can roll back the last commits (never
   // corrupt the file). A run is resumable in that case.
   exec(db, path, "PRAGMA synchronous = NORMAL");
-  check_identity(db, path);
-  use_wal(db, path);
   // Foreign keys are off while migrating: migration 3 -> 4 rebuilds the runs table, and dropping
   // the old one with them on would delete every cell (ON DELETE CASCADE).
-  migrate(db, path);
+  initialise(db, path);
   exec(db, path, "PRAGMA foreign_keys = ON");
   return ResultStore(std::move(impl));
 }

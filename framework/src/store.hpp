@@ -4,9 +4,15 @@
 // Design
 // - One file, any number of runs. The schema has a version, `PRAGMA user_version`, and an
 //   application id, `PRAGMA application_id` = 0x6b637562 ("kcub"). Opening a store applies the
-//   migrations it lacks from an explicit, ordered list (0 -> 1 -> 2 -> 3 -> 4 today), each in its
-//   own transaction; a store whose version is newer than this kcube knows is refused
-//   (kcube::Error), and so is a file that is not SQLite or an SQLite database of another program.
+//   migrations it lacks from an explicit, ordered list (0 -> 1 -> 2 -> 3 -> 4 today), all in
+//   one transaction; a store whose version is newer than this kcube knows is refused (kcube::Error),
+//   and so is a file that is not SQLite or an SQLite database of another program, and anything
+//   that is not a regular file once links are followed (a directory, a device such as
+//   /dev/null, a FIFO, a socket), before SQLite opens it.
+// - Creating a store is atomic with respect to other processes: several `kcube run` may start at
+//   once on a new store. What the file is is read in one snapshot, and the schema is created
+//   under the write lock after reading the version again: an empty database (a new file) is a
+//   store being created, which the others wait for, never another program's database.
 // - journal_mode=WAL, busy_timeout 30 s, foreign keys on: several processes may write one store
 //   at once (each cell is one short write transaction; writers queue, readers never block).
 // - Values are bound parameters, never spliced into SQL. Absent values are NULL (exact evaluation
@@ -74,7 +80,11 @@
 //               count), so SQLite fails the next write that needs a page with SQLITE_FULL, as
 //               on a full disk.
 //   Points, in the order a run reaches them:
-//     migrate:before_commit          a migration's statements ran, its COMMIT not yet
+//     check_identity:before_tables   opening reads what the file is: its schema version and
+//                                    application id are read, its tables not yet counted (first
+//                                    occurrence: before anything is written; then again under
+//                                    the write lock, when the schema is created or migrated)
+//     migrate:before_commit          the missing migrations ran, their COMMIT not yet
 //     begin_run:before_commit        the run row is inserted, not committed
 //     write_cell:before_begin        a cell is about to be written, no transaction yet
 //     write_cell:after_cell_row      the cell row is inserted (transaction open)
@@ -88,7 +98,7 @@
 //   middle of its third cell's transaction. Unset (always, outside tests), it costs one branch
 //   per point. A malformed value is a kcube::Error from open() and open_read_only().
 //
-// Migrations
+// Migrations (the missing ones in one transaction)
 //   0 -> 1  creates the four tables.
 //   1 -> 2  adds cells.position, cells.profile_spec, cells.scenario_spec and
 //           selections.optimizer_spec (ALTER TABLE ... ADD COLUMN). Rows written by version 1
@@ -368,16 +378,17 @@ enum class Format { csv, json };
 class ResultStore {
  public:
   /// Opens the store at `path`, creating the file (not its directory) and applying missing
-  /// migrations. Throws kcube::Error when the directory is missing, the path is not writable,
-  /// the file is not a kcube store, or its schema is newer than this kcube knows; each message
-  /// names the path and the fix.
+  /// migrations; safe while other processes open, create or write the same store. Throws
+  /// kcube::Error when the directory is missing, the path is not writable or not a regular file
+  /// (links followed), the file is not a kcube store, or its schema is newer than this kcube
+  /// knows; each message names the path and the fix.
   static ResultStore open(const std::string& path);
 
   /// Opens an existing store for reading only (see "Reading a store you may not write"):
   /// nothing is created, migrated or written. Throws kcube::Error naming the path and the fix
-  /// when the file is missing or unreadable, is not a kcube store, has a schema other than
-  /// kStoreSchemaVersion (an older one needs write access once, to migrate it), or has a
-  /// write-ahead log that cannot be read without writing.
+  /// when the file is missing, unreadable or not a regular file (links followed), is not a
+  /// kcube store, has a schema other than kStoreSchemaVersion (an older one needs write access
+  /// once, to migrate it), or has a write-ahead log that cannot be read without writing.
   static ResultStore open_read_only(const std::string& path);
 
   /// Opens an existing store for reading like open_read_only(), but reads a store without a

@@ -60,6 +60,10 @@ mkdir -p "$STORES/a-folder"
 echo "not a folder" >"$STORES/a-file"
 echo "results, but as text" >"$STORES/text-file.sqlite"
 head -c 4096 /dev/zero | tr '\0' '\251' >"$STORES/garbage-bytes.sqlite"
+mkfifo "$STORES/fifo.sqlite"
+ln -s /dev/null "$STORES/dev-null.sqlite"
+# SQLite would create /dev/null-journal (as root) for a store at /dev/null.
+null_journal_before=$([[ -e /dev/null-journal ]] && echo yes || echo no)
 sql "$STORES/other-program.sqlite" "CREATE TABLE notes (body TEXT); INSERT INTO notes VALUES ('mine')"
 cp "$WORK/existing-pristine.sqlite" "$STORES/newer-schema.sqlite"
 sql "$STORES/newer-schema.sqlite" "PRAGMA user_version = 99"
@@ -222,6 +226,9 @@ while IFS=$'\t' read -r name kind input where expected extra; do
 done <"$HERE/cases.tsv"
 
 [[ $rows -ge 40 ]] || fail "cases.tsv has only $rows rows"
+if [[ $null_journal_before == no && -e /dev/null-journal ]]; then
+  FAILED+=("store-links-to-dev-null: /dev/null-journal was created")
+fi
 echo "-- $rows rows, ${#FAILED[@]} problems, ${#KNOWN[@]} known bugs"
 for k in "${KNOWN[@]}"; do
   echo "KNOWN BUG: $k"

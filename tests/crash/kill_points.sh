@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # crash.kill-points: `kcube run` killed with SIGKILL at each point of the store's write path,
 # chosen by KCUBE_FAULT_INJECTION (framework/src/store.hpp), not by timing: while a new store is
-# migrated, while begin_run writes the run row, before the first cell, between cells, in the
-# middle of a cell's transaction (after its row, after its candidates, before COMMIT), and in
-# finish_run (before and after COMMIT); once more while the resumed run writes; and `kcube merge`
+# opened (nothing written yet) and while it is migrated, while begin_run writes the run row,
+# before the first cell, between cells, in the middle of a cell's transaction (after its row,
+# after its candidates, before COMMIT), and in finish_run (before and after COMMIT); once more while the resumed run writes; and `kcube merge`
 # before its COMMIT (the output store keeps its runs, a second merge succeeds). The store
 # already holds another finished run. After each kill: integrity_check ok, foreign_key_check
 # empty, the other run unchanged, exactly the cells committed before the kill stored and whole,
@@ -77,6 +77,17 @@ kill_point() {
   check_resumed "$name" "$store" "$before"
   survived=$((survived + 1))
 }
+
+step "SIGKILL at check_identity:before_tables: a new file killed before anything is written"
+# sqlite3_open created the file; the process dies reading what it is: an empty file, which the
+# next run takes for a new store (not for another program's database).
+store=$WORK/identity.sqlite
+killed_study identity-killed "$store" kill:check_identity:before_tables:1
+expect_eq "size of the file left by the kill" "$(stat -c %s "$store")" 0
+study identity-again "$store"
+check_intact "$store"
+check_run_finished "$store" 1 "$CELLS"
+survived=$((survived + 1))
 
 step "SIGKILL at migrate:before_commit: a new store killed while its tables are created"
 store=$WORK/migrate.sqlite

@@ -2,10 +2,15 @@
 // cell, resuming, refusals with clear messages, and two processes writing one store.
 #include <doctest/doctest.h>
 #include <sqlite3.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmath>
+#include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <limits>
@@ -13,6 +18,8 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "kcube/error.hpp"
 #include "store.hpp"
@@ -428,6 +435,67 @@ TEST_CASE("files that are not kcube stores are refused") {
     CHECK(message_of([&] { ResultStore::open(dir.path().string()); }).find("is a directory") !=
           std::string::npos);
   }
+}
+
+TEST_CASE("a path that is not a regular file is refused by every way of opening, before SQLite") {
+  namespace fs = std::filesystem;
+  kcube::test::TempDir dir;
+  const fs::path fifo = dir.path() / "fifo.sqlite";
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  const fs::path socket_path = dir.path() / "socket.sqlite";
+  const int socket_fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+  REQUIRE(socket_fd >= 0);
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  REQUIRE(socket_path.string().size() < sizeof(address.sun_path));
+  std::strcpy(address.sun_path, socket_path.c_str());
+  REQUIRE(::bind(socket_fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) == 0);
+  const fs::path link = dir.path() / "null.sqlite";
+  fs::create_symlink("/dev/null", link);
+  const fs::path folder = dir.path() / "folder";
+  fs::create_directory(folder);
+  const bool journal_before = fs::exists("/dev/null-journal");
+  ResultStore target = ResultStore::open((dir.path() / "target.sqlite").string());
+
+  struct Case {
+    fs::path path;
+    std::string said;
+  };
+  const std::vector<Case> cases = {
+      {"/dev/null", "results store '/dev/null' is a character device, not a file"},
+      {link, "results store '" + link.string() +
+                 "' is a symbolic link to '/dev/null', a character device, not a file"},
+      {fifo, "results store '" + fifo.string() + "' is a FIFO (named pipe), not a file"},
+      {socket_path, "results store '" + socket_path.string() + "' is a socket, not a file"},
+      {folder, "results store '" + folder.string() + "' is a directory; give a file name"}};
+  const std::vector<std::pair<const char*, std::function<void(const std::string&)>>> ways = {
+      {"open", [](const std::string& p) { ResultStore::open(p); }},
+      {"open_read_only", [](const std::string& p) { ResultStore::open_read_only(p); }},
+      {"open_immutable", [](const std::string& p) { ResultStore::open_immutable(p); }},
+      {"merge_runs", [&](const std::string& p) {
+         target.merge_runs(context(), {{p, 1}}, RunStatus::finished);
+       }}};
+  for (const Case& c : cases) {
+    for (const auto& [way, open] : ways) {
+      INFO(way << " of " << c.path);
+      const std::string message = message_of([&] { open(c.path.string()); });
+      CHECK(message.find(c.said) != std::string::npos);
+      if (c.path != folder)
+        CHECK(message.find("a store is a regular file") != std::string::npos);
+    }
+  }
+  ::close(socket_fd);
+  // Nothing was created beside them, nor in the folder, nor in /dev (SQLite made
+  // /dev/null-journal there, as root).
+  std::set<std::string> names;
+  for (const auto& entry : fs::directory_iterator(dir.path()))
+    names.insert(entry.path().filename().string());
+  CHECK(names == std::set<std::string>{"fifo.sqlite", "socket.sqlite", "null.sqlite", "folder",
+                                       "target.sqlite", "target.sqlite-wal", "target.sqlite-shm"});
+  CHECK(fs::is_empty(folder));
+  CHECK(query(dir.path() / "target.sqlite", "SELECT count(*) FROM runs") == "0");
+  if (!journal_before)
+    CHECK_FALSE(fs::exists("/dev/null-journal"));
 }
 
 TEST_CASE("a missing directory or an unwritable path is refused with the fix") {

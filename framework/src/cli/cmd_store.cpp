@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <system_error>
 
 #include "builds.hpp"
 #include "commands.hpp"
@@ -29,7 +30,9 @@ ResultStore open_existing(const po::variables_map& vm, const std::string& comman
                 " results/paper-2025.sqlite'");
   }
   const std::string path = vm["store"].as<std::string>();
-  if (!std::filesystem::is_regular_file(path)) {
+  // Anything else that exists (a folder, a device, a FIFO) is refused by the store, saying what.
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) {
     throw Error("kcube " + command + ": no results store at '" + path +
                 "'; 'kcube run MANIFEST' creates one (see its last line for the path)");
   }
@@ -238,7 +241,8 @@ int cmd_compare(const Args& args, const GlobalOptions&) {
   std::optional<ResultStore> b_store;
   if (vm.count("store-b") != 0) {
     const std::string path = vm["store-b"].as<std::string>();
-    if (!std::filesystem::is_regular_file(path))
+    std::error_code ec;
+    if (!std::filesystem::exists(path, ec))
       throw Error("kcube compare: no results store at '" + path + "'");
     b_store = open_for_reading(path);
   }
