@@ -284,7 +284,8 @@ void check_memory(const PluginRegistry& registry, const std::vector<SweepPoint>&
                   WorkState& state) {
   std::uint64_t most = 0;
   std::string largest;
-  std::map<std::string, std::pair<Deployment, std::vector<double>>> scenarios;
+  // Deployment and quantile levels by scenario parameters; nullopt when the plugin failed.
+  std::map<std::string, std::optional<std::pair<Deployment, std::vector<double>>>> scenarios;
   for (std::size_t p = 0; p < points.size(); ++p) {
     const Manifest& pm = point_manifests[p];
     if (pm.run.evaluator == "exact")
@@ -294,17 +295,27 @@ void check_memory(const PluginRegistry& registry, const std::vector<SweepPoint>&
       for (const RawParam& param : use.params)
         key += "\n" + param.key + "=" + param.value;
       if (scenarios.count(key) == 0) {
-        const auto scenario = make<Scenario>(registry, use, "scenarios", state);
-        state.enter(&scenario.plugin(), who(scenario.plugin()) + ", deployment");
-        auto& [deployment, levels] = scenarios[key];
-        deployment = checked_deployment(scenario);
-        state.enter(&scenario.plugin(), who(scenario.plugin()) + ", required_columns");
-        for (const auto& column : checked_required_columns(scenario)) {
-          if (const auto q = parse_quantile_column(column))
-            levels.push_back(q->second);
+        std::optional<std::pair<Deployment, std::vector<double>>> found;
+        try {
+          const auto scenario = make<Scenario>(registry, use, "scenarios", state);
+          state.enter(&scenario.plugin(), who(scenario.plugin()) + ", deployment");
+          found.emplace(checked_deployment(scenario), std::vector<double>{});
+          state.enter(&scenario.plugin(), who(scenario.plugin()) + ", required_columns");
+          for (const auto& column : checked_required_columns(scenario)) {
+            if (const auto q = parse_quantile_column(column))
+              found->second.push_back(q->second);
+          }
+        } catch (const WorkAbandoned&) {
+          throw;
+        } catch (...) {
+          // A scenario that fails here fails in its cells too, which store why as errors.
+          found.reset();
         }
+        scenarios.emplace(key, found);
       }
-      const auto& [deployment, levels] = scenarios[key];
+      if (!scenarios.at(key))
+        continue;
+      const auto& [deployment, levels] = *scenarios.at(key);
       SimulationOptions sim;
       sim.trials = pm.run.trials;
       sim.sampling = pm.run.sampling;
