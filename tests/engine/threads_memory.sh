@@ -19,10 +19,10 @@ run_init threads-memory "$@"
 MANIFEST=$SRC/tests/bad_input/manifests/good.yaml
 GAUSSIAN=gaussian:c_in=1e-6,c_out=1e-5,t_in=0.001,t_out=0.01,acc_mean=0.9,acc_std=0.05
 
-step "--threads auto and 1024 run, with kcube run and kcube simulate"
+step "--threads auto and 16 run, with kcube run and kcube simulate"
 run auto "$KCUBE" run "$MANIFEST" --store "$WORK/auto.sqlite" --threads auto --quiet
 check_run_finished "$WORK/auto.sqlite" 1 1
-run most "$KCUBE" run "$MANIFEST" --store "$WORK/most.sqlite" --threads 1024 --quiet
+run most "$KCUBE" run "$MANIFEST" --store "$WORK/most.sqlite" --threads 16 --quiet
 check_run_finished "$WORK/most.sqlite" 1 1
 run simulate-auto "$KCUBE" simulate --profile "$GAUSSIAN" --scenario budget:k_max=8 --trials 20 \
   --threads auto
