@@ -7,11 +7,13 @@
 #include <cmath>
 #include <limits>
 #include <new>
+#include <span>
 #include <string>
 
 #include "kcube/error.hpp"
 #include "kcube/random.hpp"
 #include "plugin_call.hpp"
+#include "resources.hpp"
 #include "text.hpp"
 
 namespace kcube {
@@ -27,6 +29,33 @@ constexpr const char* kMetricNames[kMetrics] = {"cost", "latency", "accuracy"};
 // paper's 300 trials) still spread over the cores.
 std::int64_t chunk_trials(std::int64_t trials) {
   return std::clamp<std::int64_t>(trials / 64, 16, 256);
+}
+
+// Threads that simulate one cell: the requested count (0: OpenMP's default), at most one per
+// chunk, since more would only spin.
+int team_size(int requested, std::int64_t chunks) {
+  return static_cast<int>(
+      std::min<std::int64_t>(requested > 0 ? requested : omp_get_max_threads(), chunks));
+}
+
+// Whether trials * `width` values fit options.exact_quantile_bytes, so that quantiles are exact.
+bool keeps_every_trial(std::size_t width, std::int64_t trials, const SimulationOptions& options) {
+  const double bytes = static_cast<double>(width) * static_cast<double>(trials) * 8.0;
+  return bytes <= static_cast<double>(options.exact_quantile_bytes);
+}
+
+// The quantile levels a simulation computes: 0.025 and 0.975, then options.quantile_levels
+// without repeats. Throws kcube::Error for a level outside (0, 1).
+std::vector<double> levels_of(const SimulationOptions& options) {
+  std::vector<double> levels = {0.025, 0.975};
+  for (double q : options.quantile_levels) {
+    if (!(q > 0.0 && q < 1.0)) {
+      throw Error("quantile level " + text::format_real(q) + " is not in (0, 1)");
+    }
+    if (std::find(levels.begin(), levels.end(), q) == levels.end())
+      levels.push_back(q);
+  }
+  return levels;
 }
 
 // Everything the trial loop needs, fixed for one simulation.
@@ -191,7 +220,10 @@ void for_each_trial(const Plan& plan, OnTrial&& on_trial) {
       } catch (...) {
         // No plugin call here, and nothing that may escape: the handler must not throw.
         try {
-          failures[static_cast<std::size_t>(chunk)] = current_exception_text();
+          failures[static_cast<std::size_t>(chunk)] =
+              failure_text("simulating trials " + std::to_string(chunk * plan.chunk) + " to " +
+                           std::to_string(std::min(plan.trials, (chunk + 1) * plan.chunk) - 1) +
+                           " of " + plan.label);
         } catch (...) {  // out of memory for the message: the fallback below reports it
         }
         failed.store(true);
@@ -210,8 +242,8 @@ void for_each_trial(const Plan& plan, OnTrial&& on_trial) {
 }
 
 // Type-7 quantile (linear interpolation between order statistics, numpy's default) of `v`,
-// which it reorders.
-double order_statistic_quantile(std::vector<double>& v, double q) {
+// which it reorders. Any order of `v` gives the same value: it depends on order statistics only.
+double order_statistic_quantile(std::span<double> v, double q) {
   const double h = q * static_cast<double>(v.size() - 1);
   const auto lo = static_cast<std::size_t>(std::floor(h));
   std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(lo), v.end());
@@ -228,50 +260,40 @@ struct Moments {
   std::vector<std::vector<double>> quantiles;  // [level][g * 3 + m]
 };
 
+// Every trial's values are kept, column-major (store[column * n + trial]), and each column's
+// quantiles are found in place by the thread that takes the column: the store is the only
+// trials-long buffer, whatever the thread count (a copy per thread once made 48 threads need
+// 4.5 times the memory of one). Sums run over each column in trial order, as before.
 Moments exact_moments(const Plan& plan, const std::vector<double>& levels) {
   const std::size_t width = plan.width();
   const auto n = static_cast<std::size_t>(plan.trials);
-  std::vector<double> store(width * n);  // trial-major: store[t * width + column]
+  std::vector<double> store(width * n);
   for_each_trial(plan, [&](int, std::int64_t, std::int64_t trial, const double* values) {
-    std::copy(values, values + width,
-              store.begin() + static_cast<std::ptrdiff_t>(static_cast<std::size_t>(trial) * width));
+    const auto t = static_cast<std::size_t>(trial);
+    for (std::size_t c = 0; c < width; ++c)
+      store[c * n + t] = values[c];
   });
 
   Moments m{std::vector<double>(width), std::vector<double>(width),
             std::vector<std::vector<double>>(levels.size(), std::vector<double>(width))};
   const auto columns = static_cast<std::int64_t>(width);
-  std::atomic<bool> out_of_memory{false};
-#pragma omp parallel num_threads(plan.threads)
-  {
-    std::vector<double> column;
-    try {  // nothing may leave the region, not even bad_alloc
-      column.resize(n);
-    } catch (...) {
-      out_of_memory.store(true);
-    }
-#pragma omp for schedule(dynamic, 1)
-    for (std::int64_t c = 0; c < columns; ++c) {
-      if (column.size() != n)
-        continue;
-      const auto col = static_cast<std::size_t>(c);
-      double sum = 0.0;
-      for (std::size_t t = 0; t < n; ++t) {
-        column[t] = store[t * width + col];
-        sum += column[t];
-      }
-      const double mean = sum / static_cast<double>(n);
-      double squares = 0.0;  // two-pass variance: no cancellation
-      for (double x : column)
-        squares += (x - mean) * (x - mean);
-      m.mean[col] = mean;
-      m.std[col] = std::sqrt(squares / static_cast<double>(n - 1));
-      for (std::size_t l = 0; l < levels.size(); ++l) {
-        m.quantiles[l][col] = order_statistic_quantile(column, levels[l]);
-      }
-    }
+  // Nothing below allocates or throws: no exception can leave the region.
+#pragma omp parallel for num_threads(plan.threads) schedule(dynamic, 1)
+  for (std::int64_t c = 0; c < columns; ++c) {
+    const auto col = static_cast<std::size_t>(c);
+    const std::span<double> column(store.data() + col * n, n);
+    double sum = 0.0;
+    for (double x : column)
+      sum += x;
+    const double mean = sum / static_cast<double>(n);
+    double squares = 0.0;  // two-pass variance: no cancellation
+    for (double x : column)
+      squares += (x - mean) * (x - mean);
+    m.mean[col] = mean;
+    m.std[col] = std::sqrt(squares / static_cast<double>(n - 1));
+    for (std::size_t l = 0; l < levels.size(); ++l)
+      m.quantiles[l][col] = order_statistic_quantile(column, levels[l]);
   }
-  if (out_of_memory.load())
-    throw std::bad_alloc();
   return m;
 }
 
@@ -422,6 +444,36 @@ int default_threads() {
   return omp_get_max_threads();
 }
 
+std::uint64_t simulation_memory_bytes(const Deployment& deployment,
+                                      const SimulationOptions& options) {
+  const std::vector<int> grid = deployment.k_grid();
+  if (grid.empty() || options.trials < 2)
+    return 0;  // simulate() refuses these before allocating
+  const std::size_t levels = levels_of(options).size();
+  const std::int64_t chunk = chunk_trials(options.trials);
+  const auto chunks = static_cast<std::uint64_t>((options.trials + chunk - 1) / chunk);
+  const auto threads =
+      static_cast<std::uint64_t>(team_size(options.threads, static_cast<std::int64_t>(chunks)));
+  const std::uint64_t width = grid.size() * kMetrics;
+  const auto trials = static_cast<std::uint64_t>(options.trials);
+  const auto max_k = static_cast<std::uint64_t>(grid.back());
+  constexpr std::uint64_t real = sizeof(double);
+
+  // Each thread: one path of outcomes and one trial's values.
+  const std::uint64_t per_thread = max_k * sizeof(InferenceOutcome) + width * real;
+  // The failure message slot of every chunk; the statistics and the candidate table.
+  const std::uint64_t fixed = chunks * sizeof(std::string) + 2 * width * (2 + levels) * real +
+                              grid.size() * (sizeof(Candidate) + real);
+  if (keeps_every_trial(static_cast<std::size_t>(width), options.trials, options)) {
+    // The column-major store of every trial's values (exact_moments).
+    return fixed + threads * per_thread + width * trials * real;
+  }
+  // histogram_moments: per-chunk sums, per-thread minima, maxima and histograms, and the
+  // merged histogram of one column.
+  return fixed + threads * (per_thread + 2 * width * real + width * kHistogramBins * 4) +
+         chunks * width * real + kHistogramBins * 8;
+}
+
 std::string_view to_string(Sampling sampling) noexcept {
   return sampling == Sampling::nested ? "nested" : "independent";
 }
@@ -468,14 +520,7 @@ SimulationResult simulate(std::span<const ModelProfile* const> profiles, std::ui
     throw Error("trials must be at least 2 (a standard deviation needs two), got " +
                 std::to_string(options.trials));
   }
-  std::vector<double> levels = {0.025, 0.975};
-  for (double q : options.quantile_levels) {
-    if (!(q > 0.0 && q < 1.0)) {
-      throw Error("quantile level " + text::format_real(q) + " is not in (0, 1)");
-    }
-    if (std::find(levels.begin(), levels.end(), q) == levels.end())
-      levels.push_back(q);
-  }
+  const std::vector<double> levels = levels_of(options);
   Plan plan;
   plan.profiles = profiles;
   plan.seed = options.seed;
@@ -486,9 +531,7 @@ SimulationResult simulate(std::span<const ModelProfile* const> profiles, std::ui
   plan.sampling = options.sampling;
   plan.trials = options.trials;
   plan.chunk = chunk_trials(options.trials);
-  // More threads than chunks would only spin.
-  plan.threads = static_cast<int>(std::min<std::int64_t>(
-      options.threads > 0 ? options.threads : default_threads(), plan.chunks()));
+  plan.threads = team_size(options.threads, plan.chunks());
   if (plan.grid.empty()) {
     throw Error("the deployment's k grid is empty (k_step " + std::to_string(deployment.k_step) +
                 ", k_max " + std::to_string(deployment.k_max) + ")");
@@ -503,11 +546,18 @@ SimulationResult simulate(std::span<const ModelProfile* const> profiles, std::ui
   plan.stop = options.stop;
 
   SimulationResult result;
-  const double bytes = static_cast<double>(plan.width()) * static_cast<double>(plan.trials) * 8.0;
-  result.exact_quantiles = bytes <= static_cast<double>(options.exact_quantile_bytes);
-  const Moments m = result.exact_quantiles
-                        ? exact_moments(plan, levels)
-                        : histogram_moments(plan, levels, result.quantile_resolution);
+  result.exact_quantiles = keeps_every_trial(plan.width(), plan.trials, options);
+  Moments m;
+  try {
+    m = result.exact_quantiles ? exact_moments(plan, levels)
+                               : histogram_moments(plan, levels, result.quantile_resolution);
+  } catch (const std::bad_alloc&) {
+    throw RuntimeFailure(plan.label + ": out of memory while simulating " +
+                         std::to_string(plan.trials) + " trials on " +
+                         std::to_string(plan.threads) + " threads (about " +
+                         format_bytes(simulation_memory_bytes(deployment, options)) +
+                         " needed); lower run.trials or --threads, or free memory");
+  }
   std::int64_t per_trial = 0;
   if (plan.sampling == Sampling::nested) {
     per_trial = plan.grid.back();

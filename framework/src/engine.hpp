@@ -90,6 +90,17 @@ SimulationResult simulate(const ModelProfile& profile, std::uint64_t cell,
 SimulationResult simulate(std::span<const ModelProfile* const> profiles, std::uint64_t cell,
                           const Deployment& deployment, const SimulationOptions& options);
 
+/// Peak bytes simulate() allocates for one cell besides the profile's own objects and the
+/// threads' stacks, for the same options and deployment: with exact quantiles, every trial's
+/// values (8 bytes x 3 metrics x grid size x trials, one store shared by all threads); with
+/// histograms (beyond options.exact_quantile_bytes), per-chunk sums and one histogram per
+/// thread (4 bytes x 3 x grid size x kHistogramBins). Both add each thread's path (max k
+/// outcomes) and values, and the statistics. The thread count and the exact/histogram choice
+/// are simulate()'s. 0 for options simulate() refuses (an empty grid, trials < 2); throws
+/// kcube::Error for a quantile level outside (0, 1).
+std::uint64_t simulation_memory_bytes(const Deployment& deployment,
+                                      const SimulationOptions& options);
+
 /// OpenMP's default number of threads (what SimulationOptions::threads = 0 means).
 int default_threads();
 

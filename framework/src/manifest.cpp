@@ -18,6 +18,7 @@
 
 #include "flow_depth.hpp"
 #include "kcube/error.hpp"
+#include "resources.hpp"
 #include "sha256.hpp"
 #include "text.hpp"
 
@@ -900,26 +901,24 @@ std::string Loader::run_value_problem(const std::string& key, const std::string&
     run.seed = *seed;
     return {};
   }
-  if (key == "threads" && value == "auto") {
-    run.threads = 0;
-    return {};
+  if (key == "threads") {  // the rule shared with --threads (resources.hpp)
+    const ThreadCount count = parse_thread_count(value);
+    run.threads = count.threads;
+    return count.problem;
   }
   const auto number = parse_int(value);
   const std::int64_t minimum = key == "trials" ? 2 : 1;
-  const std::string expected = key == "threads" ? "'auto' or an integer in [1, 65536]"
-                                                : "an integer >= " + std::to_string(minimum);
+  const std::string expected = "an integer >= " + std::to_string(minimum);
   if (!number) {
     return "expected " + expected + ", got '" + value + "'" +
            (beyond_int64(value) ? ", which is outside the 64-bit integer range" : "");
   }
-  if (*number < minimum || (key == "threads" && *number > 65536))
+  if (*number < minimum)
     return "must be " + expected + ", got " + value;
   if (key == "trials")
     run.trials = *number;
-  else if (key == "replications")
-    run.replications = *number;
   else
-    run.threads = static_cast<int>(*number);
+    run.replications = *number;
   return {};
 }
 

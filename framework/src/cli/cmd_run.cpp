@@ -27,6 +27,7 @@
 #include "output.hpp"
 #include "overrides.hpp"
 #include "plugin_call.hpp"
+#include "resources.hpp"
 #include "selection.hpp"
 #include "store.hpp"
 #include "team.hpp"
@@ -207,6 +208,11 @@ PluginInstance<T> make(const PluginRegistry& registry, const PluginUse& use,
   return registry.create<T>(spec_of(use, section));
 }
 
+// Threads of a cell's simulation: a plugin that is not thread-safe runs on one thread.
+int cell_threads(const LoadedPlugin& profile, int threads) {
+  return profile.descriptor().thread_safety == ThreadSafety::shared ? threads : 1;
+}
+
 // The candidate table of a cell, from its profile on its deployment.
 // `interrupt`, when not null, stops the engine instead of the work's own stop flag (which only a
 // timeout raises, so it is used with --cell-timeout alone).
@@ -224,8 +230,7 @@ CandidateTable evaluate(const PluginInstance<ModelProfile>& profile,
   sim.trials = m.run.trials;
   sim.seed = replication_seed(m.run.seed, cell.replication);
   sim.sampling = m.run.sampling;
-  // A plugin that is not thread-safe runs on one thread.
-  sim.threads = plugin.descriptor().thread_safety == ThreadSafety::shared ? threads : 1;
+  sim.threads = cell_threads(plugin, threads);
   sim.profile_label = label;
   sim.stop = interrupt != nullptr ? interrupt : &state.stop_flag();
   state.enter(&scenario.plugin(), who(scenario.plugin()) + ", required_columns");
@@ -280,7 +285,8 @@ CellResult run_cell(const PluginRegistry& registry, const Manifest& m, const Cel
   } catch (...) {
     // Nothing partial is kept: the cell is stored as an error with the message.
     result.status = CellStatus::error;
-    result.message = current_exception_text();
+    const std::string where = state.current().first;
+    result.message = failure_text("running " + (where.empty() ? "the cell" : where));
     result.candidates = {};
     result.feasible.clear();
     result.selections.clear();
@@ -340,6 +346,66 @@ void check_factories(const PluginRegistry& registry, const Manifest& m,
   if (bug)
     throw RuntimeFailure(message);
   throw Error(message);
+}
+
+// The memory of the largest Monte Carlo cell (simulation_memory_bytes) against --memory-limit,
+// before the store exists, over every scenario at every sweep point and every profile's thread
+// count: a run that cannot fit stops here with exit 2 instead of being killed midway.
+void check_memory(const PluginRegistry& registry, const std::vector<SweepPoint>& points,
+                  const std::vector<Manifest>& point_manifests, int threads, std::uint64_t limit,
+                  WorkState& state) {
+  std::uint64_t most = 0;
+  std::string largest;
+  // Deployment and quantile levels by scenario parameters; nullopt when the plugin failed.
+  std::map<std::string, std::optional<std::pair<Deployment, std::vector<double>>>> scenarios;
+  for (std::size_t p = 0; p < points.size(); ++p) {
+    const Manifest& pm = point_manifests[p];
+    if (pm.run.evaluator == "exact")
+      continue;  // a few values per k
+    for (const PluginUse& use : pm.scenarios) {
+      std::string key = use.name;
+      for (const RawParam& param : use.params)
+        key += "\n" + param.key + "=" + param.value;
+      if (scenarios.count(key) == 0) {
+        std::optional<std::pair<Deployment, std::vector<double>>> found;
+        try {
+          const auto scenario = make<Scenario>(registry, use, "scenarios", state);
+          state.enter(&scenario.plugin(), who(scenario.plugin()) + ", deployment");
+          found.emplace(checked_deployment(scenario), std::vector<double>{});
+          state.enter(&scenario.plugin(), who(scenario.plugin()) + ", required_columns");
+          for (const auto& column : checked_required_columns(scenario)) {
+            if (const auto q = parse_quantile_column(column))
+              found->second.push_back(q->second);
+          }
+        } catch (const WorkAbandoned&) {
+          throw;
+        } catch (...) {
+          // A scenario that fails here fails in its cells too, which store why as errors.
+          found.reset();
+        }
+        scenarios.emplace(key, found);
+      }
+      if (!scenarios.at(key))
+        continue;
+      const auto& [deployment, levels] = *scenarios.at(key);
+      SimulationOptions sim;
+      sim.trials = pm.run.trials;
+      sim.sampling = pm.run.sampling;
+      sim.quantile_levels = levels;
+      for (const PluginUse& profile : pm.profiles) {
+        sim.threads = cell_threads(*registry.find(profile.plugin), threads);
+        const std::uint64_t bytes = simulation_memory_bytes(deployment, sim);
+        if (bytes > most) {
+          most = bytes;
+          largest = "the cell of profile '" + profile.name + "' and scenario '" + use.name + "'" +
+                    (points[p].label.empty() ? "" : " at sweep point " + points[p].label) + " (" +
+                    std::to_string(sim.trials) + " trials, " + std::to_string(sim.threads) +
+                    (sim.threads == 1 ? " thread)" : " threads)");
+        }
+      }
+    }
+  }
+  check_memory_limit(most, limit, "kcube run: " + largest);
 }
 
 // Every plugin the manifest names, for the run's context.
@@ -538,6 +604,8 @@ struct RunSetup {
   /// Cells of this shard (all cells for a whole run).
   std::size_t shard_cells = 0;
   int threads = 1;
+  /// --memory-limit (bytes), or its default.
+  std::uint64_t memory_limit = 0;
   std::string store_path;
   bool resume = false, fail_fast = false, quiet = false, allow_changed_plugins = false;
   std::optional<double> cell_timeout;
@@ -550,7 +618,8 @@ struct RunSetup {
 std::string usage_of_run(const po::options_description& options) {
   return usage(
       "kcube run MANIFEST [--store PATH] [--set PATH=VALUE]... [--threads N] [--shard I/N] "
-      "[--resume [--allow-changed-plugins]] [--fail-fast] [--cell-timeout SECONDS] [--quiet]\n"
+      "[--resume [--allow-changed-plugins]] [--fail-fast] [--cell-timeout SECONDS] "
+      "[--memory-limit SIZE] [--quiet]\n"
       "       mpirun -np N kcube run MANIFEST [options]   (cells shared over N MPI ranks)",
       options);
 }
@@ -562,8 +631,11 @@ RunSetup prepare_run(const Args& args, const GlobalOptions& global) {
   options.add_options()("store", po::value<std::string>()->value_name("PATH"),
                         "results store (default: the manifest's store, or "
                         "results/<experiment>.sqlite)")(
-      "threads", po::value<int>()->value_name("N"),
-      "OpenMP threads (per MPI rank; default: the manifest's)")(
+      "threads", po::value<std::string>()->value_name("N"),
+      "OpenMP threads per MPI rank, 'auto' or 1 to 1024 (default: the manifest's run.threads)")(
+      "memory-limit", po::value<std::string>()->value_name("SIZE"),
+      "refuse to start when a cell would need more memory than this, e.g. 4G or 512M (default: "
+      "half of the physical memory, or of the cgroup's limit)")(
       "shard", po::value<std::string>()->value_name("I/N"),
       "run only shard I of N: the cells whose plan position p has p % N = I - 1 (for job "
       "arrays; 'kcube merge' combines the shards' stores)")(
@@ -611,11 +683,19 @@ RunSetup prepare_run(const Args& args, const GlobalOptions& global) {
       load_manifest(file, setup.overrides, setup.registry, vm["max-cells"].as<std::uint64_t>());
   const Manifest& m = setup.manifest;
   setup.canonical_overrides = canonical_override_values(m, setup.overrides, setup.registry);
-  setup.threads = vm.count("threads") ? vm["threads"].as<int>() : m.run.threads;
-  if (setup.threads < 0)
-    throw Error("kcube run: --threads must be at least 1");
-  if (setup.threads == 0)
-    setup.threads = default_threads();
+  setup.threads = m.run.threads;
+  if (vm.count("threads") != 0) {
+    const ThreadCount count = parse_thread_count(vm["threads"].as<std::string>());
+    if (!count.problem.empty())
+      throw Error("kcube run: --threads " + count.problem);
+    setup.threads = count.threads;
+  }
+  setup.threads = resolve_threads(setup.threads);
+  check_threads_start(setup.threads, "lower --threads (or the manifest's run.threads)");
+  setup.memory_limit =
+      vm.count("memory-limit") != 0
+          ? parse_memory_size(vm["memory-limit"].as<std::string>(), "kcube run: --memory-limit")
+          : default_memory_limit();
   setup.store_path = vm.count("store") ? vm["store"].as<std::string>() : m.store.string();
   setup.points = expand_sweep(m);
   setup.point_manifests = point_manifests_of(m, setup.points);
@@ -887,6 +967,8 @@ int cmd_run(const Args& args, const GlobalOptions& global) {
     try {
       const auto checked = watchdog.run(std::function<bool(WorkState&)>([&](WorkState& state) {
         check_factories(run_setup.registry, m, run_setup.points, run_setup.point_manifests, state);
+        check_memory(run_setup.registry, run_setup.points, run_setup.point_manifests,
+                     run_setup.threads, run_setup.memory_limit, state);
         return true;
       }));
       if (const auto* late = std::get_if<TimedOut>(&checked)) {

@@ -12,6 +12,7 @@
 #include "kcube/error.hpp"
 #include "output.hpp"
 #include "plugin_call.hpp"
+#include "resources.hpp"
 #include "selection.hpp"
 #include "spec.hpp"
 #include "text.hpp"
@@ -35,18 +36,12 @@ Sampling parse_sampling(const std::string& text) {
   throw Error("kcube simulate: --sampling must be nested or independent, got '" + text + "'");
 }
 
+// --threads, resolved ("auto": OpenMP's default); the rule is run.threads' (resources.hpp).
 int parse_threads(const std::string& text) {
-  if (text == "auto")
-    return 0;
-  try {
-    std::size_t used = 0;
-    const int threads = std::stoi(text, &used);
-    if (used == text.size() && threads >= 1 && threads <= 4096)
-      return threads;
-  } catch (const std::exception&) {
-  }
-  throw Error("kcube simulate: --threads must be 'auto' or a whole number from 1 to 4096, got '" +
-              text + "'");
+  const ThreadCount count = parse_thread_count(text);
+  if (!count.problem.empty())
+    throw Error("kcube simulate: --threads " + count.problem);
+  return resolve_threads(count.threads);
 }
 
 }  // namespace
@@ -66,7 +61,10 @@ int cmd_simulate(const Args& args, const GlobalOptions& global) {
       "sampling", po::value<std::string>()->default_value("nested")->value_name("SCHEME"),
       "nested (one path per trial serves every k) or independent (fresh draws per k)")(
       "threads", po::value<std::string>()->default_value("auto")->value_name("N"),
-      "OpenMP threads; results do not depend on it")(
+      "OpenMP threads, 'auto' or 1 to 1024; results do not depend on it")(
+      "memory-limit", po::value<std::string>()->value_name("SIZE"),
+      "refuse to simulate when it would need more memory than this, e.g. 4G or 512M (default: "
+      "half of the physical memory, or of the cgroup's limit)")(
       "output,o", po::value<std::string>()->value_name("FILE"), "write the CSV here, not stdout")(
       "help,h", "show this help");
   add_plugin_path_option(options);
@@ -74,7 +72,8 @@ int cmd_simulate(const Args& args, const GlobalOptions& global) {
   if (vm.count("help") != 0) {
     std::cout << usage(
         "kcube simulate --profile SPEC --scenario SPEC [--evaluator monte-carlo|exact] "
-        "[--trials N] [--seed S] [--sampling nested|independent] [--threads N] [-o FILE]\n\n"
+        "[--trials N] [--seed S] [--sampling nested|independent] [--threads N] "
+        "[--memory-limit SIZE] [-o FILE]\n\n"
         "Writes the candidate table as CSV: k,cost,latency,accuracy, the spread columns\n"
         "(<metric>_std, _se, _p025, _p975; empty for exact), the quantiles a chance-constrained\n"
         "scenario needs, and trials (0 for exact). It feeds 'kcube select -'.",
@@ -98,6 +97,10 @@ int cmd_simulate(const Args& args, const GlobalOptions& global) {
   if (evaluator == "monte-carlo" && sim.trials < 2) {
     throw Error("kcube simulate: --trials must be at least 2, got " + std::to_string(sim.trials));
   }
+  const std::uint64_t memory_limit = vm.count("memory-limit") != 0
+                                         ? parse_memory_size(vm["memory-limit"].as<std::string>(),
+                                                             "kcube simulate: --memory-limit")
+                                         : default_memory_limit();
 
   const PluginRegistry registry = discover_plugins(plugin_paths(vm, global));
   const PluginSpec profile_spec = parse_spec(vm["profile"].as<std::string>());
@@ -141,13 +144,16 @@ int cmd_simulate(const Args& args, const GlobalOptions& global) {
     const ThreadSafety safety = profile.plugin().descriptor().thread_safety;
     if (safety == ThreadSafety::serial)
       sim.threads = 1;
+    check_memory_limit(simulation_memory_bytes(deployment, sim), memory_limit,
+                       "kcube simulate: " + std::to_string(sim.trials) + " trials on " +
+                           std::to_string(sim.threads) +
+                           (sim.threads == 1 ? " thread" : " threads"));
+    check_threads_start(sim.threads, "lower --threads");
     if (safety == ThreadSafety::per_thread) {
-      const int threads = sim.threads > 0 ? sim.threads : default_threads();
-      for (int t = 1; t < threads; ++t) {
+      for (int t = 1; t < sim.threads; ++t) {
         extra.push_back(registry.create<ModelProfile>(profile_spec));
         profiles.push_back(&*extra.back());
       }
-      sim.threads = threads;
     }
     sim.profile_label = profile_label;
     const std::uint64_t cell = cell_identity(profile.plugin().name(), profile.params(), deployment);

@@ -30,7 +30,7 @@ const char* const kCommands =
     "  validate MANIFEST [--set PATH=VALUE]...\n"
     "                               check an experiment manifest, report every problem\n"
     "  run MANIFEST [--store PATH] [--set PATH=VALUE]... [--threads N] [--shard I/N]\n"
-    "      [--resume] [--fail-fast] [--cell-timeout SECONDS] [--quiet]\n"
+    "      [--resume] [--fail-fast] [--cell-timeout SECONDS] [--memory-limit SIZE] [--quiet]\n"
     "                               run an experiment into the results store (SQLite);\n"
     "                               'mpirun -np N kcube run ...' shares it over N processes\n"
     "  runs STORE                   the runs in a store, with status and context\n"

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <new>
 #include <sstream>
 #include <typeinfo>
 
@@ -20,6 +21,8 @@ Ending ending_of(const std::exception_ptr& failure) {
     return {stop.code(), ""};
   } catch (const Error& e) {
     return {2, e.what()};
+  } catch (const std::bad_alloc&) {
+    return {1, "out of memory (std::bad_alloc); lower run.trials or --threads, or free memory"};
   } catch (const std::exception& e) {
     return {1, e.what()};
   } catch (...) {
