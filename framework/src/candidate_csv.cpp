@@ -26,6 +26,11 @@ namespace {
 // Beyond this many errors the rest are only counted: the first screenful is what a person fixes
 // before running again.
 constexpr std::size_t max_listed_errors = 20;
+// Reading stops after this many errors, or this many lines after the first error (rows under a
+// header without usable columns have none of their own): an endless stream of bad rows
+// (`kcube select -` on a pipe) must end, and nobody fixes a thousand errors in one go.
+constexpr std::size_t max_counted_errors = 1000;
+constexpr std::size_t max_lines_after_error = 100000;
 
 // Fields read from one line. A valid header has at most about 3,300 distinct columns (the
 // quantile names run out), and a row has as many fields as the header; beyond this a line is
@@ -50,6 +55,8 @@ class Issues {
   explicit Issues(std::string_view source) : source_(source) {}
 
   void add(std::size_t line, std::string_view what, std::string_view fix) {
+    if (count_ == 0)
+      first_line_ = line;
     // Header problems and end-of-file checks are found out of line order; people read top down.
     const Key key{line, count_++};
     if (issues_.size() == max_listed_errors && !(key < issues_.back().key))
@@ -65,6 +72,21 @@ class Issues {
 
   bool empty() const { return count_ == 0; }
 
+  /// Why reading should stop once line `line` is read, or "" to read on.
+  std::string stop_reason(std::size_t line) const {
+    if (count_ >= max_counted_errors)
+      return "after " + std::to_string(max_counted_errors) + " errors";
+    if (count_ > 0 && line - first_line_ >= max_lines_after_error)
+      return std::to_string(max_lines_after_error) + " lines after the first error";
+    return {};
+  }
+
+  /// Notes that reading stopped before line `line`, and why.
+  void stopped_before(std::size_t line, std::string reason) {
+    stopped_before_ = line;
+    stop_reason_ = std::move(reason);
+  }
+
   [[noreturn]] void raise() {
     std::string message;
     for (std::size_t i = 0; i < issues_.size(); ++i) {
@@ -72,8 +94,12 @@ class Issues {
         message += '\n';
       message += issues_[i].message;
     }
-    if (const std::size_t rest = count_ - issues_.size(); rest > 0) {
+    const std::size_t rest = count_ - issues_.size();
+    if (rest > 0)
       message += "\n... and " + std::to_string(rest) + (rest == 1 ? " more error" : " more errors");
+    if (stopped_before_ != 0) {
+      message += std::string(rest > 0 ? "; r" : "\n... r") + "eading stopped before line " +
+                 std::to_string(stopped_before_) + ", " + stop_reason_;
     }
     throw Error(message);
   }
@@ -87,6 +113,9 @@ class Issues {
   std::string source_;
   std::vector<Issue> issues_;
   std::size_t count_ = 0;
+  std::size_t first_line_ = 0;
+  std::size_t stopped_before_ = 0;
+  std::string stop_reason_;
 };
 
 // ---- Fields --------------------------------------------------------------------------------
@@ -442,6 +471,14 @@ class CandidateCsvReader {
       ++data_lines_;
   }
 
+  // Why reading stops after the lines taken so far, or "" to read on.
+  std::string stop_reason() const { return issues_.stop_reason(last_line_); }
+
+  // Reading stopped before `line` with input left, for `reason`.
+  void stopped_before(std::size_t line, std::string reason) {
+    issues_.stopped_before(line, std::move(reason));
+  }
+
   CandidateTable finish() {
     if (!header_line_) {
       issues_.add(
@@ -725,8 +762,11 @@ CandidateTable read_candidate_csv(std::istream& in, std::string_view source) {
   CandidateCsvReader reader(source);
   std::string line;
   std::size_t line_number = 0;
-  while (std::getline(in, line))
+  std::string stop;
+  while ((stop = reader.stop_reason()).empty() && std::getline(in, line))
     reader.take_line(line, ++line_number);
+  if (!stop.empty() && in.peek() != std::istream::traits_type::eof())
+    reader.stopped_before(line_number + 1, stop);
   if (in.bad()) {
     throw RuntimeFailure(std::string(source) + ":" + std::to_string(line_number + 1) +
                          ": reading failed");

@@ -1,4 +1,5 @@
-// Private text helpers: "did you mean", number formatting, JSON escaping.
+// Private text helpers: "did you mean", number formatting, escaping for JSON, terminals and
+// Markdown.
 #pragma once
 
 #include <optional>
@@ -45,5 +46,32 @@ bool is_kebab_case(std::string_view s);
 /// surrogate UTF-8 sequence, or a control character other than tab, CR and LF. nullopt when `s`
 /// is text. (Binary input is refused with this offset rather than echoed to a terminal.)
 std::optional<std::size_t> find_non_text(std::string_view s);
+
+/// Whether printable() keeps line feeds and tabs (text of several lines) or escapes them too
+/// (one table cell, one name).
+enum class Newlines { keep, escape };
+
+/// `s` safe to show on a terminal or in a file people read: every control character (C0, DEL,
+/// the C1 controls U+0080..U+009F), every byte that is not part of valid UTF-8 and every NUL is
+/// shown as `\xNN` (ESC as `\x1b`), byte by byte, so text from users and plugins cannot move the
+/// cursor, recolour or retitle the terminal, or cut a message short. Line feeds and tabs are kept
+/// with Newlines::keep. Valid UTF-8 text is returned unchanged; printable(printable(s)) ==
+/// printable(s).
+std::string printable(std::string_view s, Newlines newlines = Newlines::keep);
+
+/// `s` as Markdown inline text that renders as exactly these characters and nothing more: no
+/// emphasis, links, images, code, HTML or entities (`\`, `` ` ``, `#`, `*`, `_` at a word's
+/// edge, `[`, `]`, `|`, `~` are backslash-escaped; `&`, `<`, `>` become entities), line breaks as
+/// spaces, control characters as by printable(). For text inside a construct: a table cell, a
+/// heading after its `#`s, bold text.
+std::string markdown_inline(std::string_view s);
+
+/// markdown_inline(s) that also opens no block at the start of a line (a list item "- x",
+/// "1. x"; headings and quotes cannot start): for paragraphs and list items.
+std::string markdown_text(std::string_view s);
+
+/// The backtick fence for a Markdown code block holding `code`: three backticks, or one more
+/// than the longest run of backticks in `code`, so no line inside can close it.
+std::string markdown_fence(std::string_view code);
 
 }  // namespace kcube::text

@@ -44,10 +44,13 @@ bool is_located_message(const std::string& line) {
   return separator != std::string::npos && separator > what && separator + 2 < line.size();
 }
 
-// True when `line` reads "... and <N> more error(s)".
+// True when `line` reads "... and <N> more error(s)", or says where and why reading stopped
+// ("... and <N> more errors; reading stopped before line <L>, <why>", "... reading stopped ...").
 bool is_overflow_count(const std::string& line) {
-  return line.starts_with("... and ") &&
-         (line.ends_with(" more errors") || line.ends_with(" more error"));
+  return (line.starts_with("... and ") &&
+          (line.ends_with(" more errors") || line.ends_with(" more error") ||
+           contains(line, " more errors; reading stopped before line "))) ||
+         line.starts_with("... reading stopped before line ");
 }
 
 // The lines of the kcube::Error that reading `text` throws; fails the test when none is thrown.
@@ -389,8 +392,8 @@ TEST_CASE("a row of more than 4096 fields is one error") {
                      "the row has more than 4096 fields but the header (line 1) has 4");
 }
 
-TEST_CASE("with 100,000 errors the first 20 in line order are listed, found late or not") {
-  // Line 2's gap is found at the end of the file, after every row's error.
+TEST_CASE("with 100,000 errors the first 20 in line order are listed, and reading stops at 1000") {
+  // Line 2's gap is found at the end of what was read, after the rows' errors.
   std::string text = "k,cost,latency,accuracy,cost_std\n1,1,1,0.5,\n";
   for (int i = 0; i < 100000; ++i)
     text += "x,1,1,0.5,0.1\n";
@@ -399,7 +402,74 @@ TEST_CASE("with 100,000 errors the first 20 in line order are listed, found late
   CHECK(errors[0].starts_with("cands.csv:2: cost_std is empty here, but line 3 has a value"));
   CHECK(errors[1].starts_with("cands.csv:3: k 'x' is not a number"));
   CHECK(errors[19].starts_with("cands.csv:21: k 'x' is not a number"));
-  CHECK(errors[20] == "... and 99981 more errors");
+  // Lines 3..1002 hold the 1000 errors that stop reading, then the gap: 1001 in all.
+  CHECK(errors[20] ==
+        "... and 981 more errors; reading stopped before line 1003, after 1000 errors");
+}
+
+namespace {
+
+// A practically endless input: a header, then two million bad rows (a reader that reads all
+// of them fails the test in seconds, where a truly endless stream would hang it); counts the rows
+// it handed out.
+class EndlessRows : public std::streambuf {
+ public:
+  EndlessRows(std::string first_line, std::string row)
+      : header_(std::move(first_line)), row_(std::move(row)) {
+    setg(header_.data(), header_.data(), header_.data() + header_.size());
+  }
+  std::size_t rows() const { return rows_; }
+
+ protected:
+  int_type underflow() override {
+    if (rows_ == kRows)
+      return traits_type::eof();
+    ++rows_;
+    setg(row_.data(), row_.data(), row_.data() + row_.size());
+    return traits_type::to_int_type(row_.front());
+  }
+
+ private:
+  static constexpr std::size_t kRows = 2000000;
+  std::string header_, row_;
+  std::size_t rows_ = 0;
+};
+
+}  // namespace
+
+TEST_CASE("an endless stream of bad rows ends after 1000 errors, or 100,000 lines after one") {
+  {
+    EndlessRows rows("k,cost,latency,accuracy\n", "bad,row\n");
+    std::istream in(&rows);
+    std::string message;
+    try {
+      kcube::read_candidate_csv(in, "<stdin>");
+    } catch (const kcube::Error& e) {
+      message = e.what();
+    }
+    CHECK(contains(message, "<stdin>:2: the row has 2 fields"));
+    CHECK(contains(message,
+                   "\n... and 980 more errors; reading stopped before line 1002, after "
+                   "1000 errors"));
+    CHECK(rows.rows() <= 1002);
+  }
+  {
+    // Without usable columns the rows have no errors of their own: reading ends 100,000 lines
+    // after the header's errors.
+    EndlessRows rows("bad,row\n", "bad,row\n");
+    std::istream in(&rows);
+    std::string message;
+    try {
+      kcube::read_candidate_csv(in, "<stdin>");
+    } catch (const kcube::Error& e) {
+      message = e.what();
+    }
+    CHECK(contains(message, "<stdin>:1: unknown column 1 'bad'"));
+    CHECK(contains(message,
+                   "\n... reading stopped before line 100002, 100000 lines after the "
+                   "first error"));
+    CHECK(rows.rows() <= 100001);
+  }
 }
 
 // ---- Files ---------------------------------------------------------------------------------

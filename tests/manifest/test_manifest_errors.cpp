@@ -231,7 +231,8 @@ TEST_CASE("an include that cannot be read, or never ends, is a problem and not a
     const std::string e = load_error(dir.path() / "m.yaml");
     CAPTURE(e);
     CHECK((has(e, "m.yaml:13:11: cannot read '") ||
-           has(e, "m.yaml:13:11: '" + std::string(file) + "' is larger than 16 MiB")));
+           has(e, "m.yaml:13:11: '" + std::string(file) +
+                      "' takes the manifest with its includes past 16 MiB in all")));
   }
 }
 
@@ -470,4 +471,104 @@ TEST_CASE(
   }
   CHECK(refused > 0);
   CHECK(loaded + refused == 1500);
+}
+
+// ---- Issue 12: merge keys, text that must not reach a terminal raw, limits over includes ----
+
+namespace {
+
+std::size_t occurrences(const std::string& haystack, const std::string& needle) {
+  std::size_t count = 0;
+  for (auto at = haystack.find(needle); at != std::string::npos;
+       at = haystack.find(needle, at + needle.size()))
+    ++count;
+  return count;
+}
+
+constexpr const char* kMergeMessage =
+    "YAML merge keys ('<<') are not supported; write the keys out, or use an alias for a whole "
+    "value (key: *anchor)";
+
+}  // namespace
+
+TEST_CASE("a YAML merge key says merge keys are not supported and what to write instead") {
+  kcube::test::TempDir dir;
+  // In a plugin's params (the common use), under an anchor that is aliased twice, and at the top.
+  write_file(dir.path() / "m.yaml",
+             edit(kBase, "    params: {c_in: 1e-6,", "    params: &g {c_in: 1e-6,") +
+                 "defaults: &d\n  <<: *g\n"
+                 "<<: {description: x}\n");
+  write_file(dir.path() / "p.yaml",
+             edit(kBase, "    params: {c_in: 1e-6,", "    params: &g {c_in: 1e-6,") +
+                 "  q:\n    plugin: knee-point\n    params:\n      <<: *g\n");
+  const std::string e = load_error(dir.path() / "p.yaml");
+  CAPTURE(e);
+  CHECK(has(e, "p.yaml:16:7: optimizers.q.params: " + std::string(kMergeMessage)));
+  CHECK(has(e, "has 1 problem:"));
+  CHECK(occurrences(e, "<<") == 1);  // not also an unknown key or an unknown parameter
+  CHECK_FALSE(has(e, "unknown"));
+
+  const std::string top = load_error(dir.path() / "m.yaml");
+  CAPTURE(top);
+  CHECK(has(top, "m.yaml:14:3: defaults: " + std::string(kMergeMessage)));
+  CHECK(has(top, "m.yaml:15:1: " + std::string(kMergeMessage)));
+  CHECK(occurrences(top, "<<") == 2);
+}
+
+TEST_CASE("control characters and NUL in keys are shown escaped, and the message goes on") {
+  kcube::test::TempDir dir;
+  // YAML's double-quoted escapes make a key with NUL, ESC (an OSC title sequence) and BEL.
+  write_file(dir.path() / "m.yaml", kBase + "\"bad\\0key\\e]0;owned\\a\": 1\nalso_bad: 2\n");
+  const std::string e = load_error(dir.path() / "m.yaml");
+  CAPTURE(e);
+  CHECK(e.find('\0') == std::string::npos);
+  CHECK(e.find('\x1b') == std::string::npos);
+  CHECK(e.find('\a') == std::string::npos);
+  CHECK(has(
+      e,
+      "m.yaml:13:1: bad\\x00key\\x1b]0;owned\\x07: unknown key 'bad\\x00key\\x1b]0;owned\\x07'"));
+  // What follows the NUL is still there: the allowed keys and the next problem.
+  CHECK(has(e, "; allowed: kcube, experiment"));
+  CHECK(has(e, "unknown key 'also_bad'"));
+  CHECK(has(e, "has 2 problems"));
+}
+
+TEST_CASE("the size limit holds for the manifest and all its includes together") {
+  // Three includes of 7 MiB each: each is under 16 MiB, together they are not. The third is
+  // named, with the bytes before it and its own; a fourth is not read at all.
+  kcube::test::TempDir dir;
+  const std::string filler = "#" + std::string(1023, 'x') + "\n";
+  std::string big = "profiles: {}\n";
+  while (big.size() < (std::size_t{7} << 20))
+    big += filler;
+  for (const char* name : {"a.yaml", "b.yaml", "c.yaml", "d.yaml"})
+    write_file(dir.path() / name, big);
+  write_file(dir.path() / "m.yaml", kBase + "include: [a.yaml, b.yaml, c.yaml, d.yaml]\n");
+  const std::string e = load_error(dir.path() / "m.yaml");
+  CAPTURE(e.substr(0, 2000));
+  const std::string before = std::to_string(fs::file_size(dir.path() / "m.yaml") + 2 * big.size());
+  CHECK(has(e, "m.yaml:13:27: '" + (dir.path() / "c.yaml").string() +
+                   "' takes the manifest with its includes past 16 MiB in all (" + before +
+                   " bytes in the files before it, " + std::to_string(big.size()) +
+                   " bytes in this one)"));
+  CHECK(has(e, "has 1 problem:"));
+}
+
+TEST_CASE("the node limit holds for the manifest and all its includes together") {
+  // Three includes of 400,000 nodes each: each is under 10^6 nodes, together they are not.
+  kcube::test::TempDir dir;
+  std::string list;
+  for (int i = 0; i < 400000; ++i)
+    list += "1,";
+  for (const char* name : {"a.yaml", "b.yaml", "c.yaml", "d.yaml"})
+    write_file(dir.path() / name, "profiles:\n  x: [" + list + "1]\n");
+  write_file(dir.path() / "m.yaml", kBase + "include: [a.yaml, b.yaml, c.yaml, d.yaml]\n");
+  const std::string e = load_error(dir.path() / "m.yaml");
+  CAPTURE(e.substr(0, 2000));
+  CHECK(has(e, (dir.path() / "c.yaml").string() + ":2:"));
+  CHECK(has(e, "the manifest with its includes ("));
+  CHECK(has(e,
+            " nodes in the files before this one) has more than 1000000 nodes in all; a "
+            "manifest is a small file"));
+  CHECK(occurrences(e, "1000000 nodes") == 1);  // d.yaml is not read
 }

@@ -380,3 +380,32 @@ TEST_CASE("report documents escape HTML and Markdown and embed figures as data U
   std::getline(csv, header);
   CHECK(header == "x|y,n");
 }
+
+TEST_CASE(
+    "report.md carries text from users and plugins as text, and fences code it cannot close") {
+  // A plugin's message, a manifest name and a manifest whose string holds a line of backticks.
+  kcube::report::Document doc;
+  doc.heading(2, "Scenario [x](javascript:alert(1))");
+  doc.paragraph("<script>alert(1)</script> *done*");
+  doc.bullets({"cell 'p|s' failed: <img src=x onerror=alert(1)> \x1b]0;title\x07"});
+  kcube::report::DocTable t;
+  t.header = {"plugin", "message"};
+  t.rows = {{"p", "[x](javascript:alert(1))"}};
+  doc.table(t);
+  const std::string manifest = "kcube: 1\ndescription: |\n  ```\n  <script>\n  ```\n";
+  doc.code("Manifest <b>", manifest);
+  const std::string md = doc.markdown();
+  CAPTURE(md);
+  // Raw HTML only inside the fenced manifest, where it is shown, not run.
+  CHECK(md.find("<script>alert") == std::string::npos);
+  CHECK(md.find("<img") == std::string::npos);
+  CHECK(md.find("<b>") == std::string::npos);
+  CHECK(md.find("[x](javascript:") == std::string::npos);
+  CHECK(md.find('\x1b') == std::string::npos);
+  CHECK(md.find("## Scenario \\[x\\](javascript:alert(1))") != std::string::npos);
+  CHECK(md.find("&lt;script&gt;alert(1)&lt;/script&gt; \\*done\\*") != std::string::npos);
+  CHECK(md.find("\\\\x1b\\]0;title\\\\x07") != std::string::npos);
+  // The manifest's own ``` lines stay inside: the fence is four backticks, the text verbatim.
+  CHECK(md.find("<summary>Manifest &lt;b&gt;</summary>\n\n````\n" + manifest + "````\n") !=
+        std::string::npos);
+}

@@ -82,7 +82,7 @@ void print_json(const PluginRegistry& registry) {
 void print_text(const PluginRegistry& registry) {
   std::cout << "Plugin search path:\n";
   for (const auto& dir : registry.search_path()) {
-    std::cout << "  " << dir.path.string() << "  (" << origin_name(dir.origin)
+    std::cout << "  " << text::printable(dir.path.string()) << "  (" << origin_name(dir.origin)
               << (!dir.exists   ? ", missing"
                   : dir.is_file ? ", one plugin file"
                                 : "")
@@ -105,7 +105,8 @@ void print_text(const PluginRegistry& registry) {
   if (!registry.refusals().empty()) {
     std::cout << "\nRefused (" << registry.refusals().size() << "):\n";
     for (const auto& refusal : registry.refusals()) {
-      std::cout << "  " << refusal.path.string() << "\n      " << refusal.reason << "\n";
+      std::cout << "  " << text::printable(refusal.path.string()) << "\n      "
+                << text::printable(refusal.reason) << "\n";
     }
   }
 }
@@ -145,9 +146,10 @@ int cmd_plugins_describe(const Args& args, const GlobalOptions& global) {
   const PluginRegistry registry = discover_plugins(plugin_paths(vm, global));
   const auto plugin = registry.find(vm["name"].as<std::string>());
   const PluginDescriptor& d = plugin->descriptor();
-  std::cout << d.name << " " << d.version << "  (" << to_string(d.kind) << " plugin)\n"
-            << "  " << d.summary << "\n"
-            << "  file: " << plugin->file().string() << "\n"
+  std::cout << d.name << " " << text::printable(d.version) << "  (" << to_string(d.kind)
+            << " plugin)\n"
+            << "  " << text::printable(d.summary) << "\n"
+            << "  file: " << text::printable(plugin->file().string()) << "\n"
             << "  plugin ABI: " << d.abi_version
             << ", thread safety: " << to_string(d.thread_safety) << "\n\n";
   if (d.param_count == 0) {

@@ -1024,8 +1024,8 @@ int cmd_run(const Args& args, const GlobalOptions& global) {
     ++ran;
     if (result.status == CellStatus::error) {
       ++failed;
-      std::cerr << (progress ? "\n" : "") << "kcube run: cell '" << cells[c].key
-                << "' failed: " << result.message << "\n";
+      std::cerr << (progress ? "\n" : "") << "kcube run: cell '" << text::printable(cells[c].key)
+                << "' failed: " << text::printable(result.message) << "\n";
     }
     if (cells[c].replication == 0 && cells[c].point == 0)
       summary_cells.push_back(std::move(result));

@@ -50,8 +50,9 @@ void print_text(const std::string& source, const CandidateTable& table,
                 const PluginInstance<Scenario>& scenario, const Deployment& d,
                 const AssessedTable& assessed, const std::vector<SelectionRecord>& records) {
   const Budget& b = assessed.budget;
-  std::cout << "Scenario " << scenario.spec() << ": cost_max " << budget_text(b.cost_max, " USD")
-            << ", latency_max " << budget_text(b.latency_max, " s") << ", accuracy_min "
+  std::cout << "Scenario " << text::printable(scenario.spec()) << ": cost_max "
+            << budget_text(b.cost_max, " USD") << ", latency_max "
+            << budget_text(b.latency_max, " s") << ", accuracy_min "
             << text::format_fixed(b.accuracy_min, 6) << "; P = " << d.parallelism
             << ", k over multiples of " << d.k_step << " up to " << d.k_max << "\n";
   std::cout << "Candidates: " << table.rows.size() << " from " << source
@@ -60,7 +61,8 @@ void print_text(const std::string& source, const CandidateTable& table,
   if (assessed.feasible.empty()) {
     std::cout << "Why no candidate is feasible (first ones by k):\n";
     for (std::size_t i = 0; i < table.rows.size() && i < 5; ++i) {
-      std::cout << "  k " << table.rows[i].k << ": " << assessed.verdicts[i].reason << "\n";
+      std::cout << "  k " << table.rows[i].k << ": " << text::printable(assessed.verdicts[i].reason)
+                << "\n";
     }
   }
   std::cout << "\n";

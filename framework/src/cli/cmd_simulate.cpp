@@ -173,20 +173,15 @@ int cmd_simulate(const Args& args, const GlobalOptions& global) {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
   if (vm.count("output") != 0) {
-    const std::string path = vm["output"].as<std::string>();
-    std::ofstream out(path);
-    if (!out)
-      throw Error("kcube simulate: cannot write '" + path + "'");
-    write_candidate_csv(out, table, columns);
+    OutputFile out(vm["output"].as<std::string>(), "kcube simulate");
+    write_candidate_csv(out.stream(), table, columns);
     out.close();
-    if (!out)
-      throw RuntimeFailure("kcube simulate: writing '" + path + "' failed");
   } else {
     write_candidate_csv(std::cout, table, columns);
   }
-  std::cerr << "kcube simulate: " << display_name << ", " << table.rows.size() << " values of k ("
-            << deployment.k_step << " to " << table.rows.back().k << "), " << how << ", "
-            << text::format_fixed(seconds, 3) << " s\n";
+  std::cerr << "kcube simulate: " << text::printable(display_name) << ", " << table.rows.size()
+            << " values of k (" << deployment.k_step << " to " << table.rows.back().k << "), "
+            << how << ", " << text::format_fixed(seconds, 3) << " s\n";
   return 0;
 }
 

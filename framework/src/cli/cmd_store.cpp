@@ -148,14 +148,9 @@ int cmd_export(const Args& args, const GlobalOptions&) {
       vm.count("run") ? std::optional<std::int64_t>(vm["run"].as<std::int64_t>()) : std::nullopt;
   warn_if_incomplete(store, run);
   if (vm.count("output") != 0) {
-    const std::string path = vm["output"].as<std::string>();
-    std::ofstream out(path);
-    if (!out)
-      throw Error("kcube export: cannot write '" + path + "'");
-    store.export_table(out, table, run, format);
+    OutputFile out(vm["output"].as<std::string>(), "kcube export");
+    store.export_table(out.stream(), table, run, format);
     out.close();
-    if (!out)
-      throw RuntimeFailure("kcube export: writing '" + path + "' failed");
   } else {
     store.export_table(std::cout, table, run, format);
   }

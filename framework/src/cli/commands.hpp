@@ -26,8 +26,9 @@ struct Ending {
   int code = 1;
   /// What went wrong; empty when there is nothing to print.
   std::string message;
-  /// "error: MESSAGE" for exit code 2, "failure: MESSAGE" otherwise.
-  std::string line() const { return (code == 2 ? "error: " : "failure: ") + message; }
+  /// "error: MESSAGE" for exit code 2, "failure: MESSAGE" otherwise, with control characters
+  /// shown as \xNN (text::printable): messages quote manifest keys and plugins' words.
+  std::string line() const;
 };
 /// The Ending of `failure`.
 Ending ending_of(const std::exception_ptr& failure);

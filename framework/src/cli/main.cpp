@@ -9,6 +9,7 @@
 #include "commands.hpp"
 #include "kcube/error.hpp"
 #include "kcube/plugin.hpp"
+#include "output.hpp"
 #include "team.hpp"
 
 namespace {
@@ -134,13 +135,24 @@ int run(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Results go to standard output: a failed write (disk full, /dev/full, a closed descriptor)
+  // must not end in exit 0 with the output cut short. A closed pipe still ends kcube quietly
+  // by SIGPIPE (exit 141), as for any filter.
+  kcube::cli::CheckedStdout output;
+  int code = 0;
   try {
-    return run(argc, argv);
+    code = run(argc, argv);
   } catch (...) {
     // Plugin calls are guarded where they are made; this is the last net, never std::terminate.
     const kcube::cli::Ending ending = kcube::cli::ending_of(std::current_exception());
     if (!ending.message.empty())
       std::cerr << ending.line() << '\n';
-    return ending.code;
+    code = ending.code;
   }
+  if (const auto failure = output.finish()) {
+    std::cerr << kcube::cli::Ending{1, "cannot write output: " + *failure}.line() << '\n';
+    if (code == 0)
+      code = 1;
+  }
+  return code;
 }

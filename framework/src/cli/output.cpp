@@ -1,10 +1,15 @@
 #include "output.hpp"
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdint>
+#include <cstring>
+#include <iostream>
 #include <new>
 #include <sstream>
+#include <streambuf>
 #include <typeinfo>
+#include <utility>
 
 #include "commands.hpp"
 #include "kcube/error.hpp"
@@ -30,6 +35,103 @@ Ending ending_of(const std::exception_ptr& failure) {
   }
 }
 
+std::string Ending::line() const {
+  return text::printable((code == 2 ? "error: " : "failure: ") + message);
+}
+
+class CheckedBuffer : public std::streambuf {
+ public:
+  explicit CheckedBuffer(std::FILE* file) : file_(file) {}
+
+  /// The errno of the first failed write or flush, 0 when none failed.
+  int error() const { return error_; }
+
+  /// Flushes the C stream; false (and the error noted) when that fails.
+  bool flush() {
+    if (std::fflush(file_) == 0)
+      return true;
+    note();
+    return false;
+  }
+
+  /// Why output failed: the first failure's strerror text; nullopt when nothing failed. A
+  /// failure C's stream saw without us (a plugin's printf) has no errno left to tell.
+  std::optional<std::string> failure() const {
+    if (error_ != 0)
+      return std::string(std::strerror(error_));
+    if (std::ferror(file_) != 0)
+      return std::string("a write failed");
+    return std::nullopt;
+  }
+
+ protected:
+  int_type overflow(int_type c) override {
+    if (traits_type::eq_int_type(c, traits_type::eof()))
+      return flush() ? traits_type::not_eof(c) : traits_type::eof();
+    if (std::fputc(traits_type::to_char_type(c), file_) == EOF) {
+      note();
+      return traits_type::eof();
+    }
+    return c;
+  }
+  std::streamsize xsputn(const char* s, std::streamsize n) override {
+    const std::size_t wanted = static_cast<std::size_t>(n);
+    const std::size_t written = std::fwrite(s, 1, wanted, file_);
+    if (written < wanted)
+      note();
+    return static_cast<std::streamsize>(written);
+  }
+  int sync() override { return flush() ? 0 : -1; }
+
+ private:
+  void note() {
+    if (error_ == 0)
+      error_ = errno != 0 ? errno : EIO;
+  }
+
+  std::FILE* file_;
+  int error_ = 0;
+};
+
+CheckedStdout::CheckedStdout()
+    : buffer_(std::make_unique<CheckedBuffer>(stdout)), previous_(std::cout.rdbuf(buffer_.get())) {}
+
+CheckedStdout::~CheckedStdout() {
+  std::cout.rdbuf(previous_);
+}
+
+std::optional<std::string> CheckedStdout::finish() {
+  std::cout.flush();
+  buffer_->flush();
+  return buffer_->failure();
+}
+
+OutputFile::OutputFile(const std::filesystem::path& path, const std::string& command)
+    : path_(path), command_(command), file_(std::fopen(path.c_str(), "w")) {
+  if (file_ == nullptr) {
+    throw Error(command + ": cannot write '" + path.string() + "': " + std::strerror(errno) +
+                "; check the folder exists and is writable");
+  }
+  buffer_ = std::make_unique<CheckedBuffer>(file_);
+  stream_ = std::make_unique<std::ostream>(buffer_.get());
+}
+
+OutputFile::~OutputFile() {
+  if (file_ != nullptr)
+    std::fclose(file_);
+}
+
+void OutputFile::close() {
+  stream_->flush();
+  buffer_->flush();
+  std::optional<std::string> failure = buffer_->failure();
+  std::FILE* file = std::exchange(file_, nullptr);
+  if (std::fclose(file) != 0 && !failure)
+    failure = std::strerror(errno);
+  if (failure)
+    throw RuntimeFailure(command_ + ": cannot write '" + path_.string() + "': " + *failure);
+}
+
 namespace {
 // Display width of UTF-8 text: count code points, not bytes (enough for labels like "|F|").
 std::size_t width(const std::string& s) {
@@ -37,6 +139,21 @@ std::size_t width(const std::string& s) {
       std::count_if(s.begin(), s.end(), [](char c) { return (c & 0xC0) != 0x80; }));
 }
 }  // namespace
+
+namespace {
+// A cell as shown: one line, nothing a terminal would act on.
+std::vector<std::string> shown(std::vector<std::string> row) {
+  for (std::string& cell : row)
+    cell = text::printable(cell, text::Newlines::escape);
+  return row;
+}
+}  // namespace
+
+Table::Table(std::vector<std::string> header) : header_(shown(std::move(header))) {}
+
+void Table::add(std::vector<std::string> row) {
+  rows_.push_back(shown(std::move(row)));
+}
 
 void Table::print(std::ostream& out, const std::string& indent) const {
   std::vector<std::size_t> widths(header_.size(), 0);

@@ -1,6 +1,10 @@
 // Private: what the CLI subcommands share: plain-text tables, option parsing, registry set-up.
 #pragma once
 
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <optional>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -12,12 +16,59 @@
 
 namespace kcube::cli {
 
-/// A plain-text table with left-aligned columns, printed with two spaces between columns.
+/// A stream buffer that writes through a C stream (FILE*) and remembers the errno of the first
+/// write that failed, so that "cannot write output" can say why ("No space left on device") even
+/// when the failure happened long before the end. Unbuffered itself: C's buffering (line-buffered
+/// on a terminal) stays as it was.
+class CheckedBuffer;
+
+/// Standard output that knows whether everything printed arrived. Routes std::cout through C's
+/// stdout with a CheckedBuffer while it lives (main() makes one before running a command).
+class CheckedStdout {
+ public:
+  CheckedStdout();
+  ~CheckedStdout();
+  CheckedStdout(const CheckedStdout&) = delete;
+  CheckedStdout& operator=(const CheckedStdout&) = delete;
+  /// Flushes std::cout and stdout. Why a write to standard output failed (strerror text), or
+  /// nullopt when all output arrived.
+  std::optional<std::string> finish();
+
+ private:
+  std::unique_ptr<CheckedBuffer> buffer_;
+  std::streambuf* previous_;
+};
+
+/// A file written by `-o FILE`, checked like standard output: close() says why a write failed.
+class OutputFile {
+ public:
+  /// Creates or truncates `path`. Throws kcube::Error naming `command`, the file and the reason
+  /// when it cannot be opened.
+  OutputFile(const std::filesystem::path& path, const std::string& command);
+  ~OutputFile();
+  OutputFile(const OutputFile&) = delete;
+  OutputFile& operator=(const OutputFile&) = delete;
+  /// The stream to write to.
+  std::ostream& stream() { return *stream_; }
+  /// Flushes and closes the file. Throws kcube::RuntimeFailure "COMMAND: cannot write 'PATH':
+  /// REASON" when any write failed.
+  void close();
+
+ private:
+  std::filesystem::path path_;
+  std::string command_;
+  std::FILE* file_;
+  std::unique_ptr<CheckedBuffer> buffer_;
+  std::unique_ptr<std::ostream> stream_;
+};
+
+/// A plain-text table with left-aligned columns, printed with two spaces between columns. Cells
+/// are shown with text::printable (control characters and line breaks as \xNN).
 class Table {
  public:
-  explicit Table(std::vector<std::string> header) : header_(std::move(header)) {}
+  explicit Table(std::vector<std::string> header);
   /// Adds a row (as many cells as the header).
-  void add(std::vector<std::string> row) { rows_.push_back(std::move(row)); }
+  void add(std::vector<std::string> row);
   /// Prints header, a rule and rows, each line prefixed by `indent`.
   void print(std::ostream& out, const std::string& indent = "") const;
 

@@ -22,18 +22,9 @@ std::string read_file(const fs::path& path) {
   return out.str();
 }
 
-// A Markdown table cell: '|' escaped, line breaks as spaces.
+// A Markdown table cell: inline text ('|' escaped, line breaks as spaces).
 std::string md_cell(const std::string& text) {
-  std::string out;
-  for (const char c : text) {
-    if (c == '|')
-      out += "\\|";
-    else if (c == '\n' || c == '\r')
-      out += ' ';
-    else
-      out += c;
-  }
-  return out;
+  return text::markdown_inline(text);
 }
 
 // Ids of headings, unique within the page.
@@ -131,14 +122,15 @@ std::string Document::markdown() const {
   for (const Block& b : blocks_) {
     switch (b.kind) {
       case Block::Kind::heading:
-        out << std::string(static_cast<std::size_t>(b.level), '#') << ' ' << b.text << "\n\n";
+        out << std::string(static_cast<std::size_t>(b.level), '#') << ' '
+            << text::markdown_inline(b.text) << "\n\n";
         break;
       case Block::Kind::paragraph:
-        out << b.text << "\n\n";
+        out << text::markdown_text(b.text) << "\n\n";
         break;
       case Block::Kind::bullets:
         for (const auto& item : b.items)
-          out << "- " << item << "\n";
+          out << "- " << text::markdown_text(item) << "\n";
         out << "\n";
         break;
       case Block::Kind::table: {
@@ -163,15 +155,20 @@ std::string Document::markdown() const {
       }
       case Block::Kind::figures:
         if (!b.text.empty())
-          out << "**" << b.text << "**\n\n";
+          out << "**" << text::markdown_inline(b.text) << "**\n\n";
         for (const auto& f : b.figures)
-          out << "![" << f.caption << "](" << f.file << ")\n\n";
+          out << "![" << text::markdown_inline(f.caption) << "](" << f.file << ")\n\n";
         break;
-      case Block::Kind::code:
-        out << "<details><summary>" << b.summary << "</summary>\n\n```\n"
-            << b.text << (b.text.empty() || b.text.back() == '\n' ? "" : "\n") << "```\n\n"
+      case Block::Kind::code: {
+        // The summary sits in raw HTML; the code is literal inside a fence no line of it closes.
+        const std::string fence = text::markdown_fence(b.text);
+        out << "<details><summary>" << html_escape(text::printable(b.summary)) << "</summary>\n\n"
+            << fence << "\n"
+            << text::printable(b.text) << (b.text.empty() || b.text.back() == '\n' ? "" : "\n")
+            << fence << "\n\n"
             << "</details>\n\n";
         break;
+      }
     }
   }
   return out.str();
