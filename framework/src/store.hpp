@@ -5,9 +5,9 @@
 // - One file, any number of runs. The schema has a version, `PRAGMA user_version`, and an
 //   application id, `PRAGMA application_id` = 0x6b637562 ("kcub"). Opening a store applies the
 //   migrations it lacks from an explicit, ordered list (0 -> 1 -> 2 -> 3 -> 4 today), all in
-//   one transaction; a store whose version is newer than this kcube knows is refused (kcube::Error),
-//   and so is a file that is not SQLite or an SQLite database of another program, and anything
-//   that is not a regular file once links are followed (a directory, a device such as
+//   one transaction; a store whose version is newer than this kcube knows is refused
+//   (kcube::Error), and so is a file that is not SQLite or an SQLite database of another program,
+//   and anything that is not a regular file once links are followed (a directory, a device such as
 //   /dev/null, a FIFO, a socket), before SQLite opens it.
 // - Creating a store is atomic with respect to other processes: several `kcube run` may start at
 //   once on a new store. What the file is is read in one snapshot, and the schema is created

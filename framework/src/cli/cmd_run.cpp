@@ -192,19 +192,12 @@ Shard shard_of(const po::variables_map& vm) {
   return {static_cast<int>(i), static_cast<int>(n)};
 }
 
-// "model profile 'gaussian' (/path/to/kcube-model-profile-gaussian.so)".
-std::string who(const LoadedPlugin& plugin) {
-  return (plugin.kind() == PluginKind::model_profile ? std::string("model profile")
-                                                     : std::string(to_string(plugin.kind()))) +
-         " " + plugin.label();
-}
-
 // Makes a plugin object of a cell, telling `state` which factory runs.
 template <class T>
 PluginInstance<T> make(const PluginRegistry& registry, const PluginUse& use,
                        const std::string& section, WorkState& state) {
   const auto plugin = registry.find(use.plugin);
-  state.enter(plugin.get(), who(*plugin) + ", its factory");
+  state.enter(plugin.get(), plugin->who() + ", its factory");
   return registry.create<T>(spec_of(use, section));
 }
 
@@ -221,7 +214,7 @@ CandidateTable evaluate(const PluginInstance<ModelProfile>& profile,
                         const Manifest& m, const Cell& cell, int threads, WorkState& state,
                         const std::atomic<bool>* interrupt) {
   const LoadedPlugin& plugin = profile.plugin();
-  const std::string label = who(plugin);
+  const std::string label = plugin.who();
   if (m.run.evaluator == "exact") {
     state.enter(&plugin, label + ", exact evaluation (expected_cost, accuracy_cdf, ...)");
     return exact_candidates(*profile, deployment, label);
@@ -233,7 +226,7 @@ CandidateTable evaluate(const PluginInstance<ModelProfile>& profile,
   sim.threads = cell_threads(plugin, threads);
   sim.profile_label = label;
   sim.stop = interrupt != nullptr ? interrupt : &state.stop_flag();
-  state.enter(&scenario.plugin(), who(scenario.plugin()) + ", required_columns");
+  state.enter(&scenario.plugin(), scenario.plugin().who() + ", required_columns");
   for (const auto& column : checked_required_columns(scenario)) {
     if (const auto q = parse_quantile_column(column))
       sim.quantile_levels.push_back(q->second);
@@ -260,17 +253,17 @@ CellResult run_cell(const PluginRegistry& registry, const Manifest& m, const Cel
     result.profile_spec = canonical_spec(profile.plugin().name(), profile.params());
     const auto scenario = make<Scenario>(registry, m.scenarios[cell.scenario], "scenarios", state);
     result.scenario_spec = canonical_spec(scenario.plugin().name(), scenario.params());
-    state.enter(&scenario.plugin(), who(scenario.plugin()) + ", deployment");
+    state.enter(&scenario.plugin(), scenario.plugin().who() + ", deployment");
     const Deployment deployment = checked_deployment(scenario);
     CandidateTable table =
         evaluate(profile, scenario, deployment, m, cell, threads, state, interrupt);
-    state.enter(&scenario.plugin(), who(scenario.plugin()) + ", budget and assess");
+    state.enter(&scenario.plugin(), scenario.plugin().who() + ", budget and assess");
     const AssessedTable assessed = assess(scenario, table);
     for (const auto& verdict : assessed.verdicts)
       result.feasible.push_back(verdict.feasible);
     for (const PluginUse& use : m.optimizers) {
       const auto optimizer = make<Optimizer>(registry, use, "optimizers", state);
-      state.enter(&optimizer.plugin(), who(optimizer.plugin()) + ", select");
+      state.enter(&optimizer.plugin(), optimizer.plugin().who() + ", select");
       result.selections.push_back({use.name, run_selection(optimizer, table, assessed)});
     }
     result.candidates = std::move(table);
@@ -370,9 +363,9 @@ void check_memory(const PluginRegistry& registry, const std::vector<SweepPoint>&
         std::optional<std::pair<Deployment, std::vector<double>>> found;
         try {
           const auto scenario = make<Scenario>(registry, use, "scenarios", state);
-          state.enter(&scenario.plugin(), who(scenario.plugin()) + ", deployment");
+          state.enter(&scenario.plugin(), scenario.plugin().who() + ", deployment");
           found.emplace(checked_deployment(scenario), std::vector<double>{});
-          state.enter(&scenario.plugin(), who(scenario.plugin()) + ", required_columns");
+          state.enter(&scenario.plugin(), scenario.plugin().who() + ", required_columns");
           for (const auto& column : checked_required_columns(scenario)) {
             if (const auto q = parse_quantile_column(column))
               found->second.push_back(q->second);
@@ -1000,7 +993,7 @@ int cmd_run(const Args& args, const GlobalOptions& global) {
   } catch (...) {
     if (!timed_out)
       throw;
-    std::cerr << "failure: " << current_exception_text() << "\n";
+    std::cerr << "failure: " << text::printable(current_exception_text()) << "\n";
     team->finish();
     leave_now(1);
   }
@@ -1064,7 +1057,7 @@ int cmd_run(const Args& args, const GlobalOptions& global) {
       if (!watchdog.abandoned())
         throw;
       // The store stays as it is (the run `running`, so --resume continues it); see leave_now.
-      std::cerr << "failure: " << current_exception_text() << "\n";
+      std::cerr << "failure: " << text::printable(current_exception_text()) << "\n";
       store.reset();
       leave_now(1);
     }

@@ -11,6 +11,7 @@
 #include "output.hpp"
 #include "report/report.hpp"
 #include "store.hpp"
+#include "text.hpp"
 
 namespace kcube::cli {
 namespace po = boost::program_options;
@@ -206,7 +207,7 @@ int cmd_report(const Args& args, const GlobalOptions& global) {
       vm.count("run") ? std::optional<std::int64_t>(vm["run"].as<std::int64_t>()) : std::nullopt;
   const report::ReportFiles files = report::write_report(store, run, out, registry, plot);
   for (const auto& w : files.warnings)
-    std::cerr << "kcube report: note: " << w << "\n";
+    std::cerr << "kcube report: note: " << text::printable(w) << "\n";
   std::cout << "report:  " << files.markdown.string() << "\n"
             << "html:    " << files.html.string() << "\n"
             << "tables:  " << files.tables << " CSV files in " << (out / "tables").string() << "\n"

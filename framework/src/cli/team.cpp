@@ -16,6 +16,7 @@
 #include "commands.hpp"
 #include "kcube/error.hpp"
 #include "plugin_call.hpp"
+#include "text.hpp"
 
 #if KCUBE_WITH_MPI
 #include <mpi.h>
@@ -199,7 +200,7 @@ class MpiTeam final : public Team {
         serve(run);
     } catch (...) {
       std::cerr << "failure: " << (leader() ? std::string() : who(rank_) + ": ")
-                << current_exception_text()
+                << text::printable(current_exception_text())
                 << "\nkcube run: stopping every rank. The store keeps every cell written so far "
                    "and the run stays 'running': the same command with --resume continues it\n"
                 << std::flush;
