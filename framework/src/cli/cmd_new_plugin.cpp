@@ -147,16 +147,20 @@ std::string major_minor_version() {
   return std::string(version.substr(0, second));
 }
 
-/// The install prefix of the running kcube when it holds kcube's CMake package, for the printed
-/// commands; empty when kcube runs from a build tree or the prefix cannot be found.
-std::optional<fs::path> install_prefix() try {
+/// The prefix to give CMake (-DCMAKE_PREFIX_PATH) for the kcube that is running: the folder
+/// above its bin/, which holds kcube's CMake package either as an install
+/// (<prefix>/lib*/cmake/kcube/) or as a build tree (kcubeConfig.cmake at its top). Empty when
+/// no package is found there.
+std::optional<fs::path> package_prefix() try {
   std::error_code ec;
+  // /proc/self/exe on Linux: where this executable really is, links resolved.
   const fs::path program = boost::dll::program_location(ec);
   if (ec)
     return std::nullopt;
   const fs::path prefix = program.parent_path().parent_path();
-  // Where find_package looks: <prefix>/lib*/cmake/kcube, also below a multiarch lib/<triplet>/.
-  std::vector<fs::path> package_dirs = {prefix / "lib" / "cmake" / "kcube",
+  // Where find_package looks: <prefix>/ (a build tree), <prefix>/lib*/cmake/kcube, also below a
+  // multiarch lib/<triplet>/.
+  std::vector<fs::path> package_dirs = {prefix, prefix / "lib" / "cmake" / "kcube",
                                         prefix / "lib64" / "cmake" / "kcube"};
   for (const auto& entry : fs::directory_iterator(prefix / "lib", ec)) {
     package_dirs.push_back(entry.path() / "cmake" / "kcube");
@@ -290,12 +294,12 @@ void print_summary(std::ostream& out, const KindTemplates& kind, const std::stri
   for (const GeneratedFile& file : files) {
     out << "  " << file.name << std::string(width - file.name.size() + 2, ' ') << file.role << '\n';
   }
-  const std::optional<fs::path> prefix = install_prefix();
+  const std::optional<fs::path> prefix = package_prefix();
   const std::string source = shell_quote(dir.string());
   const std::string build = shell_quote((dir / "build").string());
   out << "\nNext:\n"
       << "  cmake -S " << source << " -B " << build << " -DCMAKE_PREFIX_PATH="
-      << (prefix ? shell_quote(prefix->string()) : "<kcube install prefix>") << '\n'
+      << (prefix ? shell_quote(prefix->string()) : "<kcube install prefix or build tree>") << '\n'
       << "  cmake --build " << build << '\n'
       << "  ctest --test-dir " << build << " --output-on-failure\n"
       << "  export KCUBE_PLUGIN_PATH=" << shell_quote((dir / "build" / "plugins").string()) << '\n'

@@ -22,7 +22,8 @@ cmake_minimum_required(VERSION 3.22)
 project(@NAME@ VERSION 0.1.0 LANGUAGES CXX)
 
 # The kcube SDK: its headers, libkcube, kcube_add_plugin() and the kcube CLI (kcube::cli).
-# If CMake does not find it, pass -DCMAKE_PREFIX_PATH=<kcube install prefix>. Plugins must be
+# If CMake does not find it, pass -DCMAKE_PREFIX_PATH=<kcube install prefix or build tree>
+# (`kcube new-plugin` printed the one of the kcube that wrote this folder). Plugins must be
 # rebuilt for every kcube minor version (the plugin ABI may change between them).
 find_package(kcube @KCUBE_VERSION@ REQUIRED)
 
@@ -579,8 +580,9 @@ cmake --build build
 ctest --test-dir build --output-on-failure
 ```
 
-`<kcube install prefix>` is the folder holding `bin/kcube` and `lib/cmake/kcube/`; omit the
-option when kcube is installed where CMake looks by default (e.g. `/usr/local`). The plugin is
+`<kcube install prefix>` is the folder holding `bin/kcube` and `lib/cmake/kcube/`, or a kcube
+build tree (holding `bin/kcube` and `kcubeConfig.cmake`; no install needed); omit the option
+when kcube is installed where CMake looks by default (e.g. `/usr/local`). The plugin is
 built as `build/plugins/kcube-@KIND@-@NAME@.so` with the kcube warning flags. It works with the
 kcube minor version it was built against (@KCUBE_VERSION@.x): rebuild it for any other.
 
