@@ -273,7 +273,7 @@ constexpr std::string_view kMergeKey = "<<";
 
 const std::vector<std::string> kRootKeys = {"kcube",    "experiment", "description", "include",
                                             "profiles", "scenarios",  "optimizers",  "run",
-                                            "sweep",    "store"};
+                                            "sweep",    "store",      "plugin_path"};
 const std::vector<std::string> kIncludedKeys = {"profiles", "scenarios", "optimizers", "include"};
 const std::vector<std::string> kRunKeys = {"evaluator", "trials",   "replications",
                                            "seed",      "sampling", "threads"};
@@ -340,6 +340,8 @@ class Loader {
       : registry_(registry), max_cells_(max_cells) {}
 
   Manifest load(const fs::path& file, const std::vector<std::string>& overrides);
+  /// Reads the root file for its plugin_path only (read_plugin_path()); problems are dropped.
+  std::vector<fs::path> plugin_path_only(const fs::path& file);
 
  private:
   void problem(std::string where, std::string path, std::string message);
@@ -361,6 +363,7 @@ class Loader {
   void read_sweep(const fs::path& file, const YNode& node);
   void read_includes(const fs::path& file, const YNode& node,
                      std::vector<std::pair<fs::path, std::string>>& out);
+  void read_plugin_path(const fs::path& file, const YNode& node);
 
   // Overrides.
   void apply_override(const std::string& text);
@@ -397,6 +400,8 @@ class Loader {
   std::uintmax_t bytes_ = 0;
   std::size_t nodes_ = 0;
   bool over_limit_ = false;
+  // plugin_path_only(): the root's plugin_path is all that is read.
+  bool plugin_path_only_ = false;
   RawValue version_, experiment_, description_, store_;
   std::string root_where_;
   std::map<std::string, RawValue> run_;
@@ -610,6 +615,8 @@ void Loader::read_top(const fs::path& file, const YNode& root, bool is_root) {
   for (const auto& [key_node, value] : entries(root)) {
     const std::string& key = key_node->scalar;
     const std::string where = where_of(file, key_node->mark);
+    if (plugin_path_only_ && key != "plugin_path")
+      continue;
     if (!contains(allowed, key)) {
       if (!is_root && contains(kRootKeys, key)) {
         problem(where, key,
@@ -636,11 +643,52 @@ void Loader::read_top(const fs::path& file, const YNode& root, bool is_root) {
       read_run(file, *value);
     else if (key == "sweep")
       read_sweep(file, *value);
+    else if (key == "plugin_path")
+      read_plugin_path(file, *value);
     else
       read_section(file, *section_index(key), *value);
   }
   for (const auto& [path, via] : includes)
     load_file(path, via, false);
+}
+
+void Loader::read_plugin_path(const fs::path& file, const YNode& node) {
+  std::vector<const YNode*> items;
+  if (node.kind == YNode::Kind::scalar) {
+    items.push_back(&node);
+  } else if (node.kind == YNode::Kind::sequence) {
+    for (const auto& item : node.items)
+      items.push_back(item.get());
+  } else if (node.kind != YNode::Kind::null) {
+    problem(where_of(file, node.mark), "plugin_path",
+            "expected a list of plugin folders or files, e.g. [plugins]");
+    return;
+  }
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    const std::string path = "plugin_path[" + std::to_string(i) + "]";
+    RawValue value;
+    if (!scalar(file, *items[i], path, value))
+      continue;
+    const std::string written(text::trim(value.text));
+    if (written.empty()) {
+      problem(value.where, path, "empty path; remove it or name a plugin folder or file");
+      continue;
+    }
+    std::error_code ec;
+    const fs::path resolved = (file.parent_path() / written).lexically_normal();
+    const fs::path absolute = fs::absolute(resolved, ec);
+    const fs::path entry = ec ? resolved : absolute;
+    if (!fs::is_directory(entry, ec) && !fs::is_regular_file(entry, ec)) {
+      problem(value.where, path,
+              "'" + written + "' (" + entry.string() + ") " +
+                  (fs::exists(entry, ec) ? "is neither a folder nor a regular file"
+                                         : "does not exist") +
+                  "; plugin_path entries are plugin folders or files, relative to the manifest "
+                  "file");
+      continue;
+    }
+    manifest_.plugin_path.push_back(entry);
+  }
 }
 
 void Loader::read_includes(const fs::path& file, const YNode& node,
@@ -816,6 +864,11 @@ void Loader::apply_override(const std::string& text) {
   const std::string& head = parts.front();
   if (head == "include" || head == "sweep") {
     problem(where, path, "'" + head + "' cannot be set with --set; edit the manifest");
+    return;
+  }
+  if (head == "plugin_path") {
+    problem(where, path,
+            "'plugin_path' cannot be set with --set; give --plugin-path DIR or edit the manifest");
     return;
   }
   if (!contains(settable, head)) {
@@ -1144,6 +1197,14 @@ void Loader::problem(std::string where, std::string path, std::string message) {
     problems_.pop_back();
 }
 
+std::vector<fs::path> Loader::plugin_path_only(const fs::path& file) {
+  root_file_ = file;
+  manifest_.file = file;
+  plugin_path_only_ = true;
+  load_file(file, "", true);
+  return std::move(manifest_.plugin_path);
+}
+
 Manifest Loader::load(const fs::path& file, const std::vector<std::string>& overrides) {
   root_file_ = file;
   manifest_.file = file;
@@ -1187,6 +1248,11 @@ Manifest Loader::load(const fs::path& file, const std::vector<std::string>& over
 Manifest load_manifest(const fs::path& file, const std::vector<std::string>& overrides,
                        const PluginRegistry& registry, std::uint64_t max_cells) {
   return Loader(registry, max_cells).load(file, overrides);
+}
+
+std::vector<fs::path> read_plugin_path(const fs::path& file) {
+  const PluginRegistry none;
+  return Loader(none, kDefaultMaxCells).plugin_path_only(file);
 }
 
 std::vector<SweepPoint> expand_sweep(const Manifest& manifest) {

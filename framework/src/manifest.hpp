@@ -13,6 +13,8 @@
 //         sampling: nested|independent, threads: auto|N}
 //   sweep: {scenarios.balanced.params.parallelism: [1, 2, 4, 8]}
 //   store: results/paper-2025.sqlite  # default results/<experiment>.sqlite
+//   plugin_path: [plugins, ../my-rule/build/plugins]  # optional, relative to the manifest file:
+//                                     # folders or plugin files searched after --plugin-path
 #pragma once
 
 #include <cstdint>
@@ -109,6 +111,9 @@ struct Manifest {
   std::vector<SweepAxis> sweep;
   /// Result store: as written, or results/<experiment>.sqlite (relative to the current folder).
   std::filesystem::path store;
+  /// plugin_path: each folder or plugin file, absolute (written relative to the root manifest's
+  /// folder), in the order written; empty when the key is absent.
+  std::vector<std::filesystem::path> plugin_path;
   /// profiles x scenarios x product of sweep sizes x replications.
   std::uint64_t cell_count = 0;
 };
@@ -116,14 +121,15 @@ struct Manifest {
 /// Reads, overrides and validates a manifest. `overrides` are "PATH=VALUE" strings (--set),
 /// applied after all files are read: kcube, experiment, description, store, run.KEY,
 /// SECTION.NAME.plugin, SECTION.NAME.params.KEY (SECTION = profiles|scenarios|optimizers; the
-/// NAME must exist, a param may be added even if the file omits it); include and sweep cannot be
-/// set. Their `where` is "--set 'PATH=VALUE'".
+/// NAME must exist, a param may be added even if the file omits it); include, sweep and
+/// plugin_path cannot be set. Their `where` is "--set 'PATH=VALUE'".
 ///
 /// Rules beyond the format comment above: profiles and scenarios must each define at least one
 /// entry (optimizers may be empty); entry names are [A-Za-z0-9_-]+; a file reached twice without
 /// a cycle is read once; sweep paths are SECTION.NAME.params.KEY (KEY in the plugin's schema) or
 /// run.evaluator|trials|seed|sampling (replications and threads cannot be swept); sweep lists
-/// are non-empty without repeated values.
+/// are non-empty without repeated values; plugin_path (root file only) is one path or a list of
+/// them, each an existing folder or file.
 ///
 /// Every problem (YAML syntax, unknown or duplicate keys, types, version, names, includes and
 /// cycles, plugins of an unknown or wrong kind and their parameters, sweep paths and values, a
@@ -133,6 +139,13 @@ struct Manifest {
 /// "  file:line:col: key.path: what; how to fix" (at most 100 lines, then "... and N more").
 Manifest load_manifest(const std::filesystem::path& file, const std::vector<std::string>& overrides,
                        const PluginRegistry& registry, std::uint64_t max_cells = kDefaultMaxCells);
+
+/// The plugin_path: entries of the root manifest `file`, absolute, for discovering the plugins
+/// before load_manifest() checks the manifest against them. The plugin search path is then:
+/// --plugin-path, these, KCUBE_PLUGIN_PATH, the built-in folder. Reads only the root file; an
+/// entry that is not valid (or a file that cannot be read or parsed) is left out without a word:
+/// load_manifest() reports it with the manifest's other problems.
+std::vector<std::filesystem::path> read_plugin_path(const std::filesystem::path& file);
 
 /// One assignment of a sweep point.
 struct SweepAssignment {

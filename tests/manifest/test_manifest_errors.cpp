@@ -572,3 +572,60 @@ TEST_CASE("the node limit holds for the manifest and all its includes together")
             "manifest is a small file"));
   CHECK(occurrences(e, "1000000 nodes") == 1);  // d.yaml is not read
 }
+
+TEST_CASE("plugin_path: entries relative to the manifest file, read before the plugins") {
+  kcube::test::TempDir dir;
+  fs::create_directories(dir.path() / "plugins");
+  fs::create_directories(dir.path() / "exp" / "more");
+  write_file(dir.path() / "exp" / "one.so", "");
+  write_file(dir.path() / "exp" / "m.yaml",
+             kBase + "plugin_path: [../plugins, more, one.so]\ninclude: [missing.yaml]\n");
+  const std::vector<fs::path> want = {dir.path() / "plugins", dir.path() / "exp" / "more",
+                                      dir.path() / "exp" / "one.so"};
+  // Read from the root file alone (the missing include does not matter), for discovery.
+  CHECK(kcube::read_plugin_path(dir.path() / "exp" / "m.yaml") == want);
+  // A single path is a list of one.
+  write_file(dir.path() / "m.yaml", kBase + "plugin_path: plugins\n");
+  CHECK(kcube::read_plugin_path(dir.path() / "m.yaml") ==
+        std::vector<fs::path>{dir.path() / "plugins"});
+  const kcube::Manifest m =
+      kcube::load_manifest(dir.path() / "m.yaml", {}, kcube::test::builtin_registry());
+  CHECK(m.plugin_path == std::vector<fs::path>{dir.path() / "plugins"});
+  // No key: nothing, and an unreadable manifest is left to load_manifest to report.
+  write_file(dir.path() / "none.yaml", kBase);
+  CHECK(kcube::read_plugin_path(dir.path() / "none.yaml").empty());
+  CHECK(kcube::read_plugin_path(dir.path() / "no-such.yaml").empty());
+}
+
+TEST_CASE("plugin_path problems name file:line:col, the entry and the fix") {
+  kcube::test::TempDir dir;
+  fs::create_directories(dir.path() / "plugins");
+  const fs::path file = dir.path() / "m.yaml";
+  const std::string at = file.string();
+
+  write_file(file, kBase + "plugin_path: [plugins, nowhere, '', {a: 1}]\n");
+  std::string e = load_error(file);
+  CAPTURE(e);
+  CHECK(has(e, at + ":13:24: plugin_path[1]: 'nowhere' (" + (dir.path() / "nowhere").string() +
+                   ") does not exist; plugin_path entries are plugin folders or files, relative "
+                   "to the manifest file"));
+  CHECK(has(e, at + ":13:33: plugin_path[2]: empty path; remove it"));
+  CHECK(has(e, at + ":13:37: plugin_path[3]: expected a single value, got a mapping"));
+  CHECK(has(e, "has 3 problems:"));
+  // Only the valid entries are searched.
+  CHECK(kcube::read_plugin_path(file) == std::vector<fs::path>{dir.path() / "plugins"});
+
+  write_file(file, kBase + "plugin_path: {dir: plugins}\n");
+  e = load_error(file);
+  CHECK(has(e, at + ":13:14: plugin_path: expected a list of plugin folders or files"));
+
+  // Root file only; not settable.
+  write_file(dir.path() / "inc.yaml", "plugin_path: [plugins]\n");
+  write_file(file, kBase + "include: [inc.yaml]\n");
+  e = load_error(file, {"plugin_path=plugins"});
+  CHECK(has(e, (dir.path() / "inc.yaml").string() +
+                   ":1:1: plugin_path: 'plugin_path' is only allowed in the root manifest"));
+  CHECK(has(e,
+            "--set 'plugin_path=plugins': plugin_path: 'plugin_path' cannot be set with "
+            "--set; give --plugin-path DIR or edit the manifest"));
+}

@@ -124,6 +124,16 @@ std::string manifest_argument(const po::variables_map& vm, const std::string& co
   return vm["manifest"].as<std::string>();
 }
 
+// The plugins for manifest `file`: --plugin-path first, then the manifest's plugin_path, then
+// KCUBE_PLUGIN_PATH and the built-in folder.
+PluginRegistry discover_for_manifest(const po::variables_map& vm, const GlobalOptions& global,
+                                     const std::string& file) {
+  std::vector<std::string> paths = plugin_paths(vm, global);
+  for (const fs::path& entry : read_plugin_path(file))
+    paths.push_back(entry.string());
+  return discover_plugins(paths);
+}
+
 // Seed of replication r: the manifest's seed for r = 0 (so one replication reproduces
 // `kcube simulate --seed S`), a SplitMix64 derivation for the others.
 std::uint64_t replication_seed(std::uint64_t seed, std::int64_t replication) {
@@ -670,7 +680,7 @@ RunSetup prepare_run(const Args& args, const GlobalOptions& global) {
   setup.quiet = vm.count("quiet") != 0;
   setup.cell_timeout = cell_timeout_of(vm);
   setup.shard = shard_of(vm);
-  setup.registry = discover_plugins(plugin_paths(vm, global));
+  setup.registry = discover_for_manifest(vm, global, file);
   // Everything is validated before the store is touched: a bad manifest creates no store.
   setup.manifest =
       load_manifest(file, setup.overrides, setup.registry, vm["max-cells"].as<std::uint64_t>());
@@ -867,7 +877,7 @@ int cmd_validate(const Args& args, const GlobalOptions& global) {
     return 0;
   }
   const auto file = manifest_argument(vm, "validate");
-  const PluginRegistry registry = discover_plugins(plugin_paths(vm, global));
+  const PluginRegistry registry = discover_for_manifest(vm, global, file);
   const Manifest m =
       load_manifest(file, overrides_of(vm), registry, vm["max-cells"].as<std::uint64_t>());
   const std::vector<SweepPoint> points = expand_sweep(m);

@@ -9,6 +9,7 @@
 #include "commands.hpp"
 #include "kcube/error.hpp"
 #include "output.hpp"
+#include "plugin_records.hpp"
 #include "report/report.hpp"
 #include "store.hpp"
 #include "text.hpp"
@@ -202,10 +203,18 @@ int cmd_report(const Args& args, const GlobalOptions& global) {
     throw Error("kcube report: --dpi must be between 30 and 600, got " + std::to_string(plot.dpi));
   if (plot.jobs < 0)
     throw Error("kcube report: --jobs must be at least 1 (or 0 for the default)");
-  const PluginRegistry registry = discover_plugins(plugin_paths(vm, global));
   const std::optional<std::int64_t> run =
       vm.count("run") ? std::optional<std::int64_t>(vm["run"].as<std::int64_t>()) : std::nullopt;
+  // The run's plugins come from the library files it recorded, searched after --plugin-path:
+  // a plugin that is still where the run found it needs no --plugin-path.
+  const std::vector<PluginRecord> recorded = store.load_run_cells(run).context.plugins;
+  std::vector<std::string> paths = plugin_paths(vm, global);
+  for (const auto& file : recorded_plugin_files(recorded))
+    paths.push_back(file.string());
+  const PluginRegistry registry = discover_plugins(paths);
   const report::ReportFiles files = report::write_report(store, run, out, registry, plot);
+  for (const auto& w : recorded_plugin_problems(recorded, registry))
+    std::cerr << "kcube report: warning: " << text::printable(w) << "\n";
   for (const auto& w : files.warnings)
     std::cerr << "kcube report: note: " << text::printable(w) << "\n";
   std::cout << "report:  " << files.markdown.string() << "\n"
