@@ -148,13 +148,16 @@ int cmd_export(const Args& args, const GlobalOptions&) {
   const std::optional<std::int64_t> run =
       vm.count("run") ? std::optional<std::int64_t>(vm["run"].as<std::int64_t>()) : std::nullopt;
   warn_if_incomplete(store, run);
+  std::vector<std::string> notes;
   if (vm.count("output") != 0) {
     OutputFile out(vm["output"].as<std::string>(), "kcube export");
-    store.export_table(out.stream(), table, run, format);
+    notes = store.export_table(out.stream(), table, run, format);
     out.close();
   } else {
-    store.export_table(std::cout, table, run, format);
+    notes = store.export_table(std::cout, table, run, format);
   }
+  for (const std::string& note : notes)
+    std::cerr << "kcube export: warning: " << text::printable(note) << "\n";
   return 0;
 }
 
