@@ -343,7 +343,14 @@ class Loader {
   /// Reads the root file for its plugin_path only (read_plugin_path()); problems are dropped.
   std::vector<fs::path> plugin_path_only(const fs::path& file);
 
+  // The axes of the `sweep:` mapping of a root manifest's `text` (called `name` in messages),
+  // read as load() reads them, neither validated against plugins nor expanded.
+  std::vector<SweepAxis> read_sweep_of(const std::string& text, const fs::path& name);
+
  private:
+  // Throws the problems found so far as one kcube::Error about `file`, if there are any.
+  void throw_problems(const fs::path& file) const;
+
   void problem(std::string where, std::string path, std::string message);
   ProblemRank rank(const std::string& where) const;
 
@@ -1205,6 +1212,35 @@ std::vector<fs::path> Loader::plugin_path_only(const fs::path& file) {
   return std::move(manifest_.plugin_path);
 }
 
+void Loader::throw_problems(const fs::path& file) const {
+  if (problem_count_ == 0)
+    return;
+  std::string message = "manifest '" + file.string() + "' has " + std::to_string(problem_count_) +
+                        " problem" + (problem_count_ == 1 ? "" : "s") + ":";
+  for (const auto& [key, p] : problems_)
+    message += "\n  " + p.where + ": " + (p.path.empty() ? "" : p.path + ": ") + p.message;
+  if (problem_count_ > problems_.size())
+    message += "\n  ... and " + std::to_string(problem_count_ - problems_.size()) + " more";
+  // Keys and values are quoted as written: a NUL would cut what() short, an ESC would reach
+  // the terminal.
+  throw Error(text::printable(message));
+}
+
+std::vector<SweepAxis> Loader::read_sweep_of(const std::string& text, const fs::path& name) {
+  std::vector<SweepAxis> axes;
+  const YNodePtr root = parse(name, text);
+  if (root != nullptr && root->kind == YNode::Kind::map) {
+    for (const auto& [key, value] : entries(*root)) {
+      if (key->scalar == "sweep")
+        read_sweep(name, *value);
+    }
+  }
+  throw_problems(name);
+  for (auto& raw : sweep_)
+    axes.push_back(std::move(raw.axis));
+  return axes;
+}
+
 Manifest Loader::load(const fs::path& file, const std::vector<std::string>& overrides) {
   root_file_ = file;
   manifest_.file = file;
@@ -1222,17 +1258,7 @@ Manifest Loader::load(const fs::path& file, const std::vector<std::string>& over
     validate_sweep();
     count_cells();
   }
-  if (problem_count_ != 0) {
-    std::string message = "manifest '" + file.string() + "' has " + std::to_string(problem_count_) +
-                          " problem" + (problem_count_ == 1 ? "" : "s") + ":";
-    for (const auto& [key, p] : problems_)
-      message += "\n  " + p.where + ": " + (p.path.empty() ? "" : p.path + ": ") + p.message;
-    if (problem_count_ > problems_.size())
-      message += "\n  ... and " + std::to_string(problem_count_ - problems_.size()) + " more";
-    // Keys and values are quoted as written: a NUL would cut what() short, an ESC would reach
-    // the terminal.
-    throw Error(text::printable(message));
-  }
+  throw_problems(file);
   Sha256 hash;
   hash.update(manifest_.sources.front().text);
   for (std::size_t i = 1; i < manifest_.sources.size(); ++i) {
@@ -1309,6 +1335,31 @@ Manifest apply_sweep_point(const Manifest& manifest, const SweepPoint& point) {
   out.cell_count = times(times(out.profiles.size(), out.scenarios.size()),
                          static_cast<std::uint64_t>(out.run.replications));
   return out;
+}
+
+namespace {
+// Starts each included file's text in stored_manifest_text().
+constexpr std::string_view kIncludedMark = "\n# ---- included: ";
+}  // namespace
+
+std::string stored_manifest_text(const Manifest& manifest) {
+  std::string text;
+  for (std::size_t i = 0; i < manifest.sources.size(); ++i) {
+    if (i > 0)
+      text += std::string(kIncludedMark) + manifest.sources[i].name + " ----\n";
+    text += manifest.sources[i].text;
+  }
+  return text;
+}
+
+std::vector<SweepPoint> stored_sweep_points(const std::string& stored_text) {
+  // The root file's text ends where the first included file's begins. A root file holding such a
+  // line itself would lose its sweep here; the caller compares the labels with its cells'.
+  const std::string root = stored_text.substr(0, stored_text.find(kIncludedMark));
+  const PluginRegistry no_plugins;
+  Manifest manifest;
+  manifest.sweep = Loader(no_plugins, kDefaultMaxCells).read_sweep_of(root, "the run's manifest");
+  return expand_sweep(manifest);
 }
 
 }  // namespace kcube

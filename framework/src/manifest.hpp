@@ -171,4 +171,16 @@ std::vector<SweepPoint> expand_sweep(const Manifest& manifest);
 /// The sweep is cleared and cell_count recomputed. Values were validated by load_manifest.
 Manifest apply_sweep_point(const Manifest& manifest, const SweepPoint& point);
 
+/// The manifest's text as a run stores it (RunContext::manifest_text): the root file's text,
+/// then for each included file, in load order, a line "# ---- included: NAME ----" and its text.
+std::string stored_manifest_text(const Manifest& manifest);
+
+/// The sweep points of a run, in plan order, re-expanded from its stored manifest text
+/// (stored_manifest_text()): the root file's `sweep:` mapping, read as load_manifest() reads it,
+/// then expand_sweep(). Needs no plugins, included files or overrides: a sweep is written in the
+/// root file only and cannot be set with --set, and its paths and values were validated when
+/// the run was made. Labels are those of the run's cells. A single empty point when the run has
+/// no sweep. Throws kcube::Error, listing the problems, when the text is not a manifest's.
+std::vector<SweepPoint> stored_sweep_points(const std::string& stored_text);
+
 }  // namespace kcube

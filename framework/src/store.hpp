@@ -456,17 +456,26 @@ class ResultStore {
   std::vector<RunSummary> runs();
 
   /// Writes one table of run `run` (default: the newest run) to `out`. Columns, in order:
-  ///   selections: run_id,replication,profile,scenario,optimizer,status,k,cost,latency,
-  ///               accuracy,score,reason
-  ///   candidates: run_id,replication,profile,scenario,k,trials,cost,latency,accuracy,
+  ///   selections: run_id,replication,profile,scenario,sweep,SWEPT...,optimizer,status,k,cost,
+  ///               latency,accuracy,score,reason
+  ///   candidates: run_id,replication,profile,scenario,sweep,SWEPT...,k,trials,cost,latency,
+  ///               accuracy,
   ///               cost_std,latency_std,accuracy_std,cost_se,latency_se,accuracy_se,
   ///               cost_p025,cost_p975,latency_p025,latency_p975,accuracy_p025,accuracy_p975,
   ///               feasible
+  /// `sweep` is the cell's sweep label ("scenarios.s.params.cost_max=0.05"; NULL outside a
+  /// sweep), and SWEPT... one column per swept path, named by the path, holding its value at the
+  /// cell's point as written in the manifest (in JSON a number when it is one, else a string);
+  /// the paths and values come from the run's manifest text (stored_sweep_points()), and a run
+  /// without a sweep has none of these columns.
   /// Rows by cell (replication, profile, scenario, sweep), then k or the selections' order.
   /// CSV: a header line, RFC 4180 quoting, empty field for NULL, reals in shortest round-trip
   /// form, '\n' line ends. JSON: an array of objects, null for NULL.
+  /// Returns notes for the user: a manifest text that could not be read, or a cell whose label
+  /// is not a point of its sweep (their swept-path columns are then empty or missing).
   /// Throws kcube::Error for an unknown run (listing the runs) or a store without runs.
-  void export_table(std::ostream& out, Table table, std::optional<std::int64_t> run, Format format);
+  std::vector<std::string> export_table(std::ostream& out, Table table,
+                                        std::optional<std::int64_t> run, Format format);
 
   /// Reads run `run` (default: the newest) whole, from one snapshot of the store (a few queries,
   /// not one per cell). Candidate tables come back with their trials, spread and `extra` columns

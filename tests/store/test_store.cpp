@@ -197,33 +197,35 @@ TEST_CASE("a run with two cells round-trips through both exports in both formats
 
   // Cells in (replication, profile, scenario, sweep) order: exact-model before gpt.
   CHECK(exported(store, Table::selections, Format::csv) ==
-        "run_id,replication,profile,scenario,optimizer,status,k,cost,latency,accuracy,score,"
+        "run_id,replication,profile,scenario,sweep,optimizer,status,k,cost,latency,accuracy,score,"
         "reason\n"
-        "1,0,exact-model,tight,cube,infeasible,,,,,,no feasible candidate\n"
-        "1,0,gpt,tight,cube,selected,1,0.5,2,0.25,0.125,\"largest cube, \"\"volume\"\" 0.125\"\n");
+        "1,0,exact-model,tight,,cube,infeasible,,,,,,no feasible candidate\n"
+        "1,0,gpt,tight,,cube,selected,1,0.5,2,0.25,0.125,\"largest cube, \"\"volume\"\" 0.125\"\n");
   CHECK(exported(store, Table::candidates, Format::csv) ==
-        "run_id,replication,profile,scenario,k,trials,cost,latency,accuracy,cost_std,latency_std,"
-        "accuracy_std,cost_se,latency_se,accuracy_se,cost_p025,cost_p975,latency_p025,"
-        "latency_p975,accuracy_p025,accuracy_p975,feasible\n"
-        "1,0,exact-model,tight,1,,0.25,1,0.5,,,,,,,,,,,,,0\n"
-        "1,0,gpt,tight,1,1000,0.5,2,0.25,0.1,0.2,0.3,0.01,0.02,0.03,0.4,0.6,1.5,2.5,0.2,0.3,1\n"
-        "1,0,gpt,tight,2,1000,1,3.5,0.5,0.2,0.4,0.6,0.02,0.04,0.06,0.8,1.2,3,4,0.45,0.55,0\n");
+        "run_id,replication,profile,scenario,sweep,k,trials,cost,latency,accuracy,cost_std,"
+        "latency_std,accuracy_std,cost_se,latency_se,accuracy_se,cost_p025,cost_p975,"
+        "latency_p025,latency_p975,accuracy_p025,accuracy_p975,feasible\n"
+        "1,0,exact-model,tight,,1,,0.25,1,0.5,,,,,,,,,,,,,0\n"
+        "1,0,gpt,tight,,1,1000,0.5,2,0.25,0.1,0.2,0.3,0.01,0.02,0.03,0.4,0.6,1.5,2.5,0.2,0.3,1\n"
+        "1,0,gpt,tight,,2,1000,1,3.5,0.5,0.2,0.4,0.6,0.02,0.04,0.06,0.8,1.2,3,4,0.45,0.55,0\n");
   CHECK(exported(store, Table::selections, Format::json, run) ==
         "[\n"
         "  {\"run_id\": 1, \"replication\": 0, \"profile\": \"exact-model\", \"scenario\": "
-        "\"tight\", \"optimizer\": \"cube\", \"status\": \"infeasible\", \"k\": null, \"cost\": "
+        "\"tight\", \"sweep\": null, \"optimizer\": \"cube\", \"status\": \"infeasible\", \"k\": "
+        "null, \"cost\": "
         "null, \"latency\": null, \"accuracy\": null, \"score\": null, \"reason\": \"no feasible "
         "candidate\"},\n"
         "  {\"run_id\": 1, \"replication\": 0, \"profile\": \"gpt\", \"scenario\": \"tight\", "
-        "\"optimizer\": \"cube\", \"status\": \"selected\", \"k\": 1, \"cost\": 0.5, \"latency\": "
+        "\"sweep\": null, \"optimizer\": \"cube\", \"status\": \"selected\", \"k\": 1, \"cost\": "
+        "0.5, \"latency\": "
         "2, \"accuracy\": 0.25, \"score\": 0.125, \"reason\": \"largest cube, \\\"volume\\\" "
         "0.125\"}\n"
         "]\n");
   const std::string candidates_json = exported(store, Table::candidates, Format::json);
-  CHECK(candidates_json.find("{\"run_id\": 1, \"replication\": 0, \"profile\": \"exact-model\", "
-                             "\"scenario\": \"tight\", \"k\": 1, \"trials\": null, \"cost\": 0.25, "
-                             "\"latency\": 1, \"accuracy\": 0.5, \"cost_std\": null,") !=
-        std::string::npos);
+  CHECK(candidates_json.find(
+            "{\"run_id\": 1, \"replication\": 0, \"profile\": \"exact-model\", "
+            "\"scenario\": \"tight\", \"sweep\": null, \"k\": 1, \"trials\": null, \"cost\": 0.25, "
+            "\"latency\": 1, \"accuracy\": 0.5, \"cost_std\": null,") != std::string::npos);
   CHECK(candidates_json.find("\"accuracy_p975\": 0.55, \"feasible\": 0}\n]\n") !=
         std::string::npos);
 
@@ -247,9 +249,50 @@ TEST_CASE("an empty run exports a header or an empty array") {
   ResultStore store = ResultStore::open((dir.path() / "s.sqlite").string());
   store.begin_run(context());
   CHECK(exported(store, Table::selections, Format::csv) ==
-        "run_id,replication,profile,scenario,optimizer,status,k,cost,latency,accuracy,score,"
+        "run_id,replication,profile,scenario,sweep,optimizer,status,k,cost,latency,accuracy,score,"
         "reason\n");
   CHECK(exported(store, Table::candidates, Format::json) == "[]\n");
+}
+
+TEST_CASE("a sweep's exports name each cell's point: its label and one column per swept path") {
+  kcube::test::TempDir dir;
+  ResultStore store = ResultStore::open((dir.path() / "s.sqlite").string());
+  RunContext c = context();
+  // As stored_manifest_text() joins a root file and an include; the sweep is the root's.
+  c.manifest_text =
+      "kcube: 1\nexperiment: demo\nsweep:\n  scenarios.tight.params.cost_max: [0.10, 2]\n"
+      "  run.sampling: [nested, \"a,b\"]\ninclude: [more.yaml]\n"
+      "\n# ---- included: more.yaml ----\nprofiles: {}\n";
+  const auto run = store.begin_run(c);
+  CellResult cell = simulated_cell();
+  cell.sweep = "scenarios.tight.params.cost_max=2,run.sampling=a,b";
+  store.write_cell(run, cell);
+  std::ostringstream csv;
+  CHECK(store.export_table(csv, Table::selections, run, Format::csv).empty());
+  CHECK(csv.str() ==
+        "run_id,replication,profile,scenario,sweep,scenarios.tight.params.cost_max,run.sampling,"
+        "optimizer,status,k,cost,latency,accuracy,score,reason\n"
+        "1,0,gpt,tight,\"scenarios.tight.params.cost_max=2,run.sampling=a,b\",2,\"a,b\",cube,"
+        "selected,1,0.5,2,0.25,0.125,\"largest cube, \"\"volume\"\" 0.125\"\n");
+  std::ostringstream json;
+  store.export_table(json, Table::candidates, run, Format::json);
+  CHECK(json.str().find("\"scenario\": \"tight\", \"sweep\": "
+                        "\"scenarios.tight.params.cost_max=2,run.sampling=a,b\", "
+                        "\"scenarios.tight.params.cost_max\": 2, \"run.sampling\": \"a,b\", "
+                        "\"k\": 1,") != std::string::npos);
+
+  // A cell at a point the manifest text does not have keeps its label; the user is told.
+  CellResult stray = exact_cell();
+  stray.sweep = "scenarios.tight.params.cost_max=7";
+  store.write_cell(run, stray);
+  std::ostringstream out;
+  const auto notes = store.export_table(out, Table::selections, run, Format::json);
+  REQUIRE(notes.size() == 1);
+  CHECK(notes[0].find("'scenarios.tight.params.cost_max=7', which is not a point of the sweep") !=
+        std::string::npos);
+  CHECK(out.str().find("\"sweep\": \"scenarios.tight.params.cost_max=7\", "
+                       "\"scenarios.tight.params.cost_max\": null, \"run.sampling\": null,") !=
+        std::string::npos);
 }
 
 TEST_CASE("the newest run is exported by default and an unknown run lists the runs") {

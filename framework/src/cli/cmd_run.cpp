@@ -428,24 +428,26 @@ std::vector<PluginRecord> plugins_used(const PluginRegistry& registry, const Man
   return out;
 }
 
-std::string all_sources(const Manifest& m) {
-  std::string text;
-  for (std::size_t i = 0; i < m.sources.size(); ++i) {
-    if (i > 0)
-      text += "\n# ---- included: " + m.sources[i].name + " ----\n";
-    text += m.sources[i].text;
+// Which cells print_summary() shows when the run has more than one per profile and scenario:
+// " (sweep point 1 of 3, scenarios.s.params.cost_max=0.05; the first of 2 replications)".
+std::string summary_scope(const Manifest& m, const std::vector<SweepPoint>& points) {
+  std::vector<std::string> parts;
+  if (!m.sweep.empty()) {
+    parts.push_back("sweep point 1 of " + std::to_string(points.size()) + ", " +
+                    text::printable(points.front().label));
   }
-  return text;
+  if (m.run.replications > 1)
+    parts.push_back("the first of " + std::to_string(m.run.replications) + " replications");
+  return parts.empty() ? "" : " (" + text::join(parts, "; ") + ")";
 }
 
-// Per scenario: profiles x optimizers -> picked k.
-void print_summary(const Manifest& m, const std::vector<CellResult>& cells) {
+// Per scenario: profiles x optimizers -> picked k, at the first sweep point and replication
+// (`cells`); `kcube export` has them all.
+void print_summary(const Manifest& m, const std::vector<SweepPoint>& points,
+                   const std::vector<CellResult>& cells) {
+  const std::string scope = summary_scope(m, points);
   for (const PluginUse& scenario : m.scenarios) {
-    std::cout << "\nScenario " << scenario.name << ": k picked by each optimizer"
-              << (m.sweep.empty() && m.run.replications == 1
-                      ? ""
-                      : " (first replication and sweep point)")
-              << "\n";
+    std::cout << "\nScenario " << scenario.name << ": k picked by each optimizer" << scope << "\n";
     std::vector<std::string> header = {"profile"};
     for (const PluginUse& o : m.optimizers)
       header.push_back(o.name);
@@ -822,7 +824,7 @@ Resumed begin_or_resume(ResultStore& store, const RunSetup& setup, int ranks,
   context.experiment = m.experiment;
   context.threads = setup.threads;
   context.seed = m.run.seed;
-  context.manifest_text = all_sources(m);
+  context.manifest_text = stored_manifest_text(m);
   context.manifest_sha256 = m.sha256;
   context.overrides = setup.canonical_overrides;
   context.plugins = plugins_used(setup.registry, m);
@@ -1088,7 +1090,7 @@ int cmd_run(const Args& args, const GlobalOptions& global) {
   const std::size_t skipped = pending.size() - ran;
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  print_summary(m, summary_cells);
+  print_summary(m, run_setup.points, summary_cells);
   std::cout << "\n"
             << (done.empty() ? "" : "resumed; ") << ran << " cells run"
             << (failed ? ", " + std::to_string(failed) + " with errors (see kcube export)" : "")

@@ -10,6 +10,7 @@
 #include "kcube/error.hpp"
 #include "output.hpp"
 #include "plugin_records.hpp"
+#include "report/comparison.hpp"
 #include "report/report.hpp"
 #include "store.hpp"
 #include "text.hpp"
@@ -51,20 +52,75 @@ std::string shown_status(const RunSummary& r) {
 
 }  // namespace
 
+namespace {
+
+// The lines saying which builds the cells of run `r` come from, when more than one.
+std::vector<std::string> build_lines(ResultStore& store, const RunSummary& r) {
+  if (!r.mixed_builds)
+    return {};
+  return build_change_lines(store.load_run_cells(r.id).context.build_changes);
+}
+
+// kcube runs --json: an array with an object per run (README, "kcube runs --json").
+void print_runs_json(ResultStore& store, const std::vector<RunSummary>& runs) {
+  const auto json_or_null = [](const std::string& s) {
+    return s.empty() ? std::string("null") : text::json_quote(s);
+  };
+  std::cout << '[';
+  for (std::size_t i = 0; i < runs.size(); ++i) {
+    const RunSummary& r = runs[i];
+    std::vector<std::string> overrides;
+    for (std::size_t from = 0; from < r.overrides.size();) {
+      const std::size_t end = std::min(r.overrides.find('\n', from), r.overrides.size());
+      overrides.push_back(r.overrides.substr(from, end - from));
+      from = end + 1;
+    }
+    std::cout << (i == 0 ? "\n  {" : ",\n  {") << "\"run\": " << r.id
+              << ", \"experiment\": " << text::json_quote(r.experiment)
+              << ", \"status\": " << text::json_quote(shown_status(r))
+              << ", \"started\": " << text::json_quote(r.started_at)
+              << ", \"finished\": " << json_or_null(r.finished_at)
+              << ", \"cells\": " << r.cell_count << ", \"cells_finished\": " << r.cells_finished
+              << ", \"cells_failed\": " << r.cells_failed << ", \"shard\": "
+              << (r.shard_count > 0 ? "{\"index\": " + std::to_string(r.shard_index) +
+                                          ", \"count\": " + std::to_string(r.shard_count) + "}"
+                                    : std::string("null"))
+              << ", \"merged\": " << (r.merged ? "true" : "false") << ", \"ranks\": " << r.ranks
+              << ", \"overrides\": [";
+    for (std::size_t o = 0; o < overrides.size(); ++o)
+      std::cout << (o == 0 ? "" : ", ") << text::json_quote(overrides[o]);
+    std::cout << "], \"manifest_sha256\": " << text::json_quote(r.manifest_sha256)
+              << ", \"build_changes\": [";
+    const std::vector<std::string> lines = build_lines(store, r);
+    for (std::size_t l = 0; l < lines.size(); ++l)
+      std::cout << (l == 0 ? "" : ", ") << text::json_quote(lines[l]);
+    std::cout << "]}";
+  }
+  std::cout << (runs.empty() ? "]\n" : "\n]\n");
+}
+
+}  // namespace
+
 int cmd_runs(const Args& args, const GlobalOptions&) {
   po::options_description options("Options");
-  options.add_options()("help,h", "show this help");
+  options.add_options()("json", "print a JSON array, one object per run")("help,h",
+                                                                          "show this help");
   const auto vm = parse_positional(args, options, {"store"}, "runs");
   if (vm.count("help") != 0) {
-    std::cout << usage("kcube runs STORE", options);
+    std::cout << usage("kcube runs STORE [--json]", options);
     return 0;
   }
   ResultStore store = open_existing(vm, "runs");
+  const std::vector<RunSummary> runs = store.runs();
+  if (vm.count("json") != 0) {
+    print_runs_json(store, runs);
+    return 0;
+  }
   // shard: "2/4" for `kcube run --shard 2/4`, "merged" for a run of `kcube merge`, "-" for a
   // whole run; ranks: MPI processes.
   Table table({"run", "experiment", "status", "started", "finished", "cells", "errors", "shard",
                "ranks", "overrides", "manifest sha256"});
-  for (const RunSummary& r : store.runs()) {
+  for (const RunSummary& r : runs) {
     std::string overrides = r.overrides;
     std::replace(overrides.begin(), overrides.end(), '\n', ' ');
     const std::string shard =
@@ -79,7 +135,7 @@ int cmd_runs(const Args& args, const GlobalOptions&) {
   table.print(std::cout);
   // Runs whose cells come from more than one build (--resume or merge with
   // --allow-changed-plugins): which builds from when.
-  for (const RunSummary& r : store.runs()) {
+  for (const RunSummary& r : runs) {
     if (!r.mixed_builds)
       continue;
     const RunContext context = store.load_run_cells(r.id).context;
@@ -149,13 +205,16 @@ int cmd_export(const Args& args, const GlobalOptions&) {
   const std::optional<std::int64_t> run =
       vm.count("run") ? std::optional<std::int64_t>(vm["run"].as<std::int64_t>()) : std::nullopt;
   warn_if_incomplete(store, run);
+  std::vector<std::string> notes;
   if (vm.count("output") != 0) {
     OutputFile out(vm["output"].as<std::string>(), "kcube export");
-    store.export_table(out.stream(), table, run, format);
+    notes = store.export_table(out.stream(), table, run, format);
     out.close();
   } else {
-    store.export_table(std::cout, table, run, format);
+    notes = store.export_table(std::cout, table, run, format);
   }
+  for (const std::string& note : notes)
+    std::cerr << "kcube export: warning: " << text::printable(note) << "\n";
   return 0;
 }
 
@@ -229,16 +288,44 @@ int cmd_report(const Args& args, const GlobalOptions& global) {
   return files.figures_failed ? 1 : 0;
 }
 
+namespace {
+
+// Runs that ran different things are still compared, but first standard error says how they
+// differ: otherwise the table of a comparison of two experiments is all "(absent)" rows.
+void warn_of_differences(const StoredRun& a, const StoredRun& b,
+                         const report::RunDifferences& differences) {
+  const std::vector<std::string> lines = report::describe_differences(a, b, differences);
+  if (lines.empty())
+    return;
+  if (differences.unmatched())
+    std::cerr << "kcube compare: warning: runs A (" << a.summary.id << ") and B (" << b.summary.id
+              << ") ran different things; picks of one without a match in the other are listed "
+                 "as absent:\n";
+  else
+    std::cerr << "kcube compare: note: runs A (" << a.summary.id << ") and B (" << b.summary.id
+              << ") come from different manifests with the same cells:\n";
+  for (const std::string& line : lines)
+    std::cerr << "  " << line << "\n";
+}
+
+}  // namespace
+
 int cmd_compare(const Args& args, const GlobalOptions&) {
   po::options_description options("Options");
   options.add_options()("run", po::value<std::vector<std::int64_t>>()->value_name("ID"),
                         "a run to compare (give it twice for one store; default: the two "
-                        "newest runs, or each store's newest)")(
-      "all", "list the picks that agree too")("help,h", "show this help");
+                        "newest runs, or each store's newest)")("all",
+                                                                "list the picks that agree too")(
+      "json", "print one JSON object: both runs, how they differ, the picks and the counts")(
+      "help,h", "show this help");
   const auto vm = parse_positional(args, options, {"store", "store-b"}, "compare");
   if (vm.count("help") != 0) {
     std::cout << usage(
-        "kcube compare STORE --run A --run B | kcube compare STORE_A STORE_B [--run A --run B]",
+        "kcube compare STORE --run A --run B | kcube compare STORE_A STORE_B [--run A --run B] "
+        "[--all] [--json]\n"
+        "\nRuns of different experiments, manifests, profiles, scenarios, optimizers, sweep\n"
+        "points or replication counts are still compared; standard error says first how they\n"
+        "differ (their unmatched picks are listed as absent).",
         options);
     return 0;
   }
@@ -283,8 +370,15 @@ int cmd_compare(const Args& args, const GlobalOptions&) {
   }
   const StoredRun a = a_store.load_run(a_id);
   const StoredRun b = (b_store ? *b_store : a_store).load_run(b_id);
-  report::print_comparison(std::cout, a, a_store.path(), b, (b_store ? *b_store : a_store).path(),
-                           report::compare_runs(a, b), vm.count("all") != 0);
+  const std::string& b_path = (b_store ? *b_store : a_store).path();
+  const report::RunDifferences differences = report::run_differences(a, b);
+  warn_of_differences(a, b, differences);
+  const auto picks = report::compare_runs(a, b);
+  if (vm.count("json") != 0)
+    report::write_comparison_json(std::cout, a, a_store.path(), b, b_path, differences, picks,
+                                  vm.count("all") != 0);
+  else
+    report::print_comparison(std::cout, a, a_store.path(), b, b_path, picks, vm.count("all") != 0);
   return 0;
 }
 
