@@ -28,8 +28,13 @@ fraction in [0, 1]; every number finite):
    space3d       output, candidates, budget, picks, utopia (optional: {cost, latency, accuracy})
    accuracy      output, candidates, budget, picks
    cost-latency  output, candidates, budget, picks
-   fronts        output, budget, series [{profile, k, cost, latency, accuracy, feasible}],
-                 pooled_pareto (optional) [{profile, k, cost, latency, accuracy}]
+   fronts        output, budget, series [{profile, label (optional), k, cost, latency, accuracy,
+                 feasible}], pooled_pareto (optional) [{profile, k, cost, latency, accuracy}]
+   sweep         output, parameter (the swept path), values (its values as strings, at least
+                 one), x (null, or the values as numbers), series [{label, k, accuracy, cost}]
+                 with k (integers), accuracy and cost one per value, each element null where
+                 the rule picked nothing; no budget
+  profile is a key; label, when given, is the name shown in the legend (default: profile).
   candidates: k (strictly increasing integers, at least one), cost, latency, accuracy, feasible
     (booleans), cube (number or null) all of the same length; optional, each absent or null or of
     the same length (elements may be null): accuracy_p025, accuracy_p975, accuracy_se, cost_p025,
@@ -49,7 +54,7 @@ import sys
 import textwrap
 
 VERSION = 1
-KINDS = ("space3d", "accuracy", "cost-latency", "fronts")
+KINDS = ("space3d", "accuracy", "cost-latency", "fronts", "sweep")
 INSTALL_HINT = ("kcube_plot: drawing figures needs matplotlib and numpy, and {py} cannot "
                 "import them.\n"
                 "On Debian or Ubuntu: sudo apt-get install python3-matplotlib python3-numpy\n"
@@ -252,6 +257,8 @@ def _series(chk, fig):
             chk.bad(field, "expected an object")
             continue
         s = {"profile": _string(chk, obj, "profile", field + ".profile")}
+        label = _string(chk, obj, "label", field + ".label", required=False)
+        s["label"] = label if label else s["profile"]
         ks = _ks(chk, obj, field)
         if ks is None:
             continue
@@ -260,6 +267,36 @@ def _series(chk, fig):
             s[key] = _array(chk, obj, key, "%s.%s" % (field, key), "number", len(ks))
         s["feasible"] = _array(chk, obj, "feasible", field + ".feasible", "bool", len(ks))
         out.append(s)
+    return out
+
+
+def _sweep(chk, fig):
+    """The fields of a "sweep" figure: parameter, values, x and series."""
+    out = {"parameter": _string(chk, fig, "parameter", "parameter")}
+    values = fig.get("values")
+    if not isinstance(values, list) or not values \
+            or not all(isinstance(v, str) for v in values):
+        chk.bad("values", "expected a non-empty array of strings")
+        return None
+    n = len(values)
+    out["values"] = values
+    out["x"] = _array(chk, fig, "x", "x", "number", n, required=False)
+    arr = fig.get("series")
+    if not isinstance(arr, list) or not arr:
+        chk.bad("series", "expected a non-empty array")
+        return None
+    out["series"] = []
+    for i, obj in enumerate(arr):
+        field = "series[%d]" % i
+        if not isinstance(obj, dict):
+            chk.bad(field, "expected an object")
+            continue
+        s = {"label": _string(chk, obj, "label", field + ".label")}
+        s["k"] = _array(chk, obj, "k", field + ".k", "int", n, nullable_elems=True)
+        for key in ("accuracy", "cost"):
+            s[key] = _array(chk, obj, key, "%s.%s" % (field, key), "number", n,
+                            nullable_elems=True)
+        out["series"].append(s)
     return out
 
 
@@ -307,7 +344,9 @@ def validate(data, fmt_default="png"):
             seen[norm] = i
         f = {"index": i, "kind": kind, "output": output,
              "title": _string(chk, fig, "title", "title", required=False)}
-        if kind in KINDS:
+        if kind == "sweep":
+            f.update(_sweep(chk, fig) or {})
+        elif kind in KINDS:
             f["budget"] = _budget(chk, fig)
             if kind == "fronts":
                 f["series"] = _series(chk, fig)
@@ -777,7 +816,7 @@ def draw_fronts(fig_spec, dpi):
         feas = np.asarray(s["feasible"], bool)
         all_cost.extend(cost)
         all_acc.extend(acc)
-        ax.plot(cost, acc, color=color, lw=1.3, zorder=3, label=s["profile"])
+        ax.plot(cost, acc, color=color, lw=1.3, zorder=3, label=s["label"])
         ms = 3.5 if len(cost) > 24 else 5
         ax.plot(cost[feas], acc[feas], ls="none", marker="o", ms=ms, color=color, zorder=4)
         ax.plot(cost[~feas], acc[~feas], ls="none", marker="o", ms=ms, mfc="white", mec=color,
@@ -836,8 +875,63 @@ def draw_fronts(fig_spec, dpi):
     return fig
 
 
+def draw_sweep(fig_spec, dpi):
+    """k, expected accuracy and expected cost of each series' pick against the swept values,
+    in three panels over one x axis; a gap where a rule picked nothing."""
+    _, plt, np, ticker = _mpl
+    values, xs, series = fig_spec["values"], fig_spec["x"], fig_spec["series"]
+    n = len(series)
+    fig, axes = plt.subplots(3, 1, figsize=(7, 7.5), dpi=dpi, sharex=True)
+    if xs is None:  # categories, in the order swept
+        x = np.arange(len(values), dtype=float)
+        scale = "linear"
+    else:
+        x = np.asarray(xs, float)
+        pos = x[x > 0]
+        scale = "log" if pos.size == x.size and x.size > 1 and x.max() / x.min() >= 8 \
+            else "linear"
+    order = np.argsort(x, kind="stable")
+    if n <= 10:
+        colors = [plt.get_cmap("tab10")(i) for i in range(10)]
+    else:
+        t20 = plt.get_cmap("tab20")
+        colors = [t20(2 * i) for i in range(10)] + [t20(2 * i + 1) for i in range(10)]
+    markers = ["o", "s", "^", "D", "v", "P", "X", "h"]
+    panels = (("k", "k (samples per request)", 1.0), ("accuracy", "E[accuracy]", 1.0),
+              ("cost", "E[cost] (USD per request)", 1.0))
+    for i, s in enumerate(series):
+        color, marker = colors[i % len(colors)], markers[(i // len(colors)) % len(markers)]
+        for ax, (key, _, factor) in zip(axes, panels):
+            y = np.asarray(s[key], float)[order] * factor
+            ax.plot(x[order], y, color=color, marker=marker, ms=5, lw=1.3,
+                    label=s["label"] if key == "k" else None, zorder=3 + (n - i) / (n + 1))
+    for ax, (_, ylabel, _) in zip(axes, panels):
+        ax.set_ylabel(ylabel, fontsize=9)
+        ax.tick_params(labelsize=8)
+        if scale == "log":
+            ax.set_xscale("log")
+    axes[0].yaxis.set_major_locator(ticker.MaxNLocator(integer=True))
+    axes[2].yaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: "%g" % float("%.3g" % v)))
+    bottom = axes[-1]
+    if xs is None:
+        bottom.set_xlim(-0.5, len(values) - 0.5)
+        bottom.set_xticks(x)
+        bottom.set_xticklabels(values, rotation=30 if max(len(v) for v in values) > 6 else 0,
+                               ha="right" if max(len(v) for v in values) > 6 else "center")
+    else:
+        bottom.xaxis.set_major_locator(ticker.FixedLocator(sorted(set(x.tolist()))))
+        bottom.xaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: "%g" % v))
+        bottom.xaxis.set_minor_locator(ticker.NullLocator())
+    bottom.set_xlabel(fig_spec["parameter"])
+    axes[0].legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0,
+                   fontsize=8 if n > 8 else 8.5)
+    axes[0].set_title(_title(fig_spec["title"]))
+    fig.tight_layout()
+    return fig
+
+
 DRAW = {"space3d": draw_space3d, "accuracy": draw_accuracy, "cost-latency": draw_cost_latency,
-        "fronts": draw_fronts}
+        "fronts": draw_fronts, "sweep": draw_sweep}
 
 
 def _palette_png(path):

@@ -6,11 +6,14 @@ usage: check_report.py REPORT_DIR STORE RUN_ID [--figures | --no-figures]
 - report.md and report.html exist; the HTML parses with balanced tags, has no script, and
   references nothing outside itself (no http:, https:, // or file: address in any attribute or
   CSS; every <img> is a data: URI whose bytes are a PNG);
-- with --figures: every finished cell of replication 0 has its three figure files and every
-  scenario (at every sweep point) its fronts figure, each a non-empty PNG, and the HTML embeds
-  them all;
+- with --figures: every finished cell of replication 0 has its three figure files, every
+  scenario (at every sweep point) its fronts figure, and a swept scenario one sweep-summary
+  figure per swept parameter that can change it, each a non-empty PNG, and the HTML embeds them
+  all;
 - the picks tables (tables/picks-*.csv) hold exactly the stored selections of replication 0,
-  bit for bit, and report.md shows each of them with the documented rounding.
+  bit for bit, with the profile's manifest key, and report.md shows each of them with the
+  documented rounding and the profile's display name (its display_name parameter, else the key;
+  a name several profiles share followed by " (key)").
 Standard library only. Exits 1 with a message on the first problem.
 """
 import base64
@@ -26,6 +29,30 @@ VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "met
         "ellipse", "image"}
 REMOTE = re.compile(r"(https?:|file:|ftp:|^//)", re.IGNORECASE)
 PNG = b"\x89PNG\r\n\x1a\n"
+
+
+DISPLAY_NAME = re.compile(r'(?:^|[:,])display_name=("(?:[^"\\]|\\.)*"|[^,]*)')
+
+
+def display_names(db, run_id):
+    """Profile key -> the name report.md shows for it."""
+    names = {}
+    for profile, spec in db.execute(
+            "SELECT profile, profile_spec FROM cells WHERE run_id = ? ORDER BY position",
+            (run_id,)):
+        m = DISPLAY_NAME.search(spec or "")
+        name = profile
+        if m and m.group(1):
+            value = m.group(1)
+            if value.startswith('"'):
+                value = re.sub(r'\\(.)', r'\1', value[1:-1])
+            name = value or profile
+        names.setdefault(profile, name)
+    uses = {}
+    for name in names.values():
+        uses[name] = uses.get(name, 0) + 1
+    return {key: name if uses[name] == 1 or name == key else "%s (%s)" % (name, key)
+            for key, name in names.items()}
 
 
 def fail(message):
@@ -137,6 +164,7 @@ def main():
     if not cells:
         fail("run %d has no finished cell of replication 0" % run_id)
     groups = sorted({(scenario, sweep) for _, scenario, sweep in cells})
+    names = display_names(db, run_id)
 
     if figures:
         expected = []
@@ -147,6 +175,19 @@ def main():
         for scenario, sweep in groups:
             expected.append("figures/%s--fronts.png" % slug(
                 scenario if not sweep else scenario + "--" + sweep))
+        # Sweep labels are "path=value,path=value"; a scenario's summary leaves out the other
+        # scenarios' parameters.
+        paths = []
+        for _, _, sweep in cells:
+            for item in sweep.split(",") if sweep else []:
+                path = item.split("=", 1)[0]
+                if "=" in item and "." in path and path not in paths:
+                    paths.append(path)
+        for scenario in sorted({scenario for _, scenario, _ in cells}):
+            for path in paths:
+                if not path.startswith("scenarios.") or path.startswith(
+                        "scenarios.%s." % scenario):
+                    expected.append("figures/sweep--%s--%s.png" % (slug(scenario), slug(path)))
         for rel in expected:
             path = os.path.join(folder, rel)
             if not os.path.isfile(path) or os.path.getsize(path) == 0:
@@ -198,7 +239,7 @@ def main():
                                                             float(text), value))
             if k is not None:
                 shown = "| %s | %s | %s | %d | %.5f | %.4g | %.4g |" % (
-                    profile, optimizer, status, k, accuracy, cost, latency)
+                    names[profile], optimizer, status, k, accuracy, cost, latency)
                 if shown not in markdown:
                     fail("report.md lacks the row '%s'" % shown)
             checked += 1

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # report.plot: tools/kcube_plot.py draws every figure kind of tests/report/data/plot-sample.json
 # (which also holds the edge cases: a single k, no feasible k, all budgets null, no picks, bands
-# absent or null, k in powers of two, zero costs on a log axis, 12 profiles) as valid PNG and SVG
+# absent or null, k in powers of two, zero costs on a log axis, 12 profiles, a display name as a
+# legend label, sweeps on a numeric axis with a rule that picks nothing and on named values) as
+# valid PNG and SVG
 # files, the same bytes whatever --jobs; bad input exits 2 naming the figure and the field;
 # --check exits 0, and 3 with an install hint when matplotlib cannot be imported.
 #   usage: bash test_plot.sh [REPO_ROOT]     (default: two levels up from this script)
@@ -46,7 +48,7 @@ pass "--check exits 0 with $py"
 import json, sys
 d = json.load(open(sys.argv[1]))
 kinds = {f["kind"] for f in d["figures"]}
-missing = {"space3d", "accuracy", "cost-latency", "fronts"} - kinds
+missing = {"space3d", "accuracy", "cost-latency", "fronts", "sweep"} - kinds
 if missing:
     sys.exit("sample lacks kinds: %s" % sorted(missing))
 for f in d["figures"]:
@@ -120,11 +122,12 @@ bad("series", lambda e: e["figures"][fr]["series"][1].pop("accuracy"))
 bad("feasible", lambda e: e["figures"][acc]["candidates"]["feasible"].__setitem__(0, 1))
 bad("null", lambda e: e["figures"][acc]["candidates"]["accuracy"].__setitem__(0, None))
 bad("format", lambda e: e.update(format="gif"))
+bad("sweep", lambda e: e["figures"][first["sweep"]]["series"][0]["k"].pop())
 with open("%s/figures.txt" % sys.argv[2], "w") as out:
     print(acc, d["figures"][acc]["output"], first["space3d"],
-          d["figures"][first["space3d"]]["output"], fr, file=out)
+          d["figures"][first["space3d"]]["output"], fr, first["sweep"], file=out)
 PY
-read -r acc acc_out s3d s3d_out fr <"$work/figures.txt"
+read -r acc acc_out s3d s3d_out fr sw <"$work/figures.txt"
 run 2 bad-version "$work/bad-version.json" --root "$work/bad"
 expect_err bad-version "kcube_plot: version 2"
 run 2 bad-kind "$work/bad-kind.json" --root "$work/bad"
@@ -140,6 +143,9 @@ run 2 bad-feasible "$work/bad-feasible.json" --root "$work/bad"
 expect_err bad-feasible "candidates.feasible[0]"
 run 2 bad-null "$work/bad-null.json" --root "$work/bad"
 expect_err bad-null "candidates.accuracy[0]"
+run 2 bad-sweep "$work/bad-sweep.json" --root "$work/bad"
+expect_err bad-sweep "figure $sw ("
+expect_err bad-sweep "series[0].k: has 2 values, expected 3"
 run 2 bad-format "$work/bad-format.json" --root "$work/bad"
 expect_err bad-format "format:"
 printf '{"kcube_plot": 1, "figures": [' >"$work/bad-json.json"

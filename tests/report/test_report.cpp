@@ -297,6 +297,78 @@ TEST_CASE("report cross-model view on a small case computed by hand") {
   CHECK(number(acc[4]) == 0.92);
 }
 
+TEST_CASE("report shows profiles by display name, and the CSV tables keep the manifest key") {
+  // gpt5 has display_name "GPT-5 (test)"; a and b share "Twin", so each gets its key too; mine
+  // has none and is shown by its key.
+  const auto reg = registry();
+  const auto scenario = reg.create<kcube::Scenario>(kcube::parse_spec(
+      "budget:cost_max=0.05,latency_max=200,accuracy_min=0.5,parallelism=1,k_max=8"));
+  const auto accuracy_max = reg.create<kcube::Optimizer>(kcube::parse_spec("accuracy-max"));
+  const std::string scenario_spec =
+      kcube::canonical_spec(scenario.plugin().name(), scenario.params());
+  const std::string base = "gaussian:c_in=1e-6,c_out=4e-6,t_in=1e-4,t_out=5e-3,acc_std=0.2";
+  const std::vector<std::pair<std::string, std::string>> profiles = {
+      {"gpt5", base + ",acc_mean=0.6,display_name=\"GPT-5 (test)\""},
+      {"a", base + ",acc_mean=0.5,display_name=Twin"},
+      {"b", base + ",acc_mean=0.55,display_name=Twin"},
+      {"mine", base + ",acc_mean=0.65"}};
+  kcube::test::TempDir dir;
+  const auto store_path = dir.path() / "s.sqlite";
+  {
+    auto store = kcube::ResultStore::open(store_path.string());
+    const auto run = store.begin_run(context(1));
+    std::int64_t position = 0;
+    for (const auto& [key, spec] : profiles) {
+      const auto profile = reg.create<kcube::ModelProfile>(kcube::parse_spec(spec));
+      CellResult cell;
+      cell.profile = key;
+      cell.scenario = "tight";
+      cell.position = position++;
+      cell.profile_spec = kcube::canonical_spec(profile.plugin().name(), profile.params());
+      cell.scenario_spec = scenario_spec;
+      cell.candidates = kcube::exact_candidates(*profile, scenario->deployment());
+      const auto assessed = kcube::assess(scenario, cell.candidates);
+      for (const auto& v : assessed.verdicts)
+        cell.feasible.push_back(v.feasible);
+      NamedSelection s{"acc", kcube::run_selection(accuracy_max, cell.candidates, assessed)};
+      s.record.canonical_spec = kcube::canonical_spec("accuracy-max", accuracy_max.params());
+      cell.selections.push_back(s);
+      store.write_cell(run, cell);
+    }
+    store.finish_run(run, kcube::RunStatus::finished);
+  }
+  auto store = kcube::ResultStore::open(store_path.string());
+  const auto out = dir.path() / "report";
+  const auto files = kcube::report::write_report(store, std::nullopt, out, reg, no_figures());
+  CHECK(files.warnings.empty());
+  std::ifstream md(files.markdown);
+  std::stringstream text;
+  text << md.rdbuf();
+  const std::string report = text.str();
+  for (const char* row : {"\n| GPT-5 (test) | acc | ", "\n| Twin (a) | acc | ",
+                          "\n| Twin (b) | acc | ", "\n| mine | acc | "}) {
+    INFO("report.md lacks a picks row starting '" << row + 1 << "'");
+    CHECK(report.find(row) != std::string::npos);
+  }
+  CHECK(report.find("\n| gpt5 |") == std::string::npos);
+  CHECK(report.find("\n| Twin | acc") == std::string::npos);
+
+  const auto picks = read_csv(out / "tables" / "picks-tight.csv");
+  REQUIRE(picks.size() == 5);
+  CHECK(picks[1][0] == "gpt5");
+  CHECK(picks[2][0] == "a");
+  CHECK(picks[3][0] == "b");
+  CHECK(picks[4][0] == "mine");
+  for (const auto& entry : std::filesystem::directory_iterator(out / "tables")) {
+    std::ifstream csv(entry.path());
+    std::stringstream content;
+    content << csv.rdbuf();
+    INFO(entry.path());
+    CHECK(content.str().find("GPT-5") == std::string::npos);
+    CHECK(content.str().find("Twin") == std::string::npos);
+  }
+}
+
 TEST_CASE("report of a store without runs or of an unknown run is an input error") {
   kcube::test::TempDir dir;
   auto store = kcube::ResultStore::open((dir.path() / "empty.sqlite").string());

@@ -143,10 +143,12 @@ std::optional<std::size_t> cheapest_alternative(const Pool& pool, std::size_t re
   std::optional<std::size_t> best;
   // feasible_rows runs in pool order (cost, then input, then k), so replacing only on a strictly
   // lower cost, or an equal cost and a strictly lower latency, settles the remaining ties by
-  // input order and then k.
+  // input order and then k. Only strictly cheaper rows qualify: a candidate that costs as much
+  // or more is no cheaper alternative, however accurate.
   for (std::size_t row : pool.feasible_rows) {
     const Candidate& c = pool.table.rows[row];
-    if (pool.origin[row].input == pool.origin[reference].input || c.accuracy < ref.accuracy)
+    if (pool.origin[row].input == pool.origin[reference].input || c.accuracy < ref.accuracy ||
+        !(c.cost < ref.cost))
       continue;
     if (!best) {
       best = row;

@@ -120,17 +120,19 @@ struct CheaperAlternative {
   PoolOrigin reference;
   Candidate reference_values;
   /// The cheapest feasible (profile, k) of another profile whose accuracy is at least the
-  /// reference's (ties: lower latency, then input order, then k); empty when none.
+  /// reference's and whose cost is strictly lower (ties: lower latency, then input order, then
+  /// k); empty when none. So cost_ratio < 1 whenever there is an alternative.
   std::optional<PoolOrigin> alternative;
   Candidate alternative_values;
-  /// alternative cost / reference cost and alternative latency / reference latency; empty
-  /// without an alternative or when the reference value is 0.
+  /// alternative cost / reference cost (< 1) and alternative latency / reference latency (any
+  /// value: a cheaper model may be slower); empty without an alternative, and the latency ratio
+  /// also when the reference latency is 0.
   std::optional<double> cost_ratio, latency_ratio;
 };
 
 /// For each reference pick, in the order given: the cheapest feasible candidate of another
-/// profile reaching at least its accuracy. Throws kcube::RuntimeFailure when a reference pick is
-/// not a row of the pool.
+/// profile that reaches at least its accuracy at a strictly lower cost. Throws
+/// kcube::RuntimeFailure when a reference pick is not a row of the pool.
 std::vector<CheaperAlternative> cheaper_alternatives(const Pool& pool,
                                                      std::span<const ReferencePick> picks);
 

@@ -1,6 +1,7 @@
 #include "report/document.hpp"
 
 #include <algorithm>
+#include <cassert>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -95,6 +96,10 @@ void Document::bullets(std::vector<std::string> items) {
 }
 
 void Document::table(DocTable table) {
+  // A CSV reader keys columns by name (pandas renames a repeated "k" to "k.1"): every column of
+  // a table the report writes has its own name.
+  assert(std::set<std::string>(table.header.begin(), table.header.end()).size() ==
+         table.header.size());
   Block b;
   b.kind = Block::Kind::table;
   b.table = std::move(table);

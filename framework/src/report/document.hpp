@@ -15,6 +15,7 @@ struct DocTable {
   /// File stem of the CSV copy under tables/ (e.g. "picks-balanced"); empty for none. Unique
   /// within a document.
   std::string name;
+  /// Column names, each once (they are the CSV header).
   std::vector<std::string> header;
   std::vector<std::vector<std::string>> rows;
   /// Same shape as rows, or empty (then the CSV holds `rows`).

@@ -27,6 +27,7 @@
 #include "kcube/error.hpp"
 #include "kcube/geometry.hpp"
 #include "kcube/model_profile.hpp"
+#include "plugin_call.hpp"
 #include "plugin_records.hpp"
 #include "report/analysis.hpp"
 #include "report/document.hpp"
@@ -207,6 +208,68 @@ class Plugins {
   std::map<std::string, std::unique_ptr<PluginInstance<Optimizer>>> optimizers_;
 };
 
+// What a person reads for each profile: its display name where the manifest gives one (the
+// profile's `display_name` parameter; the text is the re-created profile's display_name(), the
+// SDK's "name shown in reports", or the parameter itself when the plugin cannot be re-created),
+// else the manifest key. A name shared by several profiles is followed by the key. Tables keep
+// the key in their CSV copies and plot-data.json keeps it beside the name: machine-readable
+// outputs match the store and the manifest.
+class ProfileNames {
+ public:
+  ProfileNames(const Index& index, Plugins& plugins, std::vector<std::string>& notes) {
+    std::map<std::string, int> uses;
+    for (const auto& key : index.profiles) {
+      std::string name = display_name(index, key, plugins, notes);
+      if (name.empty())
+        name = key;
+      ++uses[name];
+      shown_[key] = std::move(name);
+    }
+    for (auto& [key, name] : shown_)
+      if (uses[name] > 1 && name != key)
+        name += " (" + key + ")";
+  }
+
+  /// The name of profile `key` for people; `key` itself when the run does not know it.
+  std::string operator()(const std::string& key) const {
+    const auto it = shown_.find(key);
+    return it == shown_.end() ? key : it->second;
+  }
+
+ private:
+  static std::string display_name(const Index& index, const std::string& key, Plugins& plugins,
+                                  std::vector<std::string>& notes) {
+    std::string spec;
+    for (const auto& c : index.run.cells)
+      if (c.profile == key && !c.profile_spec.empty()) {
+        spec = c.profile_spec;
+        break;
+      }
+    if (spec.empty())
+      return {};
+    std::string given;
+    for (const auto& p : parse_spec(spec).params)
+      if (p.key == "display_name")
+        given = p.value;
+    if (given.empty())
+      return {};
+    const auto* profile = plugins.get<ModelProfile>(spec);
+    if (profile == nullptr)
+      return given;
+    try {
+      const std::string name = call_plugin(profile->plugin().who(), "display_name",
+                                           [&] { return (**profile).display_name(); });
+      return name.empty() ? given : name;
+    } catch (const std::exception& e) {
+      notes.push_back(std::string(e.what()) + "; the report shows profile '" + key +
+                      "' by its display_name parameter");
+      return given;
+    }
+  }
+
+  std::map<std::string, std::string> shown_;
+};
+
 // The exact (noise-free) table of one profile in one group and every rule's pick on it.
 struct ExactCell {
   CandidateTable table;
@@ -360,7 +423,8 @@ void context_section(Document& doc, const Index& index) {
   doc.code("Manifest (with its includes)", c.manifest_text);
 }
 
-void picks_section(Document& doc, const Index& index, const std::map<ExactKey, ExactCell>& exact) {
+void picks_section(Document& doc, const Index& index, const ProfileNames& names,
+                   const std::map<ExactKey, ExactCell>& exact) {
   doc.heading(2, "Picks per scenario");
   std::string intro =
       "Each rule's pick for each profile: k, the expected accuracy, cost (USD per request) and "
@@ -400,7 +464,7 @@ void picks_section(Document& doc, const Index& index, const std::map<ExactKey, E
     t.header.push_back("why (when no regular pick)");
     t.numeric.push_back(false);
     for (const auto& profile : index.profiles) {
-      std::vector<std::string> wide_row = {profile};
+      std::vector<std::string> wide_row = {names(profile)};
       const CellResult* cell = index.cell(0, g, profile);
       const auto exact_it = exact.find({g.sweep, profile, g.scenario});
       for (const auto& o : index.optimizers) {
@@ -419,7 +483,7 @@ void picks_section(Document& doc, const Index& index, const std::map<ExactKey, E
         }
         const SelectionRecord& r = s->record;
         wide_row.push_back(pick_text(r));
-        std::vector<std::string> row = {profile,
+        std::vector<std::string> row = {names(profile),
                                         o,
                                         status_text(r),
                                         full_k(r.k),
@@ -449,8 +513,9 @@ void picks_section(Document& doc, const Index& index, const std::map<ExactKey, E
         if (with_exact)
           row.push_back("");
         row.push_back(cell->message);
-        t.rows.push_back(row);
         t.values.push_back(row);
+        row.front() = names(profile);
+        t.rows.push_back(std::move(row));
       }
       wide.rows.push_back(std::move(wide_row));
     }
@@ -513,8 +578,8 @@ std::vector<StabilityEntry> stability_entries(const Index& index,
   return out;
 }
 
-void stability_section(Document& doc, const Index& index, const std::vector<StabilityEntry>& all,
-                       bool with_exact) {
+void stability_section(Document& doc, const Index& index, const ProfileNames& names,
+                       const std::vector<StabilityEntry>& all, bool with_exact) {
   doc.heading(2, "Stability over replications");
   std::string intro =
       "How each pick varies over the " + std::to_string(index.replications) +
@@ -551,7 +616,7 @@ void stability_section(Document& doc, const Index& index, const std::vector<Stab
               ? (*s.k_min == *s.k_max ? std::to_string(*s.k_min)
                                       : std::to_string(*s.k_min) + "-" + std::to_string(*s.k_max))
               : "-";
-      std::vector<std::string> row = {e.profile,
+      std::vector<std::string> row = {names(e.profile),
                                       e.optimizer,
                                       s.modal_k ? std::to_string(*s.modal_k) : "-",
                                       std::to_string(s.modal_count) + "/" +
@@ -686,8 +751,8 @@ GroupPool make_pool(const Index& index, const Group& g) {
   return gp;
 }
 
-void cross_model_section(Document& doc, const Index& index, Plugins& plugins,
-                         const std::map<std::string, GroupPool>& pools) {
+void cross_model_section(Document& doc, const Index& index, const ProfileNames& names,
+                         Plugins& plugins, const std::map<std::string, GroupPool>& pools) {
   doc.heading(2, "Cross-model view");
   doc.paragraph(
       "Every (profile, k) of a scenario pooled into one candidate set (replication 0). The "
@@ -695,7 +760,7 @@ void cross_model_section(Document& doc, const Index& index, Plugins& plugins,
       "feasible candidates); each rule applied to the pool, so it chooses the model as well as "
       "k (the pool is ordered by cost, so a tie goes to the cheaper candidate); and for each "
       "profile's accuracy-max pick, the cheapest candidate of another profile that reaches at "
-      "least its accuracy within the budgets.");
+      "least its accuracy within the budgets at a strictly lower cost.");
   for (const Group& g : index.groups) {
     doc.heading(3, "Cross-model: scenario " + g.title());
     const auto it = pools.find(g.title());
@@ -742,8 +807,9 @@ void cross_model_section(Document& doc, const Index& index, Plugins& plugins,
           profile = o.profile;
           k = std::to_string(o.k);
         }
-        t.rows.push_back({name, status_text(r), profile, k, fmt_opt(r.accuracy, fmt_accuracy),
-                          fmt_opt(r.cost, fmt_cost), fmt_opt(r.latency, fmt_latency)});
+        t.rows.push_back({name, status_text(r), r.k ? names(profile) : profile, k,
+                          fmt_opt(r.accuracy, fmt_accuracy), fmt_opt(r.cost, fmt_cost),
+                          fmt_opt(r.latency, fmt_latency)});
         t.values.push_back(
             {name, status_text(r), profile, k, full(r.accuracy), full(r.cost), full(r.latency)});
       }
@@ -787,33 +853,34 @@ void cross_model_section(Document& doc, const Index& index, Plugins& plugins,
       });
       DocTable t;
       t.name = "cheaper-alternatives-" + g.file_stem();
+      // Every column named once: a CSV reader keys columns by name.
       t.header = {"profile",
                   "k",
                   "E[accuracy]",
                   "E[cost] (USD)",
                   "E[latency] (s)",
                   "cheaper alternative",
-                  "k",
-                  "E[accuracy]",
-                  "E[cost] (USD)",
-                  "E[latency] (s)",
+                  "alternative k",
+                  "alternative E[accuracy]",
+                  "alternative E[cost] (USD)",
+                  "alternative E[latency] (s)",
                   "cost ratio",
                   "latency ratio"};
       t.numeric = {false, true, true, true, true, false, true, true, true, true, true, true};
       for (const auto& row : rows) {
         const Candidate& r = row.reference_values;
-        std::vector<std::string> shown = {row.reference.profile, std::to_string(row.reference.k),
-                                          fmt_accuracy(r.accuracy), fmt_cost(r.cost),
-                                          fmt_latency(r.latency)};
+        std::vector<std::string> shown = {names(row.reference.profile),
+                                          std::to_string(row.reference.k), fmt_accuracy(r.accuracy),
+                                          fmt_cost(r.cost), fmt_latency(r.latency)};
         std::vector<std::string> values = {row.reference.profile, std::to_string(row.reference.k),
                                            text::format_real(r.accuracy), text::format_real(r.cost),
                                            text::format_real(r.latency)};
         if (row.alternative) {
           const Candidate& a = row.alternative_values;
-          for (auto* v : {&shown, &values}) {
-            v->push_back(row.alternative->profile);
+          shown.push_back(names(row.alternative->profile));
+          values.push_back(row.alternative->profile);
+          for (auto* v : {&shown, &values})
             v->push_back(std::to_string(row.alternative->k));
-          }
           shown.insert(shown.end(),
                        {fmt_accuracy(a.accuracy), fmt_cost(a.cost), fmt_latency(a.latency),
                         fmt_opt(row.cost_ratio, [](double x) { return fmt(x, "%.3g"); }),
@@ -822,15 +889,19 @@ void cross_model_section(Document& doc, const Index& index, Plugins& plugins,
                                        text::format_real(a.latency), full(row.cost_ratio),
                                        full(row.latency_ratio)});
         } else {
-          shown.insert(shown.end(), {"none (no other profile reaches it)", "", "", "", "", "", ""});
+          shown.insert(shown.end(), {"none", "", "", "", "", "", ""});
           values.insert(values.end(), {"", "", "", "", "", "", ""});
         }
         t.rows.push_back(std::move(shown));
         t.values.push_back(std::move(values));
       }
-      doc.paragraph("Cheaper alternatives to each profile's " + *accuracy_max +
-                    " pick (most expensive pick first); a ratio below 1 means the alternative "
-                    "is cheaper or faster:");
+      doc.paragraph(
+          "Cheaper alternatives to each profile's " + *accuracy_max +
+          " pick (most expensive pick first): the cheapest feasible candidate of another "
+          "profile whose expected accuracy is at least the pick's and whose expected cost is "
+          "strictly lower (ties: lower latency, then manifest order, then smaller k); 'none' "
+          "when no other profile reaches that accuracy for less. The cost ratio (alternative / "
+          "pick) is therefore below 1; the latency ratio may be above 1 (cheaper, but slower):");
       doc.table(std::move(t));
     }
 
@@ -841,7 +912,7 @@ void cross_model_section(Document& doc, const Index& index, Plugins& plugins,
     for (const std::size_t row : p.pareto) {
       const Candidate& c = p.table.rows[row];
       const PoolOrigin& o = p.origin[row];
-      front.rows.push_back({o.profile, std::to_string(o.k), fmt_accuracy(c.accuracy),
+      front.rows.push_back({names(o.profile), std::to_string(o.k), fmt_accuracy(c.accuracy),
                             fmt_cost(c.cost), fmt_latency(c.latency)});
       front.values.push_back({o.profile, std::to_string(o.k), text::format_real(c.accuracy),
                               text::format_real(c.cost), text::format_real(c.latency)});
@@ -851,15 +922,16 @@ void cross_model_section(Document& doc, const Index& index, Plugins& plugins,
   }
 }
 
-void errors_section(Document& doc, const Index& index) {
+void errors_section(Document& doc, const Index& index, const ProfileNames& names) {
   std::vector<std::string> items;
   std::size_t count = 0;
   for (const auto& c : index.run.cells) {
     if (c.status != CellStatus::error)
       continue;
     if (++count <= 50)
-      items.push_back(c.profile + " x " + c.scenario + (c.sweep.empty() ? "" : " at " + c.sweep) +
-                      ", replication " + std::to_string(c.replication) + ": " + c.message);
+      items.push_back(names(c.profile) + " x " + c.scenario +
+                      (c.sweep.empty() ? "" : " at " + c.sweep) + ", replication " +
+                      std::to_string(c.replication) + ": " + c.message);
   }
   if (items.empty())
     return;
@@ -867,6 +939,144 @@ void errors_section(Document& doc, const Index& index) {
   if (count > items.size())
     items.push_back("... and " + std::to_string(count - items.size()) + " more");
   doc.bullets(std::move(items));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sweep summary: each rule's pick against the swept values
+
+// The assignments of a canonical sweep label, "scenarios.b.params.cost_max=0.5,run.trials=300",
+// in order. A piece that is no "path=value" (a value holding a comma) belongs to the value
+// before it: paths always hold a dot and never a space.
+std::vector<std::pair<std::string, std::string>> sweep_assignments(const std::string& label) {
+  std::vector<std::pair<std::string, std::string>> out;
+  std::size_t start = 0;
+  while (start <= label.size() && !label.empty()) {
+    const std::size_t comma = std::min(label.find(',', start), label.size());
+    const std::string piece = label.substr(start, comma - start);
+    const std::size_t eq = piece.find('=');
+    const std::string path = eq == std::string::npos ? "" : piece.substr(0, eq);
+    if (!path.empty() && path.find('.') != std::string::npos && path.find(' ') == std::string::npos)
+      out.emplace_back(path, piece.substr(eq + 1));
+    else if (!out.empty())
+      out.back().second += "," + piece;
+    start = comma + 1;
+  }
+  return out;
+}
+
+// The sweep as one scenario sees it: the swept paths that can change it (all but other
+// scenarios' parameters) and one sweep point per combination of their values, in run order.
+struct SweepSummary {
+  std::string scenario;
+  std::vector<std::string> axes;
+  struct Point {
+    std::string sweep;                // the canonical label of a sweep point with these values
+    std::vector<std::string> values;  // one per axis
+  };
+  std::vector<Point> points;
+};
+
+std::vector<SweepSummary> sweep_summaries(const Index& index) {
+  std::vector<std::string> paths;
+  std::map<std::string, std::map<std::string, std::string>> assigned;  // label -> path -> value
+  for (const auto& label : index.sweeps) {
+    for (const auto& [path, value] : sweep_assignments(label)) {
+      add_unique(paths, path);
+      assigned[label][path] = value;
+    }
+  }
+  std::vector<SweepSummary> out;
+  if (paths.empty())
+    return out;
+  for (const auto& scenario : index.scenarios) {
+    SweepSummary summary;
+    summary.scenario = scenario;
+    for (const auto& path : paths)
+      if (path.rfind("scenarios.", 0) != 0 || path.rfind("scenarios." + scenario + ".", 0) == 0)
+        summary.axes.push_back(path);
+    if (summary.axes.empty())
+      continue;
+    std::set<std::vector<std::string>> seen;
+    for (const auto& label : index.sweeps) {
+      std::vector<std::string> values;
+      for (const auto& axis : summary.axes) {
+        const auto& at = assigned[label];
+        const auto it = at.find(axis);
+        values.push_back(it == at.end() ? "" : it->second);
+      }
+      if (seen.insert(values).second)
+        summary.points.push_back({label, std::move(values)});
+    }
+    out.push_back(std::move(summary));
+  }
+  return out;
+}
+
+// The pick of `optimizer` for `profile` at one sweep point of a scenario (replication 0).
+const SelectionRecord* sweep_pick(const Index& index, const std::string& scenario,
+                                  const std::string& sweep, const std::string& profile,
+                                  const std::string& optimizer) {
+  const CellResult* cell = index.cell(0, Group{scenario, sweep}, profile);
+  const NamedSelection* s = cell != nullptr ? find_selection(*cell, optimizer) : nullptr;
+  return s != nullptr ? &s->record : nullptr;
+}
+
+void sweep_section(Document& doc, const Index& index, const ProfileNames& names,
+                   const std::vector<SweepSummary>& sweeps,
+                   const std::map<std::string, std::vector<DocFigure>>* figures) {
+  if (sweeps.empty())
+    return;
+  std::vector<std::string> paths;
+  for (const auto& summary : sweeps)
+    for (const auto& axis : summary.axes)
+      add_unique(paths, axis);
+  doc.heading(2, "Sweep summary");
+  doc.paragraph(
+      "The run sweeps " + text::join(paths, ", ") + " (" + std::to_string(index.sweeps.size()) +
+      " sweep points). Per scenario, each rule's pick for each profile against the swept "
+      "values (replication 0): status, k, and the expected accuracy, cost (USD per request) and "
+      "latency (s per request) of the candidate picked. A swept parameter of another scenario "
+      "is left out of a scenario's table. The sections below have every sweep point in "
+      "detail.");
+  for (const SweepSummary& summary : sweeps) {
+    doc.heading(3, "Sweep: scenario " + summary.scenario);
+    DocTable t;
+    t.name = "sweep-" + slug(summary.scenario);
+    t.header = summary.axes;
+    t.numeric.assign(summary.axes.size(), true);
+    for (const char* h : {"profile", "optimizer", "status", "k", "E[accuracy]", "E[cost] (USD)",
+                          "E[latency] (s)"}) {
+      t.header.push_back(h);
+      t.numeric.push_back(t.header.size() > summary.axes.size() + 3);
+    }
+    for (const auto& point : summary.points) {
+      for (const auto& profile : index.profiles) {
+        for (const auto& optimizer : index.optimizers) {
+          const SelectionRecord* r =
+              sweep_pick(index, summary.scenario, point.sweep, profile, optimizer);
+          std::vector<std::string> row = point.values, values = point.values;
+          row.insert(row.end(), {names(profile), optimizer});
+          values.insert(values.end(), {profile, optimizer});
+          if (r == nullptr) {
+            for (auto* v : {&row, &values})
+              v->insert(v->end(), {"-", "", "", "", ""});
+          } else {
+            row.insert(row.end(),
+                       {status_text(*r), full_k(r->k), fmt_opt(r->accuracy, fmt_accuracy),
+                        fmt_opt(r->cost, fmt_cost), fmt_opt(r->latency, fmt_latency)});
+            values.insert(values.end(), {status_text(*r), full_k(r->k), full(r->accuracy),
+                                         full(r->cost), full(r->latency)});
+          }
+          t.rows.push_back(std::move(row));
+          t.values.push_back(std::move(values));
+        }
+      }
+    }
+    doc.table(std::move(t));
+    if (figures != nullptr)
+      if (const auto it = figures->find(summary.scenario); it != figures->end())
+        doc.figures("", it->second);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -932,23 +1142,122 @@ std::string json_picks(const CellResult& cell) {
   return out + "]";
 }
 
+// The value of a sweep as a number, when all of them are numbers (for a numeric axis).
+std::optional<std::vector<double>> numeric_values(const std::vector<std::string>& values) {
+  std::vector<double> out;
+  for (const auto& v : values) {
+    char* end = nullptr;
+    const double x = std::strtod(v.c_str(), &end);
+    if (v.empty() || end != v.c_str() + v.size() || !std::isfinite(x))
+      return std::nullopt;
+    out.push_back(x);
+  }
+  return out;
+}
+
+// The "sweep" figure of one scenario against axis `a`: one series per (profile, rule, values
+// of the other axes), with k, accuracy and cost at each value of the axis (null: no pick).
+std::string sweep_figure_json(const SweepSummary& summary, std::size_t a, const Index& index,
+                              const ProfileNames& names, const std::string& file,
+                              const std::string& title) {
+  std::vector<std::string> xs;
+  std::vector<std::vector<std::string>> others;  // values of the other axes, in run order
+  for (const auto& point : summary.points) {
+    add_unique(xs, point.values[a]);
+    std::vector<std::string> rest = point.values;
+    rest.erase(rest.begin() + static_cast<std::ptrdiff_t>(a));
+    if (std::find(others.begin(), others.end(), rest) == others.end())
+      others.push_back(std::move(rest));
+  }
+  std::string values = "[";
+  for (std::size_t i = 0; i < xs.size(); ++i)
+    values += (i ? "," : "") + text::json_quote(xs[i]);
+  values += "]";
+  const auto numeric = numeric_values(xs);
+  std::string series = "[";
+  bool first = true;
+  for (const auto& profile : index.profiles) {
+    for (const auto& optimizer : index.optimizers) {
+      for (const auto& rest : others) {
+        std::string label = names(profile) + ", " + optimizer;
+        std::vector<std::string> where;
+        for (std::size_t o = 0, r = 0; o < summary.axes.size(); ++o)
+          if (o != a)
+            where.push_back(summary.axes[o] + "=" + rest[r++]);
+        if (!where.empty())
+          label += " (" + text::join(where, ", ") + ")";
+        std::string k = "[", accuracy = "[", cost = "[";
+        for (std::size_t i = 0; i < xs.size(); ++i) {
+          const SelectionRecord* r = nullptr;
+          for (const auto& point : summary.points) {
+            std::vector<std::string> point_rest = point.values;
+            point_rest.erase(point_rest.begin() + static_cast<std::ptrdiff_t>(a));
+            if (point.values[a] == xs[i] && point_rest == rest) {
+              r = sweep_pick(index, summary.scenario, point.sweep, profile, optimizer);
+              break;
+            }
+          }
+          const bool picked = r != nullptr && r->k && r->accuracy && r->cost;
+          const std::string sep = i ? "," : "";
+          k += sep + (picked ? std::to_string(*r->k) : "null");
+          accuracy += sep + (picked ? json_number(*r->accuracy) : "null");
+          cost += sep + (picked ? json_number(*r->cost) : "null");
+        }
+        series += std::string(first ? "" : ",") + "{\"profile\":" + text::json_quote(profile) +
+                  ",\"optimizer\":" + text::json_quote(optimizer) +
+                  ",\"label\":" + text::json_quote(label) + ",\"k\":" + k +
+                  "],\"accuracy\":" + accuracy + "],\"cost\":" + cost + "]}";
+        first = false;
+      }
+    }
+  }
+  series += "]";
+  return "{\"kind\":\"sweep\",\"output\":" + text::json_quote(file) +
+         ",\"title\":" + text::json_quote(title) +
+         ",\"parameter\":" + text::json_quote(summary.axes[a]) + ",\"values\":" + values +
+         ",\"x\":" + (numeric ? json_array(*numeric) : "null") + ",\"series\":" + series + "}";
+}
+
+// A figure of the Figures section and whose it is: "" for a scenario's fronts, else the name
+// of its profile (one row of figures each).
+struct GroupFigure {
+  std::string owner;
+  DocFigure figure;
+};
+
 struct FigurePlan {
   std::string json;                // the plot-data file
   std::vector<std::string> files;  // relative to the report folder, in order
-  std::map<std::string, std::vector<DocFigure>> by_group;  // group title -> figures
+  std::map<std::string, std::vector<GroupFigure>> by_group;  // group title -> figures
+  std::map<std::string, std::vector<DocFigure>> by_sweep;    // scenario -> sweep summaries
 };
 
-FigurePlan plan_figures(const Index& index, Plugins& plugins,
-                        const std::map<std::string, GroupPool>& pools, const PlotOptions& plot) {
+FigurePlan plan_figures(const Index& index, const ProfileNames& names, Plugins& plugins,
+                        const std::map<std::string, GroupPool>& pools,
+                        const std::vector<SweepSummary>& sweeps, const PlotOptions& plot) {
   FigurePlan plan;
   const std::string ext = "." + plot.format;
   std::string figures;
-  auto add = [&](const std::string& group, const std::string& json, const std::string& file,
-                 const std::string& caption) {
+  auto add_json = [&](const std::string& json, const std::string& file) {
     figures += (figures.empty() ? "" : ",\n") + json;
     plan.files.push_back(file);
-    plan.by_group[group].push_back({file, caption});
   };
+  auto add = [&](const std::string& group, const std::string& owner, const std::string& json,
+                 const std::string& file, const std::string& caption) {
+    add_json(json, file);
+    plan.by_group[group].push_back({owner, {file, caption}});
+  };
+  for (const SweepSummary& summary : sweeps) {
+    for (std::size_t a = 0; a < summary.axes.size(); ++a) {
+      const std::string file =
+          "figures/sweep--" + slug(summary.scenario) + "--" + slug(summary.axes[a]) + ext;
+      const std::string title =
+          "Scenario " + summary.scenario + ": the picks against " + summary.axes[a];
+      add_json(sweep_figure_json(summary, a, index, names, file, title), file);
+      plan.by_sweep[summary.scenario].push_back(
+          {file, title + " (k, expected accuracy and cost of each rule's pick)"});
+    }
+  }
   for (const Group& g : index.groups) {
     const CellResult* any = index.any(g);
     const auto* scenario = any != nullptr ? plugins.get<Scenario>(any->scenario_spec) : nullptr;
@@ -970,9 +1279,9 @@ FigurePlan plan_figures(const Index& index, Plugins& plugins,
           feas += (r ? "," : "") + std::string((*in.feasible)[r] ? "true" : "false");
         }
         series += (i ? "," : "") + std::string("{\"profile\":") + text::json_quote(in.profile) +
-                  ",\"k\":" + k + "],\"cost\":" + json_array(cost) +
-                  ",\"latency\":" + json_array(latency) + ",\"accuracy\":" + json_array(accuracy) +
-                  ",\"feasible\":" + feas + "]}";
+                  ",\"label\":" + text::json_quote(names(in.profile)) + ",\"k\":" + k +
+                  "],\"cost\":" + json_array(cost) + ",\"latency\":" + json_array(latency) +
+                  ",\"accuracy\":" + json_array(accuracy) + ",\"feasible\":" + feas + "]}";
       }
       series += "]";
       std::string pareto = "[";
@@ -981,13 +1290,14 @@ FigurePlan plan_figures(const Index& index, Plugins& plugins,
         const Candidate& c = p.table.rows[p.pareto[i]];
         const PoolOrigin& o = p.origin[p.pareto[i]];
         pareto += (i ? "," : "") + std::string("{\"profile\":") + text::json_quote(o.profile) +
+                  ",\"label\":" + text::json_quote(names(o.profile)) +
                   ",\"k\":" + std::to_string(o.k) + ",\"cost\":" + json_number(c.cost) +
                   ",\"latency\":" + json_number(c.latency) +
                   ",\"accuracy\":" + json_number(c.accuracy) + "}";
       }
       pareto += "]";
       const std::string file = "figures/" + g.file_stem() + "--fronts" + ext;
-      add(g.title(),
+      add(g.title(), "",
           "{\"kind\":\"fronts\",\"output\":" + text::json_quote(file) +
               ",\"title\":" + text::json_quote("All profiles, scenario " + g.title()) +
               ",\"budget\":" + budget_json + ",\"series\":" + series +
@@ -1003,17 +1313,18 @@ FigurePlan plan_figures(const Index& index, Plugins& plugins,
       const std::string stem = "figures/" + g.file_stem() + "--" + slug(profile);
       const std::string head =
           ",\"candidates\":" + candidates + ",\"budget\":" + budget_json + ",\"picks\":" + picks;
-      const std::string where = profile + ", scenario " + g.title();
-      add(g.title(),
+      const std::string owner = names(profile);
+      const std::string where = owner + ", scenario " + g.title();
+      add(g.title(), owner,
           "{\"kind\":\"space3d\",\"output\":" + text::json_quote(stem + "--space" + ext) +
               ",\"title\":" + text::json_quote(where) + head +
               ",\"utopia\":{\"cost\":0,\"latency\":0,\"accuracy\":1}}",
           stem + "--space" + ext, where + ": feasible space, coloured by cube volume");
-      add(g.title(),
+      add(g.title(), owner,
           "{\"kind\":\"accuracy\",\"output\":" + text::json_quote(stem + "--accuracy" + ext) +
               ",\"title\":" + text::json_quote(where) + head + "}",
           stem + "--accuracy" + ext, where + ": accuracy against k");
-      add(g.title(),
+      add(g.title(), owner,
           "{\"kind\":\"cost-latency\",\"output\":" +
               text::json_quote(stem + "--cost-latency" + ext) +
               ",\"title\":" + text::json_quote(where) + head + "}",
@@ -1196,6 +1507,24 @@ ReportFiles write_report(ResultStore& store, std::optional<std::int64_t> run_id,
         "kcube): exact references, the rules on the cross-model pool and the budget lines are "
         "left out for them; run the manifest again to get them");
   const auto exact = exact_references(index, plugins, notes);
+  const ProfileNames names(index, plugins, notes);
+  const auto sweeps = sweep_summaries(index);
+  std::map<std::string, GroupPool> pools;
+  for (const Group& g : index.groups)
+    pools.emplace(g.title(), make_pool(index, g));
+
+  // Figures first, so that the sweep summary can show its own; the tables are written whether
+  // or not they could be drawn.
+  FigurePlan plan;
+  if (plot.enabled) {
+    plan = plan_figures(index, names, plugins, pools, sweeps, plot);
+    files.figures_note = draw_figures(plan, out_dir, plot, files.figures_failed);
+    if (files.figures_note.empty())
+      files.figures = plan.files;
+    else
+      notes.push_back(files.figures_note);
+  }
+  const bool drawn = !files.figures.empty();
 
   Document doc;
   doc.heading(1, "kcube report: " + run.context.experiment + " (run " +
@@ -1209,27 +1538,17 @@ ReportFiles write_report(ResultStore& store, std::optional<std::int64_t> run_id,
     doc.bullets(problems);
   }
   context_section(doc, index);
-  picks_section(doc, index, exact);
+  sweep_section(doc, index, names, sweeps, drawn ? &plan.by_sweep : nullptr);
+  picks_section(doc, index, names, exact);
   if (index.replications > 1 && run.context.evaluator != "exact") {
     const auto entries = stability_entries(index, exact);
-    stability_section(doc, index, entries, !exact.empty());
+    stability_section(doc, index, names, entries, !exact.empty());
     sampling_section(doc, store, index, entries, plugins, notes);
   }
-  std::map<std::string, GroupPool> pools;
-  for (const Group& g : index.groups)
-    pools.emplace(g.title(), make_pool(index, g));
-  cross_model_section(doc, index, plugins, pools);
-  errors_section(doc, index);
+  cross_model_section(doc, index, names, plugins, pools);
+  errors_section(doc, index, names);
 
-  // Figures last: the tables are written even when figures cannot be drawn.
-  FigurePlan plan;
-  if (plot.enabled) {
-    plan = plan_figures(index, plugins, pools, plot);
-    files.figures_note = draw_figures(plan, out_dir, plot, files.figures_failed);
-    if (files.figures_note.empty())
-      files.figures = plan.files;
-  }
-  if (!files.figures.empty()) {
+  if (drawn) {
     doc.heading(2, "Figures");
     doc.paragraph(
         "Per scenario: every profile's candidates in the (cost, accuracy) plane with the "
@@ -1246,21 +1565,17 @@ ReportFiles write_report(ResultStore& store, std::optional<std::int64_t> run_id,
       // The fronts first, then one row of three per profile.
       std::vector<DocFigure> block;
       std::string current;
-      for (const DocFigure& f : it->second) {
-        const bool fronts = f.file.find("--fronts.") != std::string::npos;
-        const std::string owner = fronts ? "" : f.caption.substr(0, f.caption.find(','));
-        if (owner != current && !block.empty()) {
+      for (const GroupFigure& f : it->second) {
+        if (f.owner != current && !block.empty()) {
           doc.figures(current, std::move(block));
           block.clear();
         }
-        current = owner;
-        block.push_back(f);
+        current = f.owner;
+        block.push_back(f.figure);
       }
       if (!block.empty())
         doc.figures(current, std::move(block));
     }
-  } else if (plot.enabled) {
-    notes.push_back(files.figures_note);
   }
 
   files.warnings.insert(files.warnings.end(), notes.begin(), notes.end());

@@ -8,10 +8,13 @@
 //   DIR/tables/*.csv    every table at full precision, for checking against the store
 //   DIR/figures/*.png   the figures, drawn by tools/kcube_plot.py (matplotlib), when available
 //   DIR/figures/plot-data.json  what the figures show, as numbers
-// Sections: run context; per scenario (and sweep point) the picks of every optimizer for every
-// profile; stability over replications with the exact optimum where the profile has an exact
-// evaluator, and nested against independent sampling when the store holds both; the cross-model
-// view (pooled Pareto set, each rule on the pool, cheaper alternatives); figures.
+// Sections: run context; for a sweep, per scenario each rule's pick against the swept values (a
+// table, and a figure per swept parameter); per scenario (and sweep point) the picks of every
+// optimizer for every profile; stability over replications with the exact optimum where the profile
+// has an exact evaluator, and nested against independent sampling when the store holds both; the
+// cross-model view (pooled Pareto set, each rule on the pool, strictly cheaper alternatives);
+// figures. Profiles are shown to people by display name (see ProfileNames in report.cpp); the CSV
+// tables and plot-data.json keep the manifest key.
 #pragma once
 
 #include <cstdint>
