@@ -177,7 +177,7 @@ TEST_CASE("a tab-separated file is read as TSV, empty fields included") {
                      "the row has 3 fields but the header (line 1) has 4");
 }
 
-TEST_CASE("a header in one column split at ';' says which delimiters kcube reads") {
+TEST_CASE("a header in one column split at semicolons says which delimiters kcube reads") {
   check_single_error("k;cost;latency;accuracy\n1;0,1;1;0,5\n", 1,
                      "the header is one column 'k;cost;latency;accuracy': kcube splits fields "
                      "at commas, or at tabs");
