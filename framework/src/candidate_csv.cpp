@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <filesystem>
 #include <fstream>
+#include <initializer_list>
 #include <iostream>
 #include <limits>
 #include <map>
@@ -64,13 +65,15 @@ class Issues {
     const auto at =
         std::upper_bound(issues_.begin(), issues_.end(), key,
                          [](const Key& k, const Issue& issue) { return k < issue.key; });
-    issues_.insert(at, {key, source_ + ":" + std::to_string(line) + ": " + std::string(what) +
-                                 "; " + std::string(fix)});
+    issues_.insert(at, {key, where(line) + std::string(what) + "; " + std::string(fix)});
     if (issues_.size() > max_listed_errors)
       issues_.pop_back();
   }
 
   bool empty() const { return count_ == 0; }
+
+  /// "<source>:<line>: ", how every message about the input starts.
+  std::string where(std::size_t line) const { return source_ + ":" + std::to_string(line) + ": "; }
 
   /// Why reading should stop once line `line` is read, or "" to read on.
   std::string stop_reason(std::size_t line) const {
@@ -120,13 +123,17 @@ class Issues {
 
 // ---- Fields --------------------------------------------------------------------------------
 
-// Splits one physical line into trimmed fields (RFC 4180 quoting, "" for a literal quote).
-// A quoted field cannot span lines: no value kcube reads contains a line break, so an open quote
-// at the end of a line is a mistake, reported here rather than swallowing the rest of the file.
-// A line of more than max_fields fields is reported by the caller: its fields are nullopt and
-// `too_many` is set.
-std::optional<std::vector<std::string>> split_fields(std::string_view line, std::size_t line_number,
-                                                     Issues& issues, bool& too_many) {
+// Splits one physical line at `delimiter` (',' or '\t') into trimmed fields (RFC 4180 quoting,
+// "" for a literal quote). A quoted field cannot span lines: no value kcube reads contains a line
+// break, so an open quote at the end of a line is a mistake, reported here rather than swallowing
+// the rest of the file. A line of more than max_fields fields is reported by the caller: its
+// fields are nullopt and `too_many` is set.
+std::optional<std::vector<std::string>> split_fields(std::string_view line, char delimiter,
+                                                     std::size_t line_number, Issues& issues,
+                                                     bool& too_many) {
+  // Blanks around a field are dropped, except the delimiter itself: in a TSV file two tabs in a
+  // row enclose an empty field.
+  const std::string_view pad = delimiter == '\t' ? std::string_view(" ") : blanks;
   std::vector<std::string> fields;
   std::size_t i = 0;
   too_many = false;
@@ -136,7 +143,7 @@ std::optional<std::vector<std::string>> split_fields(std::string_view line, std:
       return std::nullopt;
     }
     const std::size_t column = fields.size() + 1;
-    while (i < line.size() && blanks.find(line[i]) != std::string_view::npos)
+    while (i < line.size() && pad.find(line[i]) != std::string_view::npos)
       ++i;
     std::string field;
     if (i < line.size() && line[i] == '"') {
@@ -159,9 +166,9 @@ std::optional<std::vector<std::string>> split_fields(std::string_view line, std:
                    "end the field with \" on the same line (write \"\" for a quote inside it)");
         return std::nullopt;
       }
-      while (i < line.size() && blanks.find(line[i]) != std::string_view::npos)
+      while (i < line.size() && pad.find(line[i]) != std::string_view::npos)
         ++i;
-      if (i < line.size() && line[i] != ',') {
+      if (i < line.size() && line[i] != delimiter) {
         issues.add(line_number,
                    "field " + std::to_string(column) + " has text after its closing quote",
                    "put the whole field inside the quotes, or drop the quotes");
@@ -169,15 +176,31 @@ std::optional<std::vector<std::string>> split_fields(std::string_view line, std:
       }
       field = std::string(kcube::text::trim(field));
     } else {
-      const std::size_t end = std::min(line.find(',', i), line.size());
+      const std::size_t end = std::min(line.find(delimiter, i), line.size());
       field = std::string(kcube::text::trim(line.substr(i, end - i)));
       i = end;
     }
     fields.push_back(std::move(field));
     if (i >= line.size())
       return fields;
-    ++i;  // the comma; a comma at the very end yields one more, empty, field
+    ++i;  // the delimiter; one at the very end yields one more, empty, field
   }
+}
+
+// The field delimiter of a file, from its header line: a tab when the header has tabs and no
+// comma outside quotes (a TSV file, as spreadsheets and pandas' to_csv(sep="\t") write it), a
+// comma otherwise.
+char header_delimiter(std::string_view header) {
+  bool quoted = false, tab = false;
+  for (const char c : header) {
+    if (c == '"')
+      quoted = !quoted;
+    else if (c == ',' && !quoted)
+      return ',';
+    else if (c == '\t' && !quoted)
+      tab = true;
+  }
+  return tab ? '\t' : ',';
 }
 
 // ---- Numbers -------------------------------------------------------------------------------
@@ -434,8 +457,10 @@ class CandidateCsvReader {
       return;
     }
     const bool is_header = !header_line_;
-    if (is_header)
+    if (is_header) {
       header_line_ = line_number;
+      delimiter_ = header_delimiter(line);
+    }
     // Binary bytes are located, never echoed: a message must not carry them to a terminal.
     if (const auto at = text::find_non_text(line)) {
       const bool control = static_cast<unsigned char>(line[*at]) < 0x20;
@@ -449,7 +474,7 @@ class CandidateCsvReader {
       return;
     }
     bool too_many = false;
-    auto fields = split_fields(line, line_number, issues_, too_many);
+    auto fields = split_fields(line, delimiter_, line_number, issues_, too_many);
     if (too_many && is_header) {
       issues_.add(line_number,
                   "the header has more than " + std::to_string(max_fields) + " columns",
@@ -470,6 +495,10 @@ class CandidateCsvReader {
     if (!is_header)
       ++data_lines_;
   }
+
+  // What the caller should tell the user although the input is valid: "<source>:<line>: ..."
+  // lines (columns that were ignored).
+  const std::vector<std::string>& notes() const { return notes_; }
 
   // Why reading stops after the lines taken so far, or "" to read on.
   std::string stop_reason() const { return issues_.stop_reason(last_line_); }
@@ -515,8 +544,17 @@ class CandidateCsvReader {
                   "add a header line such as k,cost,latency,accuracy above the data");
       return false;
     }
+    if (names.size() == 1 && names[0].find_first_of(";|") != std::string::npos) {
+      issues_.add(line,
+                  "the header is one column '" + names[0] +
+                      "': kcube splits fields at commas, or at tabs when the header has tabs "
+                      "and no comma",
+                  "save the file as CSV (comma-separated) or TSV (tab-separated)");
+      return false;
+    }
     for (std::size_t i = 0; i < names.size(); ++i)
       columns_.push_back(take_column(names[i], i));
+    take_unknown_columns(names);
     std::vector<std::string> missing;
     for (const std::string_view required : {"k", "cost", "latency", "accuracy"}) {
       const bool present = std::any_of(columns_.begin(), columns_.end(), [&](const Column& c) {
@@ -529,9 +567,15 @@ class CandidateCsvReader {
         missing.push_back("'" + std::string(required) + "'");
     }
     if (!missing.empty()) {
+      // The ignored columns' note is not printed when reading fails: name them here.
+      const std::string others =
+          ignored_names_.empty()
+              ? std::string()
+              : " (its other columns " + text::join(ignored_names_, ", ") + " are not read)";
       issues_.add(line,
                   "the header lacks the required column" +
-                      std::string(missing.size() > 1 ? "s " : " ") + text::join(missing, ", "),
+                      std::string(missing.size() > 1 ? "s " : " ") + text::join(missing, ", ") +
+                      others,
                   "the header must name k, cost, latency and accuracy, in any order");
     }
     fills_.resize(columns_.size());
@@ -548,8 +592,7 @@ class CandidateCsvReader {
     }
     std::optional<Column> column = classify(name);
     if (!column) {
-      issues_.add(line, "unknown " + position + " '" + name + "'" + unknown_hint(name),
-                  accepted_columns);
+      unknown_.push_back(index);  // judged once the whole header is known
       return Column{name};
     }
     // A duplicate of the earliest column with the same name or the same quantile.
@@ -580,18 +623,102 @@ class CandidateCsvReader {
     return *column;
   }
 
-  std::string unknown_hint(const std::string& name) {
+  // Columns kcube does not read. One that looks meant for kcube is an error: it starts with a
+  // metric (cost_usd, latency_ms, cost_stdev), or it is a near miss of a required column the
+  // header lacks (acuracy). Any other (model, notes, id) is ignored, and named in a note.
+  void take_unknown_columns(const std::vector<std::string>& names) {
+    const std::size_t line = *header_line_;
+    std::vector<std::string> ignored;
+    for (const std::size_t index : unknown_) {
+      const std::string& name = names[index];
+      const std::string position = "column " + std::to_string(index + 1);
+      if (split_metric(name)) {
+        issues_.add(line, "unknown " + position + " '" + name + "'" + metric_hint(name),
+                    accepted_columns);
+        continue;
+      }
+      const std::optional<std::string> best = text::closest(name, known_names());
+      if (best && is_required(*best) && !has_column(*best)) {
+        suggested_.push_back(*best);
+        issues_.add(line, "unknown " + position + " '" + name + "' (did you mean '" + *best + "'?)",
+                    accepted_columns);
+        continue;
+      }
+      // "did you mean 'k'" is no help for an 'id' column next to a 'k' column.
+      const bool helps = best && !has_column(*best);
+      ignored.push_back("'" + name + "'" + (helps ? " (did you mean '" + *best + "'?)" : ""));
+      ignored_names_.push_back("'" + name + "'");
+    }
+    if (!ignored.empty()) {
+      notes_.push_back(issues_.where(line) + "ignoring the column" +
+                       (ignored.size() > 1 ? "s " : " ") + text::join(ignored, ", ") +
+                       ", which kcube does not read (it reads k, cost, latency, accuracy, trials, "
+                       "<metric>_std, <metric>_se and <metric>_pNN)");
+    }
+  }
+
+  static bool is_required(std::string_view name) {
+    return name == "k" || name == "cost" || name == "latency" || name == "accuracy";
+  }
+
+  bool has_column(std::string_view name) const {
+    return std::any_of(columns_.begin(), columns_.end(),
+                       [&](const Column& c) { return c.role != Role::unusable && c.name == name; });
+  }
+
+  // The " (...)" hint for an unknown column that starts with a metric.
+  std::string metric_hint(const std::string& name) {
+    const auto [metric, suffix] = *split_metric(name);
+    const std::string base(metric_name(metric));
+    // cost_usd, latency_s, latency_ms, accuracy_pct: the metric with its unit. kcube's units
+    // are fixed (USD, seconds, a fraction), so the name is the metric alone.
+    if (const auto unit = unit_fix(metric, suffix)) {
+      suggested_.push_back(base);
+      return " (did you mean '" + base + "'? " + *unit + ")";
+    }
     // cost_p5 or cost_p0975: close to several names at once, so say what the rule is instead.
-    if (const auto split = split_metric(name);
-        split && split->second.starts_with('p') && all_digits(split->second.substr(1))) {
-      return " (a quantile suffix has two or three digits read as \"0.NN\": " +
-             std::string(metric_name(split->first)) + "_p05 is the 5% quantile)";
+    if (suffix.starts_with('p') && all_digits(suffix.substr(1))) {
+      return " (a quantile suffix has two or three digits read as \"0.NN\": " + base +
+             "_p05 is the 5% quantile)";
     }
     std::optional<std::string> best = text::closest(name, known_names());
     if (!best)
       return {};
     suggested_.push_back(*best);
     return " (did you mean '" + *best + "'?)";
+  }
+
+  // What to do with a column named by a metric and a unit (latency_ms: "latency is in seconds:
+  // divide by 1000 and name the column 'latency'"), or nothing when `suffix` is no unit.
+  static std::optional<std::string> unit_fix(Metric metric, std::string_view suffix) {
+    const std::string base(metric_name(metric));
+    const auto in = [&](std::initializer_list<std::string_view> units) {
+      return std::find(units.begin(), units.end(), suffix) != units.end();
+    };
+    const std::string name_it = "name the column '" + base + "'";
+    switch (metric) {
+      case Metric::cost:
+        if (in({"usd", "dollars", "dollar", "usd_per_request"}))
+          return "cost is in USD per request: " + name_it;
+        if (in({"cents", "cent"}))
+          return "cost is in USD per request: divide by 100 and " + name_it;
+        break;
+      case Metric::latency:
+        if (in({"s", "sec", "secs", "second", "seconds"}))
+          return "latency is in seconds per request: " + name_it;
+        if (in({"ms", "msec", "msecs", "millisecond", "milliseconds"}))
+          return "latency is in seconds per request: divide by 1000 and " + name_it;
+        if (in({"min", "mins", "minute", "minutes"}))
+          return "latency is in seconds per request: multiply by 60 and " + name_it;
+        break;
+      case Metric::accuracy:
+        if (in({"frac", "fraction", "rate"}))
+          return "accuracy is a fraction in [0, 1]: " + name_it;
+        if (in({"pct", "percent", "percentage"}))
+          return "accuracy is a fraction in [0, 1]: divide by 100 and " + name_it;
+        break;
+    }
+    return std::nullopt;
   }
 
   void take_row(const std::vector<std::string>& fields, std::size_t line) {
@@ -750,7 +877,11 @@ class CandidateCsvReader {
   std::vector<Column> columns_;
   std::map<std::string, std::size_t> first_named_;  // usable columns: name -> index
   std::map<std::pair<Metric, double>, std::size_t> first_quantile_;  // and quantile -> index
-  std::vector<std::string> suggested_;  // names offered by "did you mean" in the header
+  std::vector<std::string> suggested_;      // names offered by "did you mean" in the header
+  std::vector<std::size_t> unknown_;        // header columns kcube does not know
+  std::vector<std::string> ignored_names_;  // those of them ignored, quoted
+  std::vector<std::string> notes_;  // what the caller should tell the user (ignored columns)
+  char delimiter_ = ',';
   std::vector<Fill> fills_;
   std::vector<Row> rows_;
   std::map<int, std::size_t> k_lines_;  // k -> line it first appeared on
@@ -758,7 +889,8 @@ class CandidateCsvReader {
 
 }  // namespace
 
-CandidateTable read_candidate_csv(std::istream& in, std::string_view source) {
+CandidateTable read_candidate_csv(std::istream& in, std::string_view source,
+                                  std::vector<std::string>* notes) {
   CandidateCsvReader reader(source);
   std::string line;
   std::size_t line_number = 0;
@@ -771,12 +903,15 @@ CandidateTable read_candidate_csv(std::istream& in, std::string_view source) {
     throw RuntimeFailure(std::string(source) + ":" + std::to_string(line_number + 1) +
                          ": reading failed");
   }
-  return reader.finish();
+  CandidateTable table = reader.finish();
+  if (notes != nullptr)
+    *notes = reader.notes();
+  return table;
 }
 
-CandidateTable read_candidate_csv_file(const std::string& path) {
+CandidateTable read_candidate_csv_file(const std::string& path, std::vector<std::string>* notes) {
   if (path == "-")
-    return read_candidate_csv(std::cin, "<stdin>");
+    return read_candidate_csv(std::cin, "<stdin>", notes);
   // An ifstream opens a directory without complaint and then reads nothing, which would
   // surface as a puzzling "input is empty".
   std::error_code ignored;
@@ -791,7 +926,7 @@ CandidateTable read_candidate_csv_file(const std::string& path) {
     throw Error("cannot open '" + path +
                 "': " + (reason != 0 ? std::generic_category().message(reason) : "unknown reason"));
   }
-  return read_candidate_csv(in, path);
+  return read_candidate_csv(in, path, notes);
 }
 
 void write_candidate_csv(std::ostream& out, const CandidateTable& table,

@@ -15,9 +15,10 @@ namespace kcube {
 /// "<stdin>").
 ///
 /// Layout: the first line that is neither blank nor a comment (first non-blank character '#') is
-/// the header; blank and comment lines are skipped anywhere. CRLF line ends and a UTF-8 BOM are
-/// accepted; fields are trimmed of spaces and tabs; RFC 4180 quotes ("" for a quote) are
-/// accepted within one line.
+/// the header; blank and comment lines are skipped anywhere. Fields are separated by commas, or
+/// by tabs when the header has tabs and no comma (TSV). CRLF line ends and a UTF-8 BOM are
+/// accepted; fields are trimmed of spaces (and of tabs in a CSV file); RFC 4180 quotes ("" for a
+/// quote) are accepted within one line.
 ///
 /// Columns, in any order: k, cost (USD per request), latency (seconds per request) and accuracy
 /// (in [0, 1]) are required. Optional: `<metric>_std`, `<metric>_se` (>= 0), `<metric>_pNN`
@@ -25,23 +26,28 @@ namespace kcube {
 /// 0.95 quantile and p025 the 0.025 one; same range as the metric; quantiles of one metric may
 /// not decrease with their level) and `trials` (a whole number >= 0). An optional column empty in
 /// every row is dropped (that is how `kcube simulate` writes an exact evaluation); one empty in
-/// some rows only is an error.
+/// some rows only is an error. Other columns (model, notes) are ignored and named in `notes`
+/// ("<source>:<line>: ignoring the column 'model', ..."), unless they look meant for kcube: a
+/// name that starts with a metric and `_` (cost_usd, latency_ms: "did you mean 'cost'?" and the
+/// unit kcube reads) or a near miss of a required column the header lacks is an error.
 ///
 /// Rows are returned sorted by k (a whole number >= 1, each at most once), optional columns
 /// permuted alike. Values are finite numbers.
 ///
 /// Throws kcube::Error listing every problem of the input (at most 20, then a count), one per
 /// line as "<source>:<line>: <what is wrong>; <how to fix>" with 1-based physical line numbers:
-/// a missing, unknown (with "did you mean") or duplicate column, a non-numeric, NaN, infinite or
+/// a missing, misnamed (with "did you mean") or duplicate column, a non-numeric, NaN, infinite or
 /// out-of-range value, an empty required value, a duplicate k, a row with the wrong number of
 /// fields, a line of more than 4096 fields, an unterminated quote, no header or no rows. Throws
 /// kcube::RuntimeFailure when the stream fails while being read.
-CandidateTable read_candidate_csv(std::istream& in, std::string_view source);
+CandidateTable read_candidate_csv(std::istream& in, std::string_view source,
+                                  std::vector<std::string>* notes = nullptr);
 
-/// Reads the file at `path` as read_candidate_csv does, naming it `path` in messages; "-" reads
-/// standard input, named "<stdin>". Throws kcube::Error "cannot open 'PATH': <reason>" when the
-/// file cannot be opened (or is a directory).
-CandidateTable read_candidate_csv_file(const std::string& path);
+/// Reads the file at `path` as read_candidate_csv does (with its `notes`), naming it `path` in
+/// messages; "-" reads standard input, named "<stdin>". Throws kcube::Error "cannot open 'PATH':
+/// <reason>" when the file cannot be opened (or is a directory).
+CandidateTable read_candidate_csv_file(const std::string& path,
+                                       std::vector<std::string>* notes = nullptr);
 
 /// Writes `table` as CSV: k,cost,latency,accuracy, then `columns` in the given order. A column
 /// the table lacks is written empty in every row (exact evaluation has no spread). Numbers are

@@ -24,7 +24,16 @@ struct AssessedTable {
   std::vector<std::size_t> feasible;
   /// Row indices of the Pareto set of F, increasing k.
   std::vector<std::size_t> pareto;
+  /// The deployment's k grid: multiples of k_step up to k_max.
+  int k_step = 1, k_max = 0;
+  /// k of the rows the scenario judged infeasible that are off that grid, increasing: not a
+  /// multiple of k_step (k = 1, 2, 3 measured, P = 4), or above k_max.
+  std::vector<int> off_step, above_k_max;
 };
+
+/// What the grid took away, for people: "measured k = 1, 2, 3 are not multiples of k_step 4
+/// ...; k_step=1 keeps them", or "" when every row is on the grid.
+std::string grid_note(const AssessedTable& assessed);
 
 /// The scenario's deployment. Throws kcube::RuntimeFailure naming the scenario when
 /// deployment() throws anything or returns parallelism < 1, k_step < 1, k_max < k_step (an empty
@@ -34,11 +43,11 @@ Deployment checked_deployment(const PluginInstance<Scenario>& scenario);
 /// The scenario's required_columns(); kcube::RuntimeFailure naming it when that throws.
 std::vector<std::string> checked_required_columns(const PluginInstance<Scenario>& scenario);
 
-/// Applies `scenario` to `table`. Throws kcube::Error when the table lacks a column the scenario
-/// needs (naming the column, the scenario and how to get it), kcube::RuntimeFailure naming the
-/// scenario when one of its methods throws anything (kcube::Error and non-std types included:
-/// only factories report input errors), its budget has a NaN, a negative cap or an accuracy
-/// floor outside [0, 1], or it returns the wrong number of verdicts.
+/// Applies `scenario` to `table` (with its checked_deployment()). Throws kcube::Error when the
+/// table lacks a column the scenario needs (naming the column, the scenario and how to get it),
+/// kcube::RuntimeFailure naming the scenario when one of its methods throws anything (kcube::Error
+/// and non-std types included: only factories report input errors), its budget has a NaN, a
+/// negative cap or an accuracy floor outside [0, 1], or it returns the wrong number of verdicts.
 AssessedTable assess(const PluginInstance<Scenario>& scenario, const CandidateTable& table);
 
 /// One optimizer's pick, with the candidate's values, as reported to users.
@@ -66,7 +75,8 @@ struct SelectionRecord {
   std::string reason;
 };
 
-/// Runs `optimizer` on the assessed table. Never throws for plugin failures: a plugin that
+/// Runs `optimizer` on the assessed table. When nothing is feasible and rows are off the grid, the
+/// reason ends with grid_note(). Never throws for plugin failures: a plugin that
 /// throws, returns a k that is not a feasible candidate, a non-finite score, or a status that
 /// contradicts its k gives a record with status `error` and a reason naming the plugin.
 SelectionRecord run_selection(const PluginInstance<Optimizer>& optimizer,

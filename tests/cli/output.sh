@@ -184,5 +184,5 @@ rc=0
 yes 'bad,row' | timeout 20 "$KCUBE" select - --scenario budget:parallelism=4 \
   --optimizer accuracy-max >"$LOGS/endless-header.out" 2>"$LOGS/endless-header.err" || rc=$?
 expect_eq "endless bad rows under a bad header: exit code" "$rc" 2
-expect_err endless-header "<stdin>:1: unknown column 1 'bad'"
+expect_err endless-header "<stdin>:1: the header lacks the required columns 'k', 'cost', 'latency', 'accuracy' (its other columns 'bad', 'row' are not read)"
 expect_err endless-header "... reading stopped before line 100002, 100000 lines after the first error"

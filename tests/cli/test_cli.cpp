@@ -1,9 +1,15 @@
 // The kcube command line, end to end: exit codes, tables, JSON, errors.
 #include <doctest/doctest.h>
 
+#include <fcntl.h>
+#include <stdlib.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <fstream>
 #include <sstream>
+#include <string>
+#include <vector>
 
 #include "run_cli.hpp"
 
@@ -36,6 +42,34 @@ TEST_CASE("--version and --help") {
   CHECK(help.out.find("Exit codes") != std::string::npos);
   CHECK(run_cli("").exit_code == 2);
   CHECK(run_cli("select --help").exit_code == 0);
+}
+
+TEST_CASE("help: 'kcube help [COMMAND]' and --help / -h at every level") {
+  const auto help = run_cli("help");
+  CHECK(help.exit_code == 0);
+  CHECK(help.out == run_cli("--help").out);
+  CHECK(help.out.find("Commands:") != std::string::npos);
+  for (const char* command :
+       {"plugins list", "plugins describe", "select", "simulate", "validate", "run", "runs",
+        "merge", "export", "report", "compare", "new-plugin"}) {
+    INFO("command: " << command);
+    const auto long_form = run_cli(std::string(command) + " --help");
+    CHECK(long_form.exit_code == 0);
+    CHECK(long_form.out.find("Usage: ") != std::string::npos);
+    CHECK(long_form.err.empty());
+    CHECK(run_cli(std::string(command) + " -h").out == long_form.out);
+    CHECK(run_cli(std::string("help ") + command).out == long_form.out);
+  }
+  for (const char* plugins : {"plugins --help", "plugins -h", "help plugins"}) {
+    INFO("command: " << plugins);
+    const auto result = run_cli(plugins);
+    CHECK(result.exit_code == 0);
+    CHECK(result.out.find("kcube plugins describe NAME") != std::string::npos);
+  }
+  const auto unknown = run_cli("help selekt");
+  CHECK(unknown.exit_code == 2);
+  CHECK(unknown.err.find("unknown command 'selekt' (did you mean 'select'?)") != std::string::npos);
+  CHECK(run_cli("plugins lst").err.find("did you mean 'list'") != std::string::npos);
 }
 
 TEST_CASE("unknown commands and options exit 2 with a message") {
@@ -111,7 +145,7 @@ TEST_CASE("select --json answers as specified") {
   REQUIRE(result.exit_code == 0);
   CHECK(
       result.out.find(
-          R"({"optimizer": "accuracy-max", "spec": "accuracy-max", "status": "selected", "k": 12, "cost": 0.3, "latency": 30, "accuracy": 0.97, "score": 0.97, "feasible": 3, "pareto": 3, "reason": )") !=
+          R"({"optimizer": "accuracy-max", "spec": "accuracy-max", "status": "selected", "k": 12, "cost": 0.3, "latency": 30, "accuracy": 0.97, "score": 0.97, "feasible_count": 3, "pareto_count": 3, "reason": )") !=
       std::string::npos);
   CHECK(result.out.find(
             R"("optimizer": "cube-max", "spec": "cube-max", "status": "selected", "k": 4,)") !=
@@ -176,9 +210,88 @@ TEST_CASE("select: a failing optimizer is an error record and exit 1, the others
 
 TEST_CASE("select: chance mode without quantile columns is an input error") {
   const auto result = run_cli(
-      "select - --scenario budget:constraint_mode=chance --optimizer accuracy-max", kCandidates);
+      "select - --scenario budget:cost_max=0.5,constraint_mode=chance --optimizer accuracy-max",
+      kCandidates);
   CHECK(result.exit_code == 2);
   CHECK(result.err.find("needs the column 'cost_p95'") != std::string::npos);
+}
+
+TEST_CASE("select: chance mode needs only the quantiles of the budgets that are set") {
+  // cost_max alone: cost_p95 is read, latency_p95 and accuracy_p05 are not needed.
+  const std::string candidates =
+      "k,cost,latency,accuracy,cost_p95\n"
+      "4,0.1,10,0.90,0.2\n"
+      "8,0.2,20,0.95,0.6\n";
+  const auto result = run_cli(
+      "select - --scenario budget:cost_max=0.5,parallelism=4,constraint_mode=chance "
+      "--optimizer accuracy-max --json",
+      candidates);
+  CHECK(result.exit_code == 0);
+  CHECK(result.out.find(R"("status": "selected", "k": 4,)") != std::string::npos);
+  // accuracy_min set too: now accuracy_p05 is needed.
+  const auto accuracy = run_cli(
+      "select - --scenario budget:cost_max=0.5,accuracy_min=0.5,constraint_mode=chance "
+      "--optimizer accuracy-max",
+      candidates);
+  CHECK(accuracy.exit_code == 2);
+  CHECK(accuracy.err.find("needs the column 'accuracy_p05'") != std::string::npos);
+}
+
+TEST_CASE("select: extra columns are ignored with a note, a TSV file is read, units are named") {
+  const auto extra = run_cli(std::string("select - ") + kScenario + " --optimizer accuracy-max",
+                             "model,k,cost,latency,accuracy,notes\n"
+                             "a,4,0.1,10,0.90,first\n"
+                             "a,8,0.2,20,0.95,\n");
+  CHECK(extra.exit_code == 0);
+  CHECK(extra.err.find("kcube select: note: <stdin>:1: ignoring the columns 'model', 'notes'") !=
+        std::string::npos);
+  const auto tsv =
+      run_cli(std::string("select - ") + kScenario + " --optimizer accuracy-max --json",
+              "k\tcost\tlatency\taccuracy\n4\t0.1\t10\t0.90\n8\t0.2\t20\t0.95\n");
+  CHECK(tsv.exit_code == 0);
+  CHECK(tsv.out.find(R"("status": "selected", "k": 8,)") != std::string::npos);
+  const auto units = run_cli(std::string("select - ") + kScenario + " --optimizer accuracy-max",
+                             "k,cost_usd,latency_s,accuracy\n4,0.1,10,0.90\n");
+  CHECK(units.exit_code == 2);
+  CHECK(units.err.find("'cost_usd' (did you mean 'cost'?") != std::string::npos);
+  CHECK(units.err.find("'latency_s' (did you mean 'latency'?") != std::string::npos);
+  CHECK(units.err.find("cost_std") == std::string::npos);
+}
+
+namespace {
+// Measured at k = 1, 2, 4, 8: with P = 4 the budget scenario's grid is 4, 8, 12, ...
+constexpr const char* kMeasured =
+    "k,cost,latency,accuracy\n"
+    "1,0.025,10,0.80\n"
+    "2,0.05,10,0.85\n"
+    "4,0.1,10,0.90\n"
+    "8,0.2,20,0.95\n";
+}  // namespace
+
+TEST_CASE("select says which measured k the grid dropped, and that k_step=1 keeps them") {
+  const auto p4 =
+      run_cli("select - --scenario budget:parallelism=4 --optimizer accuracy-max", kMeasured);
+  CHECK(p4.exit_code == 0);
+  CHECK(p4.out.find("Candidates: 4 from <stdin>; feasible: 2") != std::string::npos);
+  CHECK(p4.err.find("kcube select: note: measured k = 1, 2 are not multiples of k_step 4") !=
+        std::string::npos);
+  CHECK(p4.err.find("k_step=1 in the scenario keeps every k") != std::string::npos);
+  // P = 3: nothing is on the grid; the selection's reason says why, in --json too.
+  const auto p3 =
+      run_cli("select - --scenario budget:parallelism=3,k_max=8 --optimizer accuracy-max --json",
+              kMeasured);
+  CHECK(p3.exit_code == 0);
+  CHECK(p3.out.find(R"("status": "infeasible")") != std::string::npos);
+  CHECK(p3.out.find("measured k = 1, 2, 4, 8 are not multiples of k_step 3") != std::string::npos);
+  CHECK(p3.out.find("k_step=1 in the scenario keeps every k") != std::string::npos);
+  const auto above =
+      run_cli("select - --scenario budget:k_max=4 --optimizer accuracy-max", kMeasured);
+  CHECK(above.err.find("measured k = 8 is above k_max 4") != std::string::npos);
+  // k_step=1 keeps them all, and says nothing.
+  const auto kept = run_cli(
+      "select - --scenario budget:parallelism=4,k_step=1 --optimizer accuracy-max", kMeasured);
+  CHECK(kept.out.find("feasible: 4") != std::string::npos);
+  CHECK(kept.err.empty());
 }
 
 namespace {
@@ -230,8 +343,9 @@ TEST_CASE("simulate refuses what it cannot compute, exit 2") {
                                 " --scenario budget:latency_model=max-wave --evaluator exact");
   CHECK(max_wave.exit_code == 2);
   CHECK(max_wave.err.find("Monte Carlo") != std::string::npos);
-  const auto chance = run_cli(std::string("simulate ") + kGpt5 +
-                              " --scenario budget:constraint_mode=chance --evaluator exact");
+  const auto chance =
+      run_cli(std::string("simulate ") + kGpt5 +
+              " --scenario budget:cost_max=1,constraint_mode=chance --evaluator exact");
   CHECK(chance.exit_code == 2);
   CHECK(chance.err.find("quantiles") != std::string::npos);
   CHECK(run_cli(std::string("simulate ") + kGpt5 + " --scenario budget --trials 1").exit_code == 2);
@@ -259,4 +373,121 @@ TEST_CASE("simulate feeds select: chance quantile columns included, file round t
       run_cli("select '" + csv.string() + "' " + scenario + " --optimizer accuracy-max --json");
   CHECK(selected.exit_code == 0);
   CHECK(selected.out.find("\"status\": \"selected\"") != std::string::npos);
+}
+
+namespace {
+
+// Runs `kcube ARGS` (shell text) with standard output on a pseudo-terminal, as in a terminal
+// window; `env` is prepended (e.g. "COLUMNS=80"). Returns stdout with the terminal's CR LF line
+// ends as LF.
+std::string run_on_terminal(const std::string& args, const std::string& input,
+                            const std::string& env) {
+  const int master = ::posix_openpt(O_RDWR | O_NOCTTY);
+  REQUIRE(master >= 0);
+  REQUIRE(::grantpt(master) == 0);
+  REQUIRE(::unlockpt(master) == 0);
+  const std::string slave = ::ptsname(master);
+  // Held open here so that the output stays readable after kcube closed its end.
+  const int held = ::open(slave.c_str(), O_RDWR | O_NOCTTY);
+  REQUIRE(held >= 0);
+  kcube::test::TempDir dir;
+  const auto in = dir.path() / "stdin";
+  std::ofstream(in) << input;
+  const std::string command = "env -u KCUBE_PLUGIN_PATH " + env + " '" KCUBE_TEST_CLI "' " + args +
+                              " <'" + in.string() + "' >'" + slave + "' 2>/dev/null";
+  CHECK(std::system(command.c_str()) == 0);
+  ::fcntl(master, F_SETFL, O_NONBLOCK);
+  std::string out;
+  char buffer[4096];
+  for (ssize_t n; (n = ::read(master, buffer, sizeof buffer)) > 0;)
+    out.append(buffer, static_cast<std::size_t>(n));
+  ::close(held);
+  ::close(master);
+  std::erase(out, '\r');
+  return out;
+}
+
+std::size_t longest_line(const std::string& text) {
+  std::size_t longest = 0;
+  std::istringstream lines(text);
+  for (std::string line; std::getline(lines, line);)
+    longest = std::max(longest, line.size());
+  return longest;
+}
+
+}  // namespace
+
+TEST_CASE("select wraps the reason column on a terminal, and keeps lines whole elsewhere") {
+  // cube-max explains its pick in a long reason.
+  const std::string args = std::string("select - ") + kScenario +
+                           " --optimizer cube-max --optimizer accuracy-max --optimizer knee-point";
+  const auto piped = run_cli(args, kCandidates);
+  REQUIRE(piped.exit_code == 0);
+  REQUIRE(longest_line(piped.out) > 120);
+  // The same words, only broken over lines: nothing is cut (the header's "reason" may read
+  // "(reason below)").
+  const auto words = [](const std::string& text) {
+    std::istringstream in(text);
+    std::vector<std::string> out;
+    for (std::string word; in >> word;) {
+      const bool rule = word.find_first_not_of('-') == std::string::npos;
+      if (!rule && word != "reason" && word != "(reason" && word != "below)")
+        out.push_back(word);
+    }
+    return out;
+  };
+  // The table's lines, without the scenario line above it (that one is not a table).
+  const auto table = [](const std::string& text) { return text.substr(text.find("optimizer")); };
+  // 100 columns: the reason wraps beside the other columns, under its own column.
+  const std::string wide = run_on_terminal(args, kCandidates, "COLUMNS=100");
+  CHECK(longest_line(table(wide)) <= 100);
+  CHECK(words(wide) == words(piped.out));
+  const std::size_t column = table(wide).find("reason");
+  const std::string continued = "\n" + std::string(column, ' ');
+  const std::size_t at = table(wide).find(continued);
+  REQUIRE(at != std::string::npos);
+  CHECK(table(wide)[at + continued.size()] != ' ');
+  // 60 columns: too narrow beside them, so the reason goes under its row.
+  const std::string narrow = run_on_terminal(args, kCandidates, "COLUMNS=60");
+  CHECK(narrow.find("(reason below)") != std::string::npos);
+  std::size_t below = 0;
+  std::istringstream lines(narrow);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.starts_with("    ")) {
+      ++below;
+      CHECK(line.size() <= 60);
+    }
+  }
+  CHECK(below >= 3);  // one reason under each of the three rows
+  CHECK(words(narrow) == words(piped.out));
+  // COLUMNS unset or nonsense: the kernel's width (0 for a fresh pseudo-terminal), else 100.
+  CHECK(longest_line(table(run_on_terminal(args, kCandidates, "COLUMNS=wide"))) <= 100);
+}
+
+TEST_CASE("run --quiet prints no tables: the count and store lines only") {
+  kcube::test::TempDir dir;
+  const auto manifest = dir.path() / "m.yaml";
+  std::ofstream(manifest) << "kcube: 1\n"
+                             "experiment: quiet\n"
+                             "profiles:\n"
+                             "  p:\n"
+                             "    plugin: gaussian\n"
+                             "    params: {c_in: 1e-6, c_out: 1e-6, t_in: 0.001, t_out: 0.01, "
+                             "acc_mean: 0.5, acc_std: 0.1}\n"
+                             "scenarios:\n"
+                             "  s: {plugin: budget, params: {cost_max: 1, k_max: 8}}\n"
+                             "optimizers:\n"
+                             "  a: {plugin: accuracy-max}\n"
+                             "run:\n"
+                             "  trials: 20\n";
+  const std::string store = (dir.path() / "s.sqlite").string();
+  const auto quiet = run_cli("run '" + manifest.string() + "' --store '" + store + "' --quiet");
+  REQUIRE(quiet.exit_code == 0);
+  CHECK(quiet.out.starts_with("1 cells run in "));
+  CHECK(quiet.out.ends_with(" s\nstore: " + store + " (run 1)\n"));
+  CHECK(std::count(quiet.out.begin(), quiet.out.end(), '\n') == 2);
+  CHECK(quiet.err.empty());
+  const auto loud = run_cli("run '" + manifest.string() + "' --store '" + store + "'");
+  REQUIRE(loud.exit_code == 0);
+  CHECK(loud.out.find("k picked by each optimizer") != std::string::npos);
 }

@@ -123,11 +123,82 @@ TEST_CASE("rows and columns in any order come back sorted by k, columns permuted
 }
 
 TEST_CASE("a quoted header name keeps its commas and doubled quotes") {
-  // Five columns, not six: the comma inside the quotes does not split.
-  const std::vector<std::string> errors =
-      errors_of("k,cost,latency,accuracy,\"my \"\"odd\"\", name\"\n1,0.1,1,0.5,x\n");
-  REQUIRE(errors.size() == 1);
-  CHECK(contains(errors[0], "cands.csv:1: unknown column 5 'my \"odd\", name'"));
+  // Five columns, not six: the comma inside the quotes does not split (a sixth would make the
+  // row's five fields an error).
+  std::vector<std::string> notes;
+  std::istringstream in("k,cost,latency,accuracy,\"my \"\"odd\"\", name\"\n1,0.1,1,0.5,x\n");
+  CHECK(kcube::read_candidate_csv(in, "cands.csv", &notes).rows.size() == 1);
+  REQUIRE(notes.size() == 1);
+  CHECK(contains(notes[0], "cands.csv:1: ignoring the column 'my \"odd\", name'"));
+}
+
+TEST_CASE("columns kcube does not read (model, notes) are ignored and named in a note") {
+  std::vector<std::string> notes;
+  std::istringstream in(
+      "model,k,cost,latency,accuracy,notes,trails\n"
+      "gpt,4,0.1,10,0.9,first try,9\n"
+      "gpt,8,0.2,20,0.95,,9\n");
+  const CandidateTable table = kcube::read_candidate_csv(in, "cands.csv", &notes);
+  REQUIRE(table.rows.size() == 2);
+  CHECK(table.rows[1].k == 8);
+  CHECK(table.rows[1].accuracy == 0.95);
+  CHECK(table.columns.empty());
+  REQUIRE(notes.size() == 1);
+  CHECK(contains(notes[0],
+                 "cands.csv:1: ignoring the columns 'model', 'notes', 'trails' (did "
+                 "you mean 'trials'?), which kcube does not read"));
+  // No "did you mean 'k'" for an id column beside k.
+  std::istringstream id("id,k,cost,latency,accuracy\n7,1,0.1,1,0.5\n");
+  kcube::read_candidate_csv(id, "cands.csv", &notes);
+  REQUIRE(notes.size() == 1);
+  CHECK(contains(notes[0], "ignoring the column 'id', which"));
+  // A file with only known columns has no note.
+  std::istringstream plain(header + "1,0.1,1,0.5\n");
+  kcube::read_candidate_csv(plain, "cands.csv", &notes);
+  CHECK(notes.empty());
+}
+
+TEST_CASE("a tab-separated file is read as TSV, empty fields included") {
+  std::vector<std::string> notes;
+  std::istringstream in(
+      "k\tcost\tlatency\taccuracy\tcost_std\tmodel\n"
+      "4\t0.1\t10\t0.9\t\tgpt, large\n"
+      " 8 \t0.2\t20\t0.95\t\tgpt\n");
+  const CandidateTable table = kcube::read_candidate_csv(in, "cands.tsv", &notes);
+  REQUIRE(table.rows.size() == 2);
+  CHECK(table.rows[0].cost == 0.1);
+  CHECK(table.rows[1].k == 8);
+  CHECK(table.rows[1].latency == 20.0);
+  CHECK(table.column("cost_std") == nullptr);  // empty in every row: dropped
+  REQUIRE(notes.size() == 1);
+  CHECK(contains(notes[0], "'model'"));
+  // A TSV row with the wrong number of fields is reported like a CSV one.
+  check_single_error("k\tcost\tlatency\taccuracy\n1\t0.1\t1\n", 2,
+                     "the row has 3 fields but the header (line 1) has 4");
+}
+
+TEST_CASE("a header in one column split at semicolons says which delimiters kcube reads") {
+  check_single_error("k;cost;latency;accuracy\n1;0,1;1;0,5\n", 1,
+                     "the header is one column 'k;cost;latency;accuracy': kcube splits fields "
+                     "at commas, or at tabs");
+}
+
+TEST_CASE("a metric named with its unit gets the metric's name and kcube's unit") {
+  check_single_error("k,cost_usd,latency,accuracy\n1,0.1,1,0.5\n", 1,
+                     "unknown column 2 'cost_usd' (did you mean 'cost'? cost is in USD per "
+                     "request: name the column 'cost')");
+  check_single_error("k,cost,latency_s,accuracy\n1,0.1,1,0.5\n", 1,
+                     "unknown column 3 'latency_s' (did you mean 'latency'? latency is in "
+                     "seconds per request: name the column 'latency')");
+  check_single_error("k,cost,latency_ms,accuracy\n1,0.1,1,0.5\n", 1,
+                     "(did you mean 'latency'? latency is in seconds per request: divide by 1000 "
+                     "and name the column 'latency')");
+  check_single_error("k,cost,latency,accuracy_pct\n1,0.1,1,50\n", 1,
+                     "divide by 100 and name the column 'accuracy'");
+  // Never the unrelated cost_std, which an edit distance alone would offer.
+  const std::vector<std::string> errors = errors_of("k,cost_usd,latency_s,accuracy\n1,0.1,1,0.5\n");
+  for (const auto& error : errors)
+    CHECK_FALSE(contains(error, "'cost_std'"));
 }
 
 TEST_CASE("a leading plus, a whole k written as a decimal and -0 are accepted") {
@@ -464,7 +535,9 @@ TEST_CASE("an endless stream of bad rows ends after 1000 errors, or 100,000 line
     } catch (const kcube::Error& e) {
       message = e.what();
     }
-    CHECK(contains(message, "<stdin>:1: unknown column 1 'bad'"));
+    CHECK(contains(message,
+                   "<stdin>:1: the header lacks the required columns 'k', 'cost', "
+                   "'latency', 'accuracy' (its other columns 'bad', 'row' are not read)"));
     CHECK(contains(message,
                    "\n... reading stopped before line 100002, 100000 lines after the "
                    "first error"));

@@ -81,8 +81,8 @@ TEST_CASE("budget: chance mode bounds the confidence quantiles, not the means") 
   const auto mean = scenario("budget:cost_max=0.5,accuracy_min=0.85");
   CHECK(kcube::assess(mean, table).feasible == std::vector<std::size_t>{1, 2, 3});
   const auto chance = scenario("budget:cost_max=0.5,accuracy_min=0.85,constraint_mode=chance");
-  CHECK(chance->required_columns() ==
-        std::vector<std::string>{"cost_p95", "latency_p95", "accuracy_p05"});
+  // latency_max is not set: its quantile is not read.
+  CHECK(chance->required_columns() == std::vector<std::string>{"cost_p95", "accuracy_p05"});
   const auto assessed = kcube::assess(chance, table);
   CHECK(assessed.feasible == std::vector<std::size_t>{1, 2});
   CHECK(assessed.verdicts[3].reason == "cost_p95 0.55 > cost_max 0.5");
@@ -90,13 +90,16 @@ TEST_CASE("budget: chance mode bounds the confidence quantiles, not the means") 
 }
 
 TEST_CASE("budget: chance mode at 0.975 reads p975 and p025 columns") {
-  const auto chance = scenario("budget:constraint_mode=chance,confidence=0.975");
+  const auto chance = scenario(
+      "budget:cost_max=1,latency_max=60,accuracy_min=0.5,constraint_mode=chance,confidence=0.975");
   CHECK(chance->required_columns() ==
         std::vector<std::string>{"cost_p975", "latency_p975", "accuracy_p025"});
+  // Without budgets, chance mode has nothing to read.
+  CHECK(scenario("budget:constraint_mode=chance")->required_columns().empty());
 }
 
 TEST_CASE("chance mode without the quantile columns is a clear error") {
-  const auto chance = scenario("budget:constraint_mode=chance");
+  const auto chance = scenario("budget:cost_max=1,constraint_mode=chance");
   CHECK_THROWS_WITH_AS(kcube::assess(chance, four_rows()),
                        doctest::Contains("needs the column 'cost_p95'"), kcube::Error);
 }

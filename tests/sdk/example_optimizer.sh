@@ -40,12 +40,12 @@ k,cost,latency,accuracy
 CSV
 
 # select CASE ARGS...: `kcube select $csv ARGS --json` with the plugin on KCUBE_PLUGIN_PATH;
-# its JSON lands in $WORK/CASE.json.
+# its JSON lands in $WORK/CASE.json (the log also holds the notes of standard error, before it).
 select_json() {
   local name=$1
   shift
   KCUBE_PLUGIN_PATH=$plugins run "$name" "$KCUBE" select "$csv" "$@" --json
-  cp "$LOGS/$name.log" "$WORK/$name.json"
+  sed -n '/^\[/,$p' "$LOGS/$name.log" >"$WORK/$name.json"
 }
 
 step "select: cost and tie, and the accuracy floor"
@@ -58,7 +58,7 @@ step "select: cost and tie, and the accuracy floor"
 select_json floor --scenario budget:cost_max=0.1,accuracy_min=0.65 \
   --optimizer cheapest-feasible --optimizer cheapest-feasible:accuracy_floor=0.75
 check_json selection "$WORK/floor.json" 0 optimizer=cheapest-feasible spec=cheapest-feasible \
-  status=selected k=4 cost=0.03 score=0.03 feasible=4
+  status=selected k=4 cost=0.03 score=0.03 feasible_count=4
 check_json selection "$WORK/floor.json" 1 spec=cheapest-feasible:accuracy_floor=0.75 \
   status=selected k=6 cost=0.03 accuracy=0.76
 
@@ -69,16 +69,17 @@ step "select: the scenario's k grid"
 #   qualify at half the cost.
 select_json grid --scenario budget:cost_max=0.1,parallelism=4 \
   --optimizer cheapest-feasible:accuracy_floor=0.75
-check_json selection "$WORK/grid.json" 0 status=selected k=8 cost=0.06 feasible=2
+check_json selection "$WORK/grid.json" 0 status=selected k=8 cost=0.06 feasible_count=2
+expect_output grid "measured k = 1, 2, 3, 6 are not multiples of k_step 4"
 
 step "select: fallback below the floor, and no feasible candidate"
 # cost_max = 0.1: F = {1, 2, 3, 4, 6, 8}. accuracy_floor = 0.9 is above every member (best 0.80
 #   at k = 8), so the documented fallback takes the most accurate member: k = 8.
 select_json fallback --scenario budget:cost_max=0.1 --optimizer cheapest-feasible:accuracy_floor=0.9
-check_json selection "$WORK/fallback.json" 0 status=fallback k=8 accuracy=0.8 feasible=6
+check_json selection "$WORK/fallback.json" 0 status=fallback k=8 accuracy=0.8 feasible_count=6
 # cost_max = 0.005 is below the cheapest candidate (0.010 at k = 1): F is empty.
 select_json none --scenario budget:cost_max=0.005 --optimizer cheapest-feasible
-check_json selection "$WORK/none.json" 0 status=infeasible k=null feasible=0
+check_json selection "$WORK/none.json" 0 status=infeasible k=null feasible_count=0
 
 step "refusals: a parameter out of its schema's range, the plugin off the search path"
 KCUBE_PLUGIN_PATH=$plugins expect_exit 2 bad-floor "$KCUBE" select "$csv" \

@@ -655,7 +655,8 @@ RunSetup prepare_run(const Args& args, const GlobalOptions& global) {
       "stop at the first cell that fails (the run is marked failed; --resume goes on)")(
       "cell-timeout", po::value<double>()->value_name("SECONDS"),
       "record a cell whose plugins take longer than this as an error and go on (default: no "
-      "limit)")("quiet", "no progress line")("help,h", "show this help");
+      "limit)")("quiet", "no progress line and no tables: errors and the closing lines only")(
+      "help,h", "show this help");
   add_manifest_options(options);
   const auto vm = parse_positional(args, options, {"manifest"}, "run");
   RunSetup setup;
@@ -1090,9 +1091,10 @@ int cmd_run(const Args& args, const GlobalOptions& global) {
   const std::size_t skipped = pending.size() - ran;
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  print_summary(m, run_setup.points, summary_cells);
-  std::cout << "\n"
-            << (done.empty() ? "" : "resumed; ") << ran << " cells run"
+  if (!run_setup.quiet)
+    print_summary(m, run_setup.points, summary_cells);
+  std::cout << (run_setup.quiet ? "" : "\n") << (done.empty() ? "" : "resumed; ") << ran
+            << " cells run"
             << (failed ? ", " + std::to_string(failed) + " with errors (see kcube export)" : "")
             << " in " << text::format_fixed(seconds, 3) << " s"
             << (run_setup.shard.whole() ? std::string()

@@ -31,9 +31,9 @@ void print_json(const std::vector<SelectionRecord>& records) {
               << ", \"cost\": " << json_number(r.cost)
               << ", \"latency\": " << json_number(r.latency)
               << ", \"accuracy\": " << json_number(r.accuracy)
-              << ", \"score\": " << json_number(r.score) << ", \"feasible\": " << r.feasible
-              << ", \"pareto\": " << r.pareto << ", \"reason\": " << text::json_quote(r.reason)
-              << "}";
+              << ", \"score\": " << json_number(r.score) << ", \"feasible_count\": " << r.feasible
+              << ", \"pareto_count\": " << r.pareto
+              << ", \"reason\": " << text::json_quote(r.reason) << "}";
   }
   std::cout << (records.empty() ? "]\n" : "\n]\n");
 }
@@ -72,7 +72,8 @@ void print_text(const std::string& source, const CandidateTable& table,
     out.add({r.spec, std::string(to_string(r.status)), r.k ? std::to_string(*r.k) : "-",
              cell(r.cost, 6), cell(r.latency, 6), cell(r.accuracy, 6), cell(r.score, 6), r.reason});
   }
-  out.print(std::cout);
+  // A reason can be hundreds of characters: on a terminal it wraps under its column.
+  out.print(std::cout, "", terminal_width());
 }
 
 }  // namespace
@@ -90,7 +91,8 @@ int cmd_select(const Args& args, const GlobalOptions& global) {
       "kcube select CANDIDATES.csv --scenario SPEC --optimizer SPEC [--optimizer SPEC ...] "
       "[--json]\n\nCANDIDATES.csv ('-' for standard input) has the columns k,cost,latency,"
       "accuracy\n(USD and seconds per request), optionally <metric>_std, <metric>_se and "
-      "<metric>_pNN.";
+      "<metric>_pNN;\nother columns are ignored. Fields are separated by commas, or by tabs when "
+      "the header\nhas tabs and no comma (TSV).";
   if (vm.count("help") != 0) {
     std::cout << usage(synopsis, options);
     return 0;
@@ -119,9 +121,14 @@ int cmd_select(const Args& args, const GlobalOptions& global) {
     optimizers.push_back(registry.create<Optimizer>(spec));
 
   const std::string source = vm["candidates"].as<std::string>();
-  const CandidateTable table = read_candidate_csv_file(source);
+  std::vector<std::string> notes;
+  const CandidateTable table = read_candidate_csv_file(source, &notes);
   const AssessedTable assessed = assess(scenario, table);
   const Deployment deployment = checked_deployment(scenario);
+  if (const std::string note = grid_note(assessed); !note.empty())
+    notes.push_back(note);
+  for (const auto& note : notes)
+    std::cerr << "kcube select: note: " << text::printable(note) << "\n";
 
   std::vector<SelectionRecord> records;
   bool failed = false;

@@ -1,6 +1,8 @@
 // The kcube command-line tool.
+#include <algorithm>
 #include <exception>
 #include <iostream>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -11,6 +13,7 @@
 #include "kcube/plugin.hpp"
 #include "output.hpp"
 #include "team.hpp"
+#include "text.hpp"
 
 namespace {
 namespace po = boost::program_options;
@@ -46,25 +49,91 @@ const char* const kCommands =
     "                               which picks differ between two runs, and by how much\n"
     "  new-plugin --kind KIND NAME DIR\n"
     "                               write a buildable out-of-tree plugin to start from\n"
+    "  help [COMMAND [SUBCOMMAND]]  this help, or a command's (as 'kcube COMMAND --help')\n"
     "\n"
     "A plugin SPEC is NAME or NAME:key=value,key=value (e.g. knee-point:method=curvature).\n"
     "Plugins are searched in --plugin-path folders, then KCUBE_PLUGIN_PATH (colon-separated),\n"
-    "then the built-in plugin folder. 'kcube COMMAND --help' describes a command.\n"
+    "then the built-in plugin folder. 'kcube help COMMAND' (or 'kcube COMMAND --help')\n"
+    "describes a command.\n"
     "Exit codes: 0 success, 2 usage or input error, 1 failure at run time.\n";
+
+const char* const kPluginsHelp =
+    "Usage: kcube plugins list [--json]\n"
+    "       kcube plugins describe NAME\n"
+    "\n"
+    "  list        loaded plugins by kind, and refused files with reasons\n"
+    "  describe    a plugin's kind, version, file, summary and parameters\n"
+    "\n"
+    "'kcube plugins list --help' and 'kcube plugins describe --help' give their options.\n";
+
+// The commands, for "did you mean" and 'kcube help COMMAND'.
+const std::vector<std::string>& command_names() {
+  static const std::vector<std::string> names = {"plugins", "select",  "simulate",   "validate",
+                                                 "run",     "runs",    "merge",      "export",
+                                                 "report",  "compare", "new-plugin", "help"};
+  return names;
+}
+
+bool is_help(const std::string& word) {
+  return word == "--help" || word == "-h";
+}
+
+std::string main_help(const po::options_description& options) {
+  std::ostringstream out;
+  out << "kcube " << KCUBE_VERSION
+      << ": choose k for best-of-k LLM inference under accuracy, cost and latency "
+         "budgets.\n\nUsage: kcube [--plugin-path DIR]... COMMAND [ARGS]\n       kcube help "
+         "[COMMAND [SUBCOMMAND]]\n\n"
+      << options << '\n'
+      << kCommands;
+  return out.str();
+}
+
+int dispatch(const std::string& command, Args args, const kcube::cli::GlobalOptions& global);
+
+// kcube help [COMMAND [SUBCOMMAND]]: the help of the command, as 'kcube COMMAND --help' gives it.
+int help(Args args, const kcube::cli::GlobalOptions& global,
+         const po::options_description& options) {
+  if (args.empty() || (args.size() == 1 && (args.front() == "help" || is_help(args.front())))) {
+    std::cout << main_help(options);
+    return kExitOk;
+  }
+  const std::string command = args.front();
+  if (std::find(command_names().begin(), command_names().end(), command) == command_names().end()) {
+    throw kcube::Error("kcube help: unknown command '" + command + "'" +
+                       kcube::text::did_you_mean(command, command_names()) +
+                       "; 'kcube help' lists the commands");
+  }
+  if (args.size() > 2) {
+    throw kcube::Error(
+        "kcube help: too many words; say 'kcube help COMMAND' or 'kcube help "
+        "plugins list'");
+  }
+  args.erase(args.begin());
+  args.push_back("--help");
+  return dispatch(command, args, global);
+}
 
 int dispatch(const std::string& command, Args args, const kcube::cli::GlobalOptions& global) {
   if (command == "plugins") {
     if (args.empty()) {
-      throw kcube::Error("kcube plugins: say 'list' or 'describe NAME'; see 'kcube --help'");
+      throw kcube::Error(
+          "kcube plugins: say 'list' or 'describe NAME'; see 'kcube plugins --help'");
     }
     const std::string sub = args.front();
+    if (is_help(sub)) {
+      std::cout << kPluginsHelp;
+      return kExitOk;
+    }
     args.erase(args.begin());
     if (sub == "list")
       return kcube::cli::cmd_plugins_list(args, global);
     if (sub == "describe")
       return kcube::cli::cmd_plugins_describe(args, global);
-    throw kcube::Error("kcube plugins: unknown subcommand '" + sub +
-                       "'; use 'list' or 'describe NAME'");
+    throw kcube::Error(
+        "kcube plugins: unknown subcommand '" + sub + "'" +
+        kcube::text::did_you_mean(sub, std::vector<std::string>{"list", "describe"}) +
+        "; use 'list' or 'describe NAME' (see 'kcube plugins --help')");
   }
   if (command == "select")
     return kcube::cli::cmd_select(args, global);
@@ -86,7 +155,9 @@ int dispatch(const std::string& command, Args args, const kcube::cli::GlobalOpti
     return kcube::cli::cmd_compare(args, global);
   if (command == "new-plugin")
     return kcube::cli::cmd_new_plugin(args, global);
-  throw kcube::Error("unknown command '" + command + "'; run 'kcube --help' for the commands");
+  throw kcube::Error("unknown command '" + command + "'" +
+                     kcube::text::did_you_mean(command, command_names()) +
+                     "; run 'kcube help' for the commands");
 }
 
 int run(int argc, char** argv) {
@@ -120,16 +191,14 @@ int run(int argc, char** argv) {
     return kExitOk;
   }
   if (vm.count("help") != 0 || first == words.size()) {
-    std::cout << "kcube " << KCUBE_VERSION
-              << ": choose k for best-of-k LLM inference under accuracy, cost and latency "
-                 "budgets.\n\nUsage: kcube [--plugin-path DIR]... COMMAND [ARGS]\n\n"
-              << options << '\n'
-              << kCommands;
+    std::cout << main_help(options);
     return first == words.size() && vm.count("help") == 0 ? kExitUsage : kExitOk;
   }
   const std::string command = words[first];
-  return dispatch(
-      command, Args(words.begin() + static_cast<std::ptrdiff_t>(first) + 1, words.end()), global);
+  Args rest(words.begin() + static_cast<std::ptrdiff_t>(first) + 1, words.end());
+  if (command == "help")
+    return help(std::move(rest), global, options);
+  return dispatch(command, std::move(rest), global);
 }
 
 }  // namespace

@@ -1,13 +1,20 @@
 #include "output.hpp"
 
+#include <sys/ioctl.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cerrno>
+#include <charconv>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <iostream>
 #include <new>
 #include <sstream>
 #include <streambuf>
+#include <string_view>
+#include <tuple>
 #include <typeinfo>
 #include <utility>
 
@@ -155,7 +162,50 @@ void Table::add(std::vector<std::string> row) {
   rows_.push_back(shown(std::move(row)));
 }
 
-void Table::print(std::ostream& out, const std::string& indent) const {
+namespace {
+
+// The first code points of `s` that fill at most `columns` display columns, and the rest.
+std::pair<std::string, std::string> split_at_width(const std::string& s, std::size_t columns) {
+  std::size_t i = 0, used = 0;
+  while (i < s.size() && used < columns) {
+    ++i;
+    while (i < s.size() && (static_cast<unsigned char>(s[i]) & 0xC0) == 0x80)
+      ++i;
+    ++used;
+  }
+  return {s.substr(0, i), s.substr(i)};
+}
+
+// `text` broken into lines of at most `columns` display columns, at spaces where it can be
+// (a word longer than a line is cut).
+std::vector<std::string> wrap(const std::string& text, std::size_t columns) {
+  std::vector<std::string> lines;
+  std::string rest = text;
+  while (width(rest) > columns) {
+    auto [head, tail] = split_at_width(rest, columns + 1);
+    const std::size_t space = head.rfind(' ');
+    if (space != std::string::npos && space > 0) {
+      lines.push_back(head.substr(0, space));
+      rest = head.substr(space + 1) + tail;
+    } else {
+      std::tie(head, tail) = split_at_width(rest, columns);
+      lines.push_back(head);
+      rest = tail;
+    }
+  }
+  lines.push_back(rest);
+  return lines;
+}
+
+// A last column narrower than this is not worth wrapping beside the others: it goes under its
+// row instead, indented by below_indent.
+constexpr std::size_t min_wrapped_width = 24;
+constexpr std::size_t below_indent = 4;
+
+}  // namespace
+
+void Table::print(std::ostream& out, const std::string& indent,
+                  std::optional<std::size_t> max_width) const {
   std::vector<std::size_t> widths(header_.size(), 0);
   auto measure = [&](const std::vector<std::string>& row) {
     for (std::size_t i = 0; i < row.size() && i < widths.size(); ++i) {
@@ -165,22 +215,75 @@ void Table::print(std::ostream& out, const std::string& indent) const {
   measure(header_);
   for (const auto& row : rows_)
     measure(row);
-  auto line = [&](const std::vector<std::string>& row) {
+  // Where the last column starts; on a line of max_width it is wrapped beside the others (at
+  // last_width) or, when that leaves it too little room, printed under its row.
+  std::size_t last_start = width(indent);
+  for (std::size_t i = 0; i + 1 < widths.size(); ++i)
+    last_start += widths[i] + 2;
+  const bool too_wide = max_width && widths.size() > 1 && last_start + widths.back() > *max_width;
+  const bool below = too_wide && *max_width < last_start + min_wrapped_width;
+  std::optional<std::size_t> last_width;
+  if (too_wide && !below) {
+    last_width = *max_width - last_start;
+    widths.back() = *last_width;
+  }
+  const std::string below_start(width(indent) + below_indent, ' ');
+  enum class Kind { header, rule, row };
+  auto line = [&](const std::vector<std::string>& row, Kind kind) {
     std::string text = indent;
     for (std::size_t i = 0; i < row.size(); ++i) {
+      const bool last = i + 1 == row.size();
+      if (last && below && kind != Kind::header) {
+        while (!text.empty() && text.back() == ' ')
+          text.pop_back();
+        if (kind == Kind::rule || row[i].empty())
+          break;
+        const std::size_t room =
+            std::max(*max_width, below_start.size() + min_wrapped_width) - below_start.size();
+        for (const std::string& part : wrap(row[i], room))
+          text += "\n" + below_start + part;
+        break;
+      }
+      if (last && last_width) {
+        const std::vector<std::string> lines = wrap(row[i], *last_width);
+        text += lines.front();
+        for (std::size_t l = 1; l < lines.size(); ++l)
+          text += "\n" + std::string(last_start, ' ') + lines[l];
+        break;
+      }
       text += row[i];
-      if (i + 1 < row.size())
+      if (!last)
         text += std::string(widths[i] - width(row[i]) + 2, ' ');
     }
     out << text << '\n';
   };
-  line(header_);
+  // Under its row, the last column is named in the header as "(reason below)".
+  std::vector<std::string> header = header_;
+  if (below)
+    header.back() = "(" + header.back() + " below)";
+  line(header, Kind::header);
   std::vector<std::string> rule;
   for (std::size_t w : widths)
     rule.emplace_back(w, '-');
-  line(rule);
+  line(rule, Kind::rule);
   for (const auto& row : rows_)
-    line(row);
+    line(row, Kind::row);
+}
+
+std::optional<std::size_t> terminal_width() {
+  if (::isatty(STDOUT_FILENO) == 0)
+    return std::nullopt;
+  if (const char* columns = std::getenv("COLUMNS")) {
+    std::size_t value = 0;
+    const std::string_view text(columns);
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (ec == std::errc() && end == text.data() + text.size() && value > 0)
+      return value;
+  }
+  winsize size{};
+  if (::ioctl(STDOUT_FILENO, TIOCGWINSZ, &size) == 0 && size.ws_col > 0)
+    return size.ws_col;
+  return std::size_t{100};
 }
 
 void add_plugin_path_option(po::options_description& options) {

@@ -69,13 +69,23 @@ class Table {
   explicit Table(std::vector<std::string> header);
   /// Adds a row (as many cells as the header).
   void add(std::vector<std::string> row);
-  /// Prints header, a rule and rows, each line prefixed by `indent`.
-  void print(std::ostream& out, const std::string& indent = "") const;
+  /// Prints header, a rule and rows, each line prefixed by `indent`. With `max_width` (a
+  /// terminal's width, terminal_width()), a last column that would make lines longer is wrapped
+  /// at spaces onto continuation lines aligned under it, or, when that leaves it fewer than 24
+  /// columns, printed under its row (indented by 4, wrapped to the width; the header says
+  /// "(reason below)"). Nothing is cut.
+  void print(std::ostream& out, const std::string& indent = "",
+             std::optional<std::size_t> max_width = std::nullopt) const;
 
  private:
   std::vector<std::string> header_;
   std::vector<std::vector<std::string>> rows_;
 };
+
+/// The width of the terminal standard output goes to: COLUMNS when it is a number > 0, else the
+/// kernel's (TIOCGWINSZ), else 100. nullopt when standard output is not a terminal (a file or a
+/// pipe gets whole lines).
+std::optional<std::size_t> terminal_width();
 
 /// Adds `--plugin-path DIR` (repeatable) to a subcommand's options.
 void add_plugin_path_option(boost::program_options::options_description& options);

@@ -32,7 +32,7 @@ class BudgetScenario final : public kcube::Scenario {
     deployment_.latency_model = kcube::get_string(params, "latency_model") == "max-wave"
                                     ? kcube::LatencyModel::max_wave
                                     : kcube::LatencyModel::mean_wave;
-    chance_ = kcube::get_string(params, "constraint_mode") == "chance";
+    const bool chance = kcube::get_string(params, "constraint_mode") == "chance";
     confidence_ = kcube::get_real(params, "confidence");
 
     if (deployment_.k_step > deployment_.k_max) {
@@ -48,28 +48,38 @@ class BudgetScenario final : public kcube::Scenario {
       throw kcube::Error("confidence " + number(confidence_) +
                          " has more than three decimals; use e.g. 0.95, 0.975 or 0.999");
     }
-    if (chance_) {
+    // Chance mode reads the quantile of a metric only when its budget is set: no column can
+    // break cost_max = inf, latency_max = inf or accuracy_min = 0.
+    if (chance && std::isfinite(budget_.cost_max))
       cost_column_ = kcube::quantile_column("cost", confidence_);
+    if (chance && std::isfinite(budget_.latency_max))
       latency_column_ = kcube::quantile_column("latency", confidence_);
+    if (chance && budget_.accuracy_min > 0.0)
       accuracy_column_ = kcube::quantile_column("accuracy", 1.0 - confidence_);
-    }
   }
 
   kcube::Budget budget() const override { return budget_; }
   kcube::Deployment deployment() const override { return deployment_; }
 
   std::vector<std::string> required_columns() const override {
-    if (!chance_)
-      return {};
-    return {cost_column_, latency_column_, accuracy_column_};
+    std::vector<std::string> columns;
+    for (const std::string* column : {&cost_column_, &latency_column_, &accuracy_column_}) {
+      if (!column->empty())
+        columns.push_back(*column);
+    }
+    return columns;
   }
 
   std::vector<kcube::Feasibility> assess(const kcube::CandidateTable& table) const override {
     // Mean mode: budgets apply to expected values. Chance mode: to the confidence quantiles,
-    // P_conf[cost] <= cost_max, P_conf[latency] <= latency_max, P_(1-conf)[accuracy] >= min.
-    const std::vector<double>* cost_q = chance_ ? table.column(cost_column_) : nullptr;
-    const std::vector<double>* latency_q = chance_ ? table.column(latency_column_) : nullptr;
-    const std::vector<double>* accuracy_q = chance_ ? table.column(accuracy_column_) : nullptr;
+    // P_conf[cost] <= cost_max, P_conf[latency] <= latency_max, P_(1-conf)[accuracy] >= min
+    // (a quantile column is named only for a budget that is set; the others cannot break).
+    const auto quantile = [&](const std::string& name) {
+      return name.empty() ? nullptr : table.column(name);
+    };
+    const std::vector<double>* cost_q = quantile(cost_column_);
+    const std::vector<double>* latency_q = quantile(latency_column_);
+    const std::vector<double>* accuracy_q = quantile(accuracy_column_);
 
     std::vector<kcube::Feasibility> verdicts;
     verdicts.reserve(table.rows.size());
@@ -84,9 +94,9 @@ class BudgetScenario final : public kcube::Scenario {
       const double cost = cost_q ? (*cost_q)[i] : c.cost;
       const double latency = latency_q ? (*latency_q)[i] : c.latency;
       const double accuracy = accuracy_q ? (*accuracy_q)[i] : c.accuracy;
-      const std::string cost_name = chance_ ? cost_column_ : "cost";
-      const std::string latency_name = chance_ ? latency_column_ : "latency";
-      const std::string accuracy_name = chance_ ? accuracy_column_ : "accuracy";
+      const std::string cost_name = cost_q ? cost_column_ : "cost";
+      const std::string latency_name = latency_q ? latency_column_ : "latency";
+      const std::string accuracy_name = accuracy_q ? accuracy_column_ : "accuracy";
       if (cost > budget_.cost_max) {
         broken.push_back(cost_name + " " + number(cost) + " > cost_max " +
                          number(budget_.cost_max));
@@ -112,7 +122,6 @@ class BudgetScenario final : public kcube::Scenario {
  private:
   kcube::Budget budget_;
   kcube::Deployment deployment_;
-  bool chance_ = false;
   double confidence_ = 0.95;
   std::string cost_column_, latency_column_, accuracy_column_;
 };
