@@ -585,9 +585,13 @@ void inject_fault(sqlite3* db, const std::string& path, FaultPoint point) {
       case FaultAction::kill:
         std::raise(SIGKILL);
         break;
-      case FaultAction::sleep:
-        std::this_thread::sleep_for(std::chrono::milliseconds(rule.sleep_ms));
+      case FaultAction::sleep: {
+        // One nanosleep, not resumed when a signal interrupts it: a test parks the process here
+        // and signals it (tests/run/interrupt.sh), which then handles the signal at once.
+        timespec pause{rule.sleep_ms / 1000, (rule.sleep_ms % 1000) * 1'000'000L};
+        ::nanosleep(&pause, nullptr);
         break;
+      }
       case FaultAction::full: {
         const std::string limit =
             "PRAGMA max_page_count = " + std::to_string(query_int(db, path, "PRAGMA page_count"));

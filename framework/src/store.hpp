@@ -75,7 +75,8 @@
 //   separated by ',', each ACTION:FUNCTION:POINT:N. When this process reaches FUNCTION:POINT
 //   for the N-th time (1-based; '*' for every time), ACTION happens:
 //     kill      raise(SIGKILL): the process dies there, as in a crash or `kill -9`.
-//     sleep=MS  sleep MS milliseconds (holding the write lock if inside a transaction).
+//     sleep=MS  sleep MS milliseconds (holding the write lock if inside a transaction), or
+//               less: a signal the process handles (SIGINT, SIGTERM) ends the sleep.
 //     full      from then on the database file cannot grow (PRAGMA max_page_count = its page
 //               count), so SQLite fails the next write that needs a page with SQLITE_FULL, as
 //               on a full disk.

@@ -137,7 +137,8 @@ void check_against_exact(const kcube::CandidateTable& mc, const kcube::Candidate
 
 }  // namespace
 
-TEST_CASE("nested Monte Carlo is within 4 SE of exact for the nine profiles at every k") {
+TEST_CASE("nested Monte Carlo is within 4 SE of exact for the nine profiles at every k" *
+          doctest::test_suite("slow")) {
   ZTally tally;
   for (const auto& p : kcube::test::kPaperProfiles) {
     CAPTURE(std::string(p.name));
@@ -149,7 +150,8 @@ TEST_CASE("nested Monte Carlo is within 4 SE of exact for the nine profiles at e
   tally.check();
 }
 
-TEST_CASE("independent Monte Carlo is within 4 SE of exact for the nine profiles at every k") {
+TEST_CASE("independent Monte Carlo is within 4 SE of exact for the nine profiles at every k" *
+          doctest::test_suite("slow")) {
   ZTally tally;
   for (const auto& p : kcube::test::kPaperProfiles) {
     CAPTURE(std::string(p.name));
@@ -161,7 +163,7 @@ TEST_CASE("independent Monte Carlo is within 4 SE of exact for the nine profiles
   tally.check();
 }
 
-TEST_CASE("nested and independent sampling agree statistically") {
+TEST_CASE("nested and independent sampling agree statistically" * doctest::test_suite("slow")) {
   // Independent runs of the same cell: the difference of the two means has standard error
   // sqrt(se_a^2 + se_b^2) for cost and latency (ZTally); for accuracy the difference of two
   // means of n values each is bounded by Bernstein with sd sqrt(2) sd_M and range 2.

@@ -290,7 +290,8 @@ TEST_CASE("brackets in comments, quotes, plain text and block scalars are not ne
   CHECK(load_error(dir.path() / "block.yaml") == "(no kcube::Error)");
 }
 
-TEST_CASE("a large manifest without aliases is counted by its nodes, not taken for a bomb") {
+TEST_CASE("a large manifest without aliases is counted by its nodes, not taken for a bomb" *
+          doctest::test_suite("slow")) {
   // 400,000 nodes three levels deep: a count that added each subtree again at every level saw
   // more than 10^6 and called it an alias bomb.
   kcube::test::TempDir dir;
@@ -312,7 +313,8 @@ TEST_CASE("a large manifest without aliases is counted by its nodes, not taken f
             "the document has more than 1000000 nodes; a manifest is a small file"));
 }
 
-TEST_CASE("with 50,000 problems the first 100 in file order are listed, the rest counted") {
+TEST_CASE("with 50,000 problems the first 100 in file order are listed, the rest counted" *
+          doctest::test_suite("slow")) {
   kcube::test::TempDir dir;
   std::string text = kBase + "optimizers:\n";
   for (int i = 0; i < 50000; ++i)
@@ -533,7 +535,8 @@ TEST_CASE("control characters and NUL in keys are shown escaped, and the message
   CHECK(has(e, "has 2 problems"));
 }
 
-TEST_CASE("the size limit holds for the manifest and all its includes together") {
+TEST_CASE("the size limit holds for the manifest and all its includes together" *
+          doctest::test_suite("slow")) {
   // Three includes of 7 MiB each: each is under 16 MiB, together they are not. The third is
   // named, with the bytes before it and its own; a fourth is not read at all.
   kcube::test::TempDir dir;
@@ -554,7 +557,8 @@ TEST_CASE("the size limit holds for the manifest and all its includes together")
   CHECK(has(e, "has 1 problem:"));
 }
 
-TEST_CASE("the node limit holds for the manifest and all its includes together") {
+TEST_CASE("the node limit holds for the manifest and all its includes together" *
+          doctest::test_suite("slow")) {
   // Three includes of 400,000 nodes each: each is under 10^6 nodes, together they are not.
   kcube::test::TempDir dir;
   std::string list;

@@ -108,7 +108,8 @@ TEST_CASE("best-of-k is non-decreasing in k and at most 1") {
   }
 }
 
-TEST_CASE("best-of-k matches a brute-force integral for the nine paper profiles") {
+TEST_CASE("best-of-k matches a brute-force integral for the nine paper profiles" *
+          doctest::test_suite("slow")) {
   for (const PaperProfile& paper : kPaperProfiles) {
     const LoadedProfile profile = gaussian(gaussian_params(paper));
     for (const int k : {1, 2, 3, 4, 8, 16, 64, 128, 256, 1024}) {
