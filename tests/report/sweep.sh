@@ -64,7 +64,7 @@ for f in figures:
             sys.exit("drawing %s failed: %s" % (f["output"], error))
     else:
         with open(path, "wb") as out:
-            out.write(b"\x89PNG\r\n\x1a\n")  # a placeholder with a PNG signature
+            out.write(b"\x89PNG\r\n\x1a\n")  # a stand-in image: the PNG signature only
     print(path)
 EOF
 
