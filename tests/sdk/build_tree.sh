@@ -15,7 +15,7 @@ name=demo-build-tree
 dir=$WORK/$name
 step "$KCUBE new-plugin --kind optimizer $name $dir"
 run new-plugin "$KCUBE" new-plugin --kind optimizer "$name" "$dir"
-# The printed next step is ready to paste: the build tree, not a placeholder.
+# The printed next step is ready to paste: it names the build tree itself.
 line=$(grep -F -- "-DCMAKE_PREFIX_PATH=" "$LOGS/new-plugin.log") || fail "new-plugin printed no -DCMAKE_PREFIX_PATH"
 [[ $line == *" -DCMAKE_PREFIX_PATH=$BUILD" ]] ||
   fail "new-plugin printed '$line', not -DCMAKE_PREFIX_PATH=$BUILD (the build tree it runs from)"
