@@ -577,6 +577,30 @@ TEST_CASE("the node limit holds for the manifest and all its includes together" 
   CHECK(occurrences(e, "1000000 nodes") == 1);  // d.yaml is not read
 }
 
+TEST_CASE("at most 1000 included files in the manifest and its includes together") {
+  // The root names more.yaml, which names x.yaml 1000 times (loaded once, but every name counts):
+  // the 1001st name in all is the one problem. With 999 names in more.yaml the manifest loads.
+  kcube::test::TempDir dir;
+  write_file(dir.path() / "x.yaml", "profiles: {}\n");
+  write_file(dir.path() / "m.yaml", kBase + "include: [more.yaml]\n");
+  const auto more = [&](int names) {
+    std::string text = "include:\n";
+    for (int i = 0; i < names; ++i)
+      text += "  - x.yaml\n";
+    write_file(dir.path() / "more.yaml", text);
+  };
+  more(999);
+  CHECK(load_error(dir.path() / "m.yaml") == "(no kcube::Error)");
+  more(1000);
+  const std::string e = load_error(dir.path() / "m.yaml");
+  CAPTURE(e.substr(0, 2000));
+  // more.yaml line 1 is "include:", its 1000th name is on line 1001.
+  CHECK(has(e,
+            "more.yaml:1001:5: include: more than 1000 included files in the manifest and its "
+            "includes together; a study is a few files: merge the small ones"));
+  CHECK(has(e, "has 1 problem:"));
+}
+
 TEST_CASE("plugin_path: entries relative to the manifest file, read before the plugins") {
   kcube::test::TempDir dir;
   fs::create_directories(dir.path() / "plugins");
