@@ -3,22 +3,17 @@
 # holds one finished cell for every cell `kcube validate` plans, and `kcube report` makes its
 # report: HTML that parses and references nothing remote, every figure a non-empty PNG, the picks
 # tables equal to the store (tests/report/check_report.py).
-#   usage: bash manifest.sh KCUBE SOURCE_DIR SCRATCH_DIR FIGURES MANIFEST [--set PATH=VALUE]...
-# FIGURES: `draw` (tools/kcube_plot.py draws them, with matplotlib: one manifest, see
-# CMakeLists.txt) or `stand-in` (stand_in_plot.py checks the figure data with the plotter's own
-# input checks and writes a one-pixel PNG per figure: the same checks of the report, in seconds).
+#   usage: bash manifest.sh KCUBE SOURCE_DIR SCRATCH_DIR MANIFEST [--set PATH=VALUE]...
+# The report's figures go through stand_in_plot.py, which checks the figure data with the
+# plotter's own input checks and writes a one-pixel PNG per figure: the same checks of the report,
+# in seconds (drawing is tested by report.plot and run.report-figures).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-run_init "manifest-$(basename "$5" .yaml)" "$@"
-figures=$4
-manifest=$5
-shift 5
+run_init "manifest-$(basename "$4" .yaml)" "$@"
+manifest=$4
+shift 4
 sets=("$@")
-case $figures in
-  draw) ;;
-  stand-in) export KCUBE_PLOT_SCRIPT=$SRC/tests/run/stand_in_plot.py ;;
-  *) fail "FIGURES must be draw or stand-in, got '$figures'" ;;
-esac
+export KCUBE_PLOT_SCRIPT=$SRC/tests/run/stand_in_plot.py
 store=$WORK/m.sqlite
 
 step "kcube validate $manifest ${sets[*]}"
@@ -41,7 +36,7 @@ expect_eq "cells without candidates" "$(sql "$store" \
 # --quiet: nothing on standard error for a run that succeeds.
 [[ ! -s $LOGS/run.err ]] || { echo "FAIL: kcube run --quiet wrote to standard error:" >&2; show_log run; exit 1; }
 
-step "kcube report (figures: $figures; at low resolution, to be quick)"
+step "kcube report (figures through the stand-in plotter)"
 report=$WORK/report
 run report "$KCUBE" report "$store" --out "$report" --dpi 40
 expect_out report "report:  $report/report.md"

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""A stand-in for tools/kcube_plot.py, for the run.manifest.* tests that do not draw figures.
+"""A stand-in for tools/kcube_plot.py, for the report tests that do not draw figures.
 
 usage: stand_in_plot.py DATA.json [--root DIR] [--jobs N]  |  stand_in_plot.py --check
 
@@ -8,7 +8,7 @@ plotter's own input checks (kcube_plot.validate(), imported from tools/ of this 
 input exits 2 as the plotter does), and each figure's output is written as a one-pixel image of
 the requested format, its path printed, in the order of the figures. So a report test still checks
 which figures kcube plans, their file names and how the report embeds them, in seconds; the
-drawing itself is tested by report.plot and by the one run.manifest test that draws.
+drawing itself is tested by report.plot and run.report-figures.
 Standard library only.
 """
 import json
