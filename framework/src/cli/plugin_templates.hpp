@@ -125,7 +125,7 @@ inline constexpr std::string_view kOptimizerSource =
 #include <string>
 #include <vector>
 
-#include <kcube/kcube.hpp>
+#include <kcube/optimizer.hpp>
 
 namespace {
 
@@ -256,7 +256,7 @@ inline constexpr std::string_view kScenarioSource =
 #include <utility>
 #include <vector>
 
-#include <kcube/kcube.hpp>
+#include <kcube/scenario.hpp>
 
 namespace {
 
@@ -407,7 +407,7 @@ inline constexpr std::string_view kModelProfileSource =
 #include <span>
 #include <string>
 
-#include <kcube/kcube.hpp>
+#include <kcube/model_profile.hpp>
 
 namespace {
 

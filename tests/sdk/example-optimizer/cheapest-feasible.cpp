@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include <kcube/kcube.hpp>
+#include <kcube/optimizer.hpp>
 
 namespace {
 

@@ -21,7 +21,7 @@
 #include <vector>
 
 #include <boost/dll/shared_library.hpp>
-#include <kcube/kcube.hpp>
+#include <kcube/model_profile.hpp>
 
 namespace {
 
