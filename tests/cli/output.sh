@@ -5,7 +5,9 @@
 #   - manifest keys, a plugin's summary, version and error message reach the terminal with
 #     control characters shown as \x1b, and report.md as text (no raw HTML, no links), with the
 #     manifest in a code fence that its own ``` lines do not close;
-#   - `kcube select -` on an endless stream of bad rows ends with exit 2.
+#   - `kcube select -` on an endless stream of bad rows ends with exit 2;
+#   - `kcube run --quiet` prints the store line alone on stdout, and on stderr only errors (issue
+#     13, item 8): a failed cell and a bad manifest still say what went wrong, and exit non-zero.
 # ctest calls it as: bash output.sh KCUBE SOURCE_DIR SCRATCH_DIR PLUGIN_DIR
 # (PLUGIN_DIR: the hostile-optimizer fixture).
 set -euo pipefail
@@ -48,6 +50,24 @@ GAUSSIAN=gaussian:c_in=1e-6,c_out=1e-6,t_in=0.001,t_out=0.01,acc_mean=0.5,acc_st
 printf 'k,cost,latency,accuracy\n4,0.1,10,0.9\n8,0.2,20,0.95\n' >cands.csv
 run first "$KCUBE" run m.yaml --store s.sqlite --quiet
 run second "$KCUBE" run m.yaml --store s.sqlite --quiet --set run.seed=2
+
+step "13.8: run --quiet prints the store line alone, and nothing on stderr"
+# only_store_line LOG STORE RUN: stdout of LOG is "store: STORE (run RUN)", stderr is empty.
+only_store_line() {
+  [[ $(cat "$LOGS/$1.out") == "store: $2 (run $3)" && ! -s $LOGS/$1.err ]] || {
+    show_log "$1"
+    fail "$1: kcube run --quiet printed more than 'store: $2 (run $3)'"
+  }
+}
+only_store_line first s.sqlite 1
+only_store_line second s.sqlite 2
+run resumed "$KCUBE" run m.yaml --store s.sqlite --quiet --set run.seed=2 --resume
+only_store_line resumed s.sqlite 2
+sed 's/^  trials: 20$/  trails: 20/' m.yaml >typo.yaml
+expect_exit 2 typo "$KCUBE" run typo.yaml --store typo.sqlite --quiet
+[[ ! -s $LOGS/typo.out ]] || { show_log typo; fail "a bad manifest under --quiet printed on stdout"; }
+expect_err typo "typo.yaml:14:"
+expect_err typo "did you mean 'trials'"
 
 step "item 6: a full standard output is a failure, said once"
 # full_stdout NAME ARGS...: kcube ARGS with stdout on /dev/full exits 1 with one message.
@@ -150,6 +170,10 @@ EOF
 expect_exit 1 hostile "$KCUBE" --plugin-path "$PLUGINS" run hostile.yaml --store h.sqlite --quiet
 no_raw_controls hostile
 expect_err hostile "failed: "
+# --quiet (13.8): the failed cell on stderr, and nothing else; the store line alone on stdout.
+expect_eq "stdout of a failed run --quiet" "$(cat "$LOGS/hostile.out")" "store: h.sqlite (run 1)"
+expect_eq "stderr lines of a failed run --quiet that are not the failed cell" \
+  "$(grep -cv "^kcube run: cell 'p|s||0' failed: h: optimizer 'hostile-optimizer'" "$LOGS/hostile.err")" 0
 expect_err hostile "\\x1b]0;owned\\x07"
 run report "$KCUBE" --plugin-path "$PLUGINS" report h.sqlite --out h-report --no-figures
 no_raw_controls report

@@ -464,7 +464,7 @@ TEST_CASE("select wraps the reason column on a terminal, and keeps lines whole e
   CHECK(longest_line(table(run_on_terminal(args, kCandidates, "COLUMNS=wide"))) <= 100);
 }
 
-TEST_CASE("run --quiet prints no tables: the count and store lines only") {
+TEST_CASE("run --quiet prints the store line alone, and errors alone on stderr") {
   kcube::test::TempDir dir;
   const auto manifest = dir.path() / "m.yaml";
   std::ofstream(manifest) << "kcube: 1\n"
@@ -481,13 +481,25 @@ TEST_CASE("run --quiet prints no tables: the count and store lines only") {
                              "run:\n"
                              "  trials: 20\n";
   const std::string store = (dir.path() / "s.sqlite").string();
-  const auto quiet = run_cli("run '" + manifest.string() + "' --store '" + store + "' --quiet");
+  const std::string run = "run '" + manifest.string() + "' --store '" + store + "'";
+  const auto quiet = run_cli(run + " --quiet");
   REQUIRE(quiet.exit_code == 0);
-  CHECK(quiet.out.starts_with("1 cells run in "));
-  CHECK(quiet.out.ends_with(" s\nstore: " + store + " (run 1)\n"));
-  CHECK(std::count(quiet.out.begin(), quiet.out.end(), '\n') == 2);
+  CHECK(quiet.out == "store: " + store + " (run 1)\n");
   CHECK(quiet.err.empty());
-  const auto loud = run_cli("run '" + manifest.string() + "' --store '" + store + "'");
+  // --resume of the finished run: nothing to do, and nothing said but where the run is.
+  const auto again = run_cli(run + " --resume --quiet");
+  CHECK(again.exit_code == 0);
+  CHECK(again.out == "store: " + store + " (run 1)\n");
+  CHECK(again.err.empty());
+  const auto loud = run_cli(run);
   REQUIRE(loud.exit_code == 0);
   CHECK(loud.out.find("k picked by each optimizer") != std::string::npos);
+  CHECK(loud.out.find("\n1 cells run in ") != std::string::npos);
+  CHECK(loud.out.ends_with(" s\nstore: " + store + " (run 2)\n"));
+  // An error still reaches stderr, and the exit code says it.
+  const auto missing = run_cli("run '" + (dir.path() / "missing.yaml").string() + "' --store '" +
+                               store + "' --quiet");
+  CHECK(missing.exit_code == 2);
+  CHECK(missing.out.empty());
+  CHECK(missing.err.find("missing.yaml") != std::string::npos);
 }

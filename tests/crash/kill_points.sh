@@ -129,7 +129,7 @@ store=$WORK/finished.sqlite
 cp "$base" "$store"
 killed_study finished-killed "$store" kill:finish_run:after_commit:1
 check_resumed finished "$store" ""
-run finished-resume "$KCUBE" run "$MANIFEST" "${SETS[@]}" --store "$store" --resume --quiet
+run finished-resume "$KCUBE" run "$MANIFEST" "${SETS[@]}" --store "$store" --resume
 expect_out finished-resume "run 2 is already finished; nothing to do"
 survived=$((survived + 1))
 

@@ -36,7 +36,7 @@ dump "$WORK/one.sqlite" 1 "$WORK/one.dump"
 
 step "mpirun -np 2, one thread per rank: the same values; rank 0 alone wrote the store"
 run mpi launch -np 2 "$KCUBE" run "$MANIFEST" "${SETS[@]}" --store "$WORK/mpi.sqlite" \
-  --threads 1 --quiet
+  --threads 1
 expect_out mpi "$CELLS cells run"
 expect_out mpi "mpi: 2 ranks on 1 host"
 expect_eq "run of 2 ranks" "$(run_row "$WORK/mpi.sqlite" 1)" "finished|$CELLS|$CELLS|-|-|2"
@@ -48,6 +48,9 @@ grep -qE "rank 0 ran [1-9][0-9]* cells, the others [1-9]" "$LOGS/mpi.out" ||
 step "two threads per rank (OpenMP inside each rank): the same values"
 run mpi-threads launch -np 2 "$KCUBE" run "$MANIFEST" "${SETS[@]}" --store "$WORK/mpi.sqlite" \
   --threads 2 --quiet
+# --quiet under MPI: the store line alone, from rank 0 (no share line, nothing from rank 1).
+expect_eq "output of --quiet under MPI" "$(cat "$LOGS/mpi-threads.out")" \
+  "store: $WORK/mpi.sqlite (run 2)"
 same_numbers "mpirun -np 2 --threads 2" "$WORK/mpi.sqlite" 2 "$WORK/one.dump"
 
 step "two shards merged: the same values (one process = 2 ranks = 2 merged shards)"
@@ -76,7 +79,7 @@ expect_eq "killed run" "$(sql "$WORK/killed.sqlite" "SELECT status, (SELECT coun
   FROM runs WHERE id = 1")" "running|10"
 expect_eq "integrity after the kill" "$(sql "$WORK/killed.sqlite" "PRAGMA integrity_check")" ok
 run resume mpi "$KCUBE" run "$MANIFEST" "${SETS[@]}" --store "$WORK/killed.sqlite" --resume \
-  --threads 1 --quiet
+  --threads 1
 expect_out resume "resumed; 44 cells run"
 same_numbers "killed and resumed under MPI" "$WORK/killed.sqlite" 1 "$WORK/one.dump"
 

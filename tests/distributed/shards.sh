@@ -17,7 +17,7 @@ dump "$WORK/one.sqlite" 1 "$WORK/one.dump"
 step "three shards, each a third of the cells in its own store"
 for i in 1 2 3; do
   run "shard-$i" "$KCUBE" run "$MANIFEST" "${SETS[@]}" --shard "$i/3" \
-    --store "$WORK/part-$i.sqlite" --threads 1 --quiet
+    --store "$WORK/part-$i.sqlite" --threads 1
   expect_out "shard-$i" "18 cells run"
   expect_out "shard-$i" "(shard $i/3 of $CELLS planned cells)"
   expect_eq "run of shard $i" "$(run_row "$WORK/part-$i.sqlite" 1)" "finished|18|$CELLS|$i|3|1"
@@ -50,9 +50,14 @@ expect_exit 137 killed env KCUBE_FAULT_INJECTION=kill:write_cell:after_commit:5 
   "$KCUBE" run "$MANIFEST" "${SETS[@]}" --shard 2/3 --store "$WORK/again/part-2.sqlite" \
   --threads 1 --quiet
 expect_eq "cells of the killed shard" "$(run_row "$WORK/again/part-2.sqlite" 1)" "running|18|$CELLS|2|3|1"
+before=$(stored_cells "$WORK/again/part-2.sqlite" 1)
+expect_eq "cells stored before the kill" "$(grep -c . <<<"$before")" 5
 run resumed env SLURM_ARRAY_TASK_ID=2 SLURM_ARRAY_TASK_COUNT=3 KCUBE="$KCUBE" \
   bash "$SRC/tools/slurm/kcube-shards.sbatch" "$MANIFEST" "$WORK/again" "${SETS[@]}"
-expect_out resumed "resumed; 13 cells run"
+# The script runs with --quiet: its log (Slurm's output file) is the store line alone.
+expect_eq "output of the resumed task" "$(cat "$LOGS/resumed.out")" \
+  "store: $WORK/again/part-2.sqlite (run 1)"
+expect_eq "cells the resume ran" "$(resumed_cells "$WORK/again/part-2.sqlite" 1 "$before")" 13
 expect_eq "resumed shard" "$(run_row "$WORK/again/part-2.sqlite" 1)" "finished|18|$CELLS|2|3|1"
 # --resume finds the run of its own shard only.
 expect_exit 2 wrong-shard "$KCUBE" run "$MANIFEST" "${SETS[@]}" --shard 1/3 \
@@ -70,14 +75,14 @@ run partial-ok "$KCUBE" merge "$WORK/partial.sqlite" "$WORK/part-1.sqlite" "$WOR
 expect_eq "partial run" "$(sql "$WORK/partial.sqlite" "SELECT status, (SELECT count(*) FROM cells)
   FROM runs WHERE id = 1")" "failed|36"
 run complete "$KCUBE" run "$MANIFEST" "${SETS[@]}" --store "$WORK/partial.sqlite" --resume \
-  --threads 1 --quiet
+  --threads 1
 expect_out complete "resumed; 18 cells run"
 expect_eq "completed run" "$(sql "$WORK/partial.sqlite" "SELECT status FROM runs WHERE id = 1")" \
   finished
 same_numbers "partial merge completed by --resume" "$WORK/partial.sqlite" 1 "$WORK/one.dump"
 
 step "more shards than cells: the extra shards are empty runs, and merge still takes them"
-run empty "$KCUBE" run "$MANIFEST" "${SETS[@]}" --shard 60/60 --store "$WORK/empty.sqlite" --quiet
+run empty "$KCUBE" run "$MANIFEST" "${SETS[@]}" --shard 60/60 --store "$WORK/empty.sqlite"
 expect_out empty "0 cells run"
 expect_eq "empty shard" "$(run_row "$WORK/empty.sqlite" 1)" "finished|0|$CELLS|60|60|1"
 

@@ -12,7 +12,7 @@ store=$WORK/fail-fast.sqlite
 faulty=(--set profiles.bad.params.fault=throw)
 
 step "--fail-fast: the first cell fails, no other cell runs"
-expect_exit 1 first kc run "$MANIFEST" --store "$store" --quiet --fail-fast "${faulty[@]}"
+expect_exit 1 first kc run "$MANIFEST" --store "$store" --fail-fast "${faulty[@]}"
 no_crash first
 expect_out first "stopped at the first failed cell (--fail-fast): 3 cells not run"
 expect_eq "runs" "$(sql "$store" "SELECT id || ':' || status FROM runs")" "1:failed"
@@ -45,7 +45,7 @@ expect_eq "run after the timeout" "$(sql "$store" "SELECT status FROM runs")" fa
 run slow-resume kc run "$MANIFEST" --store "$store" --quiet --resume --cell-timeout 60 "${slow[@]}"
 check_run_finished "$store" 1 4
 expect_eq "runs after the resume" "$(sql "$store" "SELECT count(*) FROM runs")" 1
-expect_exit 0 resume-again kc run "$MANIFEST" --store "$store" --quiet --resume "${slow[@]}"
+expect_exit 0 resume-again kc run "$MANIFEST" --store "$store" --resume "${slow[@]}"
 expect_out resume-again "run 1 is already finished; nothing to do"
 CASES=$((CASES + 1))
 done_cases

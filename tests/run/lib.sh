@@ -137,6 +137,26 @@ check_run_finished() {
     "$(sql "$store" "SELECT count(*) FROM cells WHERE run_id=$id AND status<>'finished'")" 0
 }
 
+# stored_cells STORE RUN: "cell_key<TAB>status<TAB>seconds" of every cell of RUN, one a line in
+# key order. Taken before a `kcube run --resume`, it tells which cells the resume computed
+# (resumed_cells): a cell computed again has another wall time.
+stored_cells() {
+  sql "$1" "SELECT cell_key || char(9) || status || char(9) || quote(seconds) FROM cells
+            WHERE run_id = $2 ORDER BY cell_key"
+}
+
+# resumed_cells STORE RUN BEFORE: how many cells a --resume of RUN stored (the N of its
+# "resumed; N cells run", which --quiet does not print), BEFORE being stored_cells of RUN taken
+# before the resume. Fails when a cell stored finished before is gone or was computed again.
+resumed_cells() {
+  local after lost
+  after=$(stored_cells "$1" "$2")
+  lost=$(LC_ALL=C comm -23 <(grep -F "$(printf '\tfinished\t')" <<<"$3" || true) \
+    <(printf '%s\n' "$after"))
+  [[ -z $lost ]] || fail "run $2 of $1: --resume lost or computed again the finished cells: $lost"
+  LC_ALL=C comm -13 <(printf '%s\n' "$3") <(printf '%s\n' "$after") | grep -c . || true
+}
+
 # Export headers, first column to last (ResultStore::export_table), and the paper study's names;
 # used by the scripts that source this file.
 SELECTIONS_HEADER=run_id,replication,profile,scenario,sweep,optimizer,status,k,cost,latency,accuracy,score,reason

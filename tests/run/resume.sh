@@ -48,7 +48,7 @@ check_run_finished "$killed" 1 27
 # The cells stored before the kill were skipped, not recomputed.
 expect_eq "cells stored before the kill" "$(sql "$killed" \
   "SELECT group_concat(cell_key || '=' || seconds, ';') FROM (SELECT * FROM cells WHERE run_id=1 AND ('$before' LIKE '%' || cell_key || '=%') ORDER BY cell_key)")" "$before"
-run resume-again "$KCUBE" run "$manifest" "${sets[@]}" --store "$killed" --resume --quiet
+run resume-again "$KCUBE" run "$manifest" "${sets[@]}" --store "$killed" --resume
 expect_out resume-again "run 1 is already finished; nothing to do"
 
 step "an uninterrupted run of the same manifest and overrides"

@@ -19,14 +19,14 @@ step "--resume of a finished run: nothing to do, exit 0, store unchanged"
 store=$WORK/finished.sqlite
 run first "$KCUBE" run "$manifest" "${sets[@]}" --store "$store" --quiet
 before=$(dump "$store")
-run again "$KCUBE" run "$manifest" "${sets[@]}" --store "$store" --resume --quiet
+run again "$KCUBE" run "$manifest" "${sets[@]}" --store "$store" --resume
 expect_out again "run 1 is already finished; nothing to do"
 expect_eq "last line" "$(tail -n 1 "$LOGS/again.out")" "store: $store (run 1)"
 expect_eq "the store after --resume of a finished run" "$(dump "$store")" "$before"
 shard=$WORK/shard.sqlite
 run shard "$KCUBE" run "$manifest" "${sets[@]}" --shard 2/3 --store "$shard" --quiet
 before=$(dump "$shard")
-run shard-again "$KCUBE" run "$manifest" "${sets[@]}" --shard 2/3 --store "$shard" --resume --quiet
+run shard-again "$KCUBE" run "$manifest" "${sets[@]}" --shard 2/3 --store "$shard" --resume
 expect_out shard-again "run 1 is already finished; nothing to do"
 expect_eq "the shard store after --resume" "$(dump "$shard")" "$before"
 # Another shard of that store has no run: still refused.
@@ -37,7 +37,7 @@ sql "$store" "PRAGMA foreign_keys=ON; UPDATE runs SET status='interrupted', fini
   DELETE FROM cells WHERE position >= 20" >/dev/null
 run export-partial "$KCUBE" export "$store" --table selections -o "$WORK/partial.csv"
 expect_err export-partial "kcube export: warning: run 1 is interrupted: 20 of its 27 cells are stored finished; the export holds only those"
-run resume-0200 "$KCUBE" run "$manifest" --set run.trials=0200 --store "$store" --resume --quiet
+run resume-0200 "$KCUBE" run "$manifest" --set run.trials=0200 --store "$store" --resume
 expect_out resume-0200 "resumed; 7 cells run"
 expect_eq "runs after resuming with 0200" "$(sql "$store" "SELECT count(*) FROM runs")" 1
 check_run_finished "$store" 1 27
@@ -65,7 +65,7 @@ expect_err changed "run 1 was made with other builds than this kcube has:"
 expect_err changed "optimizer plugin 'knee-point': version 1.0.0, sha256 $old (run 1) vs version 1.0.0, sha256 $new (now)"
 expect_err changed "--allow-changed-plugins"
 expect_eq "the store after the refusal" "$(dump "$store")" "$before"
-run allowed "$KCUBE" --plugin-path "$plugins" run "$manifest" "${sets[@]}" --store "$store" --resume --allow-changed-plugins --quiet
+run allowed "$KCUBE" --plugin-path "$plugins" run "$manifest" "${sets[@]}" --store "$store" --resume --allow-changed-plugins
 expect_err allowed "note: run 1 goes on with other builds"
 check_run_finished "$store" 1 27
 expect_eq "the build recorded" \
@@ -78,7 +78,7 @@ grep -qF "builds changed" "$WORK/report/report.md" || fail "the report does not 
 grep -qF "$new" "$WORK/report/report.md" || fail "the report does not name the new build"
 # Resumed again with the new build: no difference to the build the run went on with.
 sql "$store" "UPDATE runs SET status='failed'" >/dev/null
-run same-again "$KCUBE" --plugin-path "$plugins" run "$manifest" "${sets[@]}" --store "$store" --resume --quiet
+run same-again "$KCUBE" --plugin-path "$plugins" run "$manifest" "${sets[@]}" --store "$store" --resume
 expect_out same-again "resumed; 0 cells run"
 
 step "a run of an older kcube without plugin hashes: unknown, refused"

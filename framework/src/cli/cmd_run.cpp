@@ -655,7 +655,9 @@ RunSetup prepare_run(const Args& args, const GlobalOptions& global) {
       "stop at the first cell that fails (the run is marked failed; --resume goes on)")(
       "cell-timeout", po::value<double>()->value_name("SECONDS"),
       "record a cell whose plugins take longer than this as an error and go on (default: no "
-      "limit)")("quiet", "no progress line and no tables: errors and the closing lines only")(
+      "limit)")("quiet",
+                "print only the store line 'store: PATH (run N)' on standard output and only "
+                "errors on standard error (failed cells, an interruption, why kcube stopped)")(
       "help,h", "show this help");
   add_manifest_options(options);
   const auto vm = parse_positional(args, options, {"manifest"}, "run");
@@ -800,7 +802,8 @@ Resumed resume_run(ResultStore& store, const RunSetup& setup, std::set<std::stri
     const std::string change =
         differences.empty() ? "" : build_change_json(recorded, now, "kcube run --resume");
     if (store.take_over(run, this_process(), change)) {
-      if (!differences.empty()) {
+      // A note, not an error: --allow-changed-plugins asked for it, and the run records it.
+      if (!differences.empty() && !setup.quiet) {
         std::cerr << "kcube run: note: " << name << " goes on with other builds "
                   << "(--allow-changed-plugins), recorded with the run:"
                   << describe_differences(differences, name, "now") << "\n";
@@ -1078,8 +1081,9 @@ int cmd_run(const Args& args, const GlobalOptions& global) {
   if (progress)
     std::cerr << "\n";
   if (nothing_to_do) {
-    std::cout << "run " << run << " is already finished; nothing to do\n"
-              << "store: " << run_setup.store_path << " (run " << run << ")\n";
+    if (!run_setup.quiet)
+      std::cout << "run " << run << " is already finished; nothing to do\n";
+    std::cout << "store: " << run_setup.store_path << " (run " << run << ")\n";
     store.reset();
     team->finish();
     return 0;
@@ -1091,24 +1095,25 @@ int cmd_run(const Args& args, const GlobalOptions& global) {
   const std::size_t skipped = pending.size() - ran;
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  if (!run_setup.quiet)
+  // --quiet: the store line alone; the failed cells and an interruption are on stderr.
+  if (!run_setup.quiet) {
     print_summary(m, run_setup.points, summary_cells);
-  std::cout << (run_setup.quiet ? "" : "\n") << (done.empty() ? "" : "resumed; ") << ran
-            << " cells run"
-            << (failed ? ", " + std::to_string(failed) + " with errors (see kcube export)" : "")
-            << " in " << text::format_fixed(seconds, 3) << " s"
-            << (run_setup.shard.whole() ? std::string()
-                                        : " (shard " + run_setup.shard.text() + " of " +
-                                              std::to_string(cells.size()) + " planned cells)")
-            << "\n";
-  if (team->size() > 1)
-    print_share_stats(std::cout, *team, shared);
-  std::cout << (skipped && signal == 0
-                    ? "stopped at the first failed cell (--fail-fast): " + std::to_string(skipped) +
-                          " cells not run; 'kcube run --resume' retries the failed cell and "
-                          "runs them\n"
-                    : "")
-            << "store: " << run_setup.store_path << " (run " << run << ")\n";
+    std::cout << "\n"
+              << (done.empty() ? "" : "resumed; ") << ran << " cells run"
+              << (failed ? ", " + std::to_string(failed) + " with errors (see kcube export)" : "")
+              << " in " << text::format_fixed(seconds, 3) << " s"
+              << (run_setup.shard.whole() ? std::string()
+                                          : " (shard " + run_setup.shard.text() + " of " +
+                                                std::to_string(cells.size()) + " planned cells)")
+              << "\n";
+    if (team->size() > 1)
+      print_share_stats(std::cout, *team, shared);
+    if (skipped && signal == 0) {
+      std::cout << "stopped at the first failed cell (--fail-fast): " << skipped
+                << " cells not run; 'kcube run --resume' retries the failed cell and runs them\n";
+    }
+  }
+  std::cout << "store: " << run_setup.store_path << " (run " << run << ")\n";
   if (signal != 0) {
     std::cout.flush();
     std::cerr << "kcube run: interrupted by " << (signal == SIGINT ? "SIGINT" : "SIGTERM")
