@@ -1,5 +1,6 @@
 #include "store.hpp"
 
+#include <fcntl.h>
 #include <sqlite3.h>
 #include <sys/resource.h>
 #include <sys/statvfs.h>
@@ -474,19 +475,28 @@ enum class FaultPoint {
   finish_run_before_commit,
   finish_run_after_commit,
   merge_before_commit,
+  lock_busy,
 };
 /// Their names in KCUBE_FAULT_INJECTION, in the order of FaultPoint.
-constexpr std::array<std::string_view, 11> kFaultPointNames = {
+constexpr std::array<std::string_view, 12> kFaultPointNames = {
     "check_identity:before_tables", "migrate:before_commit",     "begin_run:before_commit",
     "write_cell:before_begin",      "write_cell:after_cell_row", "write_cell:after_candidates",
     "write_cell:before_commit",     "write_cell:after_commit",   "finish_run:before_commit",
-    "finish_run:after_commit",      "merge:before_commit"};
+    "finish_run:after_commit",      "merge:before_commit",       "lock:busy"};
 
-enum class FaultAction { kill, sleep, full };
+enum class FaultAction { kill, sleep, full, touch, wait };
+
+/// How long wait=FILE waits for its file before the process gives up. A guard against rules that
+/// never meet (a test would hang), not a timing: a wait that can end ends in milliseconds.
+constexpr int kFaultWaitLimitSeconds = 60;
+/// The exit status of a process whose touch=FILE or wait=FILE cannot be done: timeout(1)'s.
+constexpr int kFaultHookExitStatus = 124;
 
 struct FaultRule {
   FaultAction action = FaultAction::kill;
   int sleep_ms = 0;
+  /// The file of touch=FILE and wait=FILE.
+  std::string file;
   std::size_t point = 0;
   /// The occurrence it fires at, 1-based; 0 for every one.
   std::int64_t occurrence = 0;
@@ -495,6 +505,13 @@ struct FaultRule {
 struct FaultPlan {
   /// Parses KCUBE_FAULT_INJECTION's value (null: unset).
   explicit FaultPlan(const char* value);
+
+  /// Whether a rule acts at `point`.
+  bool acts_at(FaultPoint point) const {
+    return std::any_of(rules.begin(), rules.end(), [point](const FaultRule& rule) {
+      return rule.point == static_cast<std::size_t>(point);
+    });
+  }
 
   std::vector<FaultRule> rules;
   /// How often each point was reached in this process.
@@ -528,14 +545,20 @@ FaultPlan::FaultPlan(const char* value) {
     std::string why;
     std::int64_t number = 0;
     if (fields.size() != 4) {
-      why = "a rule has 4 fields separated by ':'";
+      why = "a rule has 4 fields separated by ':' (the FILE of touch= and wait= holds no ':')";
     } else if (fields[0] == "kill" || fields[0] == "full") {
       rule.action = fields[0] == "kill" ? FaultAction::kill : FaultAction::full;
     } else if (fields[0].rfind("sleep=", 0) == 0 && parse_positive(fields[0].substr(6), number)) {
       rule.action = FaultAction::sleep;
       rule.sleep_ms = static_cast<int>(std::min<std::int64_t>(number, 3'600'000));
+    } else if (fields[0].rfind("touch=", 0) == 0 && fields[0].size() > 6) {
+      rule.action = FaultAction::touch;
+      rule.file = std::string(fields[0].substr(6));
+    } else if (fields[0].rfind("wait=", 0) == 0 && fields[0].size() > 5) {
+      rule.action = FaultAction::wait;
+      rule.file = std::string(fields[0].substr(5));
     } else {
-      why = "the action is kill, full or sleep=MS";
+      why = "the action is kill, full, sleep=MS, touch=FILE or wait=FILE";
     }
     if (why.empty()) {
       const std::string name = std::string(fields[1]) + ":" + std::string(fields[2]);
@@ -544,6 +567,9 @@ FaultPlan::FaultPlan(const char* value) {
         why = "there is no point '" + name + "'";
       rule.point = static_cast<std::size_t>(found - kFaultPointNames.begin());
     }
+    if (why.empty() && rule.action == FaultAction::full &&
+        rule.point == static_cast<std::size_t>(FaultPoint::lock_busy))
+      why = "full cannot act at lock:busy, where SQLite is waiting for a lock";
     if (why.empty() && fields[3] != "*" && !parse_positive(fields[3], rule.occurrence))
       why = "N is a count from 1, or * for every time";
     if (!why.empty()) {
@@ -571,7 +597,49 @@ void check_fault_plan() {
     throw Error(fault_plan().error);
 }
 
-/// Reaching `point` with the store `db` open: does what a rule of KCUBE_FAULT_INJECTION says.
+/// Ends the process after a message, when a rule of KCUBE_FAULT_INJECTION cannot be done.
+[[noreturn]] void fault_hook_failed(const FaultRule& rule, std::int64_t occurrence,
+                                    const std::string& why) {
+  std::fprintf(stderr,
+               "kcube: KCUBE_FAULT_INJECTION (a test hook): %s at %s (occurrence %lld): %s\n",
+               rule.action == FaultAction::touch ? "touch" : "wait",
+               std::string(kFaultPointNames[rule.point]).c_str(),
+               static_cast<long long>(occurrence), why.c_str());
+  std::fflush(stderr);
+  std::_Exit(kFaultHookExitStatus);
+}
+
+/// touch=FILE: creates FILE, empty, or leaves it as it is when it exists.
+void touch_file(const FaultRule& rule, std::int64_t occurrence) {
+  const int fd = ::open(rule.file.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    fault_hook_failed(rule, occurrence,
+                      "cannot create '" + rule.file + "' (" + std::strerror(errno) + ")");
+  }
+  ::close(fd);
+}
+
+/// wait=FILE: returns once FILE exists, looking every millisecond; gives up after
+/// kFaultWaitLimitSeconds, which only rules that never meet reach.
+void wait_for_file(const FaultRule& rule, std::int64_t occurrence) {
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::seconds(kFaultWaitLimitSeconds);
+  while (::access(rule.file.c_str(), F_OK) != 0) {
+    if (std::chrono::steady_clock::now() > deadline) {
+      fault_hook_failed(rule, occurrence,
+                        "'" + rule.file + "' did not appear in " +
+                            std::to_string(kFaultWaitLimitSeconds) +
+                            " s; no process touched it. Check the test's rules: a touch= of "
+                            "this file at a point some process reaches, and no two processes "
+                            "waiting for each other");
+    }
+    timespec pause{0, 1'000'000L};
+    ::nanosleep(&pause, nullptr);
+  }
+}
+
+/// Reaching `point` with the store `db` open: does what a rule of KCUBE_FAULT_INJECTION says,
+/// rule by rule in the order given.
 void inject_fault(sqlite3* db, const std::string& path, FaultPoint point) {
   FaultPlan& plan = fault_plan();
   if (plan.rules.empty())
@@ -598,8 +666,35 @@ void inject_fault(sqlite3* db, const std::string& path, FaultPoint point) {
         exec(db, path, limit.c_str());
         break;
       }
+      case FaultAction::touch:
+        touch_file(rule, occurrence);
+        break;
+      case FaultAction::wait:
+        wait_for_file(rule, occurrence);
+        break;
     }
   }
+}
+
+/// SQLite's busy handler while a rule of KCUBE_FAULT_INJECTION acts at lock:busy: waits for the
+/// lock like sqlite3_busy_timeout(kBusyTimeoutMs), in steps of 1 ms, and reaches lock:busy as
+/// each wait begins. A busy handler must not use its connection (SQLite's rule): no `full` here.
+int busy_with_fault_point(void*, int count) {
+  static const std::string no_path;
+  if (count == 0)
+    inject_fault(nullptr, no_path, FaultPoint::lock_busy);
+  if (count >= kBusyTimeoutMs)
+    return 0;
+  sqlite3_sleep(1);
+  return 1;
+}
+
+/// Makes `db` wait up to kBusyTimeoutMs for a lock that another connection holds.
+void wait_when_busy(sqlite3* db) {
+  if (fault_plan().acts_at(FaultPoint::lock_busy))
+    sqlite3_busy_handler(db, &busy_with_fault_point, nullptr);
+  else
+    sqlite3_busy_timeout(db, kBusyTimeoutMs);
 }
 
 std::string seed_text(std::uint64_t seed) {
@@ -882,7 +977,7 @@ std::string file_uri(const std::string& path) {
 void use_wal(sqlite3* db, const std::string& path) {
   const auto deadline =
       std::chrono::steady_clock::now() + std::chrono::milliseconds(kBusyTimeoutMs);
-  for (;;) {
+  for (bool first_try = true;; first_try = false) {
     sqlite3_stmt* stmt = nullptr;
     int rc = sqlite3_prepare_v2(db, "PRAGMA journal_mode = WAL", -1, &stmt, nullptr);
     std::string mode;
@@ -904,6 +999,8 @@ void use_wal(sqlite3* db, const std::string& path) {
     }
     if ((rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED)
       sqlite_failure(db, path, "switching to journal_mode=WAL");
+    if (first_try)
+      inject_fault(db, path, FaultPoint::lock_busy);
     if (std::chrono::steady_clock::now() > deadline)
       sqlite_failure(db, path, "switching to journal_mode=WAL (waited 30 s for other processes)");
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -1057,7 +1154,7 @@ DbHandle open_without_writing(const std::string& path, bool immutable_unless_log
                 "; check that it is a readable file");
   }
   sqlite3_extended_result_codes(raw, 1);
-  sqlite3_busy_timeout(raw, kBusyTimeoutMs);
+  wait_when_busy(raw);
   probe(raw, path);
   check_schema_read_only(raw, path);
   return db;
@@ -1951,7 +2048,7 @@ ResultStore ResultStore::open(const std::string& path) {
                 "' is read-only; fix its permissions or choose "
                 "another store path");
   sqlite3_extended_result_codes(db, 1);
-  sqlite3_busy_timeout(db, kBusyTimeoutMs);
+  wait_when_busy(db);
   probe(db, path);
   // In WAL mode, NORMAL skips the fsync of each commit and keeps every committed cell when the
   // process is killed; only an OS crash or power loss can roll back the last commits (never

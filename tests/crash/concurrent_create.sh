@@ -5,18 +5,22 @@
 # with "is not a kcube results store (an SQLite database of another program)" (about 1 round in
 # 130 here; more often under CI load), having read the version and application id of the empty
 # file before another process created the tables and counted the tables after. Then two rounds
-# hold that window open with KCUBE_FAULT_INJECTION (see framework/src/store.hpp):
-#   - one process pauses 1.5 s while reading what the file is (check_identity:before_tables),
-#     and the two others start once it has created the file: they create the store during the
-#     pause unless the paused process holds its snapshot, and its reads must agree;
-#   - the process that creates the schema holds its transaction open for 1 s before COMMIT
-#     (migrate:before_commit): the others wait for it and find the store made.
-# Each round: all three exit 0, the store holds three finished runs of one cell each, and
-# PRAGMA integrity_check is ok.
+# hold that window open with KCUBE_FAULT_INJECTION's touch= and wait= (framework/src/store.hpp),
+# in a fixed order, not for a time:
+#   - one process pauses while reading what the file is (check_identity:before_tables) until
+#     another, started then, has either found the file locked (lock:busy: the paused process
+#     holds its snapshot) or made the store and begun its run (begin_run:before_commit: it does
+#     not); the paused process's reads must agree either way;
+#   - the process that creates the schema holds its transaction open before COMMIT
+#     (migrate:before_commit) until two others, started then, wait for its lock (lock:busy):
+#     they find the store made.
+# Each round: every process exits 0, the store holds one finished run of one cell per process,
+# and PRAGMA integrity_check is ok.
 #   usage: bash concurrent_create.sh KCUBE SOURCE_DIR SCRATCH_DIR [ROUNDS]
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../run/lib.sh"
 run_init crash-concurrent-create "$@"
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 ROUNDS=${4:-30}
 
 # One profile, one scenario, one optimizer, few trials: a run takes a few milliseconds, so the
@@ -65,33 +69,26 @@ finish() {
   set +e
   stop_load
   (exit "$status")
+  stop_writers
   run_finish
 }
 trap finish EXIT
 
-# start NAME I FAULT: kcube run of the tiny manifest into $store in the background (pid appended
-# to pids), with KCUBE_FAULT_INJECTION=FAULT (none when empty).
+# start NAME I FAULT: kcube run of the tiny manifest into $store in the background (a writer of
+# tests/crash/lib.sh, logged as NAME-I), with KCUBE_FAULT_INJECTION=FAULT (none when empty).
 start() {
-  env KCUBE_FAULT_INJECTION="$3" "$KCUBE" run "$TINY" --store "$store" --threads 1 --quiet \
-    >"$LOGS/$1-$2.out" 2>"$LOGS/$1-$2.err" &
-  pids+=($!)
+  start_writer "$1-$2" "$3" "$KCUBE" run "$TINY" --store "$store" --threads 1 --quiet
 }
 
-# finish_round NAME: every writer of the round exited 0 and the store is whole; then removes it.
+# finish_round NAME: every writer of the round exited 0 and the store is whole, with one finished
+# run of one cell per writer; then removes it.
 finish_round() {
-  local i rc
-  for i in 0 1 2; do
-    rc=0
-    wait "${pids[$i]}" || rc=$?
-    [[ $rc -eq 0 ]] || {
-      show_log "$1-$i"
-      fail "$1: writer $i of 3 exited with $rc"
-    }
-  done
+  local count=${#WRITERS[@]}
+  wait_writers
   expect_eq "$1: integrity_check, finished runs, finished cells" "$(sql "$store" "
     PRAGMA integrity_check;
     SELECT count(*) FROM runs WHERE status = 'finished';
-    SELECT count(*) FROM cells WHERE status = 'finished'" | tr '\n' ' ')" "ok 3 3 "
+    SELECT count(*) FROM cells WHERE status = 'finished'" | tr '\n' ' ')" "ok $count $count "
   rm -f "$store" "$store"-*
 }
 
@@ -104,7 +101,6 @@ step "$ROUNDS rounds of three runs at once on a new store, with three busy loops
 start_load
 for ((round = 1; round <= ROUNDS; round++)); do
   store=$WORK/round-$round.sqlite
-  pids=()
   for i in 0 1 2; do
     start "round-$round" "$i" ""
   done
@@ -112,29 +108,22 @@ for ((round = 1; round <= ROUNDS; round++)); do
 done
 echo "$ROUNDS rounds passed"
 
-step "one process pauses between its reads of what the file is; the others start meanwhile"
+step "one process pauses between its reads of what the file is; another starts meanwhile"
 store=$WORK/paused-reader.sqlite
-pids=()
-start paused-reader 0 "sleep=1500:check_identity:before_tables:1"
-# It creates the file as it opens it, just before reading it: start the others then.
-for ((wait_ms = 0; wait_ms < 30000; wait_ms += 10)); do
-  [[ -e $store ]] && break
-  kill -0 "${pids[0]}" 2>/dev/null || break
-  sleep 0.01
-done
-[[ -e $store ]] || {
-  show_log paused-reader-0
-  fail "the paused process did not create $store"
-}
-start paused-reader 1 ""
-start paused-reader 2 ""
+sync=$WORK/sync-paused-reader
+mkdir -p "$sync"
+start paused-reader 0 "touch=$sync/paused:check_identity:before_tables:1,wait=$sync/went-on:check_identity:before_tables:1"
+await_file "$sync/paused"
+start paused-reader 1 "touch=$sync/went-on:lock:busy:1,touch=$sync/went-on:begin_run:before_commit:1"
 finish_round paused-reader
 
-step "the process that creates the schema holds its transaction open for 1 s"
+step "the process that creates the schema holds its transaction open until two others wait"
 store=$WORK/slow-create.sqlite
-pids=()
-for i in 0 1 2; do
-  start slow-create "$i" "sleep=1000:migrate:before_commit:1"
-done
+sync=$WORK/sync-slow-create
+mkdir -p "$sync"
+start slow-create 0 "touch=$sync/holds:migrate:before_commit:1,wait=$sync/waits-1:migrate:before_commit:1,wait=$sync/waits-2:migrate:before_commit:1"
+await_file "$sync/holds"
+start slow-create 1 "touch=$sync/waits-1:lock:busy:1"
+start slow-create 2 "touch=$sync/waits-2:lock:busy:1"
 finish_round slow-create
 stop_load

@@ -1,20 +1,37 @@
 #!/usr/bin/env bash
-# crash.concurrent-writers: three `kcube run` processes started at once on one new store: the
-# paper study twice (same manifest and overrides) and the exact-vs-monte-carlo example. They
-# create the store together, then write their cells interleaved: each sleeps 40 ms after every
-# committed cell (KCUBE_FAULT_INJECTION sleep points), and one holds the write lock for 1 s in
-# the middle of a cell's transaction, so the others queue on the busy timeout. All exit 0, the
-# store is intact, the three runs are finished and overlap in time (their cells interleave in
-# the order written), and each run's exports equal those of the same run made alone.
+# crash.concurrent-writers: three `kcube run` processes on one new store: the paper study twice
+# (A and B, same manifest and overrides) and the exact-vs-monte-carlo example (C). They run in
+# step by KCUBE_FAULT_INJECTION's touch= and wait= (framework/src/store.hpp), not paced by time:
+#   - A creates the store and starts B and C (this script does, on A's file) while it holds its
+#     first cell's transaction open; A commits only once B has found the store locked and started
+#     to wait on the busy timeout (lock:busy);
+#   - B writes its first cell after A's, C its first after B's (C waits for B's file), and
+#     neither A nor B writes its second before C's first (both wait for C's file).
+# So the first three cells committed are A's, B's, C's, in that order, whatever the machine's
+# speed; the rest interleave as they come. All exit 0, the store is intact, the three runs are
+# finished and overlap in time, and each run's exports equal those of the same run made alone.
+# Also: a touch= that cannot create its file ends kcube with status 124 and why, and `full`
+# cannot act at lock:busy.
 #   usage: bash concurrent_writers.sh KCUBE SOURCE_DIR SCRATCH_DIR
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../run/lib.sh"
 run_init crash-concurrent-writers "$@"
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+writers_init
 
 exact=$SRC/experiments/examples/exact-vs-monte-carlo.yaml
 store=$WORK/shared.sqlite
-pace="sleep=40:write_cell:after_commit:*"
+sync=$WORK/sync
+mkdir -p "$sync"
+
+step "a touch= that cannot create its file ends the process with status 124 and why; no full at lock:busy"
+expect_exit 124 bad-touch env KCUBE_FAULT_INJECTION="touch=$WORK/no/such/folder:begin_run:before_commit:1" \
+  "$KCUBE" run "$exact" --store "$WORK/bad-touch.sqlite" --threads 1 --quiet
+expect_err bad-touch "KCUBE_FAULT_INJECTION (a test hook): touch at begin_run:before_commit (occurrence 1): cannot create '$WORK/no/such/folder'"
+expect_eq "runs left by the process" "$(sql "$WORK/bad-touch.sqlite" "SELECT count(*) FROM runs")" 0
+expect_exit 2 full-at-busy env KCUBE_FAULT_INJECTION=full:lock:busy:1 \
+  "$KCUBE" run "$exact" --store "$WORK/full-at-busy.sqlite" --threads 1 --quiet
+expect_err full-at-busy "full cannot act at lock:busy"
 
 step "each run alone, for reference"
 make_reference "$WORK/reference.sqlite"
@@ -22,25 +39,16 @@ export_run reference "$WORK/reference.sqlite" 1
 run exact-alone "$KCUBE" run "$exact" --store "$WORK/exact.sqlite" --threads 1 --quiet
 export_run exact-alone "$WORK/exact.sqlite" 1
 
-step "three writers at once on a new store"
-pids=()
-env KCUBE_FAULT_INJECTION="$pace,sleep=1000:write_cell:before_commit:3" \
-  "$KCUBE" run "$MANIFEST" "${SETS[@]}" --store "$store" --threads 1 --quiet \
-  >"$LOGS/paper-a.out" 2>"$LOGS/paper-a.err" &
-pids+=($!)
-env KCUBE_FAULT_INJECTION="$pace" \
-  "$KCUBE" run "$MANIFEST" "${SETS[@]}" --store "$store" --threads 1 --quiet \
-  >"$LOGS/paper-b.out" 2>"$LOGS/paper-b.err" &
-pids+=($!)
-env KCUBE_FAULT_INJECTION="$pace" "$KCUBE" run "$exact" --store "$store" --threads 1 --quiet \
-  >"$LOGS/exact.out" 2>"$LOGS/exact.err" &
-pids+=($!)
-logs=(paper-a paper-b exact)
-for i in 0 1 2; do
-  rc=0
-  wait "${pids[$i]}" || rc=$?
-  [[ $rc -eq 0 ]] || { show_log "${logs[$i]}"; fail "writer ${logs[$i]} exited with $rc"; }
-done
+step "A holds its first cell open until B waits for the lock; then A, B, C in turn"
+paper=("$KCUBE" run "$MANIFEST" "${SETS[@]}" --store "$store" --threads 1 --quiet)
+start_writer paper-a "touch=$sync/a-holds:write_cell:before_commit:1,wait=$sync/b-waits:write_cell:before_commit:1,wait=$sync/c1:write_cell:before_begin:2" \
+  "${paper[@]}"
+await_file "$sync/a-holds"
+start_writer paper-b "touch=$sync/b-waits:lock:busy:1,touch=$sync/b1:write_cell:after_commit:1,wait=$sync/c1:write_cell:before_begin:2" \
+  "${paper[@]}"
+start_writer exact "wait=$sync/b1:write_cell:before_begin:1,touch=$sync/c1:write_cell:after_commit:1" \
+  "$KCUBE" run "$exact" --store "$store" --threads 1 --quiet
+wait_writers
 
 step "the store is intact and holds three finished runs"
 check_intact "$store"
@@ -49,12 +57,16 @@ for id in 1 2 3; do
   check_run_finished "$store" "$id" 27
 done
 
-step "the runs overlapped: their cells interleave in the order written"
-# rowid orders the cells as committed; a run_id change is a switch from one writer to another.
-switches=$(sql "$store" "SELECT count(*) FROM (SELECT run_id, lag(run_id) OVER (ORDER BY rowid) AS prev
-                                              FROM cells) WHERE run_id <> prev")
-echo "$switches switches between writers in 81 cells"
-[[ $switches -ge 6 ]] || fail "only $switches switches between writers: the runs did not overlap"
+step "the runs overlapped: A's, B's and C's first cells were the first three committed"
+# rowid orders the cells as committed (one write transaction at a time). A and B both run the
+# paper study: three runs and C's experiment third say A, B, C.
+first_three="SELECT c.run_id, r.experiment FROM cells c JOIN runs r ON r.id = c.run_id
+             ORDER BY c.rowid LIMIT 3"
+expect_eq "runs of the first three cells committed" \
+  "$(sql "$store" "SELECT count(DISTINCT run_id) FROM ($first_three)")" 3
+expect_eq "experiments of the first three cells committed" \
+  "$(sql "$store" "SELECT group_concat(experiment, ' ') FROM ($first_three)")" \
+  "paper-2025 paper-2025 exact-vs-monte-carlo"
 expect_eq "runs that overlap all others" "$(sql "$store" "
   SELECT count(*) FROM runs a WHERE NOT EXISTS (SELECT 1 FROM runs b WHERE b.id <> a.id
     AND (b.started_at > a.finished_at OR a.started_at > b.finished_at))")" 3

@@ -4,7 +4,8 @@
 # opened (nothing written yet) and while it is migrated, while begin_run writes the run row,
 # before the first cell, between cells, in the middle of a cell's transaction (after its row,
 # after its candidates, before COMMIT), and in finish_run (before and after COMMIT); once more while the resumed run writes; and `kcube merge`
-# before its COMMIT (the output store keeps its runs, a second merge succeeds). The store
+# before its COMMIT (the output store keeps its runs, a second merge succeeds); and a run waiting
+# for the lock another run holds (lock:busy: it leaves nothing, the other finishes). The store
 # already holds another finished run. After each kill: integrity_check ok, foreign_key_check
 # empty, the other run unchanged, exactly the cells committed before the kill stored and whole,
 # nothing of the cell being written; then `kcube run --resume` finishes the run without
@@ -163,6 +164,21 @@ check_base_run merge-again "$store"
 check_run_finished "$store" 2 "$CELLS"
 export_run merge "$store" 2
 same_exports merge reference
+survived=$((survived + 1))
+
+step "SIGKILL at lock:busy: a run dies waiting for the lock another run holds in a cell"
+store=$WORK/busy.sqlite
+cp "$base" "$store"
+writers_init
+start_writer busy-holder "touch=$WORK/holds:write_cell:before_commit:1,wait=$WORK/go:write_cell:before_commit:1" \
+  "$KCUBE" run "$MANIFEST" "${SETS[@]}" --store "$store" --threads 1 --quiet
+await_file "$WORK/holds"
+killed_study busy-killed "$store" kill:lock:busy:1
+touch "$WORK/go"
+wait_writers
+check_base_run busy "$store"
+expect_eq "runs after the kill" "$(sql "$store" "SELECT count(*) FROM runs")" 2
+check_run_finished "$store" 2 "$CELLS"
 survived=$((survived + 1))
 
 step "every fault point documented in store.hpp was a kill point here"

@@ -98,3 +98,65 @@ same_exports() {
     }
   done
 }
+
+# Writers in the background, in step by KCUBE_FAULT_INJECTION's touch= and wait= (see
+# framework/src/store.hpp): one waits at a point for a file another touches at its own point, so
+# the order of their steps is fixed, not paced by time. Call writers_init after run_init.
+WRITERS=()
+WRITER_NAMES=()
+
+# writers_init: on exit, writers still running are killed (a failed check must not leave them
+# waiting for files of a test that is gone).
+writers_init() {
+  trap 'stop_writers; run_finish' EXIT
+}
+stop_writers() {
+  local status=$? pid
+  for pid in "${WRITERS[@]}"; do
+    kill -9 "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
+  WRITERS=()
+  WRITER_NAMES=()
+  return "$status"
+}
+
+# start_writer NAME FAULT COMMAND...: COMMAND in the background with KCUBE_FAULT_INJECTION=FAULT,
+# logged as NAME.
+start_writer() {
+  local name=$1 fault=$2
+  shift 2
+  env KCUBE_FAULT_INJECTION="$fault" "$@" >"$LOGS/$name.out" 2>"$LOGS/$name.err" &
+  WRITERS+=($!)
+  WRITER_NAMES+=("$name")
+}
+
+# await_file FILE: waits until a writer has touched FILE; fails at once should every writer
+# have ended without it. (Looking every 10 ms; the writers' own wait= gives up after 60 s.)
+await_file() {
+  local pid alive
+  while [[ ! -e $1 ]]; do
+    alive=0
+    for pid in "${WRITERS[@]}"; do
+      kill -0 "$pid" 2>/dev/null && alive=1
+    done
+    [[ -e $1 ]] && break
+    [[ $alive -eq 1 ]] || fail "every writer ended, none touched $1"
+    sleep 0.01
+  done
+}
+
+# wait_writers: every writer exits 0.
+wait_writers() {
+  local i rc
+  for i in "${!WRITERS[@]}"; do
+    rc=0
+    wait "${WRITERS[$i]}" || rc=$?
+    [[ $rc -eq 0 ]] || {
+      show_log "${WRITER_NAMES[$i]}"
+      fail "writer ${WRITER_NAMES[$i]} exited with $rc"
+    }
+  done
+  WRITERS=()
+  WRITER_NAMES=()
+}

@@ -1,18 +1,16 @@
 // Fixture: a model profile that misbehaves on request. `fault` says how, `where` in which method;
 // everywhere else it is a well-behaved profile (cost 0.01 u, latency u, accuracy u for one
 // uniform u per inference; exact: E[c] = 0.005, E[t] = 0.5, F(y) = y).
-#include <omp.h>
-
 #include <atomic>
-#include <chrono>
 #include <cstdint>
+#include <cstdio>
 #include <limits>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "kcube/kcube.hpp"
 #include "strike.hpp"
+#include "thread_gate.hpp"
 
 #ifndef FIXTURE_NAME
 #define FIXTURE_NAME "faulty-profile"
@@ -22,6 +20,11 @@
 #endif
 
 namespace {
+
+// `thread` holds the team's other threads back until that thread has drawn only when all share
+// one object: a serial plugin's calls are one at a time (a held call would hold the target out)
+// and a per-thread plugin's objects do not see each other.
+constexpr bool kGateThreads = kcube::ThreadSafety::FIXTURE_SAFETY == kcube::ThreadSafety::shared;
 
 class FaultyProfile final : public kcube::ModelProfile {
  public:
@@ -34,7 +37,8 @@ class FaultyProfile final : public kcube::ModelProfile {
         thread_(kcube::get_int(params, "thread")),
         sleep_s_(kcube::get_real(params, "sleep_s")),
         exit_(fixture::exit_fault(params)),
-        exact_(kcube::get_bool(params, "exact")) {
+        exact_(kcube::get_bool(params, "exact")),
+        gate_(static_cast<int>(thread_)) {
     strike("factory");
   }
 
@@ -50,18 +54,25 @@ class FaultyProfile final : public kcube::ModelProfile {
       o = {0.01 * u, u, u};
     }
     const std::int64_t call = calls_.fetch_add(1) + 1;
+    // Thread `thread` arrives at every call, one that goes wrong or not: a held thread is let go
+    // even when the target's calls are past those that go wrong.
+    const bool target = thread_ < 0 || gate_.is_target();
+    if (target && kGateThreads)
+      gate_.arrive();
     if (where_ != "draw_path" || call < at_call_ || path.empty() ||
         (calls_limit_ > 0 && call >= at_call_ + calls_limit_))
       return;
-    if (thread_ >= 0 && omp_get_thread_num() != thread_) {
-      // Hold the other threads back until thread `thread` has drawn (for at most 2 s), so that
-      // it surely gets trials to go wrong in.
-      const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(2);
-      while (!target_drew_.load() && std::chrono::steady_clock::now() < until)
-        std::this_thread::yield();
+    if (!target) {
+      // Hold the other threads back until thread `thread` has drawn, so that it surely gets
+      // trials to go wrong in (fixture::ThreadGate).
+      if (kGateThreads) {
+        gate_.hold();
+        if (gate_.gave_up())
+          std::fprintf(stderr, FIXTURE_NAME ": OpenMP thread %lld did not draw in 60 s\n",
+                       static_cast<long long>(thread_));
+      }
       return;
     }
-    target_drew_.store(true);
     strike("draw_path");
     double& v = field_ == "cost"      ? path[0].cost
                 : field_ == "latency" ? path[0].latency
@@ -112,8 +123,8 @@ class FaultyProfile final : public kcube::ModelProfile {
   double sleep_s_;
   fixture::ExitFault exit_;
   bool exact_;
+  fixture::ThreadGate gate_;
   mutable std::atomic<std::int64_t> calls_{0};
-  mutable std::atomic<bool> target_drew_{false};
 };
 
 constexpr kcube::ParamSpec kParams[] = {
@@ -152,7 +163,8 @@ constexpr kcube::ParamSpec kParams[] = {
      .default_value = "-1",
      .min = -1,
      .max = 4096,
-     .doc = "draw_path goes wrong only on this OpenMP thread; -1: on any"},
+     .doc = "draw_path goes wrong only on this OpenMP thread, and (a shared plugin) the other "
+            "threads of its team wait until it has drawn; -1: on any"},
     {.key = "sleep_s",
      .type = kcube::ParamType::real,
      .default_value = "3600",

@@ -19,6 +19,7 @@
 #include "plugin_host.hpp"
 #include "selection.hpp"
 #include "spec.hpp"
+#include "thread_gate.hpp"
 
 using kcube::RuntimeFailure;
 
@@ -28,11 +29,12 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 // A profile whose draw_path fails on OpenMP thread `thread` (-1: every thread): by throwing a
 // std::runtime_error (kind 0), an int (kind 1), or drawing NaN (kind 2); display_name() throws
-// when `bad_name`.
+// when `bad_name`. The other threads of the team wait in draw_path until thread `thread` has
+// drawn (fixture::ThreadGate), so that it surely gets trials.
 class Failing final : public kcube::ModelProfile {
  public:
   Failing(int kind, int thread, bool bad_name = false)
-      : kind_(kind), thread_(thread), bad_name_(bad_name) {}
+      : kind_(kind), thread_(thread), bad_name_(bad_name), gate_(thread) {}
   std::string display_name() const override {
     if (bad_name_)
       throw 7;
@@ -42,15 +44,11 @@ class Failing final : public kcube::ModelProfile {
                  std::span<kcube::InferenceOutcome> path) const override {
     for (auto& o : path)
       o = {0.01, 1.0, stream.uniform()};
-    if (thread_ >= 0 && omp_get_thread_num() != thread_) {
-      // Hold the other threads back until thread `thread` has started (for at most 2 s), so
-      // that it surely gets a chunk of trials.
-      const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(2);
-      while (!seen_.load() && std::chrono::steady_clock::now() < until)
-        std::this_thread::yield();
+    if (thread_ >= 0 && !gate_.is_target()) {
+      gate_.hold();
       return;
     }
-    seen_.store(true);
+    gate_.arrive();
     if (kind_ == 0)
       throw std::runtime_error("boom on a worker thread");
     if (kind_ == 1)
@@ -64,12 +62,13 @@ class Failing final : public kcube::ModelProfile {
     if (kind_ == 4)  // one per trial: each trial is finite, their mean is not
       path[0].cost = std::numeric_limits<double>::max();
   }
-  bool seen() const { return seen_.load(); }
+  /// Whether thread `thread` drew, and no thread gave up waiting for it.
+  bool seen() const { return gate_.arrived() && !gate_.gave_up(); }
 
  private:
   int kind_, thread_;
   bool bad_name_;
-  mutable std::atomic<bool> seen_{false};
+  fixture::ThreadGate gate_;
 };
 
 kcube::Deployment grid(int k_max) {
@@ -131,8 +130,8 @@ kcube::CandidateTable two_rows() {
 }  // namespace
 
 TEST_CASE("an exception thrown by draw_path on a non-main OpenMP thread fails the simulation") {
-  // 64 chunks of 256 trials, two threads: thread 1 gets chunks, and its throw must not leave
-  // the parallel region (that would be std::terminate, not an exception here).
+  // 64 chunks of 256 trials, two threads: thread 1 gets chunks (thread 0 waits for it), and its
+  // throw must not leave the parallel region (that would be std::terminate, not an exception).
   const Failing profile(0, 1);
   CHECK_THROWS_WITH_AS(
       kcube::simulate(profile, 1, grid(4), two_threads(16384)),
@@ -142,6 +141,7 @@ TEST_CASE("an exception thrown by draw_path on a non-main OpenMP thread fails th
   const Failing again(0, 1);
   CHECK_THROWS_WITH_AS(kcube::simulate(again, 1, grid(4), two_threads(16384)),
                        doctest::Contains("boom on a worker thread"), RuntimeFailure);
+  CHECK(again.seen());
 }
 
 TEST_CASE("a non-std exception from draw_path is reported as such, on any thread") {
@@ -160,9 +160,11 @@ TEST_CASE("NaN drawn on a worker thread is caught, even when display_name() thro
   o.profile_label.clear();  // the engine then names the profile by display_name(), which throws
   CHECK_THROWS_WITH_AS(kcube::simulate(profile, 1, grid(4), o),
                        doctest::Contains("drew a non-finite value"), RuntimeFailure);
+  CHECK(profile.seen());
   const Failing again(2, 1, true);
   CHECK_THROWS_WITH_AS(kcube::simulate(again, 1, grid(4), o),
                        doctest::Contains("display_name() failed"), RuntimeFailure);
+  CHECK(again.seen());
 }
 
 TEST_CASE("finite outcomes whose sum overflows fail with the k and the metric") {
@@ -235,18 +237,21 @@ TEST_CASE("scenario methods that throw or return no budget or deployment are fai
 
 TEST_CASE("the watchdog gives up on work past its deadline and goes on with a fresh worker") {
   kcube::cli::Watchdog watchdog(0.2);
-  const auto start = std::chrono::steady_clock::now();
-  auto late = watchdog.run(std::function<int(kcube::cli::WorkState&)>([](auto& state) {
-    state.enter(nullptr, "sleeping plugin, nap");
-    std::this_thread::sleep_for(std::chrono::seconds(30));  // cannot be interrupted
-    state.enter(nullptr, "never reached while anyone waits");
+  // The work cannot end before it is released, which happens only once run() has returned: run()
+  // must give up on it at the deadline instead of waiting. (Unreleased, it ends by itself after
+  // 60 s, a guard against a hang; run() would then return its result and the test fail.)
+  auto release = std::make_shared<std::atomic<bool>>(false);
+  auto late = watchdog.run(std::function<int(kcube::cli::WorkState&)>([release](auto& state) {
+    state.enter(nullptr, "held plugin, nap");
+    const auto guard = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (!release->load() && std::chrono::steady_clock::now() < guard)
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    state.enter(nullptr, "never reached while anyone waits");  // abandoned: throws
     return 1;
   }));
-  const double waited =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  release->store(true);
   REQUIRE(std::holds_alternative<kcube::cli::TimedOut>(late));
-  CHECK(std::get<kcube::cli::TimedOut>(late).where == "sleeping plugin, nap");
-  CHECK(waited < 5.0);
+  CHECK(std::get<kcube::cli::TimedOut>(late).where == "held plugin, nap");
   CHECK(watchdog.abandoned());
   // A fresh worker runs the next piece of work; its exceptions reach the caller.
   auto next = watchdog.run(std::function<int(kcube::cli::WorkState&)>([](auto&) { return 2; }));
@@ -258,10 +263,12 @@ TEST_CASE("the watchdog gives up on work past its deadline and goes on with a fr
 
 TEST_CASE("a deadline that passes before the first plugin call names kcube's own code") {
   kcube::cli::Watchdog watchdog(0.05);
-  // The work is held before its first plugin call until the deadline has passed.
+  // The work is held before its first plugin call until run() has returned, so past the deadline
+  // (or for 60 s, a guard against a hang should run() wait for it).
   auto release = std::make_shared<std::atomic<bool>>(false);
   auto late = watchdog.run(std::function<int(kcube::cli::WorkState&)>([release](auto& state) {
-    while (!release->load())
+    const auto guard = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (!release->load() && std::chrono::steady_clock::now() < guard)
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
     state.enter(nullptr, "a plugin call after the deadline");  // throws WorkAbandoned
     return 1;
