@@ -2,7 +2,7 @@
 # Fuzzes kcube's input parsers with libFuzzer (tests/fuzz/README.md):
 #   1. builds the fuzz targets with clang in build-fuzz/, libkcube and the plugins included, all
 #      under AddressSanitizer and UndefinedBehaviorSanitizer (-DKCUBE_FUZZ=ON, tests off);
-#   2. replays each target's committed corpus and regression inputs and its generated 10 MB,
+#   2. replays each target's committed corpus and regression inputs and its generated 10 MiB,
 #      depth and alias-bomb inputs under the sanitizers;
 #   3. fuzzes each target for SECONDS (default 60) from a scratch copy of those inputs (the
 #      committed corpus never grows by itself), with its dictionary.
@@ -14,8 +14,10 @@
 #   KCUBE_FUZZ_TARGETS="manifest spec"   only these targets (default: all four)
 #   KCUBE_FUZZ_BUILD_DIR=DIR             build tree (default: build-fuzz/)
 #   KCUBE_FUZZ_WORK_DIR=DIR              scratch corpora and findings (default: a new temp folder)
-#   KCUBE_FUZZ_REPLAY=0                  skip step 2 (CI: its ASan job already ran the same
-#                                        replays, ctest's fuzz.replay.*, under ASan and UBSan)
+#   KCUBE_FUZZ_REPLAY=0                  skip step 2 (CI: its ASan job already ran the corpus and
+#                                        regressions, and the generated inputs at 1 MiB, under
+#                                        ASan and UBSan as ctest's fuzz.replay.*; its GCC job
+#                                        replays the generated inputs at 10 MiB)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 seconds="${1:-60}"

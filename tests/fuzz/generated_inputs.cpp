@@ -6,15 +6,13 @@
 namespace kcube::fuzz {
 namespace {
 
-// "A 10 MB file": the size every large input reaches.
-constexpr std::size_t kLarge = std::size_t{10} << 20;
-
-// `head`, then `item(i)` for i = 0, 1, ... while the text stays within kLarge, then `tail`.
+// `head`, then `item(i)` for i = 0, 1, ... while the text stays within `large` bytes, then
+// `tail`.
 template <class Item>
-std::string fill(std::string head, Item item, const std::string& tail = "") {
+std::string fill(std::size_t large, std::string head, Item item, const std::string& tail = "") {
   for (std::size_t i = 0;; ++i) {
     const std::string next = item(i);
-    if (head.size() + next.size() + tail.size() > kLarge)
+    if (head.size() + next.size() + tail.size() > large)
       break;
     head += next;
   }
@@ -48,72 +46,73 @@ const std::string kManifestHead =
     "scenarios:\n"
     "  s: {plugin: budget, params: {cost_max: 1}}\n";
 
-std::vector<GeneratedInput> manifest_inputs() {
+std::vector<GeneratedInput> manifest_inputs(std::size_t large) {
   std::vector<GeneratedInput> in;
   // Many definitions: names are checked for duplicates, every one against its plugin.
-  in.push_back({"profiles-10MB",
-                fill("kcube: 1\nexperiment: t\nscenarios: {s: {plugin: budget}}\nprofiles:\n",
-                     [](std::size_t i) {
-                       return "  profile_with_a_long_name_" + padded(i, 8) +
-                              ": {plugin: gaussian}\n";
-                     })});
   in.push_back(
-      {"sweep-values-10MB", fill(
-                                kManifestHead + "sweep:\n  scenarios.s.params.k_max: [",
-                                [](std::size_t i) { return padded(i, 18) + ", "; }, "1]\n")});
+      {"profiles-large",
+       fill(large, "kcube: 1\nexperiment: t\nscenarios: {s: {plugin: budget}}\nprofiles:\n",
+            [](std::size_t i) {
+              return "  profile_with_a_long_name_" + padded(i, 8) + ": {plugin: gaussian}\n";
+            })});
+  in.push_back(
+      {"sweep-values-large", fill(
+                                 large, kManifestHead + "sweep:\n  scenarios.s.params.k_max: [",
+                                 [](std::size_t i) { return padded(i, 18) + ", "; }, "1]\n")});
   // Half the file defines optimizers, half names ones that do not exist: each miss is looked up
   // among them and reported with the names defined.
-  const auto optimizers = [](std::string_view tail) {
+  const auto optimizers = [large](std::string_view tail) {
     std::string text = kManifestHead + "optimizers:\n";
-    for (std::size_t i = 0; text.size() < kLarge / 2; ++i)
+    for (std::size_t i = 0; text.size() < large / 2; ++i)
       text += "  o" + padded(i, 7) + ": {plugin: accuracy-max}\n";
     return text + std::string(tail);
   };
-  in.push_back(
-      {"sweep-axes-naming-missing-entries-10MB", fill(optimizers("sweep:\n"), [](std::size_t i) {
-         return "  optimizers.x" + padded(i, 7) + ".params.k: [1]\n";
-       })});
-  in.push_back({"overrides-naming-missing-entries-10MB", fill(optimizers(""), [](std::size_t i) {
-                  return "#@set optimizers.x" + padded(i, 7) + ".params.k=1\n";
+  in.push_back({"sweep-axes-naming-missing-entries-large",
+                fill(large, optimizers("sweep:\n"), [](std::size_t i) {
+                  return "  optimizers.x" + padded(i, 7) + ".params.k: [1]\n";
                 })});
-  in.push_back({"unknown-keys-10MB", fill(kManifestHead, [](std::size_t i) {
+  in.push_back(
+      {"overrides-naming-missing-entries-large", fill(large, optimizers(""), [](std::size_t i) {
+         return "#@set optimizers.x" + padded(i, 7) + ".params.k=1\n";
+       })});
+  in.push_back({"unknown-keys-large", fill(large, kManifestHead, [](std::size_t i) {
                   return "an_unknown_key_" + padded(i, 20) + ": 1\n";
                 })});
   in.push_back(
-      {"includes-10MB",
+      {"includes-large",
        fill(
-           kManifestHead + "include: [",
+           large, kManifestHead + "include: [",
            [](std::size_t i) { return "missing/" + padded(i, 12) + ".yaml, "; }, "m.yaml]\n")});
-  in.push_back({"overrides-10MB", fill(kManifestHead, [](std::size_t i) {
+  in.push_back({"overrides-large", fill(large, kManifestHead, [](std::size_t i) {
                   return "#@set run.trials=" + std::to_string(i + 2) + "\n";
                 })});
-  in.push_back({"huge-key-10MB",
-                kManifestHead + std::string(kLarge - kManifestHead.size() - 4, 'x') + ": 1\n"});
-  in.push_back({"huge-value-10MB",
-                "kcube: 1\nexperiment: " + std::string(kLarge - 32, 'a') + "\nprofiles: {}\n"});
-  in.push_back({"huge-param-10MB",
+  in.push_back({"huge-key-large",
+                kManifestHead + std::string(large - kManifestHead.size() - 4, 'x') + ": 1\n"});
+  in.push_back({"huge-value-large",
+                "kcube: 1\nexperiment: " + std::string(large - 32, 'a') + "\nprofiles: {}\n"});
+  in.push_back({"huge-param-large",
                 kManifestHead + "optimizers:\n  o: {plugin: knee-point, params: {method: " +
-                    std::string(kLarge - kManifestHead.size() - 64, 'c') + "}}\n"});
-  in.push_back({"comments-10MB", fill(kManifestHead, [](std::size_t i) {
+                    std::string(large - kManifestHead.size() - 64, 'c') + "}}\n"});
+  in.push_back({"comments-large", fill(large, kManifestHead, [](std::size_t i) {
                   return "# comment " + padded(i, 40) + "\n";
                 })});
-  in.push_back({"invalid-utf8-at-the-end-10MB",
+  in.push_back({"invalid-utf8-at-the-end-large",
                 fill(
-                    kManifestHead + "description: ",
+                    large, kManifestHead + "description: ",
                     [](std::size_t) { return std::string("\xC3\xA9"); }, "\xC3(\n")});
   in.push_back({"over-16MiB", "kcube: 1\n# " + std::string((std::size_t{16} << 20) + 1, 'x')});
   // Depth: flow and block style, far deeper than the limit of 64.
-  in.push_back({"deep-flow-sequences-10MB", "kcube: 1\nx: " + std::string(kLarge / 2 - 8, '[') +
-                                                std::string(kLarge / 2 - 8, ']') + "\n"});
+  in.push_back({"deep-flow-sequences-large", "kcube: 1\nx: " + std::string(large / 2 - 8, '[') +
+                                                 std::string(large / 2 - 8, ']') + "\n"});
   in.push_back({"deep-flow-mappings",
-                fill("kcube: 1\nx: ", [](std::size_t) { return std::string("{a: "); })});
-  in.push_back({"deep-block-sequences",
-                fill(
-                    "kcube: 1\nx:\n", [](std::size_t) { return std::string("- "); }, "a\n")});
+                fill(large, "kcube: 1\nx: ", [](std::size_t) { return std::string("{a: "); })});
+  in.push_back({"deep-block-sequences", fill(
+                                            large, "kcube: 1\nx:\n",
+                                            [](std::size_t) { return std::string("- "); }, "a\n")});
   std::string block = "kcube: 1\nrun:\n";
-  for (std::size_t depth = 1; block.size() < kLarge - 8192; ++depth)
+  for (std::size_t depth = 1; block.size() < large - 8192; ++depth)
     block += std::string(depth, ' ') + "k:\n";
-  in.push_back({"deep-block-mappings-10MB", block});
+  in.push_back({"deep-block-mappings-large", block});
   // Aliases: the classic bomb, one just under the expansion limit whose copies all hold
   // duplicate keys, and one whose expansion is deeper than the limit.
   in.push_back({"billion-laughs",
@@ -138,73 +137,73 @@ std::vector<GeneratedInput> manifest_inputs() {
 
 const std::string kCsvHead = "k,cost,latency,accuracy,cost_p95,latency_p95,accuracy_p05\n";
 
-std::vector<GeneratedInput> csv_inputs() {
+std::vector<GeneratedInput> csv_inputs(std::size_t large) {
   std::vector<GeneratedInput> in;
-  in.push_back({"rows-10MB", fill(kCsvHead, [](std::size_t i) {
+  in.push_back({"rows-large", fill(large, kCsvHead, [](std::size_t i) {
                   const std::string k = std::to_string(i + 1);
                   return k + ",0.00" + k + ",0.0" + k + ",0.5,0.00" + k + "1,0.0" + k + "1,0.4\n";
                 })});
-  in.push_back({"bad-rows-10MB",
-                fill("k,cost,latency,accuracy\n", [](std::size_t) { return std::string("x\n"); })});
-  in.push_back({"nan-rows-10MB", fill("k,cost,latency,accuracy\n", [](std::size_t i) {
+  in.push_back({"bad-rows-large", fill(large, "k,cost,latency,accuracy\n",
+                                       [](std::size_t) { return std::string("x\n"); })});
+  in.push_back({"nan-rows-large", fill(large, "k,cost,latency,accuracy\n", [](std::size_t i) {
                   return std::to_string(i + 1) + ",nan,inf,-0\n";
                 })});
-  in.push_back({"duplicate-k-10MB", fill("k,cost,latency,accuracy\n",
-                                         [](std::size_t) { return std::string("1,1,1,1\n"); })});
-  in.push_back({"empty-header-fields-10MB", std::string(kLarge, ',')});
-  in.push_back({"empty-row-fields-10MB", "k,cost,latency,accuracy\n" + std::string(kLarge, ',')});
-  in.push_back({"unknown-then-duplicate-columns-10MB",
+  in.push_back({"duplicate-k-large", fill(large, "k,cost,latency,accuracy\n",
+                                          [](std::size_t) { return std::string("1,1,1,1\n"); })});
+  in.push_back({"empty-header-fields-large", std::string(large, ',')});
+  in.push_back({"empty-row-fields-large", "k,cost,latency,accuracy\n" + std::string(large, ',')});
+  in.push_back({"unknown-then-duplicate-columns-large",
                 fill(
-                    std::string(kLarge / 2 - 2, 'z') + ",",
+                    large, std::string(large / 2 - 2, 'z') + ",",
                     [](std::size_t i) { return std::string(i < 2000 ? "zz," : "k,"); }, "k\n")});
-  in.push_back({"quantile-columns-10MB",
+  in.push_back({"quantile-columns-large",
                 fill(
-                    "k,cost,latency,accuracy",
+                    large, "k,cost,latency,accuracy",
                     [](std::size_t i) { return ",cost_p" + padded(i % 1000, 3); }, "\n")});
-  in.push_back({"huge-number-10MB",
-                "k,cost,latency,accuracy\n1,0." + std::string(kLarge - 64, '0') + "1,1,0.5\n"});
-  in.push_back({"huge-quoted-field-10MB",
-                "k,cost,latency,accuracy\n1,\"" + std::string(kLarge - 64, '"') + "\",1,0.5\n"});
-  in.push_back({"unterminated-quotes-10MB", fill("k,cost,latency,accuracy\n", [](std::size_t) {
-                  return std::string("\"1\n");
-                })});
-  in.push_back({"comments-10MB", fill("", [](std::size_t) { return std::string("#\n"); })});
-  in.push_back({"crlf-and-blanks-10MB",
+  in.push_back({"huge-number-large",
+                "k,cost,latency,accuracy\n1,0." + std::string(large - 64, '0') + "1,1,0.5\n"});
+  in.push_back({"huge-quoted-field-large",
+                "k,cost,latency,accuracy\n1,\"" + std::string(large - 64, '"') + "\",1,0.5\n"});
+  in.push_back(
+      {"unterminated-quotes-large",
+       fill(large, "k,cost,latency,accuracy\n", [](std::size_t) { return std::string("\"1\n"); })});
+  in.push_back({"comments-large", fill(large, "", [](std::size_t) { return std::string("#\n"); })});
+  in.push_back({"crlf-and-blanks-large",
                 fill(
-                    "\xEF\xBB\xBFk,cost,latency,accuracy\r\n",
+                    large, "\xEF\xBB\xBFk,cost,latency,accuracy\r\n",
                     [](std::size_t) { return std::string(" \t\r\n"); }, "1,1,1,1\r\n")});
   return in;
 }
 
-std::vector<GeneratedInput> spec_inputs() {
+std::vector<GeneratedInput> spec_inputs(std::size_t large) {
   std::vector<GeneratedInput> in;
-  in.push_back({"many-params-10MB",
-                fill("budget:k_max=1", [](std::size_t) { return std::string(",k_max=1"); })});
-  in.push_back({"many-unknown-params-10MB", fill("budget:x=1", [](std::size_t i) {
+  in.push_back({"many-params-large", fill(large, "budget:k_max=1",
+                                          [](std::size_t) { return std::string(",k_max=1"); })});
+  in.push_back({"many-unknown-params-large", fill(large, "budget:x=1", [](std::size_t i) {
                   return ",unknown_" + std::to_string(i) + "=1";
                 })});
-  in.push_back({"huge-name-10MB", std::string(kLarge, 'x')});
-  in.push_back({"huge-key-10MB", "budget:" + std::string(kLarge - 16, 'x') + "=1"});
-  in.push_back({"huge-value-10MB", "budget:cost_max=" + std::string(kLarge - 32, '9')});
-  in.push_back({"huge-fraction-10MB", "budget:cost_max=0." + std::string(kLarge - 32, '0') + "1"});
-  in.push_back({"huge-quoted-value-10MB",
+  in.push_back({"huge-name-large", std::string(large, 'x')});
+  in.push_back({"huge-key-large", "budget:" + std::string(large - 16, 'x') + "=1"});
+  in.push_back({"huge-value-large", "budget:cost_max=" + std::string(large - 32, '9')});
+  in.push_back({"huge-fraction-large", "budget:cost_max=0." + std::string(large - 32, '0') + "1"});
+  in.push_back({"huge-quoted-value-large",
                 "gaussian:c_in=1e-6,c_out=1e-6,t_in=1e-3,t_out=1e-2,acc_mean=0.5,acc_std=0.1,"
                 "display_name=\"" +
-                    std::string(kLarge - 128, '\\') + "\""});
-  in.push_back({"commas-10MB", "budget:" + std::string(kLarge, ',')});
-  in.push_back({"colons-10MB", "budget" + std::string(kLarge, ':')});
+                    std::string(large - 128, '\\') + "\""});
+  in.push_back({"commas-large", "budget:" + std::string(large, ',')});
+  in.push_back({"colons-large", "budget" + std::string(large, ':')});
   return in;
 }
 
 }  // namespace
 
-std::vector<GeneratedInput> generated_inputs(std::string_view target) {
+std::vector<GeneratedInput> generated_inputs(std::string_view target, std::size_t large_bytes) {
   if (target == "manifest")
-    return manifest_inputs();
+    return manifest_inputs(large_bytes);
   if (target == "candidate_csv")
-    return csv_inputs();
+    return csv_inputs(large_bytes);
   if (target == "spec")
-    return spec_inputs();
+    return spec_inputs(large_bytes);
   return {};
 }
 

@@ -1,14 +1,16 @@
 // Replays inputs through a fuzz target's LLVMFuzzerTestOneInput without libFuzzer, so that the
 // normal (GCC) test suite runs every committed corpus and regression input:
 //
-//   fuzz-replay-TARGET [--generated] [--max-seconds S] PATH...
-//   fuzz-replay-TARGET --write DIR
+//   fuzz-replay-TARGET [--generated] [--large-bytes N] [--max-seconds S] PATH...
+//   fuzz-replay-TARGET [--large-bytes N] --write DIR
 //
 // Each PATH is a file or a folder (every file below it, in name order). --generated also runs
-// the target's generated inputs (10 MB files, depth and alias bombs; generated_inputs.hpp);
-// --write DIR writes them to DIR instead, to feed them to a libFuzzer binary or to kcube itself.
+// the target's generated inputs (large files, depth and alias bombs; generated_inputs.hpp), the
+// large ones of N bytes each (default 10 MiB: "a 10 MB file"; the test suite uses 1 MiB and
+// .ci/run replays them at 10 MiB); --write DIR writes them to DIR instead, to feed them to a
+// libFuzzer binary or to kcube itself.
 // A bug aborts inside the target; an input that takes more than --max-seconds of processor time
-// (default 60: the 10 MB inputs take a few seconds, a quadratic blow-up on them hours) fails the
+// (default 60: the 10 MiB inputs take a few seconds, a quadratic blow-up on them hours) fails the
 // run as a hang would.
 #include <algorithm>
 #include <cstddef>
@@ -19,6 +21,7 @@
 #include <fstream>
 #include <iostream>
 #include <iterator>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -53,34 +56,53 @@ std::vector<fs::path> files_under(const fs::path& path) {
   return files;
 }
 
+int usage(const char* program) {
+  std::cerr << "usage: " << program
+            << " [--generated] [--large-bytes N] [--max-seconds S] PATH...\n"
+            << "       " << program << " [--large-bytes N] --write DIR\n";
+  return 2;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   bool generated = false;
   double max_seconds = 60.0;
+  std::size_t large_bytes = kcube::fuzz::kLargeInputBytes;
   std::vector<fs::path> paths;
+  std::optional<fs::path> write_dir;
   for (int i = 1; i < argc; ++i) {
     const std::string_view arg = argv[i];
-    if (arg == "--write" && i + 1 < argc) {
-      const fs::path dir = argv[++i];
-      fs::create_directories(dir);
-      for (const auto& input : kcube::fuzz::generated_inputs(KCUBE_FUZZ_TARGET)) {
-        std::ofstream out(dir / input.name, std::ios::binary);
-        out.write(input.bytes.data(), static_cast<std::streamsize>(input.bytes.size()));
+    if (arg == "--large-bytes" && i + 1 < argc) {
+      char* end = nullptr;
+      const unsigned long long value = std::strtoull(argv[++i], &end, 10);
+      // At least 64 KiB: the generators leave room for their heads and tails within the size.
+      if (end == argv[i] || *end != '\0' || value < (std::size_t{64} << 10) ||
+          value > (std::size_t{1} << 30)) {
+        std::cerr << "--large-bytes must be a whole number of bytes from 65536 to 2^30, got '"
+                  << argv[i] << "'\n";
+        return 2;
       }
-      return 0;
-    }
-    if (arg == "--generated") {
+      large_bytes = static_cast<std::size_t>(value);
+    } else if (arg == "--write" && i + 1 < argc) {
+      write_dir = argv[++i];
+    } else if (arg == "--generated") {
       generated = true;
     } else if (arg == "--max-seconds" && i + 1 < argc) {
       max_seconds = std::atof(argv[++i]);
     } else if (arg.starts_with("--")) {
-      std::cerr << "usage: " << argv[0] << " [--generated] [--max-seconds S] PATH...\n"
-                << "       " << argv[0] << " --write DIR\n";
-      return 2;
+      return usage(argv[0]);
     } else {
       paths.emplace_back(arg);
     }
+  }
+  if (write_dir) {
+    fs::create_directories(*write_dir);
+    for (const auto& input : kcube::fuzz::generated_inputs(KCUBE_FUZZ_TARGET, large_bytes)) {
+      std::ofstream out(*write_dir / input.name, std::ios::binary);
+      out.write(input.bytes.data(), static_cast<std::streamsize>(input.bytes.size()));
+    }
+    return 0;
   }
 
   std::size_t count = 0;
@@ -106,7 +128,7 @@ int main(int argc, char** argv) {
     }
   }
   if (generated) {
-    for (const auto& input : kcube::fuzz::generated_inputs(KCUBE_FUZZ_TARGET)) {
+    for (const auto& input : kcube::fuzz::generated_inputs(KCUBE_FUZZ_TARGET, large_bytes)) {
       // Named before it runs, so that a crash says which input it was.
       std::cout << "generated " << input.name << " (" << input.bytes.size()
                 << " bytes): " << std::flush;
