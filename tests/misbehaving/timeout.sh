@@ -10,41 +10,41 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 misbehaving_init timeout "$@"
 
-# timed_run NAME PATTERN NEEDLE FILE ARGS...: fault_run with --cell-timeout 1, which must end
+# timed_run NAME PATTERN NEEDLE FILE ARGS...: fault_run with --cell-timeout 0.5, which must end
 # within 30 s although the plugin sleeps for an hour.
 timed_run() {
   local start=$SECONDS
-  fault_run "$@" --cell-timeout 1
+  fault_run "$@" --cell-timeout 0.5
   [[ $((SECONDS - start)) -lt 30 ]] || fail "$1 took $((SECONDS - start)) s: the sleep was waited for"
   expect_eq "$1: integrity" "$(sql "$STORE" "PRAGMA integrity_check")" ok
 }
 
 step "draw_path sleeps for an hour: its two cells time out, the run ends in seconds"
 timed_run draw-path 'bad|%' \
-  "timed out after 1 s in model profile 'faulty-profile' ($PROFILE_SO), draw_path" "$PROFILE_SO" \
+  "timed out after 0.5 s in model profile 'faulty-profile' ($PROFILE_SO), draw_path" "$PROFILE_SO" \
   --set profiles.bad.params.fault=sleep
 expect_eq "seconds of the timed-out cells" \
-  "$(sql "$STORE" "SELECT group_concat(seconds) FROM cells WHERE status='error'")" "1.0,1.0"
+  "$(sql "$STORE" "SELECT group_concat(seconds) FROM cells WHERE status='error'")" "0.5,0.5"
 
 step "exact evaluation sleeps"
-timed_run exact 'bad|%' "timed out after 1 s in model profile 'faulty-profile' ($PROFILE_SO), exact evaluation" \
+timed_run exact 'bad|%' "timed out after 0.5 s in model profile 'faulty-profile' ($PROFILE_SO), exact evaluation" \
   "$PROFILE_SO" --set profiles.bad.params.fault=sleep --set profiles.bad.params.where=expected_latency \
   --set run.evaluator=exact
 
 step "assess sleeps"
-timed_run assess '%|bad||0' "timed out after 1 s in scenario 'faulty-scenario' ($SCENARIO_SO), budget and assess" \
+timed_run assess '%|bad||0' "timed out after 0.5 s in scenario 'faulty-scenario' ($SCENARIO_SO), budget and assess" \
   "$SCENARIO_SO" --set scenarios.bad.params.fault=sleep
 
 step "select sleeps: every cell times out"
-timed_run select '%' "timed out after 1 s in optimizer 'faulty-optimizer' ($OPTIMIZER_SO), select" \
+timed_run select '%' "timed out after 0.5 s in optimizer 'faulty-optimizer' ($OPTIMIZER_SO), select" \
   "$OPTIMIZER_SO" --set optimizers.bad.params.fault=sleep
 
 step "a serial profile that hangs is not called again in the same process"
 timed_run serial 'bad|%' "faulty-serial-profile" "$SERIAL_SO" \
   --set profiles.bad.plugin=faulty-serial-profile --set profiles.bad.params.fault=sleep
-expect_eq "messages of the serial profile's cells" "$(cell_messages "$STORE" | cut -c1-25)" \
-  "timed out after 1 s in mo
-not run: the serial plugi"
+expect_eq "messages of the serial profile's cells" "$(cell_messages "$STORE" | cut -c1-26)" \
+  "timed out after 0.5 s in m
+not run: the serial plugin"
 
 step "within the limit nothing changes: same numbers as without --cell-timeout"
 fault_run plain '' '' ''
