@@ -4,7 +4,7 @@
 #include <limits>
 #include <vector>
 
-#include "param_validation.hpp"
+#include "host/param_validation.hpp"
 
 namespace {
 

@@ -7,8 +7,8 @@
 #include <utility>
 #include <vector>
 
+#include "host/spec.hpp"
 #include "kcube/error.hpp"
-#include "spec.hpp"
 
 TEST_CASE("a bare name has no parameters") {
   const auto spec = kcube::parse_spec("accuracy-max");

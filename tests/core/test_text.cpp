@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "text.hpp"
+#include "util/text.hpp"
 
 TEST_CASE("edit distance") {
   CHECK(kcube::text::edit_distance("", "") == 0);

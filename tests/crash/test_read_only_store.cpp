@@ -11,7 +11,7 @@
 
 #include "kcube/error.hpp"
 #include "message_of.hpp"
-#include "store.hpp"
+#include "store/store.hpp"
 #include "temp_dir.hpp"
 
 namespace {

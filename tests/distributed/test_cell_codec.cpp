@@ -9,8 +9,8 @@
 #include <random>
 #include <string>
 
-#include "cell_codec.hpp"
 #include "kcube/error.hpp"
+#include "run/cell_codec.hpp"
 
 namespace {
 

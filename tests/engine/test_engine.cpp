@@ -3,7 +3,7 @@
 
 #include <cmath>
 
-#include "engine.hpp"
+#include "engine/engine.hpp"
 #include "kcube/error.hpp"
 #include "test_profiles.hpp"
 

@@ -12,7 +12,7 @@
 #include <new>
 #include <string>
 
-#include "engine.hpp"
+#include "engine/engine.hpp"
 #include "kcube/error.hpp"
 #include "test_profiles.hpp"
 

@@ -6,11 +6,11 @@
 #include <cmath>
 #include <string>
 
-#include "engine.hpp"
-#include "exact.hpp"
+#include "engine/engine.hpp"
+#include "engine/exact.hpp"
+#include "host/plugin_host.hpp"
+#include "host/spec.hpp"
 #include "paper_profiles.hpp"
-#include "plugin_host.hpp"
-#include "spec.hpp"
 
 namespace {
 

@@ -4,9 +4,9 @@
 
 #include <string>
 
-#include "engine.hpp"
+#include "engine/engine.hpp"
+#include "engine/resources.hpp"
 #include "kcube/error.hpp"
-#include "resources.hpp"
 
 using kcube::Deployment;
 using kcube::SimulationOptions;

@@ -13,11 +13,11 @@
 #include <string>
 #include <vector>
 
-#include "candidate_csv.hpp"
+#include "engine/selection.hpp"
 #include "fuzz_support.hpp"
+#include "host/spec.hpp"
 #include "kcube/error.hpp"
-#include "selection.hpp"
-#include "spec.hpp"
+#include "manifest/candidate_csv.hpp"
 
 namespace {
 

@@ -13,9 +13,9 @@
 #include <string>
 #include <string_view>
 
-#include "cell_codec.hpp"
 #include "fuzz_support.hpp"
 #include "kcube/error.hpp"
+#include "run/cell_codec.hpp"
 
 namespace {
 

@@ -13,7 +13,7 @@
 #include <string_view>
 #include <typeinfo>
 
-#include "plugin_host.hpp"
+#include "host/plugin_host.hpp"
 
 namespace kcube::fuzz {
 

@@ -22,7 +22,7 @@
 
 #include "fuzz_support.hpp"
 #include "kcube/error.hpp"
-#include "manifest.hpp"
+#include "manifest/manifest.hpp"
 
 namespace {
 

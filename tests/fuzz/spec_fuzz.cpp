@@ -16,8 +16,8 @@
 #include <string_view>
 
 #include "fuzz_support.hpp"
+#include "host/spec.hpp"
 #include "kcube/error.hpp"
-#include "spec.hpp"
 
 namespace {
 

@@ -7,8 +7,8 @@
 #include <fstream>
 #include <optional>
 
-#include "plugin_host.hpp"
-#include "spec.hpp"
+#include "host/plugin_host.hpp"
+#include "host/spec.hpp"
 #include "temp_dir.hpp"
 
 namespace fs = std::filesystem;

@@ -1,9 +1,9 @@
 // The budget scenario and the host's checked selection wrapper.
 #include <doctest/doctest.h>
 
-#include "plugin_host.hpp"
-#include "selection.hpp"
-#include "spec.hpp"
+#include "engine/selection.hpp"
+#include "host/plugin_host.hpp"
+#include "host/spec.hpp"
 
 namespace {
 

@@ -9,9 +9,9 @@
 #include <string>
 #include <vector>
 
+#include "host/plugin_host.hpp"
 #include "kcube/error.hpp"
-#include "manifest.hpp"
-#include "plugin_host.hpp"
+#include "manifest/manifest.hpp"
 
 namespace kcube::test {
 

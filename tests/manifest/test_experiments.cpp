@@ -3,7 +3,7 @@
 
 #include <filesystem>
 
-#include "manifest.hpp"
+#include "manifest/manifest.hpp"
 #include "manifest_test_support.hpp"
 
 namespace fs = std::filesystem;

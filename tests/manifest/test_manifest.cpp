@@ -6,12 +6,12 @@
 #include <iterator>
 #include <string>
 
+#include "host/spec.hpp"
 #include "kcube/scenario.hpp"
-#include "manifest.hpp"
+#include "manifest/manifest.hpp"
 #include "manifest_test_support.hpp"
-#include "sha256.hpp"
-#include "spec.hpp"
 #include "temp_dir.hpp"
+#include "util/sha256.hpp"
 
 namespace fs = std::filesystem;
 using kcube::load_manifest;

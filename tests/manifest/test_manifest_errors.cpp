@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "manifest.hpp"
+#include "manifest/manifest.hpp"
 #include "manifest_test_support.hpp"
 #include "temp_dir.hpp"
 

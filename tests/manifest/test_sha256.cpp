@@ -3,7 +3,7 @@
 
 #include <string>
 
-#include "sha256.hpp"
+#include "util/sha256.hpp"
 
 TEST_CASE("sha256 of the empty message") {
   CHECK(kcube::sha256_hex("") ==

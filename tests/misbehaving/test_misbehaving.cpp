@@ -12,13 +12,13 @@
 #include <stdexcept>
 #include <thread>
 
-#include "cli/watchdog.hpp"
-#include "engine.hpp"
-#include "exact.hpp"
+#include "engine/engine.hpp"
+#include "engine/exact.hpp"
+#include "engine/selection.hpp"
+#include "host/plugin_host.hpp"
+#include "host/spec.hpp"
 #include "kcube/error.hpp"
-#include "plugin_host.hpp"
-#include "selection.hpp"
-#include "spec.hpp"
+#include "run/watchdog.hpp"
 #include "thread_gate.hpp"
 
 using kcube::RuntimeFailure;

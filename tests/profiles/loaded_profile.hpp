@@ -13,12 +13,12 @@
 
 #include <boost/dll/shared_library.hpp>
 
+#include "host/param_validation.hpp"
 #include "kcube/model_profile.hpp"
 #include "kcube/params.hpp"
 #include "kcube/plugin.hpp"
 #include "paper_profiles.hpp"
-#include "param_validation.hpp"
-#include "text.hpp"
+#include "util/text.hpp"
 
 namespace kcube::test {
 

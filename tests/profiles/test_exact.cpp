@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "exact.hpp"
+#include "engine/exact.hpp"
 #include "kcube/error.hpp"
 #include "kcube/scenario.hpp"
 #include "loaded_profile.hpp"

@@ -10,14 +10,14 @@
 #include <string>
 #include <vector>
 
-#include "exact.hpp"
+#include "engine/exact.hpp"
+#include "engine/selection.hpp"
+#include "host/plugin_host.hpp"
+#include "host/spec.hpp"
 #include "kcube/model_profile.hpp"
-#include "plugin_host.hpp"
 #include "report/document.hpp"
 #include "report/report.hpp"
-#include "selection.hpp"
-#include "spec.hpp"
-#include "store.hpp"
+#include "store/store.hpp"
 #include "temp_dir.hpp"
 
 namespace {

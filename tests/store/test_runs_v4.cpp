@@ -8,7 +8,7 @@
 #include <filesystem>
 #include <string>
 
-#include "store.hpp"
+#include "store/store.hpp"
 #include "store_test_support.hpp"
 #include "temp_dir.hpp"
 

@@ -22,7 +22,7 @@
 #include <vector>
 
 #include "kcube/error.hpp"
-#include "store.hpp"
+#include "store/store.hpp"
 #include "store_test_support.hpp"
 #include "temp_dir.hpp"
 

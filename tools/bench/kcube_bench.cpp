@@ -31,15 +31,15 @@
 
 #include <boost/program_options.hpp>
 
-#include "engine.hpp"
-#include "exact.hpp"
+#include "engine/engine.hpp"
+#include "engine/exact.hpp"
+#include "engine/selection.hpp"
+#include "host/plugin_host.hpp"
+#include "host/spec.hpp"
 #include "kcube/error.hpp"
 #include "kcube/random.hpp"
 #include "paper_profiles.hpp"
-#include "plugin_host.hpp"
-#include "selection.hpp"
-#include "spec.hpp"
-#include "text.hpp"
+#include "util/text.hpp"
 
 namespace {
 

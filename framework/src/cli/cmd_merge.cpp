@@ -21,12 +21,12 @@
 #include <utility>
 #include <vector>
 
-#include "builds.hpp"
-#include "commands.hpp"
+#include "cli/commands.hpp"
+#include "cli/output.hpp"
 #include "kcube/error.hpp"
-#include "output.hpp"
-#include "store.hpp"
-#include "text.hpp"
+#include "run/builds.hpp"
+#include "store/store.hpp"
+#include "util/text.hpp"
 
 namespace kcube::cli {
 namespace po = boost::program_options;

@@ -17,11 +17,11 @@
 #include <boost/dll/runtime_symbol_info.hpp>
 #include <boost/program_options.hpp>
 
-#include "commands.hpp"
+#include "cli/commands.hpp"
+#include "cli/output.hpp"
+#include "cli/plugin_templates.hpp"
 #include "kcube/error.hpp"
-#include "output.hpp"
-#include "plugin_templates.hpp"
-#include "text.hpp"
+#include "util/text.hpp"
 
 #ifndef KCUBE_VERSION
 #error "KCUBE_VERSION must be defined by the build (see framework/CMakeLists.txt)"

@@ -1,11 +1,11 @@
 // kcube plugins list | describe
 #include <iostream>
 
-#include "commands.hpp"
+#include "cli/commands.hpp"
+#include "cli/output.hpp"
+#include "host/param_validation.hpp"
 #include "kcube/error.hpp"
-#include "output.hpp"
-#include "param_validation.hpp"
-#include "text.hpp"
+#include "util/text.hpp"
 
 namespace kcube::cli {
 namespace po = boost::program_options;

@@ -18,21 +18,21 @@
 #include <sstream>
 #include <variant>
 
-#include "builds.hpp"
-#include "commands.hpp"
-#include "engine.hpp"
-#include "exact.hpp"
+#include "cli/commands.hpp"
+#include "cli/output.hpp"
+#include "cli/team.hpp"
+#include "engine/engine.hpp"
+#include "engine/exact.hpp"
+#include "engine/resources.hpp"
+#include "engine/selection.hpp"
+#include "host/plugin_call.hpp"
 #include "kcube/error.hpp"
-#include "manifest.hpp"
-#include "output.hpp"
-#include "overrides.hpp"
-#include "plugin_call.hpp"
-#include "resources.hpp"
-#include "selection.hpp"
-#include "store.hpp"
-#include "team.hpp"
-#include "text.hpp"
-#include "watchdog.hpp"
+#include "manifest/manifest.hpp"
+#include "manifest/overrides.hpp"
+#include "run/builds.hpp"
+#include "run/watchdog.hpp"
+#include "store/store.hpp"
+#include "util/text.hpp"
 
 namespace kcube::cli {
 namespace po = boost::program_options;

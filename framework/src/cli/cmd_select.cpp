@@ -3,13 +3,13 @@
 #include <iostream>
 #include <optional>
 
-#include "candidate_csv.hpp"
-#include "commands.hpp"
+#include "cli/commands.hpp"
+#include "cli/output.hpp"
+#include "engine/selection.hpp"
+#include "host/spec.hpp"
 #include "kcube/error.hpp"
-#include "output.hpp"
-#include "selection.hpp"
-#include "spec.hpp"
-#include "text.hpp"
+#include "manifest/candidate_csv.hpp"
+#include "util/text.hpp"
 
 namespace kcube::cli {
 namespace po = boost::program_options;

@@ -5,17 +5,17 @@
 #include <fstream>
 #include <iostream>
 
-#include "candidate_csv.hpp"
-#include "commands.hpp"
-#include "engine.hpp"
-#include "exact.hpp"
+#include "cli/commands.hpp"
+#include "cli/output.hpp"
+#include "engine/engine.hpp"
+#include "engine/exact.hpp"
+#include "engine/resources.hpp"
+#include "engine/selection.hpp"
+#include "host/plugin_call.hpp"
+#include "host/spec.hpp"
 #include "kcube/error.hpp"
-#include "output.hpp"
-#include "plugin_call.hpp"
-#include "resources.hpp"
-#include "selection.hpp"
-#include "spec.hpp"
-#include "text.hpp"
+#include "manifest/candidate_csv.hpp"
+#include "util/text.hpp"
 
 namespace kcube::cli {
 namespace po = boost::program_options;

@@ -5,15 +5,15 @@
 #include <iostream>
 #include <system_error>
 
-#include "builds.hpp"
-#include "commands.hpp"
+#include "cli/commands.hpp"
+#include "cli/output.hpp"
+#include "host/plugin_records.hpp"
 #include "kcube/error.hpp"
-#include "output.hpp"
-#include "plugin_records.hpp"
 #include "report/comparison.hpp"
 #include "report/report.hpp"
-#include "store.hpp"
-#include "text.hpp"
+#include "run/builds.hpp"
+#include "store/store.hpp"
+#include "util/text.hpp"
 
 namespace kcube::cli {
 namespace po = boost::program_options;

@@ -8,12 +8,12 @@
 
 #include <boost/program_options.hpp>
 
-#include "commands.hpp"
+#include "cli/commands.hpp"
+#include "cli/output.hpp"
+#include "cli/team.hpp"
 #include "kcube/error.hpp"
 #include "kcube/plugin.hpp"
-#include "output.hpp"
-#include "team.hpp"
-#include "text.hpp"
+#include "util/text.hpp"
 
 namespace {
 namespace po = boost::program_options;

@@ -1,4 +1,4 @@
-#include "output.hpp"
+#include "cli/output.hpp"
 
 #include <sys/ioctl.h>
 #include <unistd.h>
@@ -18,10 +18,10 @@
 #include <typeinfo>
 #include <utility>
 
-#include "commands.hpp"
+#include "cli/commands.hpp"
+#include "cli/team.hpp"
 #include "kcube/error.hpp"
-#include "team.hpp"
-#include "text.hpp"
+#include "util/text.hpp"
 
 namespace kcube::cli {
 namespace po = boost::program_options;

@@ -11,8 +11,8 @@
 
 #include <boost/program_options.hpp>
 
-#include "commands.hpp"
-#include "plugin_host.hpp"
+#include "cli/commands.hpp"
+#include "host/plugin_host.hpp"
 
 namespace kcube::cli {
 

@@ -1,4 +1,4 @@
-#include "team.hpp"
+#include "cli/team.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -13,15 +13,15 @@
 #include <thread>
 #include <utility>
 
-#include "commands.hpp"
+#include "cli/commands.hpp"
+#include "host/plugin_call.hpp"
 #include "kcube/error.hpp"
-#include "plugin_call.hpp"
-#include "text.hpp"
+#include "util/text.hpp"
 
 #if KCUBE_WITH_MPI
 #include <mpi.h>
 
-#include "cell_codec.hpp"
+#include "run/cell_codec.hpp"
 #endif
 
 namespace kcube::cli {

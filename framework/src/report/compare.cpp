@@ -4,7 +4,7 @@
 #include <map>
 
 #include "report/report.hpp"
-#include "text.hpp"
+#include "util/text.hpp"
 
 namespace kcube::report {
 

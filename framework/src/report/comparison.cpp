@@ -6,7 +6,7 @@
 #include <iterator>
 #include <set>
 
-#include "text.hpp"
+#include "util/text.hpp"
 
 namespace kcube::report {
 

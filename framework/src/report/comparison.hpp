@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "report/report.hpp"
-#include "store.hpp"
+#include "store/store.hpp"
 
 namespace kcube::report {
 

@@ -7,7 +7,7 @@
 #include <sstream>
 
 #include "kcube/error.hpp"
-#include "text.hpp"
+#include "util/text.hpp"
 
 namespace kcube::report {
 namespace fs = std::filesystem;

@@ -22,18 +22,18 @@
 #include <boost/property_tree/json_parser.hpp>
 #include <boost/property_tree/ptree.hpp>
 
-#include "builds.hpp"
-#include "exact.hpp"
+#include "engine/exact.hpp"
+#include "engine/selection.hpp"
+#include "host/plugin_call.hpp"
+#include "host/plugin_records.hpp"
+#include "host/spec.hpp"
 #include "kcube/error.hpp"
 #include "kcube/geometry.hpp"
 #include "kcube/model_profile.hpp"
-#include "plugin_call.hpp"
-#include "plugin_records.hpp"
 #include "report/analysis.hpp"
 #include "report/document.hpp"
-#include "selection.hpp"
-#include "spec.hpp"
-#include "text.hpp"
+#include "run/builds.hpp"
+#include "util/text.hpp"
 
 namespace kcube::report {
 namespace fs = std::filesystem;

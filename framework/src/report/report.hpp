@@ -24,8 +24,8 @@
 #include <string>
 #include <vector>
 
-#include "plugin_host.hpp"
-#include "store.hpp"
+#include "host/plugin_host.hpp"
+#include "store/store.hpp"
 
 namespace kcube::report {
 

@@ -1,0 +1,209 @@
+// Exact (noise-free) evaluation: expected cost, latency and best-of-k accuracy from a profile's
+// analytic description of one inference.
+//
+// E[best-of-k accuracy]. Best-of-k keeps M = max of k i.i.d. accuracies A_i in [0, 1], and for a
+// variable in [0, 1], E[M] = integral_0^1 P(M > y) dy with P(M > y) = 1 - F(y)^k, so
+//   E[M] = integral_0^1 (1 - F(y)^k) dy.
+// For large k or a narrow F the integrand is a steep front (width ~ acc_std / sqrt(2 ln k)), and
+// F may jump (atoms; acc_std = 0). So [0, 1] is cut at the profile's breakpoints and at the
+// points where F(y)^k crosses 1e-15, 1e-3, 0.5 and 0.999, found by bisection on F (monotone, so
+// bisection is as sure at a jump as on a smooth stretch) to one ulp. The pieces are integrated by
+// globally adaptive Gauss-Kronrod (G15/K31, as QUADPACK's QAG): the panel with the largest error
+// estimate is halved until the estimates sum to at most 5e-13.
+//
+// Error bound, for any k:
+//   quadrature   sum of |K31 - G15| <= 5e-13. |K - G| estimates the error of the 15-point Gauss
+//                rule; the 31-point Kronrod value returned is far more accurate on smooth pieces.
+//   jumps        a cut lands within one ulp (<= 1.1e-16) of a jump of F, and a panel narrower
+//                than 2^-50 is not halved (reached only at a jump that no cut caught); as
+//                0 <= 1 - F^k <= 1, each adds at most its width, <= 8.9e-16.
+//   total        < 1e-12, unless refinement stops at kMaxSplits, which takes an F with hundreds
+//                of jumps that neither the breakpoints nor the cuts locate.
+// One floor lies outside the integrator: F(y) is a double, so near 1 it carries an absolute
+// rounding error up to 2^-54, which F^k amplifies to a relative error up to k 2^-54. That adds at
+// most k 2^-54 integral_0^1 F^k 1{F < 1} dy <= k 5.6e-17: below 1e-12 for k <= 18000 whatever F,
+// and for a Gaussian about k 2^-54 4 acc_std (F < 1 in double over a few acc_std), e.g. 1.1e-11
+// at k = 10^6, acc_std = 0.05 (measured: 5.6e-13). Only a survival function 1 - F from the
+// profile could remove it.
+//
+// Verified in tests/profiles against k / (k + 1) (uniform F, k <= 10^6: errors ~1e-16), point
+// masses with and without a breakpoint, and an independent Simpson integral of 1 - F^k formed as
+// -expm1(k log1p(-Q)) (the nine paper profiles at k <= 1024: errors <= 2.2e-16). Cost: ~300
+// evaluations of F per k (4 bisections of ~55 steps, a few panels of 31 nodes), 20-50 us.
+#include "engine/exact.hpp"
+
+#include <algorithm>
+#include <cassert>
+#include <cmath>
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "host/plugin_call.hpp"
+#include "kcube/error.hpp"
+#include "kcube/quadrature.hpp"
+#include "util/text.hpp"
+
+namespace kcube {
+namespace {
+
+/// Levels of F(y)^k at which [0, 1] is cut: the front of 1 - F^k from 1 down to 0.
+constexpr double kCutLevels[] = {1e-15, 1e-3, 0.5, 0.999};
+/// Largest sum of the panels' error estimates |K - G|.
+constexpr double kTolerance = 5e-13;
+/// Panels this narrow are not halved (only reached at a jump that no cut caught).
+constexpr double kMinWidth = 0x1.0p-50;
+/// Most halvings per integral: far beyond what a piecewise smooth F needs (tens).
+constexpr int kMaxSplits = 4000;
+/// Width to which a cut near 0 is located by bisection (elsewhere: one ulp).
+constexpr double kCutWidth = 0x1.0p-60;
+
+/// The profile's accuracy CDF, checked to be a probability at every point it is asked for.
+class CheckedCdf {
+ public:
+  CheckedCdf(const ModelProfile& profile, const std::string& label)
+      : profile_(profile), label_(label) {}
+
+  /// F(y), or RuntimeFailure naming the profile when F(y) is not in [0, 1] or the call throws.
+  double operator()(double y) const {
+    const double f = call_plugin(label_, "accuracy_cdf", [&] { return profile_.accuracy_cdf(y); });
+    if (!(f >= 0.0 && f <= 1.0)) {
+      throw RuntimeFailure(label_ + " returned accuracy_cdf(" + text::format_real(y) + ") = " +
+                           text::format_real(f) + ", which is not a probability in [0, 1]");
+    }
+    return f;
+  }
+
+ private:
+  const ModelProfile& profile_;
+  const std::string& label_;
+};
+
+/// The smallest y in [0, 1] with F(y) >= target, to within one ulp of y or kCutWidth, whichever
+/// is larger (F(1) = 1 >= target). Bisection needs only monotonicity, so it is as sure at a jump
+/// as on a smooth stretch.
+double smallest_reaching(const CheckedCdf& cdf, double target) {
+  if (cdf(0.0) >= target)
+    return 0.0;
+  double lo = 0.0;  // F(lo) < target
+  double hi = 1.0;  // F(hi) >= target
+  // Until lo and hi are neighbours in double (or within kCutWidth near 0): at most ~60 steps.
+  while (true) {
+    const double mid = lo + 0.5 * (hi - lo);
+    if (!(mid > lo && mid < hi) || hi - lo <= kCutWidth)
+      break;
+    (cdf(mid) >= target ? hi : lo) = mid;
+  }
+  return hi;
+}
+
+/// "model profile '<display_name()>'", for messages when the caller gave no label; never throws
+/// for a display_name() that does.
+std::string display_label(const ModelProfile& profile) {
+  try {
+    return "model profile '" + profile.display_name() + "'";
+  } catch (...) {
+    return "model profile (whose display_name() failed: " + current_exception_text() + ")";
+  }
+}
+
+/// kcube::Error unless the profile implements the exact interface.
+void require_exact(const ModelProfile& profile, const std::string& label) {
+  if (!call_plugin(label, "has_exact", [&] { return profile.has_exact(); })) {
+    throw Error(label +
+                " has no exact evaluation; use the Monte Carlo evaluator (evaluator: "
+                "monte-carlo)");
+  }
+}
+
+/// `value` when it is finite and >= 0, else RuntimeFailure naming the profile and `what`.
+double checked_expectation(const std::string& label, double value, const char* what,
+                           const char* unit) {
+  if (!(std::isfinite(value) && value >= 0.0)) {
+    throw RuntimeFailure(label + " returned " + what + " = " + text::format_real(value) +
+                         "; it must be finite and >= 0 " + unit);
+  }
+  return value;
+}
+
+/// E[best-of-k accuracy] (see expected_best_of_k), messages naming the profile by `label`.
+double best_of_k(const ModelProfile& profile, const std::string& label, int k) {
+  assert(k >= 1 && "k counts samples; the k grid starts at k_step >= 1");
+  require_exact(profile, label);
+  const CheckedCdf cdf(profile, label);
+  // Every accuracy is <= 1, so F(1) = 1; a profile that rounds it to 1 - 1e-16 is forgiven.
+  if (const double top = cdf(1.0); top < 1.0 - 1e-12) {
+    throw RuntimeFailure(label + " returned accuracy_cdf(1) = " + text::format_real(top) +
+                         ", but accuracies are at most 1, so it must be 1");
+  }
+
+  const double power = static_cast<double>(k);
+  std::vector<double> cuts{0.0, 1.0};
+  // Breakpoints are hints: anything outside [0, 1] (or NaN) is of no use and is dropped.
+  for (const double y :
+       call_plugin(label, "accuracy_breakpoints", [&] { return profile.accuracy_breakpoints(); })) {
+    if (y > 0.0 && y < 1.0)
+      cuts.push_back(y);
+  }
+  // F(y)^k >= level  <=>  F(y) >= level^(1/k).
+  for (const double level : kCutLevels)
+    cuts.push_back(smallest_reaching(cdf, std::pow(level, 1.0 / power)));
+  std::sort(cuts.begin(), cuts.end());
+  cuts.erase(std::unique(cuts.begin(), cuts.end()), cuts.end());
+
+  const auto tail = [&](double y) { return 1.0 - std::pow(cdf(y), power); };  // P(M > y)
+  const double sum = integrate_adaptive(
+      tail, cuts,
+      {.absolute = kTolerance, .relative = 0.0, .max_splits = kMaxSplits, .min_width = kMinWidth});
+  // The true value lies in [0, 1]; the quadrature may overshoot by rounding (e.g. 1 + 1e-16).
+  return std::clamp(sum, 0.0, 1.0);
+}
+
+}  // namespace
+
+double expected_best_of_k(const ModelProfile& profile, int k) {
+  return best_of_k(profile, display_label(profile), k);
+}
+
+CandidateTable exact_candidates(const ModelProfile& profile, const Deployment& deployment,
+                                std::string_view profile_label) {
+  const std::string label =
+      profile_label.empty() ? display_label(profile) : std::string(profile_label);
+  require_exact(profile, label);
+  if (deployment.latency_model == LatencyModel::max_wave) {
+    throw Error(
+        "the max-wave latency model (the slowest inference of each wave) has no closed form "
+        "here; use the Monte Carlo evaluator (evaluator: monte-carlo) or latency_model: "
+        "mean-wave");
+  }
+  assert(deployment.parallelism >= 1 && "the scenario's schema keeps parallelism >= 1");
+  const double cost = checked_expectation(
+      label, call_plugin(label, "expected_cost", [&] { return profile.expected_cost(); }),
+      "expected_cost()", "USD");
+  const double latency = checked_expectation(
+      label, call_plugin(label, "expected_latency", [&] { return profile.expected_latency(); }),
+      "expected_latency()", "s");
+  const double parallelism = static_cast<double>(deployment.parallelism);
+
+  CandidateTable table;
+  const std::vector<int> grid = deployment.k_grid();
+  table.rows.reserve(grid.size());
+  for (const int k : grid) {
+    const double samples = static_cast<double>(k);
+    // E[total cost] = k E[c];  E[mean-wave latency] = (k / P) E[t];  accuracy = E[max of k].
+    const Candidate row{k, samples * cost, samples / parallelism * latency,
+                        best_of_k(profile, label, k)};
+    if (!std::isfinite(row.cost) || !std::isfinite(row.latency)) {
+      throw RuntimeFailure(label + ": the expected " +
+                           (std::isfinite(row.cost) ? "latency" : "cost") +
+                           " at k = " + std::to_string(k) +
+                           " overflows (expected_cost() = " + text::format_real(cost) +
+                           ", expected_latency() = " + text::format_real(latency) +
+                           " per inference); this is a bug in the profile plugin");
+    }
+    table.rows.push_back(row);
+  }
+  return table;
+}
+
+}  // namespace kcube
