@@ -5,7 +5,7 @@
 # with "is not a kcube results store (an SQLite database of another program)" (about 1 round in
 # 130 here; more often under CI load), having read the version and application id of the empty
 # file before another process created the tables and counted the tables after. Then two rounds
-# hold that window open with KCUBE_FAULT_INJECTION's touch= and wait= (framework/src/store/store.hpp),
+# hold that window open with KCUBE_FAULT_INJECTION's touch= and wait= (framework/src/store/faults.hpp),
 # in a fixed order, not for a time:
 #   - one process pauses while reading what the file is (check_identity:before_tables) until
 #     another, started then, has either found the file locked (lock:busy: the paused process

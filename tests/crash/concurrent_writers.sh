@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # crash.concurrent-writers: three `kcube run` processes on one new store: the paper study twice
 # (A and B, same manifest and overrides) and the exact-vs-monte-carlo example (C). They run in
-# step by KCUBE_FAULT_INJECTION's touch= and wait= (framework/src/store/store.hpp), not paced by time:
+# step by KCUBE_FAULT_INJECTION's touch= and wait= (framework/src/store/faults.hpp), not paced by time:
 #   - A creates the store and starts B and C (this script does, on A's file) while it holds its
 #     first cell's transaction open; A commits only once B has found the store locked and started
 #     to wait on the busy timeout (lock:busy);

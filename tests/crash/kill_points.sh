@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # crash.kill-points: `kcube run` killed with SIGKILL at each point of the store's write path,
-# chosen by KCUBE_FAULT_INJECTION (framework/src/store/store.hpp), not by timing: while a new store is
+# chosen by KCUBE_FAULT_INJECTION (framework/src/store/faults.hpp), not by timing: while a new store is
 # opened (nothing written yet) and while it is migrated, while begin_run writes the run row,
 # before the first cell, between cells, in the middle of a cell's transaction (after its row,
 # after its candidates, before COMMIT), and in finish_run (before and after COMMIT); once more while the resumed run writes; and `kcube merge`
@@ -181,9 +181,9 @@ expect_eq "runs after the kill" "$(sql "$store" "SELECT count(*) FROM runs")" 2
 check_run_finished "$store" 2 "$CELLS"
 survived=$((survived + 1))
 
-step "every fault point documented in store.hpp was a kill point here"
-points=$(sed -n 's|^//     \([a-z_]*:[a-z_]*\)  .*|\1|p' "$SRC/framework/src/store/store.hpp")
-[[ $(wc -l <<<"$points") -ge 10 ]] || fail "found only these fault points in store.hpp: $points"
+step "every fault point documented in faults.hpp was a kill point here"
+points=$(sed -n 's|^//     \([a-z_]*:[a-z_]*\)  .*|\1|p' "$SRC/framework/src/store/faults.hpp")
+[[ $(wc -l <<<"$points") -ge 10 ]] || fail "found only these fault points in faults.hpp: $points"
 for point in $points; do
   grep -q "kill:$point:" "${BASH_SOURCE[0]}" || fail "fault point $point is not tested here"
 done

@@ -100,7 +100,7 @@ same_exports() {
 }
 
 # Writers in the background, in step by KCUBE_FAULT_INJECTION's touch= and wait= (see
-# framework/src/store/store.hpp): one waits at a point for a file another touches at its own point, so
+# framework/src/store/faults.hpp): one waits at a point for a file another touches at its own point, so
 # the order of their steps is fixed, not paced by time. Call writers_init after run_init.
 WRITERS=()
 WRITER_NAMES=()

@@ -5,7 +5,7 @@
 # `stopped` by `kcube runs` once its process is gone, and `--resume` takes it over (while the
 # process lives, --resume refuses it). No timing: the signals are sent while the run is parked in
 # a sleep of KCUBE_FAULT_INJECTION after a committed cell (600 s, which a handled signal ends:
-# framework/src/store/store.hpp), or while a cell of 2e7 trials runs (which would take far longer than
+# framework/src/store/faults.hpp), or while a cell of 2e7 trials runs (which would take far longer than
 # the test: the engine must stop at the signal).
 #   usage: bash interrupt.sh KCUBE SOURCE_DIR SCRATCH_DIR
 set -euo pipefail

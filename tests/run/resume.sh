@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # run.crash-resume: experiments/paper-2025.yaml is run on 2 threads and killed with SIGKILL right
 # after its second cell is committed (KCUBE_FAULT_INJECTION=kill:write_cell:after_commit:2, see
-# framework/src/store/store.hpp: a place in the write path, not a time). The store is intact, the
+# framework/src/store/faults.hpp: a place in the write path, not a time). The store is intact, the
 # killed run is 'running' with fewer than 27 cells; `kcube run --resume` with the same overrides
 # finishes that run (no new run), and its exports, without the run_id column, equal those of an
 # uninterrupted run in another store.

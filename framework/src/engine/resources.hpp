@@ -7,7 +7,7 @@
 // the system let it start only N threads besides the caller: creating the next fails with
 // EAGAIN, as pthread_create does when a process or user is out of threads (RLIMIT_NPROC, the
 // cgroup's pids.max) or memory for their stacks. Tests use it because those limits do not apply
-// to root and differ between machines; like KCUBE_FAULT_INJECTION (store.hpp), it is read once
+// to root and differ between machines; like KCUBE_FAULT_INJECTION (faults.hpp), it is read once
 // per process and never set outside tests. A malformed value is a kcube::Error.
 #pragma once
 

@@ -1,0 +1,206 @@
+// The results store: exporting a table of a run as CSV or JSON (ResultStore::export_table).
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "kcube/error.hpp"
+#include "manifest/manifest.hpp"
+#include "store/internal.hpp"
+#include "store/sqlite.hpp"
+#include "store/store.hpp"
+#include "util/text.hpp"
+
+namespace kcube {
+
+// The store's private helpers (store/internal.hpp) by their short names.
+using namespace store_detail;
+
+namespace {
+
+constexpr const char* kSelectionsExport =
+    "SELECT s.run_id, s.replication, s.profile, s.scenario, c.sweep, s.optimizer, s.status, s.k,"
+    " s.cost, s.latency, s.accuracy, s.score, s.reason"
+    " FROM selections s JOIN cells c ON c.run_id = s.run_id AND c.cell_key = s.cell_key"
+    " WHERE s.run_id = ?1"
+    " ORDER BY c.replication, c.profile, c.scenario, c.sweep, c.cell_key, s.position";
+
+// Both exports' column of the sweep label; the swept paths' columns follow it.
+constexpr int kExportSweepColumn = 4;
+
+constexpr const char* kCandidatesExport =
+    "SELECT d.run_id, d.replication, d.profile, d.scenario, c.sweep, d.k, d.trials, d.cost,"
+    " d.latency, d.accuracy, d.cost_std, d.latency_std, d.accuracy_std, d.cost_se, d.latency_se,"
+    " d.accuracy_se, d.cost_p025, d.cost_p975, d.latency_p025, d.latency_p975,"
+    " d.accuracy_p025, d.accuracy_p975, d.feasible"
+    " FROM candidates d JOIN cells c ON c.run_id = d.run_id AND c.cell_key = d.cell_key"
+    " WHERE d.run_id = ?1"
+    " ORDER BY c.replication, c.profile, c.scenario, c.sweep, c.cell_key, d.k";
+
+/// Column c of the current row as CSV (quote = false) or JSON text.
+std::string field(const Statement& s, int c, Format format) {
+  switch (s.type(c)) {
+    case SQLITE_NULL:
+      return format == Format::csv ? "" : "null";
+    case SQLITE_INTEGER:
+      return std::to_string(s.int_at(c));
+    case SQLITE_FLOAT:
+      return text::format_real(s.real_at(c));
+    default:
+      return format == Format::csv ? text::csv_field(s.text_at(c)) : text::json_quote(s.text_at(c));
+  }
+}
+
+// A swept value, as written in the manifest, as a JSON value: a number when it is one in JSON's
+// grammar (kept as written, so a 64-bit seed loses no digits), else a string.
+std::string json_sweep_value(std::string_view value) {
+  std::size_t i = 0;
+  const auto digits = [&] {
+    const std::size_t from = i;
+    while (i < value.size() && value[i] >= '0' && value[i] <= '9')
+      ++i;
+    return i > from;
+  };
+  if (i < value.size() && value[i] == '-')
+    ++i;
+  const std::size_t int_start = i;
+  bool number = digits() && (value[int_start] != '0' || i == int_start + 1);
+  if (number && i < value.size() && value[i] == '.') {
+    ++i;
+    number = digits();
+  }
+  if (number && i < value.size() && (value[i] == 'e' || value[i] == 'E')) {
+    ++i;
+    if (i < value.size() && (value[i] == '+' || value[i] == '-'))
+      ++i;
+    number = digits();
+  }
+  return number && i == value.size() ? std::string(value) : text::json_quote(value);
+}
+
+// The sweep of an exported run: the swept paths in the manifest's axis order, and each point's
+// values by its label (the cells' sweep column).
+struct ExportSweep {
+  std::vector<std::string> paths;
+  std::map<std::string, std::vector<std::string>, std::less<>> values;
+};
+
+// Column c of the current row, and after the sweep label the swept paths' values at its point
+// (empty or null for a label that is not a point of the sweep).
+void write_fields(std::ostream& out, const Statement& s, int c, Format format,
+                  const ExportSweep& sweep) {
+  out << field(s, c, format);
+  if (c != kExportSweepColumn || sweep.paths.empty())
+    return;
+  const auto it = sweep.values.find(s.type(c) == SQLITE_NULL ? "" : s.text_at(c));
+  for (std::size_t p = 0; p < sweep.paths.size(); ++p) {
+    out << (format == Format::csv ? "," : ", ");
+    if (format == Format::json)
+      out << text::json_quote(sweep.paths[p]) << ": ";
+    if (it == sweep.values.end())
+      out << (format == Format::csv ? "" : "null");
+    else
+      out << (format == Format::csv ? text::csv_field(it->second[p])
+                                    : json_sweep_value(it->second[p]));
+  }
+}
+
+void write_rows(std::ostream& out, Statement& s, Format format, const ExportSweep& sweep) {
+  const int n = s.columns();
+  if (format == Format::csv) {
+    for (int c = 0; c < n; ++c) {
+      out << (c == 0 ? "" : ",") << s.name(c);
+      if (c == kExportSweepColumn) {
+        for (const std::string& path : sweep.paths)
+          out << ',' << text::csv_field(path);
+      }
+    }
+    out << '\n';
+    while (s.step()) {
+      for (int c = 0; c < n; ++c) {
+        out << (c == 0 ? "" : ",");
+        write_fields(out, s, c, format, sweep);
+      }
+      out << '\n';
+    }
+    return;
+  }
+  out << '[';
+  bool first = true;
+  while (s.step()) {
+    out << (first ? "\n  {" : ",\n  {");
+    first = false;
+    for (int c = 0; c < n; ++c) {
+      out << (c == 0 ? "" : ", ") << text::json_quote(s.name(c)) << ": ";
+      write_fields(out, s, c, format, sweep);
+    }
+    out << '}';
+  }
+  out << (first ? "]\n" : "\n]\n");
+}
+
+// The sweep of run `id` for its export, re-expanded from the run's manifest text (a structured
+// source; labels are not parsed). A run whose text cannot be read, or a cell whose label is not
+// a point of that sweep, adds a note: the sweep column still tells the points apart.
+ExportSweep export_sweep(sqlite3* db, const std::string& path, std::int64_t id,
+                         std::vector<std::string>& notes) {
+  ExportSweep sweep;
+  Statement text(db, path, "SELECT manifest_text FROM runs WHERE id = ?1");
+  text.bind_int(1, id);
+  if (!text.step())
+    return sweep;
+  std::vector<SweepPoint> points;
+  try {
+    points = stored_sweep_points(text.text_at(0));
+  } catch (const Error& e) {
+    notes.push_back("run " + std::to_string(id) + "'s manifest text could not be read (" +
+                    e.what() +
+                    "), so the export has no column per swept path; the sweep column holds "
+                    "each cell's sweep label");
+    return sweep;
+  }
+  for (const SweepAssignment& a : points.front().assignments)
+    sweep.paths.push_back(a.path);
+  for (SweepPoint& point : points) {
+    std::vector<std::string> values;
+    for (SweepAssignment& a : point.assignments)
+      values.push_back(std::move(a.value));
+    sweep.values.emplace(std::move(point.label), std::move(values));
+  }
+  Statement labels(db, path, "SELECT DISTINCT sweep FROM cells WHERE run_id = ?1 ORDER BY sweep");
+  labels.bind_int(1, id);
+  while (labels.step()) {
+    const std::string label = labels.type(0) == SQLITE_NULL ? "" : labels.text_at(0);
+    if (!sweep.values.contains(label)) {
+      notes.push_back("run " + std::to_string(id) + " has cells at sweep point '" + label +
+                      "', which is not a point of the sweep in its manifest text; their columns " +
+                      "of the swept paths are empty");
+    }
+  }
+  return sweep;
+}
+
+}  // namespace
+
+std::vector<std::string> ResultStore::export_table(std::ostream& out, Table table,
+                                                   std::optional<std::int64_t> run, Format format) {
+  sqlite3* db = impl_->handle();
+  const std::string& path = impl_->path;
+  // One snapshot: the sweep's labels are checked against the cells exported.
+  Transaction snapshot(db, path, Access::read);
+  const std::int64_t id = impl_->resolve_run(run);
+  std::vector<std::string> notes;
+  const ExportSweep sweep = export_sweep(db, path, id, notes);
+  Statement s(db, path, table == Table::selections ? kSelectionsExport : kCandidatesExport);
+  s.bind_int(1, id);
+  write_rows(out, s, format, sweep);
+  return notes;
+}
+
+}  // namespace kcube
