@@ -45,6 +45,10 @@ struct ResultStore::Impl {
   /// Throws kcube::Error listing the runs when `run` does not exist.
   void require_run(std::int64_t run);
 
+  /// Run `run` (default: the newest) read from one snapshot; with its cells' candidates,
+  /// feasibility and selections when `whole` (load_run()), else its cells only (load_run_cells()).
+  StoredRun load(std::optional<std::int64_t> run, bool whole);
+
   /// Inserts the row of a new run (in the caller's transaction); returns its id.
   std::int64_t insert_run(const RunContext& c, RunStatus status, std::string_view finished_at);
 

@@ -457,29 +457,27 @@ std::vector<RunSummary> ResultStore::runs() {
   return out;
 }
 
-StoredRun ResultStore::load_run(std::optional<std::int64_t> run) {
-  sqlite3* db = impl_->handle();
-  const std::string& path = impl_->path;
+StoredRun ResultStore::Impl::load(std::optional<std::int64_t> run, bool whole) {
+  sqlite3* connection = handle();
   // One snapshot: cells another process writes meanwhile are either all in or all out.
-  Transaction snapshot(db, path, Access::read);
-  const std::int64_t id = impl_->resolve_run(run);
+  Transaction snapshot(connection, path, Access::read);
+  const std::int64_t id = resolve_run(run);
   StoredRun out;
-  read_run(db, path, id, out);
-  const auto index = read_cells(db, path, id, out.cells);
-  read_candidates(db, path, id, index, out.cells);
-  read_selections(db, path, id, index, out.cells);
+  read_run(connection, path, id, out);
+  const auto index = read_cells(connection, path, id, out.cells);
+  if (whole) {
+    read_candidates(connection, path, id, index, out.cells);
+    read_selections(connection, path, id, index, out.cells);
+  }
   return out;
 }
 
+StoredRun ResultStore::load_run(std::optional<std::int64_t> run) {
+  return impl_->load(run, true);
+}
+
 StoredRun ResultStore::load_run_cells(std::optional<std::int64_t> run) {
-  sqlite3* db = impl_->handle();
-  const std::string& path = impl_->path;
-  Transaction snapshot(db, path, Access::read);
-  const std::int64_t id = impl_->resolve_run(run);
-  StoredRun out;
-  read_run(db, path, id, out);
-  read_cells(db, path, id, out.cells);
-  return out;
+  return impl_->load(run, false);
 }
 
 }  // namespace kcube
