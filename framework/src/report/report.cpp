@@ -55,7 +55,7 @@ ReportFiles write_report(ResultStore& store, std::optional<std::int64_t> run_id,
         "left out for them; run the manifest again to get them");
   const auto exact = exact_references(index, plugins, notes);
   const ProfileNames names(index, plugins, notes);
-  const auto sweeps = sweep_summaries(index);
+  const auto sweeps = sweep_summaries(index, notes);
   std::map<std::string, GroupPool> pools;
   for (const Group& g : index.groups)
     pools.emplace(g.title(), make_pool(index, g));

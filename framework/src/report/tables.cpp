@@ -6,7 +6,9 @@
 #include "engine/exact.hpp"
 #include "engine/selection.hpp"
 #include "host/plugin_call.hpp"
+#include "kcube/error.hpp"
 #include "kcube/model_profile.hpp"
+#include "manifest/manifest.hpp"
 
 namespace kcube::report {
 
@@ -202,39 +204,28 @@ GroupPool make_pool(const Index& index, const Group& g) {
   return gp;
 }
 
-namespace {
-
-// The assignments of a canonical sweep label, "scenarios.b.params.cost_max=0.5,run.trials=300",
-// in order. A piece that is no "path=value" (a value holding a comma) belongs to the value
-// before it: paths always hold a dot and never a space.
-std::vector<std::pair<std::string, std::string>> sweep_assignments(const std::string& label) {
-  std::vector<std::pair<std::string, std::string>> out;
-  std::size_t start = 0;
-  while (start <= label.size() && !label.empty()) {
-    const std::size_t comma = std::min(label.find(',', start), label.size());
-    const std::string piece = label.substr(start, comma - start);
-    const std::size_t eq = piece.find('=');
-    const std::string path = eq == std::string::npos ? "" : piece.substr(0, eq);
-    if (!path.empty() && path.find('.') != std::string::npos && path.find(' ') == std::string::npos)
-      out.emplace_back(path, piece.substr(eq + 1));
-    else if (!out.empty())
-      out.back().second += "," + piece;
-    start = comma + 1;
+std::vector<SweepSummary> sweep_summaries(const Index& index, std::vector<std::string>& notes) {
+  const bool swept = std::any_of(index.sweeps.begin(), index.sweeps.end(),
+                                 [](const std::string& label) { return !label.empty(); });
+  if (!swept)
+    return {};
+  // The swept paths and each point's values as the exports read them: re-expanded from the
+  // run's manifest text, not parsed back from the labels.
+  std::vector<SweepPoint> expanded;
+  try {
+    expanded = stored_sweep_points(index.run.context.manifest_text);
+  } catch (const Error& e) {
+    notes.push_back("the run's manifest text could not be read (" + std::string(e.what()) +
+                    "), so the report has no sweep summary");
+    return {};
   }
-  return out;
-}
-
-}  // namespace
-
-std::vector<SweepSummary> sweep_summaries(const Index& index) {
   std::vector<std::string> paths;
+  for (const SweepAssignment& a : expanded.front().assignments)
+    paths.push_back(a.path);
   std::map<std::string, std::map<std::string, std::string>> assigned;  // label -> path -> value
-  for (const auto& label : index.sweeps) {
-    for (const auto& [path, value] : sweep_assignments(label)) {
-      add_unique(paths, path);
-      assigned[label][path] = value;
-    }
-  }
+  for (const SweepPoint& point : expanded)
+    for (const SweepAssignment& a : point.assignments)
+      assigned[point.label][a.path] = a.value;
   std::vector<SweepSummary> out;
   if (paths.empty())
     return out;

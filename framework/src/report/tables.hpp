@@ -169,7 +169,9 @@ struct SweepSummary {
   std::vector<Point> points;
 };
 
-std::vector<SweepSummary> sweep_summaries(const Index& index);
+/// The sweep summaries of a run, from its manifest text (stored_sweep_points()); none without a
+/// sweep, or, with a note, when that text cannot be read.
+std::vector<SweepSummary> sweep_summaries(const Index& index, std::vector<std::string>& notes);
 
 /// The pick of `optimizer` for `profile` at one sweep point of a scenario (replication 0).
 const SelectionRecord* sweep_pick(const Index& index, const std::string& scenario,
