@@ -19,219 +19,26 @@
 #include <vector>
 
 #include "kcube/error.hpp"
+#include "manifest/csv_fields.hpp"
 #include "util/text.hpp"
 
 namespace kcube {
 namespace {
 
-// Beyond this many errors the rest are only counted: the first screenful is what a person fixes
-// before running again.
-constexpr std::size_t max_listed_errors = 20;
-// Reading stops after this many errors, or this many lines after the first error (rows under a
-// header without usable columns have none of their own): an endless stream of bad rows
-// (`kcube select -` on a pipe) must end, and nobody fixes a thousand errors in one go.
-constexpr std::size_t max_counted_errors = 1000;
-constexpr std::size_t max_lines_after_error = 100000;
-
-// Fields read from one line. A valid header has at most about 3,300 distinct columns (the
-// quantile names run out), and a row has as many fields as the header; beyond this a line is
-// reported without keeping its fields, which would take far more memory than the input.
-constexpr std::size_t max_fields = 4096;
-
-constexpr std::string_view blanks = " \t";
-constexpr std::string_view utf8_bom = "\xEF\xBB\xBF";
+using csv::blanks;
+using csv::header_delimiter;
+using csv::Issues;
+using csv::max_fields;
+using csv::Number;
+using csv::NumberStatus;
+using csv::parse_number;
+using csv::split_fields;
+using csv::utf8_bom;
 
 const char* const accepted_columns =
     "accepted columns are k, cost, latency, accuracy, trials and <metric>_std, <metric>_se, "
     "<metric>_pNN with <metric> one of cost, latency, accuracy and NN two or three digits read "
     "as \"0.NN\" (cost_p95, latency_p975)";
-
-// ---- Messages ------------------------------------------------------------------------------
-
-// Every problem of the input, each at its 1-based physical line, thrown together at the end so
-// that one run shows the user everything to fix. Only the first max_listed_errors in line order
-// are kept (a hostile file has millions); the others are counted.
-class Issues {
- public:
-  explicit Issues(std::string_view source) : source_(source) {}
-
-  void add(std::size_t line, std::string_view what, std::string_view fix) {
-    if (count_ == 0)
-      first_line_ = line;
-    // Header problems and end-of-file checks are found out of line order; people read top down.
-    const Key key{line, count_++};
-    if (issues_.size() == max_listed_errors && !(key < issues_.back().key))
-      return;
-    const auto at =
-        std::upper_bound(issues_.begin(), issues_.end(), key,
-                         [](const Key& k, const Issue& issue) { return k < issue.key; });
-    issues_.insert(at, {key, where(line) + std::string(what) + "; " + std::string(fix)});
-    if (issues_.size() > max_listed_errors)
-      issues_.pop_back();
-  }
-
-  bool empty() const { return count_ == 0; }
-
-  /// "<source>:<line>: ", how every message about the input starts.
-  std::string where(std::size_t line) const { return source_ + ":" + std::to_string(line) + ": "; }
-
-  /// Why reading should stop once line `line` is read, or "" to read on.
-  std::string stop_reason(std::size_t line) const {
-    if (count_ >= max_counted_errors)
-      return "after " + std::to_string(max_counted_errors) + " errors";
-    if (count_ > 0 && line - first_line_ >= max_lines_after_error)
-      return std::to_string(max_lines_after_error) + " lines after the first error";
-    return {};
-  }
-
-  /// Notes that reading stopped before line `line`, and why.
-  void stopped_before(std::size_t line, std::string reason) {
-    stopped_before_ = line;
-    stop_reason_ = std::move(reason);
-  }
-
-  [[noreturn]] void raise() {
-    std::string message;
-    for (std::size_t i = 0; i < issues_.size(); ++i) {
-      if (i > 0)
-        message += '\n';
-      message += issues_[i].message;
-    }
-    const std::size_t rest = count_ - issues_.size();
-    if (rest > 0)
-      message += "\n... and " + std::to_string(rest) + (rest == 1 ? " more error" : " more errors");
-    if (stopped_before_ != 0) {
-      message += std::string(rest > 0 ? "; r" : "\n... r") + "eading stopped before line " +
-                 std::to_string(stopped_before_) + ", " + stop_reason_;
-    }
-    throw Error(message);
-  }
-
- private:
-  using Key = std::pair<std::size_t, std::size_t>;  // line, then the order found
-  struct Issue {
-    Key key;
-    std::string message;
-  };
-  std::string source_;
-  std::vector<Issue> issues_;
-  std::size_t count_ = 0;
-  std::size_t first_line_ = 0;
-  std::size_t stopped_before_ = 0;
-  std::string stop_reason_;
-};
-
-// ---- Fields --------------------------------------------------------------------------------
-
-// Splits one physical line at `delimiter` (',' or '\t') into trimmed fields (RFC 4180 quoting,
-// "" for a literal quote). A quoted field cannot span lines: no value kcube reads contains a line
-// break, so an open quote at the end of a line is a mistake, reported here rather than swallowing
-// the rest of the file. A line of more than max_fields fields is reported by the caller: its
-// fields are nullopt and `too_many` is set.
-std::optional<std::vector<std::string>> split_fields(std::string_view line, char delimiter,
-                                                     std::size_t line_number, Issues& issues,
-                                                     bool& too_many) {
-  // Blanks around a field are dropped, except the delimiter itself: in a TSV file two tabs in a
-  // row enclose an empty field.
-  const std::string_view pad = delimiter == '\t' ? std::string_view(" ") : blanks;
-  std::vector<std::string> fields;
-  std::size_t i = 0;
-  too_many = false;
-  while (true) {
-    if (fields.size() == max_fields) {
-      too_many = true;
-      return std::nullopt;
-    }
-    const std::size_t column = fields.size() + 1;
-    while (i < line.size() && pad.find(line[i]) != std::string_view::npos)
-      ++i;
-    std::string field;
-    if (i < line.size() && line[i] == '"') {
-      ++i;
-      bool closed = false;
-      while (i < line.size() && !closed) {
-        if (line[i] != '"') {
-          field += line[i++];
-        } else if (i + 1 < line.size() && line[i + 1] == '"') {
-          field += '"';
-          i += 2;
-        } else {
-          closed = true;
-          ++i;
-        }
-      }
-      if (!closed) {
-        issues.add(line_number,
-                   "field " + std::to_string(column) + " opens a quote that is never closed",
-                   "end the field with \" on the same line (write \"\" for a quote inside it)");
-        return std::nullopt;
-      }
-      while (i < line.size() && pad.find(line[i]) != std::string_view::npos)
-        ++i;
-      if (i < line.size() && line[i] != delimiter) {
-        issues.add(line_number,
-                   "field " + std::to_string(column) + " has text after its closing quote",
-                   "put the whole field inside the quotes, or drop the quotes");
-        return std::nullopt;
-      }
-      field = std::string(kcube::text::trim(field));
-    } else {
-      const std::size_t end = std::min(line.find(delimiter, i), line.size());
-      field = std::string(kcube::text::trim(line.substr(i, end - i)));
-      i = end;
-    }
-    fields.push_back(std::move(field));
-    if (i >= line.size())
-      return fields;
-    ++i;  // the delimiter; one at the very end yields one more, empty, field
-  }
-}
-
-// The field delimiter of a file, from its header line: a tab when the header has tabs and no
-// comma outside quotes (a TSV file, as spreadsheets and pandas' to_csv(sep="\t") write it), a
-// comma otherwise.
-char header_delimiter(std::string_view header) {
-  bool quoted = false, tab = false;
-  for (const char c : header) {
-    if (c == '"')
-      quoted = !quoted;
-    else if (c == ',' && !quoted)
-      return ',';
-    else if (c == '\t' && !quoted)
-      tab = true;
-  }
-  return tab ? '\t' : ',';
-}
-
-// ---- Numbers -------------------------------------------------------------------------------
-
-enum class NumberStatus { ok, empty, not_a_number, out_of_range, nan, infinite };
-
-struct Number {
-  NumberStatus status = NumberStatus::ok;
-  double value = 0.0;
-};
-
-Number parse_number(std::string_view text) {
-  if (text.empty())
-    return {NumberStatus::empty};
-  // std::from_chars rejects the leading '+' that spreadsheets sometimes write.
-  if (text.size() > 1 && text[0] == '+' && text[1] != '+' && text[1] != '-')
-    text.remove_prefix(1);
-  double value = 0.0;
-  const char* end = text.data() + text.size();
-  const auto [stop, ec] = std::from_chars(text.data(), end, value);
-  if (ec == std::errc::result_out_of_range && stop == end)
-    return {NumberStatus::out_of_range};
-  if (ec != std::errc() || stop != end)
-    return {NumberStatus::not_a_number};
-  if (std::isnan(value))
-    return {NumberStatus::nan};
-  if (std::isinf(value))
-    return {NumberStatus::infinite};
-  // -0 would print as "-0" in every report downstream; it means 0.
-  return {NumberStatus::ok, value == 0.0 ? 0.0 : value};
-}
 
 // ---- Columns -------------------------------------------------------------------------------
 

@@ -3,18 +3,13 @@
 #include <cstdio>
 #include <map>
 
+#include "report/document.hpp"
 #include "report/report.hpp"
 #include "util/text.hpp"
 
 namespace kcube::report {
 
 namespace {
-
-std::string fmt(double value, const char* format) {
-  char buffer[64];
-  std::snprintf(buffer, sizeof buffer, format, value);
-  return buffer;
-}
 
 std::string pick(const std::optional<SelectionRecord>& r) {
   if (!r)

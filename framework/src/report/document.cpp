@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cassert>
+#include <cstdio>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -370,6 +371,12 @@ std::string base64(const std::string& bytes) {
     out += '=';
   }
   return out;
+}
+
+std::string fmt(double value, const char* format) {
+  char buffer[64];
+  std::snprintf(buffer, sizeof buffer, format, value);
+  return buffer;
 }
 
 }  // namespace kcube::report

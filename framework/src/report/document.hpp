@@ -85,4 +85,8 @@ std::string html_escape(const std::string& text);
 /// Standard base64 of `bytes`.
 std::string base64(const std::string& bytes);
 
+/// `value` printed by printf's `format`, one conversion of a double ("%.3g s"): the rounded
+/// numbers people read in a report (its CSV tables keep full precision).
+std::string fmt(double value, const char* format);
+
 }  // namespace kcube::report

@@ -13,8 +13,8 @@
 // optimizer for every profile; stability over replications with the exact optimum where the profile
 // has an exact evaluator, and nested against independent sampling when the store holds both; the
 // cross-model view (pooled Pareto set, each rule on the pool, strictly cheaper alternatives);
-// figures. Profiles are shown to people by display name (see ProfileNames in report.cpp); the CSV
-// tables and plot-data.json keep the manifest key.
+// figures. Profiles are shown to people by display name (see ProfileNames in report/tables.hpp);
+// the CSV tables and plot-data.json keep the manifest key.
 #pragma once
 
 #include <cstdint>

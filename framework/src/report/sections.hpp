@@ -1,0 +1,53 @@
+// Private: the sections of a report, each appended to a Document (report/document.hpp) as
+// headings, text and tables, from the data of report/tables.hpp. Shown numbers are rounded for
+// reading; every named table also keeps its cells at full precision for its CSV copy.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "report/document.hpp"
+#include "report/figures.hpp"
+#include "report/tables.hpp"
+#include "store/store.hpp"
+
+namespace kcube::report {
+
+/// "Run": the run's context (times, cells, shard, sampling, seed, build) and its plugins, then
+/// the manifest text.
+void context_section(Document& doc, const Index& index);
+
+/// "Sweep summary": per scenario, each rule's pick against the swept values, with the sweep
+/// figures of `figures` (scenario -> figures) when they were drawn. Nothing without a sweep.
+void sweep_section(Document& doc, const Index& index, const ProfileNames& names,
+                   const std::vector<SweepSummary>& sweeps,
+                   const std::map<std::string, std::vector<DocFigure>>* figures);
+
+/// "Picks per scenario": every rule's pick for every profile (replication 0), with the exact
+/// pick where `exact` has one.
+void picks_section(Document& doc, const Index& index, const ProfileNames& names,
+                   const std::map<ExactKey, ExactCell>& exact);
+
+/// "Stability over replications": how each pick varies over the replications.
+void stability_section(Document& doc, const Index& index, const ProfileNames& names,
+                       const std::vector<StabilityEntry>& all, bool with_exact);
+
+/// "Nested against independent sampling": when `store` holds a run of the same manifest that
+/// differs only in run.sampling, each rule's stability in both. Nothing otherwise.
+void sampling_section(Document& doc, ResultStore& store, const Index& index,
+                      const std::vector<StabilityEntry>& own, Plugins& plugins,
+                      std::vector<std::string>& notes);
+
+/// "Cross-model view": per group, the pooled Pareto set, each rule on the pool and the cheaper
+/// alternatives to each profile's accuracy-max pick.
+void cross_model_section(Document& doc, const Index& index, const ProfileNames& names,
+                         Plugins& plugins, const std::map<std::string, GroupPool>& pools);
+
+/// "Cells that failed", when some did.
+void errors_section(Document& doc, const Index& index, const ProfileNames& names);
+
+/// "Figures": per group, the figures of `plan` (fronts first, then one row per profile).
+void figures_section(Document& doc, const Index& index, const FigurePlan& plan);
+
+}  // namespace kcube::report
