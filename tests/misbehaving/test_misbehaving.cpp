@@ -236,12 +236,12 @@ TEST_CASE("scenario methods that throw or return no budget or deployment are fai
 }
 
 TEST_CASE("the watchdog gives up on work past its deadline and goes on with a fresh worker") {
-  kcube::cli::Watchdog watchdog(0.2);
+  kcube::Watchdog watchdog(0.2);
   // The work cannot end before it is released, which happens only once run() has returned: run()
   // must give up on it at the deadline instead of waiting. (Unreleased, it ends by itself after
   // 60 s, a guard against a hang; run() would then return its result and the test fail.)
   auto release = std::make_shared<std::atomic<bool>>(false);
-  auto late = watchdog.run(std::function<int(kcube::cli::WorkState&)>([release](auto& state) {
+  auto late = watchdog.run(std::function<int(kcube::WorkState&)>([release](auto& state) {
     state.enter(nullptr, "held plugin, nap");
     const auto guard = std::chrono::steady_clock::now() + std::chrono::seconds(60);
     while (!release->load() && std::chrono::steady_clock::now() < guard)
@@ -250,23 +250,23 @@ TEST_CASE("the watchdog gives up on work past its deadline and goes on with a fr
     return 1;
   }));
   release->store(true);
-  REQUIRE(std::holds_alternative<kcube::cli::TimedOut>(late));
-  CHECK(std::get<kcube::cli::TimedOut>(late).where == "held plugin, nap");
+  REQUIRE(std::holds_alternative<kcube::TimedOut>(late));
+  CHECK(std::get<kcube::TimedOut>(late).where == "held plugin, nap");
   CHECK(watchdog.abandoned());
   // A fresh worker runs the next piece of work; its exceptions reach the caller.
-  auto next = watchdog.run(std::function<int(kcube::cli::WorkState&)>([](auto&) { return 2; }));
+  auto next = watchdog.run(std::function<int(kcube::WorkState&)>([](auto&) { return 2; }));
   CHECK(std::get<int>(next) == 2);
-  CHECK_THROWS_WITH(watchdog.run(std::function<int(kcube::cli::WorkState&)>(
+  CHECK_THROWS_WITH(watchdog.run(std::function<int(kcube::WorkState&)>(
                         [](auto&) -> int { throw std::runtime_error("from the worker"); })),
                     "from the worker");
 }
 
 TEST_CASE("a deadline that passes before the first plugin call names kcube's own code") {
-  kcube::cli::Watchdog watchdog(0.05);
+  kcube::Watchdog watchdog(0.05);
   // The work is held before its first plugin call until run() has returned, so past the deadline
   // (or for 60 s, a guard against a hang should run() wait for it).
   auto release = std::make_shared<std::atomic<bool>>(false);
-  auto late = watchdog.run(std::function<int(kcube::cli::WorkState&)>([release](auto& state) {
+  auto late = watchdog.run(std::function<int(kcube::WorkState&)>([release](auto& state) {
     const auto guard = std::chrono::steady_clock::now() + std::chrono::seconds(60);
     while (!release->load() && std::chrono::steady_clock::now() < guard)
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
@@ -274,16 +274,16 @@ TEST_CASE("a deadline that passes before the first plugin call names kcube's own
     return 1;
   }));
   release->store(true);
-  REQUIRE(std::holds_alternative<kcube::cli::TimedOut>(late));
-  const auto& timed_out = std::get<kcube::cli::TimedOut>(late);
+  REQUIRE(std::holds_alternative<kcube::TimedOut>(late));
+  const auto& timed_out = std::get<kcube::TimedOut>(late);
   CHECK(timed_out.where == "kcube's own code, before its first plugin call");
   CHECK(timed_out.plugin == nullptr);
 }
 
 TEST_CASE("without a timeout the watchdog runs work on the calling thread") {
-  kcube::cli::Watchdog watchdog(std::nullopt);
+  kcube::Watchdog watchdog(std::nullopt);
   const auto caller = std::this_thread::get_id();
-  auto result = watchdog.run(std::function<bool(kcube::cli::WorkState&)>(
+  auto result = watchdog.run(std::function<bool(kcube::WorkState&)>(
       [&](auto&) { return std::this_thread::get_id() == caller; }));
   CHECK(std::get<bool>(result));
   CHECK_FALSE(watchdog.abandoned());

@@ -15,6 +15,7 @@
 #include "host/spec.hpp"
 #include "kcube/error.hpp"
 #include "manifest/candidate_csv.hpp"
+#include "run/profile_threads.hpp"
 #include "util/text.hpp"
 
 namespace kcube::cli {
@@ -138,26 +139,18 @@ int cmd_simulate(const Args& args, const GlobalOptions& global) {
     table.columns["trials"] = std::vector<double>(table.rows.size(), 0.0);
     how = "exact evaluation";
   } else {
-    // A plugin that is not thread-safe gets one object per thread, or one thread.
-    std::vector<PluginInstance<ModelProfile>> extra;
-    std::vector<const ModelProfile*> profiles = {&*profile};
-    const ThreadSafety safety = profile.plugin().descriptor().thread_safety;
-    if (safety == ThreadSafety::serial)
-      sim.threads = 1;
+    // The thread-safety policy of kcube run too (run/profile_threads.hpp).
+    sim.threads = simulation_threads(profile.plugin(), sim.threads);
     check_memory_limit(simulation_memory_bytes(deployment, sim), memory_limit,
                        "kcube simulate: " + std::to_string(sim.trials) + " trials on " +
                            std::to_string(sim.threads) +
                            (sim.threads == 1 ? " thread" : " threads"));
     check_threads_start(sim.threads, "lower --threads");
-    if (safety == ThreadSafety::per_thread) {
-      for (int t = 1; t < sim.threads; ++t) {
-        extra.push_back(registry.create<ModelProfile>(profile_spec));
-        profiles.push_back(&*extra.back());
-      }
-    }
+    const ProfileObjects objects = profile_objects(
+        profile, sim.threads, [&] { return registry.create<ModelProfile>(profile_spec); });
     sim.profile_label = profile_label;
     const std::uint64_t cell = cell_identity(profile.plugin().name(), profile.params(), deployment);
-    const SimulationResult result = simulate(profiles, cell, deployment, sim);
+    const SimulationResult result = simulate(objects.objects, cell, deployment, sim);
     table = result.table;
     how =
         std::to_string(sim.trials) + " trials, " + std::string(to_string(sim.sampling)) +

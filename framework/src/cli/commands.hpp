@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "run/team.hpp"
+
 namespace kcube::cli {
 
 /// Options given before the subcommand.
@@ -19,19 +21,10 @@ struct GlobalOptions {
 /// The words after the subcommand's name.
 using Args = std::vector<std::string>;
 
-/// How the kcube command ends for an exception: exit code 2 for a kcube::Error (usage or input),
-/// 1 for anything else; for TeamStop (an MPI rank stopping with the others) its own code and no
-/// message, since rank 0 already said why. main() and the MPI ranks (team.cpp) both end this way.
-struct Ending {
-  int code = 1;
-  /// What went wrong; empty when there is nothing to print.
-  std::string message;
-  /// "error: MESSAGE" for exit code 2, "failure: MESSAGE" otherwise, with control characters
-  /// shown as \xNN (text::printable): messages quote manifest keys and plugins' words.
-  std::string line() const;
-};
-/// The Ending of `failure`.
-Ending ending_of(const std::exception_ptr& failure);
+/// How the kcube command ends for an exception (run/team.hpp): main() and the MPI ranks both
+/// end this way.
+using kcube::Ending;
+using kcube::ending_of;
 
 /// kcube plugins list [--json]
 int cmd_plugins_list(const Args& args, const GlobalOptions& global);

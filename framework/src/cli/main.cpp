@@ -10,9 +10,9 @@
 
 #include "cli/commands.hpp"
 #include "cli/output.hpp"
-#include "cli/team.hpp"
 #include "kcube/error.hpp"
 #include "kcube/plugin.hpp"
+#include "run/team.hpp"
 #include "util/text.hpp"
 
 namespace {
@@ -187,7 +187,7 @@ int run(int argc, char** argv) {
   }
   if (vm.count("version") != 0) {
     std::cout << "kcube " << KCUBE_VERSION << " (plugin ABI " << kcube::kAbiVersion << ", "
-              << kcube::cli::mpi_support() << ")\n";
+              << kcube::mpi_support() << ")\n";
     return kExitOk;
   }
   if (vm.count("help") != 0 || first == words.size()) {

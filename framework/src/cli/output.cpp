@@ -19,32 +19,11 @@
 #include <utility>
 
 #include "cli/commands.hpp"
-#include "cli/team.hpp"
 #include "kcube/error.hpp"
 #include "util/text.hpp"
 
 namespace kcube::cli {
 namespace po = boost::program_options;
-
-Ending ending_of(const std::exception_ptr& failure) {
-  try {
-    std::rethrow_exception(failure);
-  } catch (const TeamStop& stop) {
-    return {stop.code(), ""};
-  } catch (const Error& e) {
-    return {2, e.what()};
-  } catch (const std::bad_alloc&) {
-    return {1, "out of memory (std::bad_alloc); lower run.trials or --threads, or free memory"};
-  } catch (const std::exception& e) {
-    return {1, e.what()};
-  } catch (...) {
-    return {1, "something that is not a std::exception was thrown"};
-  }
-}
-
-std::string Ending::line() const {
-  return text::printable((code == 2 ? "error: " : "failure: ") + message);
-}
 
 class CheckedBuffer : public std::streambuf {
  public:

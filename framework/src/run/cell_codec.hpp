@@ -1,5 +1,5 @@
 // Private: a cell's results as bytes, for sending them from the process that ran the cell to the
-// one that stores it (MPI ranks, see cli/mpi_run.hpp).
+// one that stores it (MPI ranks, see team.hpp).
 //
 // Format, version 1: the bytes "KCC1", then every field of CellResult in declaration order.
 // Integers are fixed-width little-endian (i32, i64, u64); a real is the u64 of its IEEE-754 bits,

@@ -1,4 +1,4 @@
-// Private (CLI): plugin work under a deadline, for `kcube run --cell-timeout`.
+// Private: plugin work under a deadline, for `kcube run --cell-timeout`.
 //
 // A call into a plugin cannot be interrupted safely inside the process: C++ has no way to stop a
 // thread, and cancelling one (pthread_cancel, a signal) in the middle of foreign code would leave
@@ -29,7 +29,7 @@
 #include "host/plugin_host.hpp"
 #include "kcube/plugin.hpp"
 
-namespace kcube::cli {
+namespace kcube {
 
 /// Thrown by WorkState::enter() in abandoned work: it unwinds the work before it calls another
 /// plugin. Not a std::exception, so that nothing reports it as an error of its own.
@@ -149,4 +149,4 @@ std::variant<Result, TimedOut> Watchdog::run(std::function<Result(WorkState&)> w
   return std::move(*job->result);
 }
 
-}  // namespace kcube::cli
+}  // namespace kcube

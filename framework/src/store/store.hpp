@@ -269,7 +269,9 @@ struct CellResult {
   /// with, parameters after any sweep point applied: enough to make the same plugin objects
   /// again. Empty when unknown (schema version 1).
   std::string profile_spec, scenario_spec;
-  /// The cell's seed (e.g. its cell identity); empty when none.
+  /// The root seed of the cell's random streams (replication_seed() of the run's seed, see
+  /// run/plan.hpp; a stream is keyed by it, the cell's identity and the trial); empty for the
+  /// exact evaluator and in cells stored before kcube recorded it.
   std::optional<std::uint64_t> seed;
   /// finished, or error when the cell failed (then message says why).
   CellStatus status = CellStatus::finished;

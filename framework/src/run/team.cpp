@@ -1,4 +1,4 @@
-#include "cli/team.hpp"
+#include "run/team.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -8,12 +8,12 @@
 #include <exception>
 #include <iostream>
 #include <mutex>
+#include <new>
 #include <optional>
 #include <sstream>
 #include <thread>
 #include <utility>
 
-#include "cli/commands.hpp"
 #include "host/plugin_call.hpp"
 #include "kcube/error.hpp"
 #include "util/text.hpp"
@@ -24,7 +24,7 @@
 #include "run/cell_codec.hpp"
 #endif
 
-namespace kcube::cli {
+namespace kcube {
 namespace {
 
 // How long an idle rank sleeps between looks at its messages.
@@ -503,6 +503,26 @@ class MpiTeam final : public Team {
 
 }  // namespace
 
+Ending ending_of(const std::exception_ptr& failure) {
+  try {
+    std::rethrow_exception(failure);
+  } catch (const TeamStop& stop) {
+    return {stop.code(), ""};
+  } catch (const Error& e) {
+    return {2, e.what()};
+  } catch (const std::bad_alloc&) {
+    return {1, "out of memory (std::bad_alloc); lower run.trials or --threads, or free memory"};
+  } catch (const std::exception& e) {
+    return {1, e.what()};
+  } catch (...) {
+    return {1, "something that is not a std::exception was thrown"};
+  }
+}
+
+std::string Ending::line() const {
+  return text::printable((code == 2 ? "error: " : "failure: ") + message);
+}
+
 std::unique_ptr<Team> Team::join() {
   const Launch launch = launch_of_environment();
 #if KCUBE_WITH_MPI
@@ -535,4 +555,4 @@ std::string mpi_support() {
 #endif
 }
 
-}  // namespace kcube::cli
+}  // namespace kcube

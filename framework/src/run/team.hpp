@@ -1,4 +1,5 @@
-// Private: the processes of one `kcube run`: this process alone, or the ranks of an MPI job
+// Private: the processes of one run (`kcube run`, run_experiment()): this process alone, or the
+// ranks of an MPI job
 // (`mpirun -np N kcube run MANIFEST`).
 //
 // How a run is shared over MPI ranks
@@ -37,7 +38,21 @@
 
 #include "store/store.hpp"
 
-namespace kcube::cli {
+namespace kcube {
+
+/// How a kcube command ends for an exception: exit code 2 for a kcube::Error (usage or input),
+/// 1 for anything else; for TeamStop (an MPI rank stopping with the others) its own code and no
+/// message, since rank 0 already said why. The CLI's main() and the MPI ranks both end this way.
+struct Ending {
+  int code = 1;
+  /// What went wrong; empty when there is nothing to print.
+  std::string message;
+  /// "error: MESSAGE" for exit code 2, "failure: MESSAGE" otherwise, with control characters
+  /// shown as \xNN (text::printable): messages quote manifest keys and plugins' words.
+  std::string line() const;
+};
+/// The Ending of `failure`.
+Ending ending_of(const std::exception_ptr& failure);
 
 /// Thrown on every rank of an MPI job when the ranks stop together (settle, check_same), after
 /// rank 0 printed why: every rank leaves quietly with the same exit code. main() returns `code`.
@@ -110,4 +125,4 @@ class Team {
 /// "built with MPI (Open MPI 4.1.4)" or "built without MPI", for `kcube --version`.
 std::string mpi_support();
 
-}  // namespace kcube::cli
+}  // namespace kcube

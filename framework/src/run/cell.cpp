@@ -1,0 +1,183 @@
+#include "run/cell.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <functional>
+#include <utility>
+#include <variant>
+
+#include "engine/engine.hpp"
+#include "engine/exact.hpp"
+#include "engine/resources.hpp"
+#include "engine/selection.hpp"
+#include "host/plugin_call.hpp"
+#include "kcube/error.hpp"
+#include "run/profile_threads.hpp"
+#include "util/text.hpp"
+
+namespace kcube {
+namespace {
+
+// The candidate table of a cell, from its profile on its deployment.
+// `interrupt`, when not null, stops the engine instead of the work's own stop flag (which only a
+// timeout raises, so it is used with a cell timeout alone).
+CandidateTable evaluate(const PluginRegistry& registry, const PluginInstance<ModelProfile>& profile,
+                        const PluginInstance<Scenario>& scenario, const Deployment& deployment,
+                        const Manifest& m, const Cell& cell, int threads, WorkState& state,
+                        const std::atomic<bool>* interrupt) {
+  const LoadedPlugin& plugin = profile.plugin();
+  const std::string label = plugin.who();
+  if (m.run.evaluator == "exact") {
+    state.enter(&plugin, label + ", exact evaluation (expected_cost, accuracy_cdf, ...)");
+    return exact_candidates(*profile, deployment, label);
+  }
+  SimulationOptions sim;
+  sim.trials = m.run.trials;
+  sim.seed = *cell_seed(m, cell);
+  sim.sampling = m.run.sampling;
+  sim.threads = simulation_threads(plugin, threads);
+  sim.profile_label = label;
+  sim.stop = interrupt != nullptr ? interrupt : &state.stop_flag();
+  state.enter(&scenario.plugin(), scenario.plugin().who() + ", required_columns");
+  for (const auto& column : checked_required_columns(scenario)) {
+    if (const auto q = parse_quantile_column(column))
+      sim.quantile_levels.push_back(q->second);
+  }
+  const ProfileObjects objects = profile_objects(profile, sim.threads, [&] {
+    return make<ModelProfile>(registry, m.profiles[cell.profile], "profiles", state);
+  });
+  state.enter(&plugin, label + ", draw_path (Monte Carlo simulation)");
+  return simulate(objects.objects, cell_identity(plugin.name(), profile.params(), deployment),
+                  deployment, sim)
+      .table;
+}
+
+// A cell's result without results yet: its names, position and seed.
+CellResult empty_cell(const Manifest& m, const Cell& cell, const std::string& sweep_label) {
+  CellResult result;
+  result.replication = static_cast<int>(cell.replication);
+  result.profile = m.profiles[cell.profile].name;
+  result.scenario = m.scenarios[cell.scenario].name;
+  result.sweep = sweep_label;
+  result.position = cell.position;
+  result.seed = cell_seed(m, cell);
+  return result;
+}
+
+// Runs one cell; plugin failures (whatever they throw) become a cell with status error.
+CellResult run_cell(const PluginRegistry& registry, const Manifest& m, const Cell& cell,
+                    const std::string& sweep_label, int threads, WorkState& state,
+                    const std::atomic<bool>* interrupt) {
+  CellResult result = empty_cell(m, cell, sweep_label);
+  const auto start = std::chrono::steady_clock::now();
+  try {
+    const auto profile = make<ModelProfile>(registry, m.profiles[cell.profile], "profiles", state);
+    result.profile_spec = canonical_spec(profile.plugin().name(), profile.params());
+    const auto scenario = make<Scenario>(registry, m.scenarios[cell.scenario], "scenarios", state);
+    result.scenario_spec = canonical_spec(scenario.plugin().name(), scenario.params());
+    state.enter(&scenario.plugin(), scenario.plugin().who() + ", deployment");
+    const Deployment deployment = checked_deployment(scenario);
+    CandidateTable table =
+        evaluate(registry, profile, scenario, deployment, m, cell, threads, state, interrupt);
+    state.enter(&scenario.plugin(), scenario.plugin().who() + ", budget and assess");
+    const AssessedTable assessed = assess(scenario, table);
+    for (const auto& verdict : assessed.verdicts)
+      result.feasible.push_back(verdict.feasible);
+    for (const PluginUse& use : m.optimizers) {
+      const auto optimizer = make<Optimizer>(registry, use, "optimizers", state);
+      state.enter(&optimizer.plugin(), optimizer.plugin().who() + ", select");
+      result.selections.push_back({use.name, run_selection(optimizer, table, assessed)});
+    }
+    result.candidates = std::move(table);
+    for (const auto& s : result.selections) {
+      if (s.record.status == SelectionStatus::error) {
+        result.status = CellStatus::error;
+        result.message = s.name + ": " + s.record.reason;
+      }
+    }
+  } catch (const WorkAbandoned&) {
+    throw;  // nobody waits for this cell any more: no message, no further plugin call
+  } catch (...) {
+    // Nothing partial is kept: the cell is stored as an error with the message.
+    result.status = CellStatus::error;
+    const std::string where = state.current().first;
+    result.message = failure_text("running " + (where.empty() ? "the cell" : where));
+    result.candidates = {};
+    result.feasible.clear();
+    result.selections.clear();
+  }
+  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return result;
+}
+
+// The cell of `cell` recorded as an error with `message`, without results.
+CellResult error_cell(const Manifest& m, const Cell& cell, const std::string& sweep_label,
+                      std::string message, double seconds) {
+  CellResult result = empty_cell(m, cell, sweep_label);
+  result.status = CellStatus::error;
+  result.message = std::move(message);
+  result.seconds = seconds;
+  return result;
+}
+
+}  // namespace
+
+PluginSpec spec_of(const PluginUse& use, const std::string& section) {
+  return PluginSpec{section + "." + use.name + " (" + use.plugin + ")", use.plugin, use.params};
+}
+
+std::optional<std::uint64_t> cell_seed(const Manifest& cm, const Cell& cell) {
+  if (cm.run.evaluator == "exact")
+    return std::nullopt;
+  return replication_seed(cm.run.seed, cell.replication);
+}
+
+void store_cell(ResultStore& store, std::int64_t run, CellResult& result) {
+  try {
+    store.write_cell(run, result);
+  } catch (const UnstorableCell& e) {
+    result.status = CellStatus::error;
+    result.message = std::string("its results could not be stored: ") + e.what();
+    result.candidates = {};
+    result.feasible.clear();
+    result.selections.clear();
+    store.write_cell(run, result);
+  }
+}
+
+CellResult CellRunner::run(const Manifest& cm, const Cell& cell, const std::string& sweep_label) {
+  if (auto blocked = blocked_by_serial(cm, cell); !blocked.empty())
+    return error_cell(cm, cell, sweep_label, blocked, 0.0);
+  auto outcome = watchdog_.run(
+      std::function<CellResult(WorkState&)>([this, &cm, &cell, &sweep_label](WorkState& state) {
+        return run_cell(registry_, cm, cell, sweep_label, threads_, state,
+                        watchdog_.timeout() ? nullptr : interrupt_);
+      }));
+  if (auto* result = std::get_if<CellResult>(&outcome))
+    return std::move(*result);
+  const TimedOut& late = std::get<TimedOut>(outcome);
+  if (late.plugin != nullptr && late.plugin->descriptor().thread_safety == ThreadSafety::serial)
+    busy_.emplace(late.plugin, cell.key);
+  return error_cell(cm, cell, sweep_label,
+                    "timed out after " + text::format_real(*watchdog_.timeout()) + " s in " +
+                        late.where +
+                        "; the call cannot be interrupted safely, so it was abandoned and may "
+                        "still be running; raise --cell-timeout or fix the plugin",
+                    *watchdog_.timeout());
+}
+
+// Why the cell cannot run: a serial plugin it uses may still be inside an abandoned call.
+std::string CellRunner::blocked_by_serial(const Manifest& cm, const Cell& cell) const {
+  for (const auto& [plugin, where] : busy_) {
+    const auto is_it = [plugin = plugin](const PluginUse& u) { return u.plugin == plugin->name(); };
+    if (is_it(cm.profiles[cell.profile]) || is_it(cm.scenarios[cell.scenario]) ||
+        std::any_of(cm.optimizers.begin(), cm.optimizers.end(), is_it)) {
+      return "not run: the serial plugin " + plugin->label() +
+             " may still be running the call abandoned in cell '" + where +
+             "', and a serial plugin takes one call at a time; rerun with --resume";
+    }
+  }
+  return {};
+}
+
+}  // namespace kcube

@@ -1,0 +1,128 @@
+#include "run/checks.hpp"
+
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <utility>
+
+#include "engine/engine.hpp"
+#include "engine/resources.hpp"
+#include "host/plugin_call.hpp"
+#include "kcube/error.hpp"
+#include "run/cell.hpp"
+#include "run/profile_threads.hpp"
+
+namespace kcube {
+namespace {
+
+// "NAME\nKEY=VALUE..." of a plugin use: the same text for the same parameters.
+std::string use_key(const std::string& name, const PluginUse& use) {
+  std::string key = name;
+  for (const RawParam& param : use.params)
+    key += "\n" + param.key + "=" + param.value;
+  return key;
+}
+
+}  // namespace
+
+void check_factories(const PluginRegistry& registry, const Manifest& m,
+                     const std::vector<SweepPoint>& points,
+                     const std::vector<Manifest>& point_manifests, WorkState& state) {
+  std::vector<std::string> problems;
+  bool bug = false;
+  std::set<std::string> seen;
+  for (std::size_t p = 0; p < points.size(); ++p) {
+    const Manifest& pm = point_manifests[p];
+    const auto check = [&]<class T>(const std::vector<PluginUse>& uses, const std::string& section,
+                                    T*) {
+      for (const PluginUse& use : uses) {
+        if (!seen.insert(use_key(section + "." + use.name, use)).second)
+          continue;
+        const std::string at =
+            points[p].label.empty() ? "" : " (sweep point " + points[p].label + ")";
+        const std::string defined = "; " + section + "." + use.name + " is defined at " + use.where;
+        try {
+          (void)make<T>(registry, use, section, state);
+        } catch (const WorkAbandoned&) {
+          throw;
+        } catch (const Error& e) {
+          problems.push_back(e.what() + at + defined);
+        } catch (...) {
+          problems.push_back(current_exception_text() + at + defined);
+          bug = true;
+        }
+      }
+    };
+    check(pm.profiles, "profiles", static_cast<ModelProfile*>(nullptr));
+    check(pm.scenarios, "scenarios", static_cast<Scenario*>(nullptr));
+    check(pm.optimizers, "optimizers", static_cast<Optimizer*>(nullptr));
+  }
+  if (problems.empty())
+    return;
+  std::string message = "manifest '" + m.file.string() + "': " + std::to_string(problems.size()) +
+                        " plugin object" + (problems.size() == 1 ? "" : "s") +
+                        " could not be made (nothing was run):";
+  for (const auto& problem : problems)
+    message += "\n  " + problem;
+  if (bug)
+    throw RuntimeFailure(message);
+  throw Error(message);
+}
+
+void check_memory(const PluginRegistry& registry, const std::vector<SweepPoint>& points,
+                  const std::vector<Manifest>& point_manifests, int threads, std::uint64_t limit,
+                  WorkState& state) {
+  std::uint64_t most = 0;
+  std::string largest;
+  // Deployment and quantile levels by scenario parameters; nullopt when the plugin failed.
+  std::map<std::string, std::optional<std::pair<Deployment, std::vector<double>>>> scenarios;
+  for (std::size_t p = 0; p < points.size(); ++p) {
+    const Manifest& pm = point_manifests[p];
+    if (pm.run.evaluator == "exact")
+      continue;  // a few values per k
+    for (const PluginUse& use : pm.scenarios) {
+      const std::string key = use_key(use.name, use);
+      if (scenarios.count(key) == 0) {
+        std::optional<std::pair<Deployment, std::vector<double>>> found;
+        try {
+          const auto scenario = make<Scenario>(registry, use, "scenarios", state);
+          state.enter(&scenario.plugin(), scenario.plugin().who() + ", deployment");
+          found.emplace(checked_deployment(scenario), std::vector<double>{});
+          state.enter(&scenario.plugin(), scenario.plugin().who() + ", required_columns");
+          for (const auto& column : checked_required_columns(scenario)) {
+            if (const auto q = parse_quantile_column(column))
+              found->second.push_back(q->second);
+          }
+        } catch (const WorkAbandoned&) {
+          throw;
+        } catch (...) {
+          // A scenario that fails here fails in its cells too, which store why as errors.
+          found.reset();
+        }
+        scenarios.emplace(key, found);
+      }
+      if (!scenarios.at(key))
+        continue;
+      const auto& [deployment, levels] = *scenarios.at(key);
+      SimulationOptions sim;
+      sim.trials = pm.run.trials;
+      sim.sampling = pm.run.sampling;
+      sim.quantile_levels = levels;
+      for (const PluginUse& profile : pm.profiles) {
+        sim.threads = simulation_threads(*registry.find(profile.plugin), threads);
+        const std::uint64_t bytes = simulation_memory_bytes(deployment, sim);
+        if (bytes > most) {
+          most = bytes;
+          largest = "the cell of profile '" + profile.name + "' and scenario '" + use.name + "'" +
+                    (points[p].label.empty() ? "" : " at sweep point " + points[p].label) + " (" +
+                    std::to_string(sim.trials) + " trials, " + std::to_string(sim.threads) +
+                    (sim.threads == 1 ? " thread)" : " threads)");
+        }
+      }
+    }
+  }
+  check_memory_limit(most, limit, "kcube run: " + largest);
+}
+
+}  // namespace kcube
