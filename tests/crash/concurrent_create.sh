@@ -70,7 +70,7 @@ finish() {
   stop_load
   (exit "$status")
   stop_writers
-  run_finish
+  harness_finish
 }
 trap finish EXIT
 

@@ -108,7 +108,7 @@ WRITER_NAMES=()
 # writers_init: on exit, writers still running are killed (a failed check must not leave them
 # waiting for files of a test that is gone).
 writers_init() {
-  trap 'stop_writers; run_finish' EXIT
+  trap 'stop_writers; harness_finish' EXIT
 }
 stop_writers() {
   local status=$? pid

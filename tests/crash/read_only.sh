@@ -25,13 +25,13 @@ else
   give() { :; }
   who="$(id -un)"
 fi
-# Folders made read-only below must be writable again for run_finish to remove them.
+# Folders made read-only below must be writable again for harness_finish to remove them.
 cleanup() {
   local status=$?
   chmod -R u+w "$WORK" 2>/dev/null
   set +e
   (exit "$status")
-  run_finish
+  harness_finish
 }
 trap cleanup EXIT
 chmod 755 "$WORK" "$LOGS"

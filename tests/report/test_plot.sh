@@ -6,40 +6,36 @@
 # valid PNG and SVG files (PNG: all of them; SVG: one per kind), the same bytes whatever --jobs; bad input exits 2 naming the figure and the field;
 # --check exits 0, and 3 with an install hint when matplotlib cannot be imported.
 #   usage: bash test_plot.sh [REPO_ROOT]     (default: two levels up from this script)
-#   env:   KCUBE_PYTHON  the interpreter to test with (default /usr/bin/python3)
+#   env:   KCUBE_PYTHON  the interpreter to test with (default /usr/bin/python3);
+#          KCUBE_PLOT_KEEP=1 keeps the files for a post-mortem
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "${1:-$here/../..}" && pwd)"
 py="${KCUBE_PYTHON:-/usr/bin/python3}"
 plot="$root/tools/kcube_plot.py"
 sample="$root/tests/report/data/plot-sample.json"
-work="$(mktemp -d "${TMPDIR:-/tmp}/kcube-plot-test.XXXXXX")"
-trap 'rm -rf "$work"' EXIT
+# shellcheck source=../support/harness.sh
+source "$here/../support/harness.sh"
+HARNESS_PREFIX="test_plot: "
+harness_init kcube-plot-test "${TMPDIR:-/tmp}" KCUBE_PLOT_KEEP
+work=$WORK
+LOGS=$work  # the plotter's logs sit beside the figures
 
-fail() { echo "test_plot: FAIL: $*" >&2; exit 1; }
 pass() { echo "test_plot: ok: $*"; }
 
-# run EXPECTED_STATUS NAME ARGS...: runs the plotter, keeps stdout/stderr in $work/NAME.{out,err}.
-run() {
-  local want=$1 name=$2 status=0
+# plot_exits EXPECTED_STATUS NAME ARGS...: runs the plotter (logged as NAME in $work), which must
+# exit EXPECTED_STATUS.
+plot_exits() {
+  local want=$1 name=$2
   shift 2
-  "$py" "$plot" "$@" >"$work/$name.out" 2>"$work/$name.err" || status=$?
-  if [[ $status -ne $want ]]; then
-    cat "$work/$name.err" >&2
-    fail "$name: exit status $status, expected $want"
-  fi
-}
-
-# expect_err NAME TEXT: stderr of run NAME contains TEXT.
-expect_err() {
-  grep -qF -- "$2" "$work/$1.err" || { cat "$work/$1.err" >&2; fail "$1: stderr lacks '$2'"; }
+  expect_exit "$want" "$name" "$py" "$plot" "$@"
 }
 
 [[ -f $plot ]] || fail "no $plot"
 [[ -f $sample ]] || fail "no $sample"
 
 # --check
-run 0 check --check
+plot_exits 0 check --check
 pass "--check exits 0 with $py"
 
 # The sample covers every kind; list its outputs.
@@ -59,7 +55,7 @@ n=$(wc -l <"$work/outputs.txt")
 # PNG, two jobs, default root = the JSON's folder.
 mkdir -p "$work/png2"
 cp "$sample" "$work/png2/data.json"
-run 0 png2 "$work/png2/data.json" --jobs 2
+plot_exits 0 png2 "$work/png2/data.json" --jobs 2
 [[ $(wc -l <"$work/png2.out") -eq $n ]] || fail "png2: printed $(wc -l <"$work/png2.out") lines, expected $n"
 while IFS= read -r out; do
   f="$work/png2/$out"
@@ -93,15 +89,15 @@ PY
 kinds=$(wc -l <"$work/kinds.txt")
 
 # The same bytes with one job and an explicit root.
-run 0 png1 "$work/kinds.json" --root "$work/png1" --jobs 1
+plot_exits 0 png1 "$work/kinds.json" --root "$work/png1" --jobs 1
 while IFS= read -r out; do
   cmp -s "$work/png1/$out" "$work/png2/$out" || fail "$out differs between --jobs 1 and 2"
 done <"$work/kinds.txt"
 pass "PNG files identical with --jobs 1 and --jobs 2 ($kinds kinds)"
 
 # SVG: every file parses as XML, carries no date, and is the same with --jobs 1 and 2.
-run 0 svg "$work/svg.json" --root "$work/svg" --jobs 2
-run 0 svg-again "$work/svg.json" --root "$work/svg-again" --jobs 1
+plot_exits 0 svg "$work/svg.json" --root "$work/svg" --jobs 2
+plot_exits 0 svg-again "$work/svg.json" --root "$work/svg-again" --jobs 1
 while IFS= read -r out; do
   f="$work/svg/${out%.*}.svg"
   [[ -s $f ]] || fail "svg: ${out%.*}.svg missing or empty"
@@ -141,30 +137,30 @@ with open("%s/figures.txt" % sys.argv[2], "w") as out:
           d["figures"][first["space3d"]]["output"], fr, first["sweep"], file=out)
 PY
 read -r acc acc_out s3d s3d_out fr sw <"$work/figures.txt"
-run 2 bad-version "$work/bad-version.json" --root "$work/bad"
+plot_exits 2 bad-version "$work/bad-version.json" --root "$work/bad"
 expect_err bad-version "kcube_plot: version 2"
-run 2 bad-kind "$work/bad-kind.json" --root "$work/bad"
+plot_exits 2 bad-kind "$work/bad-kind.json" --root "$work/bad"
 expect_err bad-kind "figure $acc ($acc_out): kind:"
-run 2 bad-length "$work/bad-length.json" --root "$work/bad"
+plot_exits 2 bad-length "$work/bad-length.json" --root "$work/bad"
 expect_err bad-length "figure $acc ($acc_out): candidates.cost:"
-run 2 bad-missing "$work/bad-missing.json" --root "$work/bad"
+plot_exits 2 bad-missing "$work/bad-missing.json" --root "$work/bad"
 expect_err bad-missing "figure $s3d ($s3d_out): budget.latency_max: missing"
-run 2 bad-series "$work/bad-series.json" --root "$work/bad"
+plot_exits 2 bad-series "$work/bad-series.json" --root "$work/bad"
 expect_err bad-series "figure $fr ("
 expect_err bad-series "series[1].accuracy: missing"
-run 2 bad-feasible "$work/bad-feasible.json" --root "$work/bad"
+plot_exits 2 bad-feasible "$work/bad-feasible.json" --root "$work/bad"
 expect_err bad-feasible "candidates.feasible[0]"
-run 2 bad-null "$work/bad-null.json" --root "$work/bad"
+plot_exits 2 bad-null "$work/bad-null.json" --root "$work/bad"
 expect_err bad-null "candidates.accuracy[0]"
-run 2 bad-sweep "$work/bad-sweep.json" --root "$work/bad"
+plot_exits 2 bad-sweep "$work/bad-sweep.json" --root "$work/bad"
 expect_err bad-sweep "figure $sw ("
 expect_err bad-sweep "series[0].k: has 2 values, expected 3"
-run 2 bad-format "$work/bad-format.json" --root "$work/bad"
+plot_exits 2 bad-format "$work/bad-format.json" --root "$work/bad"
 expect_err bad-format "format:"
 printf '{"kcube_plot": 1, "figures": [' >"$work/bad-json.json"
-run 2 bad-json "$work/bad-json.json" --root "$work/bad"
+plot_exits 2 bad-json "$work/bad-json.json" --root "$work/bad"
 expect_err bad-json "not valid JSON"
-run 2 bad-file "$work/no-such-file.json"
+plot_exits 2 bad-file "$work/no-such-file.json"
 expect_err bad-file "cannot read"
 [[ ! -e $work/bad ]] || fail "bad input still wrote files"
 pass "bad input exits 2 naming the figure and the field, and writes nothing"

@@ -5,15 +5,11 @@
 # The variables at the end are used by the scripts that source this file.
 # shellcheck disable=SC2034
 
-fail() {
-  echo "FAIL: $*" >&2
-  exit 1
-}
-
-step() { echo "-- $*"; }
+# shellcheck source=../support/harness.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../support/harness.sh"
 
 # run_init NAME KCUBE SOURCE_DIR SCRATCH_DIR: sets KCUBE, SRC, WORK (a fresh folder under
-# SCRATCH_DIR, removed on exit) and LOGS.
+# SCRATCH_DIR, removed on exit) and LOGS (harness_init).
 run_init() {
   [[ $# -ge 4 ]] || {
     echo "usage: bash $0 KCUBE SOURCE_DIR SCRATCH_DIR [ARGS...]" >&2
@@ -24,83 +20,10 @@ run_init() {
   [[ -x $KCUBE ]] || fail "no kcube executable at $KCUBE (build first)"
   SRC=$(cd "$3" && pwd) || fail "no source tree at $3"
   [[ -f $SRC/experiments/paper-2025.yaml ]] || fail "$SRC is not the kcube source tree"
-  mkdir -p "$4"
-  WORK=$(mktemp -d "$4/$name.XXXXXX")
-  LOGS=$WORK/logs
-  mkdir -p "$LOGS"
+  harness_init "$name" "$4" KCUBE_RUN_KEEP
   command -v sqlite3 >/dev/null || fail "these tests need the sqlite3 command-line tool"
   # Only the built-in plugins.
   unset KCUBE_PLUGIN_PATH
-  SECONDS=0
-  BACKGROUND_PID=
-  trap run_finish EXIT
-}
-
-run_finish() {
-  local status=$?
-  if [[ -n ${BACKGROUND_PID:-} ]] && kill -0 "$BACKGROUND_PID" 2>/dev/null; then
-    kill -9 "$BACKGROUND_PID" 2>/dev/null || true
-    wait "$BACKGROUND_PID" 2>/dev/null || true
-  fi
-  if [[ ${KCUBE_RUN_KEEP:-0} == 1 ]]; then
-    echo "kept $WORK (KCUBE_RUN_KEEP=1)"
-  else
-    rm -rf "$WORK"
-  fi
-  if [[ $status -eq 0 ]]; then
-    echo "PASS in ${SECONDS}s"
-  else
-    echo "FAILED after ${SECONDS}s (rerun with KCUBE_RUN_KEEP=1 to keep the files)" >&2
-  fi
-  exit "$status"
-}
-
-# show_log LOG: the stdout and stderr logged as LOG.
-show_log() {
-  local f
-  for f in "$LOGS/$1.out" "$LOGS/$1.err"; do
-    [[ -s $f ]] && { echo "---- $(basename "$f"):"; tail -n 80 "$f"; }
-  done >&2
-  return 0
-}
-
-# run LOG COMMAND...: runs COMMAND with stdout in $LOGS/LOG.out and stderr in $LOGS/LOG.err;
-# fails, showing them, when it exits non-zero.
-run() {
-  expect_exit 0 "$@"
-}
-
-# expect_exit CODE LOG COMMAND...: runs COMMAND (logged as LOG), which must exit CODE.
-expect_exit() {
-  local want=$1 log=$2 rc=0
-  shift 2
-  "$@" >"$LOGS/$log.out" 2>"$LOGS/$log.err" || rc=$?
-  if [[ $rc -ne $want ]]; then
-    echo "FAIL: '$*' exited with $rc, expected $want; its output:" >&2
-    show_log "$log"
-    exit 1
-  fi
-}
-
-# expect_out LOG TEXT / expect_err LOG TEXT: stdout / stderr of LOG contains TEXT (fixed string).
-expect_out() {
-  grep -qF -- "$2" "$LOGS/$1.out" || {
-    echo "FAIL: the standard output of $1 lacks '$2'" >&2
-    show_log "$1"
-    exit 1
-  }
-}
-expect_err() {
-  grep -qF -- "$2" "$LOGS/$1.err" || {
-    echo "FAIL: the standard error of $1 lacks '$2'" >&2
-    show_log "$1"
-    exit 1
-  }
-}
-
-# expect_eq WHAT GOT WANT
-expect_eq() {
-  [[ $2 == "$3" ]] || fail "$1: got '$2', expected '$3'"
 }
 
 # sql STORE QUERY: the query's result (sqlite3 list mode, '|' separated).

@@ -16,7 +16,7 @@ dir=$WORK/$name
 step "$KCUBE new-plugin --kind optimizer $name $dir"
 run new-plugin "$KCUBE" new-plugin --kind optimizer "$name" "$dir"
 # The printed next step is ready to paste: it names the build tree itself.
-line=$(grep -F -- "-DCMAKE_PREFIX_PATH=" "$LOGS/new-plugin.log") || fail "new-plugin printed no -DCMAKE_PREFIX_PATH"
+line=$(grep -F -- "-DCMAKE_PREFIX_PATH=" "$LOGS/new-plugin.out") || fail "new-plugin printed no -DCMAKE_PREFIX_PATH"
 [[ $line == *" -DCMAKE_PREFIX_PATH=$BUILD" ]] ||
   fail "new-plugin printed '$line', not -DCMAKE_PREFIX_PATH=$BUILD (the build tree it runs from)"
 
@@ -34,5 +34,5 @@ expect_output ctest "100% tests passed, 0 tests failed out of 3"
 
 step "kcube plugins list --plugin-path"
 run list "$KCUBE" plugins list --json --plugin-path "$dir/build/plugins"
-cp "$LOGS/list.log" "$WORK/list.json"
+cp "$LOGS/list.out" "$WORK/list.json"
 check_json plugin "$WORK/list.json" "$name" optimizer "$dir/build/plugins"

@@ -16,7 +16,7 @@ plugins=$WORK/example-build/plugins
 
 step "kcube plugins list / describe with KCUBE_PLUGIN_PATH"
 KCUBE_PLUGIN_PATH=$plugins run list "$KCUBE" plugins list --json
-cp "$LOGS/list.log" "$WORK/list.json"
+cp "$LOGS/list.out" "$WORK/list.json"
 check_json plugin "$WORK/list.json" cheapest-feasible optimizer "$plugins"
 # The built-in plugins come from the prefix, so the CLI runs the installed libkcube.
 check_json builtin-under "$WORK/list.json" "$PREFIX"
@@ -40,12 +40,12 @@ k,cost,latency,accuracy
 CSV
 
 # select CASE ARGS...: `kcube select $csv ARGS --json` with the plugin on KCUBE_PLUGIN_PATH;
-# its JSON lands in $WORK/CASE.json (the log also holds the notes of standard error, before it).
+# its JSON (the standard output) lands in $WORK/CASE.json.
 select_json() {
   local name=$1
   shift
   KCUBE_PLUGIN_PATH=$plugins run "$name" "$KCUBE" select "$csv" "$@" --json
-  sed -n '/^\[/,$p' "$LOGS/$name.log" >"$WORK/$name.json"
+  cp "$LOGS/$name.out" "$WORK/$name.json"
 }
 
 step "select: cost and tie, and the accuracy floor"

@@ -4,15 +4,11 @@
 # KCUBE_SDK_PYTHON, KCUBE_SDK_CXX and KCUBE_SDK_GENERATOR set by tests/sdk/CMakeLists.txt.
 # Set KCUBE_SDK_KEEP=1 to keep a test's files for a post-mortem.
 
-fail() {
-  echo "FAIL: $*" >&2
-  exit 1
-}
-
-step() { echo "-- $*"; }
+# shellcheck source=../support/harness.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../support/harness.sh"
 
 # sdk_init NAME SOURCE_DIR BUILD_DIR SCRATCH_DIR: sets SRC, BUILD, WORK (a fresh folder under
-# SCRATCH_DIR, removed on exit), LOGS and PYTHON.
+# SCRATCH_DIR, removed on exit), LOGS (harness_init) and PYTHON.
 sdk_init() {
   [[ $# -ge 4 ]] || {
     echo "usage: bash $0 SOURCE_DIR BUILD_DIR SCRATCH_DIR" >&2
@@ -23,64 +19,10 @@ sdk_init() {
   BUILD=$(cd "$3" && pwd) || fail "no build tree at $3"
   [[ -f $SRC/tests/sdk/lib.sh ]] || fail "$SRC is not the kcube source tree"
   [[ -f $BUILD/CMakeCache.txt ]] || fail "$BUILD is not a configured build tree"
-  mkdir -p "$4"
-  WORK=$(mktemp -d "$4/$name.XXXXXX")
-  LOGS=$WORK/logs
-  mkdir -p "$LOGS"
+  harness_init "$name" "$4" KCUBE_SDK_KEEP
   PYTHON=${KCUBE_SDK_PYTHON:-python3}
   # Only the folders a test names may hold plugins.
   unset KCUBE_PLUGIN_PATH
-  SECONDS=0
-  trap sdk_finish EXIT
-}
-
-sdk_finish() {
-  local status=$?
-  if [[ ${KCUBE_SDK_KEEP:-0} == 1 ]]; then
-    echo "kept $WORK (KCUBE_SDK_KEEP=1)"
-  else
-    rm -rf "$WORK"
-  fi
-  if [[ $status -eq 0 ]]; then
-    echo "PASS in ${SECONDS}s"
-  else
-    echo "FAILED after ${SECONDS}s (rerun with KCUBE_SDK_KEEP=1 to keep the files)" >&2
-  fi
-  exit "$status"
-}
-
-# run LOG COMMAND...: runs COMMAND with its output in $LOGS/LOG.log; fails, showing the output,
-# when it exits non-zero.
-run() {
-  local log=$LOGS/$1.log rc=0
-  shift
-  "$@" >"$log" 2>&1 || rc=$?
-  if [[ $rc -ne 0 ]]; then
-    echo "FAIL: '$*' exited with $rc; its output:" >&2
-    tail -n 80 "$log" >&2
-    exit 1
-  fi
-}
-
-# expect_exit CODE LOG COMMAND...: runs COMMAND (output in $LOGS/LOG.log), which must exit CODE.
-expect_exit() {
-  local want=$1 log=$LOGS/$2.log rc=0
-  shift 2
-  "$@" >"$log" 2>&1 || rc=$?
-  if [[ $rc -ne $want ]]; then
-    echo "FAIL: '$*' exited with $rc, expected $want; its output:" >&2
-    tail -n 80 "$log" >&2
-    exit 1
-  fi
-}
-
-# expect_output LOG TEXT: the output of the command logged as LOG contains TEXT (fixed string).
-expect_output() {
-  grep -qF -- "$2" "$LOGS/$1.log" || {
-    echo "FAIL: the output logged as $1 lacks '$2'; it is:" >&2
-    cat "$LOGS/$1.log" >&2
-    exit 1
-  }
 }
 
 # check_json ARGS...: tests/sdk/check_json.py ARGS (see its docstring); fails with its message.

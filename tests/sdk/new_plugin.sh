@@ -42,7 +42,7 @@ step "kcube plugins list with KCUBE_PLUGIN_PATH"
 KCUBE_PLUGIN_PATH=$dir/build/plugins run list-text "$KCUBE" plugins list
 expect_output list-text "$name"
 KCUBE_PLUGIN_PATH=$dir/build/plugins run list "$KCUBE" plugins list --json
-cp "$LOGS/list.log" "$WORK/list.json"
+cp "$LOGS/list.out" "$WORK/list.json"
 check_json plugin "$WORK/list.json" "$name" "$kind" "$dir/build/plugins"
 
 # The describe test matches the plugin's summary and ignores the exit code: make sure a failed
@@ -51,7 +51,7 @@ step "the describe test can fail"
 summary=$(sed -n 's/^ *PASS_REGULAR_EXPRESSION "\([^"]*\)"$/\1/p' "$dir/CMakeLists.txt" | head -n 1)
 [[ -n $summary ]] || fail "no describe regex found in $dir/CMakeLists.txt"
 expect_exit 2 describe-missing "$KCUBE" plugins describe "$name"
-grep -qF -- "$summary" "$LOGS/describe-missing.log" &&
+grep -qF -- "$summary" "$LOGS/describe-missing.out" "$LOGS/describe-missing.err" &&
   fail "'kcube plugins describe $name' printed the summary although the plugin is not on the path"
 
 if [[ $kind == model-profile ]]; then
@@ -66,7 +66,7 @@ if [[ $kind == model-profile ]]; then
     local case=$1
     shift
     run "probe-$case" "$probe" "$library" 10000 "$@"
-    cp "$LOGS/probe-$case.log" "$WORK/$case.json"
+    cp "$LOGS/probe-$case.out" "$WORK/$case.json"
   }
   # Defaults: every inference costs 0.002 USD and takes 1.5 s; accuracy ~ N(0.6, 0.1) clipped to
   # [0, 1]. With n = 10000: SE of the mean = 0.1 / sqrt(n) = 0.001, tolerance 5 SE = 0.005; SE of

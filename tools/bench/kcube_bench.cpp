@@ -39,6 +39,7 @@
 #include "kcube/error.hpp"
 #include "kcube/random.hpp"
 #include "paper_profiles.hpp"
+#include "util/system.hpp"
 #include "util/text.hpp"
 
 namespace {
@@ -950,27 +951,10 @@ Bench load_bench(double trials_scale) {
   return bench;
 }
 
-/// The compiler that built this tool.
-std::string compiler() {
-#if defined(__clang__)
-  return std::string("Clang ") + __clang_version__;
-#elif defined(__GNUC__)
-  return std::string("GCC ") + __VERSION__;
-#else
-  return "unknown";
-#endif
-}
-
 /// CMake's build type of this tool ("Release"), or "unspecified".
 std::string build_type() {
   const std::string type = KCUBE_BENCH_BUILD_TYPE;
   return type.empty() ? "unspecified" : type;
-}
-
-/// The machine's host name, or "unknown".
-std::string host_name() {
-  char name[256] = {};
-  return gethostname(name, sizeof name - 1) == 0 ? std::string(name) : "unknown";
 }
 
 /// Prints the run's context and returns it as JSON.
@@ -978,11 +962,11 @@ Json describe_context(const Bench& bench, const Options& options) {
   const std::array<double, 3> load = load_average();
   const kcube::LoadedPlugin& gaussian = bench.profiles.front().instance.plugin();
   std::cout << "kcube-bench " << KCUBE_VERSION << ": benchmarks of the simulation engine\n"
-            << "  host " << host_name() << ", " << hardware_threads()
+            << "  host " << kcube::host_name() << ", " << hardware_threads()
             << " cores (std::thread::hardware_concurrency), OpenMP default "
             << kcube::default_threads() << " threads, load average " << fixed(load[0], 2) << ' '
             << fixed(load[1], 2) << ' ' << fixed(load[2], 2) << '\n'
-            << "  build " << build_type() << ", " << compiler() << "; trials scale "
+            << "  build " << build_type() << ", " << kcube::compiler() << "; trials scale "
             << kcube::text::format_real(options.trials_scale) << '\n'
             << "  profile plugin gaussian " << gaussian.descriptor().version << " ("
             << gaussian.file().string() << ")\n";
@@ -991,12 +975,12 @@ Json describe_context(const Bench& bench, const Options& options) {
 #endif
   return Json::Object{{"tool", "kcube-bench"},
                       {"kcube_version", KCUBE_VERSION},
-                      {"host", host_name()},
+                      {"host", kcube::host_name()},
                       {"hardware_concurrency", static_cast<std::int64_t>(hardware_threads())},
                       {"openmp_default_threads", kcube::default_threads()},
                       {"load_average", Json::Array{load[0], load[1], load[2]}},
                       {"build_type", build_type()},
-                      {"compiler", compiler()},
+                      {"compiler", kcube::compiler()},
                       {"trials_scale", options.trials_scale},
                       {"gaussian_plugin", Json::Object{{"version", gaussian.descriptor().version},
                                                        {"file", gaussian.file().string()}}}};

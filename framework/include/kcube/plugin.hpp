@@ -18,6 +18,7 @@
 
 #include <boost/dll/alias.hpp>
 
+#include "kcube/format.hpp"  // IWYU pragma: export
 #include "kcube/params.hpp"
 
 namespace kcube {

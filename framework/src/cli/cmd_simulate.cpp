@@ -107,7 +107,7 @@ int cmd_simulate(const Args& args, const GlobalOptions& global) {
   const PluginSpec profile_spec = parse_spec(vm["profile"].as<std::string>());
   const auto scenario = registry.create<Scenario>(parse_spec(vm["scenario"].as<std::string>()));
   const auto profile = registry.create<ModelProfile>(profile_spec);
-  const std::string profile_label = "model profile " + profile.plugin().label();
+  const std::string profile_label = profile.plugin().who();
   const Deployment deployment = checked_deployment(scenario);
   const std::string display_name =
       call_plugin(profile_label, "display_name", [&] { return profile->display_name(); });

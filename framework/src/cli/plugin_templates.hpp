@@ -120,7 +120,6 @@ inline constexpr std::string_view kOptimizerSource =
 // `infeasible` as a plugin bug. The score is the pick's expected cost, USD (lower is better).
 #include <array>
 #include <cstddef>
-#include <cstdio>
 #include <optional>
 #include <string>
 #include <vector>
@@ -128,13 +127,6 @@ inline constexpr std::string_view kOptimizerSource =
 #include <kcube/optimizer.hpp>
 
 namespace {
-
-/// `value` with six significant digits, for reasons meant for people.
-std::string format_number(double value) {
-  std::array<char, 32> buffer{};
-  std::snprintf(buffer.data(), buffer.size(), "%.6g", value);
-  return buffer.data();
-}
 
 /// The parameters users may set, as in
 ///   --optimizer @NAME@:accuracy_floor=0.8
@@ -179,9 +171,9 @@ class @CLASS@ final : public kcube::Optimizer {
     selection.status = kcube::SelectionStatus::selected;
     selection.k = pick.k;
     selection.score = pick.cost;
-    selection.reason =
-        "lowest expected cost (" + format_number(pick.cost) +
-        " USD) among the feasible candidates with accuracy >= " + format_number(accuracy_floor_);
+    selection.reason = "lowest expected cost (" + kcube::format_number(pick.cost) +
+                       " USD) among the feasible candidates with accuracy >= " +
+                       kcube::format_number(accuracy_floor_);
     return selection;
   }
 
@@ -202,9 +194,9 @@ class @CLASS@ final : public kcube::Optimizer {
     selection.k = rows[pick].k;
     selection.score = rows[pick].cost;
     selection.reason = "no feasible candidate reaches accuracy_floor " +
-                       format_number(accuracy_floor_) +
+                       kcube::format_number(accuracy_floor_) +
                        "; fell back to the most accurate feasible one (accuracy " +
-                       format_number(rows[pick].accuracy) + ")";
+                       kcube::format_number(rows[pick].accuracy) + ")";
     return selection;
   }
 
@@ -251,7 +243,6 @@ inline constexpr std::string_view kScenarioSource =
 // simulation engine how many inferences run at once.
 #include <array>
 #include <cstddef>
-#include <cstdio>
 #include <string>
 #include <utility>
 #include <vector>
@@ -259,13 +250,6 @@ inline constexpr std::string_view kScenarioSource =
 #include <kcube/scenario.hpp>
 
 namespace {
-
-/// `value` with six significant digits, for reasons meant for people.
-std::string format_number(double value) {
-  std::array<char, 32> buffer{};
-  std::snprintf(buffer.data(), buffer.size(), "%.6g", value);
-  return buffer.data();
-}
 
 /// The parameters users may set, as in
 ///   --scenario @NAME@:cost_max=0.5,latency_max=20
@@ -342,16 +326,16 @@ class @CLASS@ final : public kcube::Scenario {
                        std::to_string(deployment_.k_max));
     }
     if (candidate.cost > budget_.cost_max) {
-      broken.push_back("cost " + format_number(candidate.cost) + " > cost_max " +
-                       format_number(budget_.cost_max));
+      broken.push_back("cost " + kcube::format_number(candidate.cost) + " > cost_max " +
+                       kcube::format_number(budget_.cost_max));
     }
     if (candidate.latency > budget_.latency_max) {
-      broken.push_back("latency " + format_number(candidate.latency) + " > latency_max " +
-                       format_number(budget_.latency_max));
+      broken.push_back("latency " + kcube::format_number(candidate.latency) + " > latency_max " +
+                       kcube::format_number(budget_.latency_max));
     }
     if (candidate.accuracy < budget_.accuracy_min) {
-      broken.push_back("accuracy " + format_number(candidate.accuracy) + " < accuracy_min " +
-                       format_number(budget_.accuracy_min));
+      broken.push_back("accuracy " + kcube::format_number(candidate.accuracy) + " < accuracy_min " +
+                       kcube::format_number(budget_.accuracy_min));
     }
     kcube::Feasibility result;
     result.feasible = broken.empty();

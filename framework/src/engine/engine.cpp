@@ -402,16 +402,6 @@ Moments histogram_moments(const Plan& plan, const std::vector<double>& levels,
   return m;
 }
 
-// "model profile '<display_name()>'", for messages when the caller gave no label; never throws
-// for a display_name() that does.
-std::string display_label(const ModelProfile& profile) {
-  try {
-    return "model profile '" + profile.display_name() + "'";
-  } catch (...) {
-    return "model profile (whose display_name() failed: " + current_exception_text() + ")";
-  }
-}
-
 // Finite trials can still give infinite statistics (squares of 1e200 overflow): no candidate
 // table with a non-finite value leaves the engine.
 void check_statistics(const Plan& plan, const CandidateTable& table) {
@@ -439,6 +429,16 @@ void check_statistics(const Plan& plan, const CandidateTable& table) {
 }
 
 }  // namespace
+
+std::string profile_label(const ModelProfile& profile, std::string_view label) {
+  if (!label.empty())
+    return std::string(label);
+  try {
+    return "model profile '" + profile.display_name() + "'";
+  } catch (...) {
+    return "model profile (whose display_name() failed: " + current_exception_text() + ")";
+  }
+}
 
 int default_threads() {
   return omp_get_max_threads();
@@ -541,8 +541,7 @@ SimulationResult simulate(std::span<const ModelProfile* const> profiles, std::ui
   if (profiles.size() != 1 && profiles.size() < static_cast<std::size_t>(plan.threads)) {
     plan.threads = static_cast<int>(profiles.size());
   }
-  plan.label =
-      options.profile_label.empty() ? display_label(*profiles.front()) : options.profile_label;
+  plan.label = profile_label(*profiles.front(), options.profile_label);
   plan.stop = options.stop;
 
   SimulationResult result;

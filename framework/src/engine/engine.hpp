@@ -48,7 +48,7 @@ struct SimulationOptions {
   /// fixed-bin histograms (see SimulationResult::quantile_resolution).
   std::size_t exact_quantile_bytes = std::size_t{1} << 30;
   /// How failure messages name the profile, e.g. "model profile 'gaussian' (/path/to/.so)"
-  /// (LoadedPlugin::label() with its kind); empty: "model profile '<display_name()>'".
+  /// (LoadedPlugin::who()); empty: "model profile '<display_name()>'" (see profile_label()).
   std::string profile_label;
   /// When set and it becomes true, the simulation stops at the next chunk of trials and throws
   /// RuntimeFailure (used to abandon a cell that ran out of time; nullptr: never stops).
@@ -100,6 +100,11 @@ SimulationResult simulate(std::span<const ModelProfile* const> profiles, std::ui
 /// kcube::Error for a quantile level outside (0, 1).
 std::uint64_t simulation_memory_bytes(const Deployment& deployment,
                                       const SimulationOptions& options);
+
+/// How messages name a profile: `label` when not empty (the host's LoadedPlugin::who(), e.g.
+/// "model profile 'gaussian' (/path/to/.so)"), else "model profile '<display_name()>'". Never
+/// throws for a display_name() that does: it names the failure instead.
+std::string profile_label(const ModelProfile& profile, std::string_view label);
 
 /// OpenMP's default number of threads (what SimulationOptions::threads = 0 means).
 int default_threads();

@@ -39,6 +39,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/engine.hpp"
 #include "host/plugin_call.hpp"
 #include "kcube/error.hpp"
 #include "kcube/quadrature.hpp"
@@ -97,16 +98,6 @@ double smallest_reaching(const CheckedCdf& cdf, double target) {
   return hi;
 }
 
-/// "model profile '<display_name()>'", for messages when the caller gave no label; never throws
-/// for a display_name() that does.
-std::string display_label(const ModelProfile& profile) {
-  try {
-    return "model profile '" + profile.display_name() + "'";
-  } catch (...) {
-    return "model profile (whose display_name() failed: " + current_exception_text() + ")";
-  }
-}
-
 /// kcube::Error unless the profile implements the exact interface.
 void require_exact(const ModelProfile& profile, const std::string& label) {
   if (!call_plugin(label, "has_exact", [&] { return profile.has_exact(); })) {
@@ -162,13 +153,12 @@ double best_of_k(const ModelProfile& profile, const std::string& label, int k) {
 }  // namespace
 
 double expected_best_of_k(const ModelProfile& profile, int k) {
-  return best_of_k(profile, display_label(profile), k);
+  return best_of_k(profile, profile_label(profile, {}), k);
 }
 
 CandidateTable exact_candidates(const ModelProfile& profile, const Deployment& deployment,
                                 std::string_view profile_label) {
-  const std::string label =
-      profile_label.empty() ? display_label(profile) : std::string(profile_label);
+  const std::string label = kcube::profile_label(profile, profile_label);
   require_exact(profile, label);
   if (deployment.latency_model == LatencyModel::max_wave) {
     throw Error(

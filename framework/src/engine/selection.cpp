@@ -11,10 +11,6 @@ namespace kcube {
 
 namespace {
 
-std::string scenario_who(const PluginInstance<Scenario>& scenario) {
-  return "scenario " + scenario.plugin().label();
-}
-
 // Why a budget is no budget, or empty: NaN anywhere, a negative cap, an accuracy floor outside
 // [0, 1] (+infinity is an unbounded cap).
 std::string budget_problem(const Budget& b) {
@@ -35,7 +31,7 @@ std::string budget_problem(const Budget& b) {
 }  // namespace
 
 Deployment checked_deployment(const PluginInstance<Scenario>& scenario) {
-  const std::string who = scenario_who(scenario);
+  const std::string& who = scenario.plugin().who();
   const Deployment d = call_plugin(who, "deployment", [&] { return scenario->deployment(); });
   std::string problem;
   const auto model = static_cast<int>(d.latency_model);
@@ -62,12 +58,12 @@ Deployment checked_deployment(const PluginInstance<Scenario>& scenario) {
 }
 
 std::vector<std::string> checked_required_columns(const PluginInstance<Scenario>& scenario) {
-  return call_plugin(scenario_who(scenario), "required_columns",
+  return call_plugin(scenario.plugin().who(), "required_columns",
                      [&] { return scenario->required_columns(); });
 }
 
 AssessedTable assess(const PluginInstance<Scenario>& scenario, const CandidateTable& table) {
-  const std::string who = scenario_who(scenario);
+  const std::string& who = scenario.plugin().who();
   AssessedTable out;
   const Deployment deployment = checked_deployment(scenario);
   out.k_step = deployment.k_step;
@@ -79,8 +75,8 @@ AssessedTable assess(const PluginInstance<Scenario>& scenario, const CandidateTa
   }
   for (const auto& column : checked_required_columns(scenario)) {
     if (table.column(column) == nullptr) {
-      throw Error("scenario " + scenario.plugin().label() + " ('" + scenario.spec() +
-                  "') needs the column '" + column +
+      throw Error(scenario.plugin().who() + " ('" + scenario.spec() + "') needs the column '" +
+                  column +
                   "' in the candidate table, which has none; add it (for chance constraints: "
                   "the quantile of each metric at the scenario's confidence) or use "
                   "constraint_mode=mean");
@@ -200,18 +196,16 @@ SelectionRecord run_selection(const PluginInstance<Optimizer>& optimizer,
     const PluginCallGuard guard(optimizer.plugin().who(), "select");
     selection = optimizer->select(problem);
   } catch (const std::exception& e) {
-    record.reason = "optimizer " + optimizer.plugin().label() + " threw: " + e.what();
+    record.reason = optimizer.plugin().who() + " threw: " + e.what();
     return record;
   } catch (...) {
-    record.reason =
-        "optimizer " + optimizer.plugin().label() + " threw something that is not a std::exception";
+    record.reason = optimizer.plugin().who() + " threw something that is not a std::exception";
     return record;
   }
   std::optional<std::size_t> row;
   if (auto problem_text = contract_problem(selection, table, assessed, row);
       !problem_text.empty()) {
-    record.reason = "optimizer " + optimizer.plugin().label() + " " + problem_text +
-                    "; this is a bug in the plugin";
+    record.reason = optimizer.plugin().who() + " " + problem_text + "; this is a bug in the plugin";
     return record;
   }
   record.status = selection.status;

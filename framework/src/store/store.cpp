@@ -57,13 +57,7 @@ RunContext capture_run_context(std::string_view build_type) {
 #ifdef KCUBE_GIT_REVISION
   context.git_revision = KCUBE_GIT_REVISION;
 #endif
-#if defined(__clang__)
-  context.compiler = "clang " __clang_version__;
-#elif defined(__GNUC__)
-  context.compiler = "gcc " __VERSION__;
-#else
-  context.compiler = "unknown";
-#endif
+  context.compiler = compiler();
   context.build_type = std::string(build_type);
   context.host = host_name();
   context.writer = this_process();
@@ -173,13 +167,6 @@ bool process_gone(const ProcessIdentity& process) {
 
 bool process_alive(const ProcessIdentity& process) {
   return liveness(process) == Liveness::alive;
-}
-
-std::string host_name() {
-  char host[256] = {};
-  if (::gethostname(host, sizeof host - 1) != 0 || host[0] == '\0')
-    return "unknown-host";
-  return host;
 }
 
 std::string canonical_overrides(std::vector<std::string> overrides) {

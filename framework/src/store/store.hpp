@@ -100,6 +100,7 @@
 #include "engine/selection.hpp"
 #include "kcube/candidate.hpp"
 #include "kcube/error.hpp"
+#include "util/system.hpp"  // IWYU pragma: export (host_name(), which ProcessIdentity records)
 
 namespace kcube {
 
@@ -220,9 +221,6 @@ RunContext capture_run_context(std::string_view build_type);
 /// and -shm files there): open() can write it. A reading command opens such a store with open(),
 /// any other with open_read_only().
 bool store_writable(const std::string& path);
-
-/// This machine's host name (gethostname); "unknown-host" when it has none.
-std::string host_name();
 
 /// The current UTC time as ISO-8601, e.g. "2026-11-28T14:39:43Z".
 std::string utc_now_iso8601();

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
-#include <cstdio>
 #include <limits>
 #include <numbers>
 #include <span>
@@ -69,13 +68,6 @@ double clipped_normal_mean(double mu, double sigma, double a, double b) {
   return a * normal_cdf(alpha) + b * normal_sf(beta) + mu * inside + sigma * pdf_gap;
 }
 
-/// `value` with 6 significant digits.
-std::string format_number(double value) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%g", value);
-  return text;
-}
-
 /// Clipped-normal token counts and accuracy, linear cost and latency (see README.md).
 class GaussianProfile final : public kcube::ModelProfile {
  public:
@@ -95,8 +87,8 @@ class GaussianProfile final : public kcube::ModelProfile {
                         ? kcube::get_string(params, "display_name")
                         : std::string();
     if (display_name_.empty()) {
-      display_name_ = "gaussian(acc_mean=" + format_number(acc_mean_) +
-                      ", acc_std=" + format_number(acc_std_) + ")";
+      display_name_ = "gaussian(acc_mean=" + kcube::format_number(acc_mean_) +
+                      ", acc_std=" + kcube::format_number(acc_std_) + ")";
     }
     // Every draw is bounded by L_in <= 16 mu_Lin and L_out <= 16 L_in <= 256 mu_Lin; when those
     // bounds overflow, a draw could be +inf, which the schema's finite bounds cannot exclude.
@@ -105,8 +97,8 @@ class GaussianProfile final : public kcube::ModelProfile {
     const double most_cost = c_in_ * most_in + c_out_ * most_out;
     const double most_latency = t_in_ * most_in + t_out_ * most_out;
     if (!std::isfinite(most_cost) || !std::isfinite(most_latency)) {
-      throw kcube::Error("the largest possible cost (" + format_number(most_cost) +
-                         " USD) or latency (" + format_number(most_latency) +
+      throw kcube::Error("the largest possible cost (" + kcube::format_number(most_cost) +
+                         " USD) or latency (" + kcube::format_number(most_latency) +
                          " s) of one inference overflows: lower mu_Lin or the per-token prices "
                          "and times");
     }

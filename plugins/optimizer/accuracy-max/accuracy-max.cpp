@@ -1,18 +1,10 @@
 // accuracy-max: the feasible k with the highest expected accuracy. See README.md.
 #include <cstddef>
-#include <cstdio>
 #include <string>
 
 #include "kcube/kcube.hpp"
 
 namespace {
-
-/// `value` with 4 significant digits, for reasons meant for people.
-std::string format_number(double value) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%.4g", value);
-  return text;
-}
 
 /// Picks argmax A over the feasible candidates; score = A (dimensionless, in [0, 1]).
 class AccuracyMax final : public kcube::Optimizer {
@@ -36,7 +28,7 @@ class AccuracyMax final : public kcube::Optimizer {
     }
     const double accuracy = rows[best].accuracy;
     return {kcube::SelectionStatus::selected, rows[best].k, accuracy,
-            "highest expected accuracy " + format_number(accuracy) + " among " +
+            "highest expected accuracy " + kcube::format_number(accuracy, 4) + " among " +
                 std::to_string(problem.feasible.size()) + " feasible candidates"};
   }
 };

@@ -1,7 +1,6 @@
 // cube-max: the feasible k that leaves the largest feasible-cube volume. See README.md.
 #include <algorithm>
 #include <cstddef>
-#include <cstdio>
 #include <iterator>
 #include <string>
 
@@ -24,13 +23,6 @@ constexpr kcube::ParamSpec cube_max_params[] = {
      .doc = "accuracy side of the cube: A itself, or the share of [accuracy_min, 1] above the "
             "accuracy budget"},
 };
-
-/// `value` with 4 significant digits, for reasons meant for people.
-std::string format_number(double value) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%.4g", value);
-  return text;
-}
 
 /// The share of a budget left unused, 1 - used / budget, in [0, 1]. An unbounded budget leaves
 /// all of it (kcube::budget_share is 0), so that axis contributes a factor 1. Clamped at 0: a
@@ -68,7 +60,7 @@ class CubeMax final : public kcube::Optimizer {
     }
     const char* term = accuracy_term_ == AccuracyTerm::raw ? "raw" : "normalized";
     return {kcube::SelectionStatus::selected, rows[best].k, best_volume,
-            "largest feasible-cube volume " + format_number(best_volume) +
+            "largest feasible-cube volume " + kcube::format_number(best_volume, 4) +
                 " (cost slack times latency slack times " + term + " accuracy) among " +
                 std::to_string(problem.feasible.size()) + " feasible candidates"};
   }

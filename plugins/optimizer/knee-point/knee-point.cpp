@@ -4,7 +4,6 @@
 #include <cassert>
 #include <cmath>
 #include <cstddef>
-#include <cstdio>
 #include <iterator>
 #include <optional>
 #include <string>
@@ -86,13 +85,6 @@ Fallback parse_fallback(const std::string& text) {
   // The host validated the value against the schema's choices.
   assert(text == "utopia-closest");
   return Fallback::utopia_closest;
-}
-
-/// `value` with 4 significant digits, for reasons meant for people.
-std::string format_number(double value) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%.4g", value);
-  return text;
 }
 
 /// A point (or derivative) in the normalised (cost, latency, accuracy) space; dimensionless.
@@ -292,11 +284,12 @@ class KneePoint final : public kcube::Optimizer {
         return "Pareto point farthest from the chord between k = " +
                std::to_string(rows[problem.pareto.front()].k) +
                " and k = " + std::to_string(rows[problem.pareto.back()].k) + ", at distance " +
-               format_number(score) + where;
+               kcube::format_number(score, 4) + where;
       case Method::curvature:
-        return "largest curvature " + format_number(score) + " of the Pareto front along k" + where;
+        return "largest curvature " + kcube::format_number(score, 4) +
+               " of the Pareto front along k" + where;
       case Method::reference_2d:
-        return "largest reference-2d curvature " + format_number(score) +
+        return "largest reference-2d curvature " + kcube::format_number(score, 4) +
                " of the (cost, latency) path along k" + where +
                "; this variant ignores accuracy and is only rounding noise when cost and latency "
                "are both linear in k";
@@ -332,7 +325,7 @@ class KneePoint final : public kcube::Optimizer {
             prefix +
                 ", so utopia-closest picked the Pareto point nearest the utopia point ($0, "
                 "0 s, accuracy 1), at budget-normalised distance " +
-                format_number(best.distance)};
+                kcube::format_number(best.distance, 4)};
   }
 
   Method method_;

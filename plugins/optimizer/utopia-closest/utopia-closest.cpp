@@ -2,19 +2,11 @@
 // README.md.
 #include <cmath>
 #include <cstddef>
-#include <cstdio>
 #include <string>
 
 #include "kcube/kcube.hpp"
 
 namespace {
-
-/// `value` with 4 significant digits, for reasons meant for people.
-std::string format_number(double value) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%.4g", value);
-  return text;
-}
 
 /// Picks argmin d over the Pareto set of F; score = d (smaller is better).
 class UtopiaClosest final : public kcube::Optimizer {
@@ -36,8 +28,8 @@ class UtopiaClosest final : public kcube::Optimizer {
     const kcube::UtopiaPick best = kcube::nearest_to_utopia(rows, problem.pareto, problem.budget);
     return {kcube::SelectionStatus::selected, rows[best.row].k, best.distance,
             "nearest to the utopia point ($0, 0 s, accuracy 1) at budget-normalised distance " +
-                format_number(best.distance) + " among " + std::to_string(problem.pareto.size()) +
-                " Pareto-optimal feasible candidates"};
+                kcube::format_number(best.distance, 4) + " among " +
+                std::to_string(problem.pareto.size()) + " Pareto-optimal feasible candidates"};
   }
 };
 

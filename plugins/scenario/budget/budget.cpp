@@ -1,7 +1,6 @@
 // Scenario plugin `budget`: per-request budgets on cost, latency and accuracy for a deployment
 // that runs P inferences at a time, with k over multiples of k_step up to k_max.
 #include <cmath>
-#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -11,12 +10,6 @@ namespace {
 
 using kcube::ParamSpec;
 using kcube::ParamType;
-
-std::string number(double value) {
-  char buffer[32];
-  std::snprintf(buffer, sizeof buffer, "%.6g", value);
-  return buffer;
-}
 
 class BudgetScenario final : public kcube::Scenario {
  public:
@@ -45,7 +38,7 @@ class BudgetScenario final : public kcube::Scenario {
     // must have at most three decimals.
     const double permille = confidence_ * 1000.0;
     if (std::fabs(permille - std::round(permille)) > 1e-9) {
-      throw kcube::Error("confidence " + number(confidence_) +
+      throw kcube::Error("confidence " + kcube::format_number(confidence_) +
                          " has more than three decimals; use e.g. 0.95, 0.975 or 0.999");
     }
     // Chance mode reads the quantile of a metric only when its budget is set: no column can
@@ -98,16 +91,16 @@ class BudgetScenario final : public kcube::Scenario {
       const std::string latency_name = latency_q ? latency_column_ : "latency";
       const std::string accuracy_name = accuracy_q ? accuracy_column_ : "accuracy";
       if (cost > budget_.cost_max) {
-        broken.push_back(cost_name + " " + number(cost) + " > cost_max " +
-                         number(budget_.cost_max));
+        broken.push_back(cost_name + " " + kcube::format_number(cost) + " > cost_max " +
+                         kcube::format_number(budget_.cost_max));
       }
       if (latency > budget_.latency_max) {
-        broken.push_back(latency_name + " " + number(latency) + " > latency_max " +
-                         number(budget_.latency_max));
+        broken.push_back(latency_name + " " + kcube::format_number(latency) + " > latency_max " +
+                         kcube::format_number(budget_.latency_max));
       }
       if (accuracy < budget_.accuracy_min) {
-        broken.push_back(accuracy_name + " " + number(accuracy) + " < accuracy_min " +
-                         number(budget_.accuracy_min));
+        broken.push_back(accuracy_name + " " + kcube::format_number(accuracy) + " < accuracy_min " +
+                         kcube::format_number(budget_.accuracy_min));
       }
       kcube::Feasibility verdict;
       verdict.feasible = broken.empty();

@@ -7,7 +7,6 @@
 // of F (the host treats `infeasible` with a non-empty F as a plugin bug).
 #include <array>
 #include <cstddef>
-#include <cstdio>
 #include <optional>
 #include <string>
 #include <vector>
@@ -15,13 +14,6 @@
 #include <kcube/optimizer.hpp>
 
 namespace {
-
-/// `value` with six significant digits, for reasons meant for people.
-std::string format_number(double value) {
-  std::array<char, 32> buffer{};
-  std::snprintf(buffer.data(), buffer.size(), "%.6g", value);
-  return buffer.data();
-}
 
 constexpr std::array<kcube::ParamSpec, 1> kParams{{
     {.key = "accuracy_floor",
@@ -61,8 +53,8 @@ class CheapestFeasible final : public kcube::Optimizer {
     selection.status = kcube::SelectionStatus::selected;
     selection.k = rows[*best].k;
     selection.score = rows[*best].cost;
-    selection.reason = "cheapest feasible candidate (" + format_number(rows[*best].cost) +
-                       " USD) with accuracy >= " + format_number(accuracy_floor_);
+    selection.reason = "cheapest feasible candidate (" + kcube::format_number(rows[*best].cost) +
+                       " USD) with accuracy >= " + kcube::format_number(accuracy_floor_);
     return selection;
   }
 
@@ -83,8 +75,8 @@ class CheapestFeasible final : public kcube::Optimizer {
     selection.k = rows[pick].k;
     selection.score = rows[pick].cost;
     selection.reason = "no feasible candidate reaches accuracy_floor " +
-                       format_number(accuracy_floor_) + "; took the most accurate (" +
-                       format_number(rows[pick].accuracy) + ")";
+                       kcube::format_number(accuracy_floor_) + "; took the most accurate (" +
+                       kcube::format_number(rows[pick].accuracy) + ")";
     return selection;
   }
 
