@@ -17,7 +17,7 @@ step "the program runs the paper study into a store"
 run embed "$WORK/embed-build/embed" "$manifest" "$WORK/embed.sqlite" "${overrides[@]}"
 expect_output embed "27 cells run into $WORK/embed.sqlite (run 1)"
 # 9 profiles x 3 scenarios x 6 optimizers.
-picks=$(grep -c -v "cells run into" "$LOGS/embed.log")
+picks=$(grep -c -v "cells run into" "$LOGS/embed.out")
 [[ $picks -eq 162 ]] || fail "the program printed $picks picks, not 162"
 
 step "the same study by kcube run stores the same numbers"
@@ -26,14 +26,14 @@ run cli "$KCUBE" run "$manifest" --store "$WORK/cli.sqlite" --set run.trials=200
 for table in candidates selections; do
   run "$table-embed" "$KCUBE" export "$WORK/embed.sqlite" --table "$table"
   run "$table-cli" "$KCUBE" export "$WORK/cli.sqlite" --table "$table"
-  cmp -s "$LOGS/$table-embed.log" "$LOGS/$table-cli.log" ||
+  cmp -s "$LOGS/$table-embed.out" "$LOGS/$table-cli.out" ||
     fail "kcube export --table $table differs between the program's store and kcube run's"
 done
 
 step "the printed picks are the stored selections"
 # export columns: ..., profile, scenario, ..., optimizer, ..., k: compare "profile scenario
 # optimizer k" of every selection with the program's lines, in the same order.
-"$PYTHON" - "$LOGS/selections-embed.log" "$LOGS/embed.log" <<'PY' || fail "the picks differ (above)"
+"$PYTHON" - "$LOGS/selections-embed.out" "$LOGS/embed.out" <<'PY' || fail "the picks differ (above)"
 import csv, sys
 rows = list(csv.DictReader(open(sys.argv[1])))
 stored = [f"{r['profile']} {r['scenario']} {r['optimizer']} {r['k'] or r['status']}" for r in rows]
