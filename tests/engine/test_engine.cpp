@@ -188,7 +188,7 @@ TEST_CASE("histogram quantiles are within one bin of the exact ones and moments 
 
 TEST_CASE("one object per thread gives the same numbers as one shared object") {
   const kcube::test::UniformProfile a, b;
-  const kcube::ModelProfile* const per_thread[] = {&a, &b};
+  const kcube::CheckedProfile per_thread[] = {a, b};
   const auto d = deployment(2, 8, 2, LatencyModel::mean_wave);
   const auto shared = kcube::simulate(a, 4, d, options(1000, 2));
   const auto separate = kcube::simulate(per_thread, 4, d, options(1000, 2));

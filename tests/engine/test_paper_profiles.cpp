@@ -56,7 +56,7 @@ kcube::SimulationResult run(const kcube::PluginInstance<kcube::ModelProfile>& pr
   o.seed = 20251018;
   o.sampling = sampling;
   const auto cell = kcube::cell_identity("gaussian", profile.params(), d);
-  return kcube::simulate(*profile, cell, d, o);
+  return kcube::simulate(profile.checked(), cell, d, o);
 }
 
 // The exact standard deviation of best-of-k accuracy M, from the profile's CDF F. With
@@ -64,7 +64,7 @@ kcube::SimulationResult run(const kcube::PluginInstance<kcube::ModelProfile>& pr
 // 20000 intervals; a few per cent of precision is plenty for a tolerance). The sample standard
 // deviation cannot serve here: at large k almost every trial's best is exactly 1 (the clip), so
 // the sample has no spread while the mean still sits 1e-6 below 1.
-double exact_best_of_k_sd(const kcube::ModelProfile& profile, int k) {
+double exact_best_of_k_sd(const kcube::CheckedProfile& profile, int k) {
   const auto integrate = [&](auto weight) {
     const int n = 20000;
     const double h = 1.0 / n;
@@ -122,7 +122,7 @@ struct ZTally {
 // Monte Carlo against exact: cost and latency by the tally above, accuracy by Bernstein with the
 // exact standard deviation (range 1: accuracies lie in [0, 1]).
 void check_against_exact(const kcube::CandidateTable& mc, const kcube::CandidateTable& exact,
-                         const kcube::ModelProfile& profile, ZTally& tally) {
+                         const kcube::CheckedProfile& profile, ZTally& tally) {
   REQUIRE(mc.rows.size() == exact.rows.size());
   const double n = mc.column("trials")->at(0);
   for (std::size_t i = 0; i < mc.rows.size(); ++i) {
@@ -143,9 +143,9 @@ TEST_CASE("nested Monte Carlo is within 4 SE of exact for the nine profiles at e
   for (const auto& p : kcube::test::kPaperProfiles) {
     CAPTURE(std::string(p.name));
     const auto profile = gaussian(p);
-    const auto exact = kcube::exact_candidates(*profile, balanced());
-    check_against_exact(run(profile, balanced(), Sampling::nested, 20000).table, exact, *profile,
-                        tally);
+    const auto exact = kcube::exact_candidates(profile.checked(), balanced());
+    check_against_exact(run(profile, balanced(), Sampling::nested, 20000).table, exact,
+                        profile.checked(), tally);
   }
   tally.check();
 }
@@ -156,9 +156,9 @@ TEST_CASE("independent Monte Carlo is within 4 SE of exact for the nine profiles
   for (const auto& p : kcube::test::kPaperProfiles) {
     CAPTURE(std::string(p.name));
     const auto profile = gaussian(p);
-    const auto exact = kcube::exact_candidates(*profile, balanced());
+    const auto exact = kcube::exact_candidates(profile.checked(), balanced());
     check_against_exact(run(profile, balanced(), Sampling::independent, 4000).table, exact,
-                        *profile, tally);
+                        profile.checked(), tally);
   }
   tally.check();
 }
@@ -180,7 +180,7 @@ TEST_CASE("nested and independent sampling agree statistically" * doctest::test_
                 std::hypot(a.column("cost_se")->at(i), b.column("cost_se")->at(i)),
                 a.rows[i].latency - b.rows[i].latency,
                 std::hypot(a.column("latency_se")->at(i), b.column("latency_se")->at(i)));
-      const double sd = exact_best_of_k_sd(*profile, a.rows[i].k);
+      const double sd = exact_best_of_k_sd(profile.checked(), a.rows[i].k);
       CHECK(std::abs(a.rows[i].accuracy - b.rows[i].accuracy) <=
             bernstein_tolerance(std::sqrt(2.0) * sd, 2.0, n));
     }
@@ -206,7 +206,7 @@ TEST_CASE("edge cases: zero sigmas, P above k_max, k_max = 1") {
     flat.acc_std = 0.0;
     const auto profile = gaussian(flat, ",sigma_Lin=0,sigma_Lout=0");
     const auto mc = run(profile, balanced(), Sampling::nested, 10).table;
-    const auto exact = kcube::exact_candidates(*profile, balanced());
+    const auto exact = kcube::exact_candidates(profile.checked(), balanced());
     // cost(k) = k (1024 c_in + 2048 c_out) = k * 0.02176 USD; accuracy 0.94 at every k.
     for (std::size_t i = 0; i < mc.rows.size(); ++i) {
       const double k = mc.rows[i].k;
@@ -235,10 +235,10 @@ TEST_CASE("edge cases: zero sigmas, P above k_max, k_max = 1") {
     d.k_max = 1;
     const auto profile = gaussian(gpt5);
     const auto mc = run(profile, d, Sampling::nested, 20000).table;
-    const auto exact = kcube::exact_candidates(*profile, d);
+    const auto exact = kcube::exact_candidates(profile.checked(), d);
     REQUIRE(mc.rows.size() == 1);
     ZTally tally;
-    check_against_exact(mc, exact, *profile, tally);
+    check_against_exact(mc, exact, profile.checked(), tally);
     CHECK(tally.beyond_4 == 0);
   }
   SUBCASE("acc_mean outside [0, 1] and negative sigmas are refused by the schema") {
@@ -248,7 +248,7 @@ TEST_CASE("edge cases: zero sigmas, P above k_max, k_max = 1") {
   SUBCASE("max-wave has no exact evaluation: a clear error suggesting Monte Carlo") {
     kcube::Deployment d = balanced();
     d.latency_model = kcube::LatencyModel::max_wave;
-    CHECK_THROWS_WITH_AS(kcube::exact_candidates(*gaussian(gpt5), d),
+    CHECK_THROWS_WITH_AS(kcube::exact_candidates(gaussian(gpt5).checked(), d),
                          doctest::Contains("Monte Carlo"), kcube::Error);
   }
 }

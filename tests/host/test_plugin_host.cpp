@@ -79,6 +79,29 @@ TEST_CASE("an ABI mismatch is refused saying both versions") {
   CHECK(only_refusal(registry).find(expected) != std::string::npos);
 }
 
+TEST_CASE("a plugin built against another Boost or C++ standard library is refused") {
+  const auto registry = discover_only({kFixtures / "build-mismatch"});
+  CHECK(registry.plugins().empty());
+  kcube::BuildAbi elsewhere;
+  elsewhere.boost_version += 1100;
+  elsewhere.std_release += 1;
+  const std::string reason = only_refusal(registry);
+  CHECK(reason.find("built against " + kcube::to_string(elsewhere) + ", but this kcube uses " +
+                    kcube::to_string(kcube::BuildAbi{})) != std::string::npos);
+  CHECK(reason.find("rebuild the plugin with the compiler and Boost") != std::string::npos);
+  // As this kcube is built (Debian 12: Boost 1.74, GCC 12's libstdc++ with the C++11 ABI).
+  CHECK(kcube::to_string(kcube::BuildAbi{}).rfind("Boost 1.", 0) == 0);
+  kcube::BuildAbi gnu;
+  gnu.boost_version = 107400;
+  gnu.std_library = kcube::StdLibrary::libstdcxx;
+  gnu.std_release = 12;
+  gnu.std_abi = 1;
+  CHECK(kcube::to_string(gnu) == "Boost 1.74.0, libstdc++ 12 (C++11 ABI)");
+  gnu.std_abi = 0;
+  CHECK(kcube::to_string(gnu) ==
+        "Boost 1.74.0, libstdc++ 12 (pre-C++11 ABI, _GLIBCXX_USE_CXX11_ABI=0)");
+}
+
 TEST_CASE("an invalid descriptor is refused with every problem") {
   const auto reason = only_refusal(discover_only({kFixtures / "bad-descriptor"}));
   CHECK(reason.find("'Bad_Name' is not kebab-case") != std::string::npos);
@@ -370,5 +393,7 @@ TEST_CASE("a plugin object keeps its library loaded after the registry is gone")
   table.rows = {{1, 0.1, 1.0, 0.9}, {2, 0.2, 2.0, 0.95}};
   const std::vector<std::size_t> feasible = {0, 1};
   const kcube::SelectionProblem problem{table, {}, feasible, feasible};
-  CHECK((*optimizer)->select(problem).k == 1);  // would crash if the library were unloaded
+  const std::vector<kcube::Feasibility> verdicts(2, {true, ""});
+  // Would crash if the library were unloaded.
+  CHECK(optimizer->checked().select(problem, verdicts).k == 1);
 }

@@ -51,14 +51,14 @@ TEST_CASE("budget: a candidate may break several constraints at once") {
 
 TEST_CASE("budget: k runs over multiples of k_step (default P) up to k_max") {
   const auto s = scenario("budget:parallelism=2,k_max=3");
-  const auto d = s->deployment();
+  const auto d = s.checked().deployment();
   CHECK(d.k_step == 2);
   CHECK(d.k_grid() == std::vector<int>{2});
   const auto assessed = kcube::assess(s, four_rows());
   CHECK(assessed.feasible == std::vector<std::size_t>{1});
   CHECK(assessed.verdicts[0].reason == "k 1 is not on the grid (multiples of 2 up to k_max 3)");
   CHECK(assessed.verdicts[3].reason == "k 4 is not on the grid (multiples of 2 up to k_max 3)");
-  CHECK(scenario("budget:parallelism=4,k_step=1")->deployment().k_grid().size() == 128);
+  CHECK(scenario("budget:parallelism=4,k_step=1").checked().deployment().k_grid().size() == 128);
 }
 
 TEST_CASE("budget: an empty grid and a confidence with too many decimals are refused") {
@@ -82,7 +82,8 @@ TEST_CASE("budget: chance mode bounds the confidence quantiles, not the means") 
   CHECK(kcube::assess(mean, table).feasible == std::vector<std::size_t>{1, 2, 3});
   const auto chance = scenario("budget:cost_max=0.5,accuracy_min=0.85,constraint_mode=chance");
   // latency_max is not set: its quantile is not read.
-  CHECK(chance->required_columns() == std::vector<std::string>{"cost_p95", "accuracy_p05"});
+  CHECK(chance.checked().required_columns() ==
+        std::vector<std::string>{"cost_p95", "accuracy_p05"});
   const auto assessed = kcube::assess(chance, table);
   CHECK(assessed.feasible == std::vector<std::size_t>{1, 2});
   CHECK(assessed.verdicts[3].reason == "cost_p95 0.55 > cost_max 0.5");
@@ -92,10 +93,10 @@ TEST_CASE("budget: chance mode bounds the confidence quantiles, not the means") 
 TEST_CASE("budget: chance mode at 0.975 reads p975 and p025 columns") {
   const auto chance = scenario(
       "budget:cost_max=1,latency_max=60,accuracy_min=0.5,constraint_mode=chance,confidence=0.975");
-  CHECK(chance->required_columns() ==
+  CHECK(chance.checked().required_columns() ==
         std::vector<std::string>{"cost_p975", "latency_p975", "accuracy_p025"});
   // Without budgets, chance mode has nothing to read.
-  CHECK(scenario("budget:constraint_mode=chance")->required_columns().empty());
+  CHECK(scenario("budget:constraint_mode=chance").checked().required_columns().empty());
 }
 
 TEST_CASE("chance mode without the quantile columns is a clear error") {

@@ -48,7 +48,7 @@ exit_case factory \
 no_file "$WORK/factory.sqlite" "a run whose factory called exit"
 
 step "exit(0) from draw_path on the calling thread, in the third cell: two cells kept, resumable"
-OVERRIDES=(--set profiles.good.params.fault=exit --set "profiles.good.params.exit_while=$ON"
+OVERRIDES=(--set profiles.good.params.fault=exit --set "profiles.good.params.strike_while=$ON"
   --set run.threads=1)
 exit_case calling-thread \
   "kcube: plugin model profile 'faulty-profile' ($PROFILE_SO) called exit(0) during draw_path" \
@@ -57,7 +57,7 @@ resumable calling-thread 2 "${OVERRIDES[@]}"
 
 step "exit(3) from an OpenMP worker thread in draw_path: no crash at shutdown, resumable"
 OVERRIDES=(--set profiles.good.params.fault=exit --set profiles.good.params.exit_status=3
-  --set profiles.good.params.thread=1 --set "profiles.good.params.exit_while=$ON"
+  --set profiles.good.params.thread=1 --set "profiles.good.params.strike_while=$ON"
   --set run.threads=2)
 exit_case worker-thread \
   "kcube: plugin model profile 'faulty-profile' ($PROFILE_SO) called exit(3) during draw_path" \
@@ -66,7 +66,7 @@ resumable worker-thread 2 "${OVERRIDES[@]}"
 
 step "exit(0) from an optimizer's select in the first cell: nothing kept, resumable"
 OVERRIDES=(--set optimizers.bad.params.fault=exit --set optimizers.bad.params.where=select
-  --set "optimizers.bad.params.exit_while=$ON")
+  --set "optimizers.bad.params.strike_while=$ON")
 exit_case select \
   "kcube: plugin optimizer 'faulty-optimizer' ($OPTIMIZER_SO) called exit(0) during select" \
   kc run "$MANIFEST" --store "$WORK/select.sqlite" --quiet "${OVERRIDES[@]}"

@@ -88,7 +88,7 @@ constexpr kcube::ParamSpec kParams[] = {
      .unit = "s",
      .doc = "how long fault=sleep sleeps"},
     fixture::kExitStatusParam,
-    fixture::kExitWhileParam,
+    fixture::kStrikeWhileParam,
 };
 
 }  // namespace

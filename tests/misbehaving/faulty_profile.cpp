@@ -173,7 +173,7 @@ constexpr kcube::ParamSpec kParams[] = {
      .unit = "s",
      .doc = "how long fault=sleep sleeps"},
     fixture::kExitStatusParam,
-    fixture::kExitWhileParam,
+    fixture::kStrikeWhileParam,
     {.key = "exact",
      .type = kcube::ParamType::boolean,
      .default_value = "true",

@@ -14,7 +14,8 @@
 
 namespace fixture {
 
-/// What fault=exit does: std::exit(status), while `while_file` exists (always when empty).
+/// When a fault strikes (`while_file`: only while that file exists; empty: always) and what
+/// fault=exit does: std::exit(status).
 struct ExitFault {
   int status = 0;
   std::string while_file;
@@ -22,12 +23,15 @@ struct ExitFault {
 
 /// When `where` names `method`, does what `fault` says: "throw" throws a std::runtime_error,
 /// "throw-error" a kcube::Error, "throw-int" an int, "sleep" sleeps `sleep_s` seconds, and
-/// "exit" calls std::exit(exit_fault.status) (while the file exit_fault.while_file exists, when one
-/// is named: a test removes it to "fix" the plugin and resume the run with the same overrides).
-/// Other faults (wrong values) are the fixture's own.
+/// "exit" calls std::exit(exit_fault.status); each only while the file exit_fault.while_file
+/// exists, when one is named (a test removes it to "fix" the plugin and resume the run with the
+/// same overrides, or creates it to break a plugin after the run, for `kcube report`). Other
+/// faults (wrong values) are the fixture's own.
 inline void strike(std::string_view fault, std::string_view where, const char* method,
                    double sleep_s, const ExitFault& exit_fault) {
   if (where != method)
+    return;
+  if (!exit_fault.while_file.empty() && !std::filesystem::exists(exit_fault.while_file))
     return;
   if (fault == "throw")
     throw std::runtime_error(std::string("injected fault in ") + method);
@@ -37,8 +41,7 @@ inline void strike(std::string_view fault, std::string_view where, const char* m
     throw 42;
   if (fault == "sleep")
     std::this_thread::sleep_for(std::chrono::duration<double>(sleep_s));
-  if (fault == "exit" &&
-      (exit_fault.while_file.empty() || std::filesystem::exists(exit_fault.while_file)))
+  if (fault == "exit")
     std::exit(exit_fault.status);
 }
 
@@ -50,16 +53,16 @@ inline constexpr kcube::ParamSpec kExitStatusParam{
     .min = 0,
     .max = 255,
     .doc = "the status fault=exit passes to std::exit"};
-inline constexpr kcube::ParamSpec kExitWhileParam{
-    .key = "exit_while",
+inline constexpr kcube::ParamSpec kStrikeWhileParam{
+    .key = "strike_while",
     .type = kcube::ParamType::string,
     .default_value = "",
-    .doc = "fault=exit strikes only while this file exists (empty: always)"};
+    .doc = "the fault (throw, sleep, exit) strikes only while this file exists (empty: always)"};
 
 /// The ExitFault of a fixture's parameters.
 inline ExitFault exit_fault(const kcube::Params& params) {
   return {static_cast<int>(kcube::get_int(params, "exit_status")),
-          kcube::get_string(params, "exit_while")};
+          kcube::get_string(params, "strike_while")};
 }
 
 }  // namespace fixture

@@ -81,8 +81,12 @@ kcube::SimulationOptions two_threads(std::int64_t trials) {
   kcube::SimulationOptions o;
   o.trials = trials;
   o.threads = 2;
-  o.profile_label = "model profile 'failing' (test)";
   return o;
+}
+
+// `profile` named as the host names a plugin's object (LoadedPlugin::who()).
+kcube::CheckedProfile named(const kcube::ModelProfile& profile) {
+  return {profile, "model profile 'failing' (test)"};
 }
 
 // A profile with exact evaluation whose methods misbehave on request.
@@ -134,7 +138,7 @@ TEST_CASE("an exception thrown by draw_path on a non-main OpenMP thread fails th
   // throw must not leave the parallel region (that would be std::terminate, not an exception).
   const Failing profile(0, 1);
   CHECK_THROWS_WITH_AS(
-      kcube::simulate(profile, 1, grid(4), two_threads(16384)),
+      kcube::simulate(named(profile), 1, grid(4), two_threads(16384)),
       doctest::Contains("model profile 'failing' (test) failed in draw_path (trial "),
       RuntimeFailure);
   CHECK(profile.seen());
@@ -156,8 +160,8 @@ TEST_CASE("a non-std exception from draw_path is reported as such, on any thread
 
 TEST_CASE("NaN drawn on a worker thread is caught, even when display_name() throws too") {
   const Failing profile(2, 1, true);
-  kcube::SimulationOptions o = two_threads(16384);
-  o.profile_label.clear();  // the engine then names the profile by display_name(), which throws
+  // A bare profile is named by its display_name(), which throws.
+  const kcube::SimulationOptions o = two_threads(16384);
   CHECK_THROWS_WITH_AS(kcube::simulate(profile, 1, grid(4), o),
                        doctest::Contains("drew a non-finite value"), RuntimeFailure);
   CHECK(profile.seen());
@@ -197,7 +201,7 @@ TEST_CASE("a raised stop flag ends a simulation between chunks") {
 }
 
 TEST_CASE("exact evaluation: a throwing CDF and an overflowing expected cost are failures") {
-  CHECK_THROWS_WITH_AS(kcube::exact_candidates(BadExact(1), grid(4), "model profile 'x' (y.so)"),
+  CHECK_THROWS_WITH_AS(kcube::exact_candidates({BadExact(1), "model profile 'x' (y.so)"}, grid(4)),
                        "model profile 'x' (y.so) failed in accuracy_cdf: it threw something "
                        "that is not a std::exception",
                        RuntimeFailure);
@@ -213,7 +217,7 @@ TEST_CASE("scenario methods that throw or return no budget or deployment are fai
     const auto s = scenario(spec);
     CHECK_THROWS_WITH_AS(
         {
-          (void)kcube::checked_deployment(s);
+          (void)s.checked().deployment();
           (void)kcube::assess(s, two_rows());
         },
         doctest::Contains(what), RuntimeFailure);

@@ -126,7 +126,8 @@ TEST_CASE("report stability over replications against the exact optimum") {
       kcube::canonical_spec(scenario.plugin().name(), scenario.params());
 
   // The exact table and the exact optimum, as the report must find them.
-  const CandidateTable exact = kcube::exact_candidates(*profile, scenario->deployment());
+  const CandidateTable exact =
+      kcube::exact_candidates(profile.checked(), scenario.checked().deployment());
   const auto assessed = kcube::assess(scenario, exact);
   const SelectionRecord best = kcube::run_selection(accuracy_max, exact, assessed);
   REQUIRE(best.k);
@@ -326,7 +327,7 @@ TEST_CASE("report shows profiles by display name, and the CSV tables keep the ma
       cell.position = position++;
       cell.profile_spec = kcube::canonical_spec(profile.plugin().name(), profile.params());
       cell.scenario_spec = scenario_spec;
-      cell.candidates = kcube::exact_candidates(*profile, scenario->deployment());
+      cell.candidates = kcube::exact_candidates(profile.checked(), scenario.checked().deployment());
       const auto assessed = kcube::assess(scenario, cell.candidates);
       for (const auto& v : assessed.verdicts)
         cell.feasible.push_back(v.feasible);

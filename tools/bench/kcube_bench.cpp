@@ -39,6 +39,7 @@
 #include "kcube/error.hpp"
 #include "kcube/random.hpp"
 #include "paper_profiles.hpp"
+#include "run/profile_threads.hpp"
 #include "util/system.hpp"
 #include "util/text.hpp"
 
@@ -328,23 +329,16 @@ struct Bench {
   }
 };
 
-/// Simulates `profile` on `deployment` as `kcube simulate` does: a plugin that is not
-/// thread-safe gets one object per thread (per_thread) or one thread (serial).
+/// Simulates `profile` on `deployment` as `kcube run` and `kcube simulate` do, with their
+/// thread-safety policy (run/profile_threads.hpp).
 SimulationResult simulate_profile(const Bench& bench, const PaperProfile& profile,
                                   const Deployment& deployment, SimulationOptions options) {
-  std::vector<PluginInstance<ModelProfile>> extra;
-  std::vector<const ModelProfile*> objects = {&*profile.instance};
-  const kcube::ThreadSafety safety = profile.instance.plugin().descriptor().thread_safety;
-  if (safety == kcube::ThreadSafety::serial)
-    options.threads = 1;
-  if (safety == kcube::ThreadSafety::per_thread) {
-    options.threads = options.threads > 0 ? options.threads : kcube::default_threads();
-    for (int t = 1; t < options.threads; ++t) {
-      extra.push_back(bench.registry.create<ModelProfile>(profile.spec));
-      objects.push_back(&*extra.back());
-    }
-  }
-  return kcube::simulate(objects, profile.cell(deployment), deployment, options);
+  options.threads = kcube::simulation_threads(
+      profile.instance.plugin(), options.threads > 0 ? options.threads : kcube::default_threads());
+  const kcube::ProfileObjects objects =
+      kcube::profile_objects(profile.instance, options.threads,
+                             [&] { return bench.registry.create<ModelProfile>(profile.spec); });
+  return kcube::simulate(objects.objects, profile.cell(deployment), deployment, options);
 }
 
 /// The bits of a double, so that comparisons and hashes see -0.0 vs 0.0 and NaN payloads.
@@ -704,7 +698,7 @@ std::vector<HitRow> hit_rates(const Bench& bench, const Selector& selector,
   std::vector<HitRow> rows(bench.profiles.size());
   for (std::size_t p = 0; p < rows.size(); ++p) {
     rows[p].exact_k =
-        selector.pick(kcube::exact_candidates(*bench.profiles[p].instance, deployment));
+        selector.pick(kcube::exact_candidates(bench.profiles[p].instance.checked(), deployment));
   }
   constexpr auto seeds = static_cast<std::size_t>(kHitSeeds);
   // picks[(p * seeds + s) * 2 + scheme]: scheme 0 nested, 1 independent.
@@ -748,7 +742,7 @@ Json run_sampling(const Bench& bench) {
   const Selector selector{
       bench.registry.create<kcube::Scenario>(kcube::parse_spec(kBalancedScenario)),
       bench.registry.create<kcube::Optimizer>(kcube::parse_spec("accuracy-max"))};
-  const Deployment deployment = selector.scenario->deployment();
+  const Deployment deployment = selector.scenario.checked().deployment();
   SimulationOptions base;
   base.trials = bench.scaled(kSamplingTrials);
   base.threads = 0;  // all threads: results do not depend on it

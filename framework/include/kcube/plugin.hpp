@@ -3,20 +3,26 @@
 // Every plugin library exports exactly one PluginDescriptor under the symbol name
 // `kcube_plugin`, through KCUBE_EXPORT_PLUGIN (a BOOST_DLL_ALIAS). The host reads
 // `abi_version`, the descriptor's first member, before anything else and refuses the library
-// when it differs from kAbiVersion. There is no static self-registration: the host owns the
-// registry.
+// when it differs from kAbiVersion; then `build`, and refuses a library built against another
+// Boost release or another C++ standard library (or ABI of it) than kcube itself. There is no
+// static self-registration: the host owns the registry.
 //
 // ABI history (bump kAbiVersion whenever the layout of PluginDescriptor, ParamSpec, or any
 // virtual interface in this SDK changes, or when the meaning of an existing field changes):
 //   1  kcube 0.1: first release.
+//   2  kcube 0.1: PluginDescriptor::build (BuildAbi: Boost release, C++ standard library, its
+//      release and ABI) after abi_version, filled in where the plugin is compiled; a plugin
+//      whose build differs from the host's is refused before any other use.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <string_view>
 
 #include <boost/dll/alias.hpp>
+#include <boost/version.hpp>
 
 #include "kcube/format.hpp"  // IWYU pragma: export
 #include "kcube/params.hpp"
@@ -24,7 +30,7 @@
 namespace kcube {
 
 /// The plugin ABI version this kcube host and SDK implement.
-inline constexpr std::uint32_t kAbiVersion = 1;
+inline constexpr std::uint32_t kAbiVersion = 2;
 
 /// What a plugin provides.
 enum class PluginKind : std::uint32_t {
@@ -49,6 +55,44 @@ enum class ThreadSafety : std::uint32_t {
 /// "shared", "per-thread" or "serial".
 std::string_view to_string(ThreadSafety safety) noexcept;
 
+/// A C++ standard library.
+enum class StdLibrary : std::uint32_t {
+  unknown = 0,    ///< Neither of the two below.
+  libstdcxx = 1,  ///< GNU libstdc++.
+  libcxx = 2,     ///< LLVM libc++.
+};
+
+/// What a plugin's code must share with the host's besides this SDK's layout: std::string,
+/// std::vector and std::optional cross the boundary in every call, and Boost.DLL reads the
+/// descriptor. The default member values are those of the code being compiled: in a plugin's
+/// descriptor, the plugin's build; in libkcube, kcube's own.
+struct BuildAbi {
+  /// BOOST_VERSION: 107400 is Boost 1.74.0.
+  std::uint32_t boost_version = BOOST_VERSION;
+#if defined(_LIBCPP_VERSION)
+  StdLibrary std_library = StdLibrary::libcxx;
+  /// The library's release: libstdc++'s _GLIBCXX_RELEASE (its GCC major version), libc++'s
+  /// _LIBCPP_VERSION.
+  std::uint32_t std_release = _LIBCPP_VERSION;
+  /// The library's ABI: libstdc++'s _GLIBCXX_USE_CXX11_ABI (1: the C++11 std::string and
+  /// std::list), libc++'s _LIBCPP_ABI_VERSION.
+  std::uint32_t std_abi = _LIBCPP_ABI_VERSION;
+#elif defined(__GLIBCXX__)
+  StdLibrary std_library = StdLibrary::libstdcxx;
+  std::uint32_t std_release = _GLIBCXX_RELEASE;
+  std::uint32_t std_abi = _GLIBCXX_USE_CXX11_ABI;
+#else
+  StdLibrary std_library = StdLibrary::unknown;
+  std::uint32_t std_release = 0;
+  std::uint32_t std_abi = 0;
+#endif
+
+  friend bool operator==(const BuildAbi&, const BuildAbi&) = default;
+};
+
+/// "Boost 1.74.0, libstdc++ 12 (C++11 ABI)", "Boost 1.83.0, libc++ 160000 (ABI 1)".
+std::string to_string(const BuildAbi& build);
+
 /// Base of every object a plugin makes. Its virtual destructor (defined in libkcube) anchors
 /// the type information the host uses to check that a factory made the kind it declared. The
 /// interfaces deriving from it are BOOST_SYMBOL_VISIBLE with out-of-line destructors for the
@@ -70,6 +114,8 @@ using PluginFactory = std::unique_ptr<PluginObject> (*)(const Params& params);
 struct PluginDescriptor {
   /// Must be kAbiVersion of the SDK the plugin was built with.
   std::uint32_t abi_version = 0;
+  /// What the plugin was built against; leave it to its default, the plugin's own build.
+  BuildAbi build = {};
   /// What the plugin provides.
   PluginKind kind = PluginKind::optimizer;
   /// Unique kebab-case name users refer to ("knee-point").

@@ -150,8 +150,8 @@ int cmd_plugins_describe(const Args& args, const GlobalOptions& global) {
             << " plugin)\n"
             << "  " << text::printable(d.summary) << "\n"
             << "  file: " << text::printable(plugin->file().string()) << "\n"
-            << "  plugin ABI: " << d.abi_version
-            << ", thread safety: " << to_string(d.thread_safety) << "\n\n";
+            << "  plugin ABI: " << d.abi_version << ", built against " << to_string(d.build)
+            << "\n  thread safety: " << to_string(d.thread_safety) << "\n\n";
   if (d.param_count == 0) {
     std::cout << "Parameters: none\n";
     return 0;

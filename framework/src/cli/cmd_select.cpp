@@ -124,7 +124,7 @@ int cmd_select(const Args& args, const GlobalOptions& global) {
   std::vector<std::string> notes;
   const CandidateTable table = read_candidate_csv_file(source, &notes);
   const AssessedTable assessed = assess(scenario, table);
-  const Deployment deployment = checked_deployment(scenario);
+  const Deployment deployment = scenario.checked().deployment();
   if (const std::string note = grid_note(assessed); !note.empty())
     notes.push_back(note);
   for (const auto& note : notes)

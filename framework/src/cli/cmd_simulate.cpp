@@ -11,7 +11,6 @@
 #include "engine/exact.hpp"
 #include "engine/resources.hpp"
 #include "engine/selection.hpp"
-#include "host/plugin_call.hpp"
 #include "host/spec.hpp"
 #include "kcube/error.hpp"
 #include "manifest/candidate_csv.hpp"
@@ -107,13 +106,11 @@ int cmd_simulate(const Args& args, const GlobalOptions& global) {
   const PluginSpec profile_spec = parse_spec(vm["profile"].as<std::string>());
   const auto scenario = registry.create<Scenario>(parse_spec(vm["scenario"].as<std::string>()));
   const auto profile = registry.create<ModelProfile>(profile_spec);
-  const std::string profile_label = profile.plugin().who();
-  const Deployment deployment = checked_deployment(scenario);
-  const std::string display_name =
-      call_plugin(profile_label, "display_name", [&] { return profile->display_name(); });
+  const Deployment deployment = scenario.checked().deployment();
+  const std::string display_name = profile.checked().display_name();
 
   std::vector<std::string> columns = kSpreadColumns;
-  for (const auto& column : checked_required_columns(scenario)) {
+  for (const auto& column : scenario.checked().required_columns()) {
     if (std::find(columns.begin(), columns.end(), column) != columns.end())
       continue;
     const auto quantile = parse_quantile_column(column);
@@ -135,7 +132,7 @@ int cmd_simulate(const Args& args, const GlobalOptions& global) {
                   "' has chance constraints, which need quantiles; the exact evaluator gives "
                   "expected values only: use --evaluator monte-carlo");
     }
-    table = exact_candidates(*profile, deployment, profile_label);
+    table = exact_candidates(profile.checked(), deployment);
     table.columns["trials"] = std::vector<double>(table.rows.size(), 0.0);
     how = "exact evaluation";
   } else {
@@ -148,7 +145,6 @@ int cmd_simulate(const Args& args, const GlobalOptions& global) {
     check_threads_start(sim.threads, "lower --threads");
     const ProfileObjects objects = profile_objects(
         profile, sim.threads, [&] { return registry.create<ModelProfile>(profile_spec); });
-    sim.profile_label = profile_label;
     const std::uint64_t cell = cell_identity(profile.plugin().name(), profile.params(), deployment);
     const SimulationResult result = simulate(objects.objects, cell, deployment, sim);
     table = result.table;

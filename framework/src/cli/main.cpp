@@ -187,7 +187,7 @@ int run(int argc, char** argv) {
   }
   if (vm.count("version") != 0) {
     std::cout << "kcube " << KCUBE_VERSION << " (plugin ABI " << kcube::kAbiVersion << ", "
-              << kcube::mpi_support() << ")\n";
+              << kcube::to_string(kcube::BuildAbi{}) << ", " << kcube::mpi_support() << ")\n";
     return kExitOk;
   }
   if (vm.count("help") != 0 || first == words.size()) {

@@ -11,7 +11,6 @@
 #include <string>
 
 #include "engine/resources.hpp"
-#include "host/plugin_call.hpp"
 #include "kcube/error.hpp"
 #include "kcube/random.hpp"
 #include "util/text.hpp"
@@ -60,7 +59,7 @@ std::vector<double> levels_of(const SimulationOptions& options) {
 
 // Everything the trial loop needs, fixed for one simulation.
 struct Plan {
-  std::span<const ModelProfile* const> profiles;
+  std::span<const CheckedProfile> profiles;
   std::uint64_t seed = 0;
   std::uint64_t cell = 0;
   std::vector<int> grid;
@@ -108,45 +107,6 @@ void aggregate(std::span<const InferenceOutcome> path, std::span<const int> ks, 
   }
 }
 
-// Why an outcome is invalid, or nullptr.
-const char* invalid_outcome(const InferenceOutcome& o) {
-  if (!std::isfinite(o.cost) || !std::isfinite(o.latency) || !std::isfinite(o.accuracy)) {
-    return "a non-finite value";
-  }
-  if (o.cost < 0.0)
-    return "a negative cost";
-  if (o.latency < 0.0)
-    return "a negative latency";
-  if (o.accuracy < 0.0 || o.accuracy > 1.0)
-    return "an accuracy outside [0, 1]";
-  return nullptr;
-}
-
-void check_path(std::span<const InferenceOutcome> path, const std::string& label,
-                std::int64_t trial) {
-  for (std::size_t i = 0; i < path.size(); ++i) {
-    if (const char* problem = invalid_outcome(path[i])) {
-      throw RuntimeFailure(
-          label + " drew " + problem + " (cost " + text::format_real(path[i].cost) + ", latency " +
-          text::format_real(path[i].latency) + ", accuracy " + text::format_real(path[i].accuracy) +
-          ") in trial " + std::to_string(trial) + ", inference " + std::to_string(i) +
-          "; this is a bug in the profile plugin");
-    }
-  }
-}
-
-// The profile's draw_path; whatever it throws becomes a RuntimeFailure naming it and the trial.
-void draw(const ModelProfile& profile, const std::string& label, RandomStream& stream,
-          std::span<InferenceOutcome> path, std::int64_t trial) {
-  try {
-    const PluginCallGuard guard(label, "draw_path");  // an exit() in it stops kcube, named
-    profile.draw_path(stream, path);
-  } catch (...) {
-    throw RuntimeFailure(label + " failed in draw_path (trial " + std::to_string(trial) +
-                         "): " + current_exception_text());
-  }
-}
-
 // Finite outcomes can still add up to infinity (a cost of 1e308 twice): checked per trial, so
 // that no infinity reaches the statistics (the histogram's bins need finite bounds). Outcomes
 // are checked finite and >= 0 and accuracy is a maximum of values in [0, 1], so on one nested
@@ -182,8 +142,8 @@ void for_each_trial(const Plan& plan, OnTrial&& on_trial) {
 #pragma omp parallel num_threads(plan.threads)
   {
     const int thread = omp_get_thread_num();
-    const ModelProfile& profile =
-        *plan.profiles[plan.profiles.size() == 1 ? 0 : static_cast<std::size_t>(thread)];
+    const CheckedProfile& profile =
+        plan.profiles[plan.profiles.size() == 1 ? 0 : static_cast<std::size_t>(thread)];
     std::vector<InferenceOutcome> path;
     std::vector<double> values;
 #pragma omp for schedule(dynamic, 1)
@@ -200,16 +160,14 @@ void for_each_trial(const Plan& plan, OnTrial&& on_trial) {
           const auto t = static_cast<std::uint64_t>(trial);
           if (plan.sampling == Sampling::nested) {
             RandomStream stream(plan.seed, plan.cell, t);
-            draw(profile, plan.label, stream, path, trial);
-            check_path(path, plan.label, trial);
+            profile.draw_path(stream, path, trial);
             aggregate(path, plan.grid, plan.parallelism, plan.latency_model, values.data());
           } else {
             for (std::size_t g = 0; g < plan.grid.size(); ++g) {
               RandomStream stream(plan.seed, plan.cell, t, g + 1);
               const std::span<InferenceOutcome> part(path.data(),
                                                      static_cast<std::size_t>(plan.grid[g]));
-              draw(profile, plan.label, stream, part, trial);
-              check_path(part, plan.label, trial);
+              profile.draw_path(stream, part, trial);
               aggregate(part, std::span<const int>(&plan.grid[g], 1), plan.parallelism,
                         plan.latency_model, &values[3 * g]);
             }
@@ -430,16 +388,6 @@ void check_statistics(const Plan& plan, const CandidateTable& table) {
 
 }  // namespace
 
-std::string profile_label(const ModelProfile& profile, std::string_view label) {
-  if (!label.empty())
-    return std::string(label);
-  try {
-    return "model profile '" + profile.display_name() + "'";
-  } catch (...) {
-    return "model profile (whose display_name() failed: " + current_exception_text() + ")";
-  }
-}
-
 int default_threads() {
   return omp_get_max_threads();
 }
@@ -508,13 +456,12 @@ std::uint64_t cell_identity(std::string_view profile_plugin, const Params& profi
   return hash;
 }
 
-SimulationResult simulate(const ModelProfile& profile, std::uint64_t cell,
+SimulationResult simulate(const CheckedProfile& profile, std::uint64_t cell,
                           const Deployment& deployment, const SimulationOptions& options) {
-  const ModelProfile* const one[] = {&profile};
-  return simulate(std::span<const ModelProfile* const>(one), cell, deployment, options);
+  return simulate(std::span<const CheckedProfile>(&profile, 1), cell, deployment, options);
 }
 
-SimulationResult simulate(std::span<const ModelProfile* const> profiles, std::uint64_t cell,
+SimulationResult simulate(std::span<const CheckedProfile> profiles, std::uint64_t cell,
                           const Deployment& deployment, const SimulationOptions& options) {
   if (options.trials < 2) {
     throw Error("trials must be at least 2 (a standard deviation needs two), got " +
@@ -541,7 +488,7 @@ SimulationResult simulate(std::span<const ModelProfile* const> profiles, std::ui
   if (profiles.size() != 1 && profiles.size() < static_cast<std::size_t>(plan.threads)) {
     plan.threads = static_cast<int>(profiles.size());
   }
-  plan.label = profile_label(*profiles.front(), options.profile_label);
+  plan.label = profiles.front().who();
   plan.stop = options.stop;
 
   SimulationResult result;

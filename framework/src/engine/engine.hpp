@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "host/checked.hpp"
 #include "kcube/candidate.hpp"
 #include "kcube/model_profile.hpp"
 #include "kcube/params.hpp"
@@ -47,9 +48,6 @@ struct SimulationOptions {
   /// quantiles: 3 metrics x grid size x trials x 8 bytes. Beyond it, quantiles come from
   /// fixed-bin histograms (see SimulationResult::quantile_resolution).
   std::size_t exact_quantile_bytes = std::size_t{1} << 30;
-  /// How failure messages name the profile, e.g. "model profile 'gaussian' (/path/to/.so)"
-  /// (LoadedPlugin::who()); empty: "model profile '<display_name()>'" (see profile_label()).
-  std::string profile_label;
   /// When set and it becomes true, the simulation stops at the next chunk of trials and throws
   /// RuntimeFailure (used to abandon a cell that ran out of time; nullptr: never stops).
   const std::atomic<bool>* stop = nullptr;
@@ -78,16 +76,17 @@ std::uint64_t cell_identity(std::string_view profile_plugin, const Params& profi
 /// Runs the Monte Carlo simulation. Throws kcube::Error for bad options (trials < 2, levels out
 /// of (0, 1), an empty grid) and kcube::RuntimeFailure when the profile throws anything (also
 /// non-std types) on any thread, draws an invalid outcome (non-finite, negative cost or latency,
-/// accuracy outside [0, 1]) or outcomes whose sums or spreads overflow, naming the profile and
-/// the trial, or when `options.stop` is raised. No exception leaves an OpenMP region: each chunk
-/// of trials catches its own, and the first failure in chunk order is rethrown after the loop.
-SimulationResult simulate(const ModelProfile& profile, std::uint64_t cell,
+/// accuracy outside [0, 1]) or outcomes whose sums or spreads overflow, naming the profile (as
+/// CheckedProfile::who()) and the trial, or when `options.stop` is raised. No exception leaves an
+/// OpenMP region: each chunk of trials catches its own, and the first failure in chunk order is
+/// rethrown after the loop.
+SimulationResult simulate(const CheckedProfile& profile, std::uint64_t cell,
                           const Deployment& deployment, const SimulationOptions& options);
 
 /// The same for a profile whose plugin is not thread-safe (ThreadSafety::per_thread): one
 /// object per worker thread, `profiles.size()` >= the thread count; profiles[i] is used only by
 /// thread i. Results are identical to the single-object overload.
-SimulationResult simulate(std::span<const ModelProfile* const> profiles, std::uint64_t cell,
+SimulationResult simulate(std::span<const CheckedProfile> profiles, std::uint64_t cell,
                           const Deployment& deployment, const SimulationOptions& options);
 
 /// Peak bytes simulate() allocates for one cell besides the profile's own objects and the
@@ -100,11 +99,6 @@ SimulationResult simulate(std::span<const ModelProfile* const> profiles, std::ui
 /// kcube::Error for a quantile level outside (0, 1).
 std::uint64_t simulation_memory_bytes(const Deployment& deployment,
                                       const SimulationOptions& options);
-
-/// How messages name a profile: `label` when not empty (the host's LoadedPlugin::who(), e.g.
-/// "model profile 'gaussian' (/path/to/.so)"), else "model profile '<display_name()>'". Never
-/// throws for a display_name() that does: it names the failure instead.
-std::string profile_label(const ModelProfile& profile, std::string_view label);
 
 /// OpenMP's default number of threads (what SimulationOptions::threads = 0 means).
 int default_threads();

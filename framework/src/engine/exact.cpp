@@ -39,8 +39,6 @@
 #include <string>
 #include <vector>
 
-#include "engine/engine.hpp"
-#include "host/plugin_call.hpp"
 #include "kcube/error.hpp"
 #include "kcube/quadrature.hpp"
 #include "util/text.hpp"
@@ -59,31 +57,11 @@ constexpr int kMaxSplits = 4000;
 /// Width to which a cut near 0 is located by bisection (elsewhere: one ulp).
 constexpr double kCutWidth = 0x1.0p-60;
 
-/// The profile's accuracy CDF, checked to be a probability at every point it is asked for.
-class CheckedCdf {
- public:
-  CheckedCdf(const ModelProfile& profile, const std::string& label)
-      : profile_(profile), label_(label) {}
-
-  /// F(y), or RuntimeFailure naming the profile when F(y) is not in [0, 1] or the call throws.
-  double operator()(double y) const {
-    const double f = call_plugin(label_, "accuracy_cdf", [&] { return profile_.accuracy_cdf(y); });
-    if (!(f >= 0.0 && f <= 1.0)) {
-      throw RuntimeFailure(label_ + " returned accuracy_cdf(" + text::format_real(y) + ") = " +
-                           text::format_real(f) + ", which is not a probability in [0, 1]");
-    }
-    return f;
-  }
-
- private:
-  const ModelProfile& profile_;
-  const std::string& label_;
-};
-
 /// The smallest y in [0, 1] with F(y) >= target, to within one ulp of y or kCutWidth, whichever
 /// is larger (F(1) = 1 >= target). Bisection needs only monotonicity, so it is as sure at a jump
 /// as on a smooth stretch.
-double smallest_reaching(const CheckedCdf& cdf, double target) {
+double smallest_reaching(const CheckedProfile& profile, double target) {
+  const auto cdf = [&profile](double y) { return profile.accuracy_cdf(y); };
   if (cdf(0.0) >= target)
     return 0.0;
   double lo = 0.0;  // F(lo) < target
@@ -98,47 +76,28 @@ double smallest_reaching(const CheckedCdf& cdf, double target) {
   return hi;
 }
 
-/// kcube::Error unless the profile implements the exact interface.
-void require_exact(const ModelProfile& profile, const std::string& label) {
-  if (!call_plugin(label, "has_exact", [&] { return profile.has_exact(); })) {
-    throw Error(label +
-                " has no exact evaluation; use the Monte Carlo evaluator (evaluator: "
-                "monte-carlo)");
-  }
-}
+}  // namespace
 
-/// `value` when it is finite and >= 0, else RuntimeFailure naming the profile and `what`.
-double checked_expectation(const std::string& label, double value, const char* what,
-                           const char* unit) {
-  if (!(std::isfinite(value) && value >= 0.0)) {
-    throw RuntimeFailure(label + " returned " + what + " = " + text::format_real(value) +
-                         "; it must be finite and >= 0 " + unit);
-  }
-  return value;
-}
-
-/// E[best-of-k accuracy] (see expected_best_of_k), messages naming the profile by `label`.
-double best_of_k(const ModelProfile& profile, const std::string& label, int k) {
+double expected_best_of_k(const CheckedProfile& profile, int k) {
   assert(k >= 1 && "k counts samples; the k grid starts at k_step >= 1");
-  require_exact(profile, label);
-  const CheckedCdf cdf(profile, label);
+  profile.require_exact();
+  const auto cdf = [&profile](double y) { return profile.accuracy_cdf(y); };
   // Every accuracy is <= 1, so F(1) = 1; a profile that rounds it to 1 - 1e-16 is forgiven.
   if (const double top = cdf(1.0); top < 1.0 - 1e-12) {
-    throw RuntimeFailure(label + " returned accuracy_cdf(1) = " + text::format_real(top) +
+    throw RuntimeFailure(profile.who() + " returned accuracy_cdf(1) = " + text::format_real(top) +
                          ", but accuracies are at most 1, so it must be 1");
   }
 
   const double power = static_cast<double>(k);
   std::vector<double> cuts{0.0, 1.0};
   // Breakpoints are hints: anything outside [0, 1] (or NaN) is of no use and is dropped.
-  for (const double y :
-       call_plugin(label, "accuracy_breakpoints", [&] { return profile.accuracy_breakpoints(); })) {
+  for (const double y : profile.accuracy_breakpoints()) {
     if (y > 0.0 && y < 1.0)
       cuts.push_back(y);
   }
   // F(y)^k >= level  <=>  F(y) >= level^(1/k).
   for (const double level : kCutLevels)
-    cuts.push_back(smallest_reaching(cdf, std::pow(level, 1.0 / power)));
+    cuts.push_back(smallest_reaching(profile, std::pow(level, 1.0 / power)));
   std::sort(cuts.begin(), cuts.end());
   cuts.erase(std::unique(cuts.begin(), cuts.end()), cuts.end());
 
@@ -150,16 +109,9 @@ double best_of_k(const ModelProfile& profile, const std::string& label, int k) {
   return std::clamp(sum, 0.0, 1.0);
 }
 
-}  // namespace
-
-double expected_best_of_k(const ModelProfile& profile, int k) {
-  return best_of_k(profile, profile_label(profile, {}), k);
-}
-
-CandidateTable exact_candidates(const ModelProfile& profile, const Deployment& deployment,
-                                std::string_view profile_label) {
-  const std::string label = kcube::profile_label(profile, profile_label);
-  require_exact(profile, label);
+CandidateTable exact_candidates(const CheckedProfile& profile, const Deployment& deployment) {
+  const std::string& label = profile.who();
+  profile.require_exact();
   if (deployment.latency_model == LatencyModel::max_wave) {
     throw Error(
         "the max-wave latency model (the slowest inference of each wave) has no closed form "
@@ -167,12 +119,8 @@ CandidateTable exact_candidates(const ModelProfile& profile, const Deployment& d
         "mean-wave");
   }
   assert(deployment.parallelism >= 1 && "the scenario's schema keeps parallelism >= 1");
-  const double cost = checked_expectation(
-      label, call_plugin(label, "expected_cost", [&] { return profile.expected_cost(); }),
-      "expected_cost()", "USD");
-  const double latency = checked_expectation(
-      label, call_plugin(label, "expected_latency", [&] { return profile.expected_latency(); }),
-      "expected_latency()", "s");
+  const double cost = profile.expected_cost();
+  const double latency = profile.expected_latency();
   const double parallelism = static_cast<double>(deployment.parallelism);
 
   CandidateTable table;
@@ -182,7 +130,7 @@ CandidateTable exact_candidates(const ModelProfile& profile, const Deployment& d
     const double samples = static_cast<double>(k);
     // E[total cost] = k E[c];  E[mean-wave latency] = (k / P) E[t];  accuracy = E[max of k].
     const Candidate row{k, samples * cost, samples / parallelism * latency,
-                        best_of_k(profile, label, k)};
+                        expected_best_of_k(profile, k)};
     if (!std::isfinite(row.cost) || !std::isfinite(row.latency)) {
       throw RuntimeFailure(label + ": the expected " +
                            (std::isfinite(row.cost) ? "latency" : "cost") +

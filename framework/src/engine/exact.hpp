@@ -3,6 +3,7 @@
 
 #include <string_view>
 
+#include "host/checked.hpp"
 #include "kcube/candidate.hpp"
 #include "kcube/model_profile.hpp"
 #include "kcube/scenario.hpp"
@@ -15,7 +16,7 @@ namespace kcube {
 /// evaluation, kcube::RuntimeFailure naming the profile when F leaves [0, 1] or F(1) < 1, or
 /// when one of its methods throws anything.
 /// Thread-safe when the profile is.
-double expected_best_of_k(const ModelProfile& profile, int k);
+double expected_best_of_k(const CheckedProfile& profile, int k);
 
 /// The exact candidate table on the deployment's k grid: cost = k E[c] (USD), latency =
 /// (k / P) E[t] (s, mean-wave), accuracy = E[best-of-k]; no extra columns. Throws kcube::Error
@@ -23,9 +24,7 @@ double expected_best_of_k(const ModelProfile& profile, int k);
 /// is max-wave (no closed form: use the Monte Carlo evaluator); kcube::RuntimeFailure naming
 /// the profile when E[c] or E[t] is not finite and >= 0 (or k E[c], (k / P) E[t] overflow), F
 /// is not a CDF on [0, 1], or one of its methods throws anything (a non-std type included).
-/// Messages name the profile by `profile_label` (e.g. "model profile 'gaussian' (/path.so)"),
-/// or when it is empty as "model profile '<display_name()>'".
-CandidateTable exact_candidates(const ModelProfile& profile, const Deployment& deployment,
-                                std::string_view profile_label = {});
+/// Messages name the profile as CheckedProfile::who().
+CandidateTable exact_candidates(const CheckedProfile& profile, const Deployment& deployment);
 
 }  // namespace kcube

@@ -1,79 +1,20 @@
 #include "engine/selection.hpp"
 
-#include <cmath>
-#include <limits>
+#include <algorithm>
 
-#include "host/plugin_call.hpp"
 #include "kcube/pareto.hpp"
 #include "util/text.hpp"
 
 namespace kcube {
 
-namespace {
-
-// Why a budget is no budget, or empty: NaN anywhere, a negative cap, an accuracy floor outside
-// [0, 1] (+infinity is an unbounded cap).
-std::string budget_problem(const Budget& b) {
-  const auto cap = [](const char* name, double value) -> std::string {
-    if (std::isnan(value) || value < 0.0)
-      return std::string(name) + " = " + text::format_real(value) + " (must be >= 0 or +inf)";
-    return {};
-  };
-  for (auto problem : {cap("cost_max", b.cost_max), cap("latency_max", b.latency_max)}) {
-    if (!problem.empty())
-      return problem;
-  }
-  if (!(b.accuracy_min >= 0.0 && b.accuracy_min <= 1.0))
-    return "accuracy_min = " + text::format_real(b.accuracy_min) + " (must be in [0, 1])";
-  return {};
-}
-
-}  // namespace
-
-Deployment checked_deployment(const PluginInstance<Scenario>& scenario) {
-  const std::string& who = scenario.plugin().who();
-  const Deployment d = call_plugin(who, "deployment", [&] { return scenario->deployment(); });
-  std::string problem;
-  const auto model = static_cast<int>(d.latency_model);
-  if (d.parallelism < 1) {
-    problem = "parallelism " + std::to_string(d.parallelism) + " (must be >= 1)";
-  } else if (d.k_step < 1) {
-    problem = "k_step " + std::to_string(d.k_step) + " (must be >= 1)";
-  } else if (d.k_max > std::numeric_limits<int>::max() - d.k_step) {
-    // k_grid() steps past k_max before it stops: that step must not overflow.
-    problem = "k_max " + std::to_string(d.k_max) + " (must be at most " +
-              std::to_string(std::numeric_limits<int>::max() - d.k_step) + ")";
-  } else if (d.k_max < d.k_step) {
-    problem = "k_max " + std::to_string(d.k_max) + " below k_step " + std::to_string(d.k_step) +
-              " (an empty k grid)";
-  } else if (model != static_cast<int>(LatencyModel::mean_wave) &&
-             model != static_cast<int>(LatencyModel::max_wave)) {
-    problem = "an unknown latency model (" + std::to_string(model) + ")";
-  }
-  if (!problem.empty()) {
-    throw RuntimeFailure(who + " returned a deployment with " + problem +
-                         "; this is a bug in the plugin");
-  }
-  return d;
-}
-
-std::vector<std::string> checked_required_columns(const PluginInstance<Scenario>& scenario) {
-  return call_plugin(scenario.plugin().who(), "required_columns",
-                     [&] { return scenario->required_columns(); });
-}
-
 AssessedTable assess(const PluginInstance<Scenario>& scenario, const CandidateTable& table) {
-  const std::string& who = scenario.plugin().who();
+  const CheckedScenario calls = scenario.checked();
   AssessedTable out;
-  const Deployment deployment = checked_deployment(scenario);
+  const Deployment deployment = calls.deployment();
   out.k_step = deployment.k_step;
   out.k_max = deployment.k_max;
-  out.budget = call_plugin(who, "budget", [&] { return scenario->budget(); });
-  if (auto problem = budget_problem(out.budget); !problem.empty()) {
-    throw RuntimeFailure(who + " returned a budget with " + problem +
-                         "; this is a bug in the plugin");
-  }
-  for (const auto& column : checked_required_columns(scenario)) {
+  out.budget = calls.budget();
+  for (const auto& column : calls.required_columns()) {
     if (table.column(column) == nullptr) {
       throw Error(scenario.plugin().who() + " ('" + scenario.spec() + "') needs the column '" +
                   column +
@@ -82,12 +23,7 @@ AssessedTable assess(const PluginInstance<Scenario>& scenario, const CandidateTa
                   "constraint_mode=mean");
     }
   }
-  out.verdicts = call_plugin(who, "assess", [&] { return scenario->assess(table); });
-  if (out.verdicts.size() != table.rows.size()) {
-    throw RuntimeFailure(who + " returned " + std::to_string(out.verdicts.size()) +
-                         " verdicts for " + std::to_string(table.rows.size()) +
-                         " candidates; fix the plugin");
-  }
+  out.verdicts = calls.assess(table);
   for (std::size_t i = 0; i < table.rows.size(); ++i) {
     const int k = table.rows[i].k;
     if (out.verdicts[i].feasible)
@@ -138,49 +74,6 @@ std::string grid_note(const AssessedTable& assessed) {
   return text::join(parts, "; ");
 }
 
-namespace {
-
-// Why a plugin's answer breaks the optimizer contract, or empty when it keeps it.
-std::string contract_problem(const Selection& s, const CandidateTable& table,
-                             const AssessedTable& assessed, std::optional<std::size_t>& row) {
-  const bool wants_k =
-      s.status == SelectionStatus::selected || s.status == SelectionStatus::fallback;
-  const auto status_value = static_cast<int>(s.status);
-  if (s.status == SelectionStatus::error)
-    return "returned status error, which only the host sets";
-  if (status_value < 1 || status_value > 4) {
-    return "returned an unknown status (" + std::to_string(status_value) + ")";
-  }
-  if (wants_k && !s.k)
-    return "returned status " + std::string(to_string(s.status)) + " without k";
-  if (!wants_k && s.k) {
-    return "returned status " + std::string(to_string(s.status)) +
-           " with k = " + std::to_string(*s.k);
-  }
-  if (s.score && !std::isfinite(*s.score)) {
-    return "returned a non-finite score (" + text::format_real(*s.score) + ")";
-  }
-  if (s.status == SelectionStatus::infeasible && !assessed.feasible.empty()) {
-    return "returned infeasible although " + std::to_string(assessed.feasible.size()) +
-           " candidates are feasible";
-  }
-  if (!s.k)
-    return {};
-  for (std::size_t i = 0; i < table.rows.size(); ++i) {
-    if (table.rows[i].k == *s.k)
-      row = i;
-  }
-  if (!row)
-    return "returned k = " + std::to_string(*s.k) + ", which is not a candidate";
-  if (!assessed.verdicts[*row].feasible) {
-    return "returned k = " + std::to_string(*s.k) + ", which is not feasible (" +
-           assessed.verdicts[*row].reason + ")";
-  }
-  return {};
-}
-
-}  // namespace
-
 SelectionRecord run_selection(const PluginInstance<Optimizer>& optimizer,
                               const CandidateTable& table, const AssessedTable& assessed) {
   SelectionRecord record;
@@ -193,19 +86,9 @@ SelectionRecord run_selection(const PluginInstance<Optimizer>& optimizer,
   const SelectionProblem problem{table, assessed.budget, assessed.feasible, assessed.pareto};
   Selection selection;
   try {
-    const PluginCallGuard guard(optimizer.plugin().who(), "select");
-    selection = optimizer->select(problem);
-  } catch (const std::exception& e) {
-    record.reason = optimizer.plugin().who() + " threw: " + e.what();
-    return record;
-  } catch (...) {
-    record.reason = optimizer.plugin().who() + " threw something that is not a std::exception";
-    return record;
-  }
-  std::optional<std::size_t> row;
-  if (auto problem_text = contract_problem(selection, table, assessed, row);
-      !problem_text.empty()) {
-    record.reason = optimizer.plugin().who() + " " + problem_text + "; this is a bug in the plugin";
+    selection = optimizer.checked().select(problem, assessed.verdicts);
+  } catch (const RuntimeFailure& e) {  // the plugin threw or broke the contract: status error
+    record.reason = e.what();
     return record;
   }
   record.status = selection.status;
@@ -216,8 +99,10 @@ SelectionRecord run_selection(const PluginInstance<Optimizer>& optimizer,
     if (const std::string note = grid_note(assessed); !note.empty())
       record.reason += (record.reason.empty() ? "" : "; ") + note;
   }
-  if (row) {
-    const Candidate& c = table.rows[*row];
+  if (selection.k) {  // a candidate: checked
+    const Candidate& c =
+        *std::find_if(table.rows.begin(), table.rows.end(),
+                      [k = *selection.k](const Candidate& row) { return row.k == k; });
     record.cost = c.cost;
     record.latency = c.latency;
     record.accuracy = c.accuracy;

@@ -35,19 +35,12 @@ struct AssessedTable {
 /// ...; k_step=1 keeps them", or "" when every row is on the grid.
 std::string grid_note(const AssessedTable& assessed);
 
-/// The scenario's deployment. Throws kcube::RuntimeFailure naming the scenario when
-/// deployment() throws anything or returns parallelism < 1, k_step < 1, k_max < k_step (an empty
-/// k grid) or an unknown latency model.
-Deployment checked_deployment(const PluginInstance<Scenario>& scenario);
-
-/// The scenario's required_columns(); kcube::RuntimeFailure naming it when that throws.
-std::vector<std::string> checked_required_columns(const PluginInstance<Scenario>& scenario);
-
-/// Applies `scenario` to `table` (with its checked_deployment()). Throws kcube::Error when the
-/// table lacks a column the scenario needs (naming the column, the scenario and how to get it),
-/// kcube::RuntimeFailure naming the scenario when one of its methods throws anything (kcube::Error
-/// and non-std types included: only factories report input errors), its budget has a NaN, a
-/// negative cap or an accuracy floor outside [0, 1], or it returns the wrong number of verdicts.
+/// Applies `scenario` to `table` (through its checked calls, host/checked.hpp). Throws kcube::Error
+/// when the table lacks a column the scenario needs (naming the column, the scenario and how to get
+/// it), kcube::RuntimeFailure naming the scenario when one of its methods throws anything
+/// (kcube::Error and non-std types included: only factories report input errors), its budget has a
+/// NaN, a negative cap or an accuracy floor outside [0, 1], or it returns the wrong number of
+/// verdicts.
 AssessedTable assess(const PluginInstance<Scenario>& scenario, const CandidateTable& table);
 
 /// One optimizer's pick, with the candidate's values, as reported to users.

@@ -339,6 +339,14 @@ std::variant<std::shared_ptr<const LoadedPlugin>, Refusal> admit(const fs::path&
                              std::to_string(kAbiVersion) + "; rebuild the plugin against kcube " +
                              KCUBE_VERSION + "'s SDK"};
   }
+  // The build is read only once the ABI version says where it is.
+  if (const BuildAbi host; !(descriptor->build == host)) {
+    return Refusal{file, "built against " + to_string(descriptor->build) +
+                             ", but this kcube uses " + to_string(host) +
+                             "; plugin and kcube must share Boost and the C++ standard library: "
+                             "rebuild the plugin with the compiler and Boost this kcube was "
+                             "built with (kcube --version names them)"};
+  }
   if (auto problems = descriptor_problems(*descriptor); !problems.empty()) {
     return Refusal{file, "invalid plugin descriptor: " + text::join(problems, "; ") +
                              "; fix the plugin's PluginDescriptor"};

@@ -13,6 +13,7 @@
 
 #include <boost/dll/shared_library.hpp>
 
+#include "host/checked.hpp"
 #include "host/exit_guard.hpp"
 #include "host/spec.hpp"
 #include "kcube/error.hpp"
@@ -87,7 +88,7 @@ struct DiscoveryOptions {
 };
 
 /// A plugin object together with the library that made it. The object is destroyed before the
-/// library can be unloaded.
+/// library can be unloaded, and is reached only through checked() (no raw pointer escapes).
 template <class T>
 class PluginInstance {
  public:
@@ -108,22 +109,9 @@ class PluginInstance {
   }
   ~PluginInstance() { destroy(); }
 
-  /// A call through `->` into the plugin, guarded (see exit_guard.hpp) until the end of the
-  /// full expression: `instance->budget()` is a call of the plugin's code.
-  class GuardedCall {
-   public:
-    GuardedCall(const LoadedPlugin& plugin, const T* object)
-        : guard_(plugin.who(), {}), object_(object) {}
-    const T* operator->() const { return object_; }
-
-   private:
-    PluginCallGuard guard_;
-    const T* object_;
-  };
-
-  /// The object, for code that calls it through a checked wrapper (call_plugin, the engine).
-  const T& operator*() const { return *object_; }
-  GuardedCall operator->() const { return GuardedCall(*plugin_, object_.get()); }
+  /// The object's methods, each called through the host's checks (host/checked.hpp): the only
+  /// way into the plugin's code. The view is valid while this instance lives.
+  Checked<T> checked() const { return Checked<T>(*object_, plugin_->who()); }
   /// The library and descriptor.
   const LoadedPlugin& plugin() const { return *plugin_; }
   /// The validated parameters it was made with.

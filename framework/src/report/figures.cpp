@@ -188,7 +188,7 @@ FigurePlan plan_figures(const Index& index, const ProfileNames& names, Plugins& 
   for (const Group& g : index.groups) {
     const CellResult* any = index.any(g);
     const auto* scenario = any != nullptr ? plugins.get<Scenario>(any->scenario_spec) : nullptr;
-    const Budget budget = scenario != nullptr ? (*scenario)->budget() : Budget{};
+    const Budget budget = scenario != nullptr ? scenario->checked().budget() : Budget{};
     const std::string budget_json = json_budget(budget);
     const auto pool_it = pools.find(g.title());
     if (pool_it != pools.end() && pool_it->second.valid) {

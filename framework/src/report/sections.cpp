@@ -455,7 +455,7 @@ void cross_model_section(Document& doc, const Index& index, const ProfileNames& 
     const auto* scenario = any != nullptr ? plugins.get<Scenario>(any->scenario_spec) : nullptr;
     if (scenario != nullptr) {
       AssessedTable assessed;
-      assessed.budget = (*scenario)->budget();
+      assessed.budget = scenario->checked().budget();
       for (const bool f : p.feasible)
         assessed.verdicts.push_back({f, f ? "" : "infeasible for its profile"});
       assessed.feasible = p.feasible_rows;

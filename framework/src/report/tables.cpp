@@ -5,7 +5,6 @@
 
 #include "engine/exact.hpp"
 #include "engine/selection.hpp"
-#include "host/plugin_call.hpp"
 #include "kcube/error.hpp"
 #include "kcube/model_profile.hpp"
 #include "manifest/manifest.hpp"
@@ -93,8 +92,7 @@ std::string ProfileNames::display_name(const Index& index, const std::string& ke
   if (profile == nullptr)
     return given;
   try {
-    const std::string name = call_plugin(profile->plugin().who(), "display_name",
-                                         [&] { return (**profile).display_name(); });
+    const std::string name = profile->checked().display_name();
     return name.empty() ? given : name;
   } catch (const std::exception& e) {
     notes.push_back(std::string(e.what()) + "; the report shows profile '" + key +
@@ -118,11 +116,13 @@ std::map<ExactKey, ExactCell> exact_references(const Index& index, Plugins& plug
         continue;
       const auto* profile = plugins.get<ModelProfile>(cell->profile_spec);
       const auto* scenario = plugins.get<Scenario>(cell->scenario_spec);
-      if (profile == nullptr || scenario == nullptr || !(*profile)->has_exact())
+      if (profile == nullptr || scenario == nullptr)
         continue;
       try {
+        if (!profile->checked().has_exact())
+          continue;
         ExactCell exact;
-        exact.table = exact_candidates(**profile, (*scenario)->deployment());
+        exact.table = exact_candidates(profile->checked(), scenario->checked().deployment());
         const AssessedTable assessed = assess(*scenario, exact.table);
         for (const auto& s : cell->selections) {
           if (const auto* optimizer = plugins.get<Optimizer>(s.record.canonical_spec))

@@ -29,17 +29,16 @@ CandidateTable evaluate(const PluginRegistry& registry, const PluginInstance<Mod
   const std::string label = plugin.who();
   if (m.run.evaluator == "exact") {
     state.enter(&plugin, label + ", exact evaluation (expected_cost, accuracy_cdf, ...)");
-    return exact_candidates(*profile, deployment, label);
+    return exact_candidates(profile.checked(), deployment);
   }
   SimulationOptions sim;
   sim.trials = m.run.trials;
   sim.seed = *cell_seed(m, cell);
   sim.sampling = m.run.sampling;
   sim.threads = simulation_threads(plugin, threads);
-  sim.profile_label = label;
   sim.stop = interrupt != nullptr ? interrupt : &state.stop_flag();
   state.enter(&scenario.plugin(), scenario.plugin().who() + ", required_columns");
-  for (const auto& column : checked_required_columns(scenario)) {
+  for (const auto& column : scenario.checked().required_columns()) {
     if (const auto q = parse_quantile_column(column))
       sim.quantile_levels.push_back(q->second);
   }
@@ -76,7 +75,7 @@ CellResult run_cell(const PluginRegistry& registry, const Manifest& m, const Cel
     const auto scenario = make<Scenario>(registry, m.scenarios[cell.scenario], "scenarios", state);
     result.scenario_spec = canonical_spec(scenario.plugin().name(), scenario.params());
     state.enter(&scenario.plugin(), scenario.plugin().who() + ", deployment");
-    const Deployment deployment = checked_deployment(scenario);
+    const Deployment deployment = scenario.checked().deployment();
     CandidateTable table =
         evaluate(registry, profile, scenario, deployment, m, cell, threads, state, interrupt);
     state.enter(&scenario.plugin(), scenario.plugin().who() + ", budget and assess");

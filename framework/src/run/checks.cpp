@@ -88,9 +88,9 @@ void check_memory(const PluginRegistry& registry, const std::vector<SweepPoint>&
         try {
           const auto scenario = make<Scenario>(registry, use, "scenarios", state);
           state.enter(&scenario.plugin(), scenario.plugin().who() + ", deployment");
-          found.emplace(checked_deployment(scenario), std::vector<double>{});
+          found.emplace(scenario.checked().deployment(), std::vector<double>{});
           state.enter(&scenario.plugin(), scenario.plugin().who() + ", required_columns");
-          for (const auto& column : checked_required_columns(scenario)) {
+          for (const auto& column : scenario.checked().required_columns()) {
             if (const auto q = parse_quantile_column(column))
               found->second.push_back(q->second);
           }

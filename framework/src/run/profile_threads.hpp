@@ -24,7 +24,7 @@ struct ProfileObjects {
   /// The objects made besides the first (per_thread plugins only); they own the plugin objects.
   std::vector<PluginInstance<ModelProfile>> extra;
   /// One object per thread for a per_thread plugin, else the one object: simulate()'s argument.
-  std::vector<const ModelProfile*> objects;
+  std::vector<CheckedProfile> objects;
 };
 
 /// `profile`, and for a per_thread plugin threads - 1 more objects made by `make`.

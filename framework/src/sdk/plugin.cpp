@@ -38,6 +38,24 @@ std::string_view to_string(PluginKind kind) noexcept {
   return "unknown";
 }
 
+std::string to_string(const BuildAbi& build) {
+  const auto boost = build.boost_version;
+  std::string out = "Boost " + std::to_string(boost / 100000) + "." +
+                    std::to_string(boost / 100 % 1000) + "." + std::to_string(boost % 100);
+  switch (build.std_library) {
+    case StdLibrary::libstdcxx:
+      return out + ", libstdc++ " + std::to_string(build.std_release) +
+             (build.std_abi == 1 ? " (C++11 ABI)" : " (pre-C++11 ABI, _GLIBCXX_USE_CXX11_ABI=0)");
+    case StdLibrary::libcxx:
+      return out + ", libc++ " + std::to_string(build.std_release) + " (ABI " +
+             std::to_string(build.std_abi) + ")";
+    case StdLibrary::unknown:
+      break;
+  }
+  return out + ", an unknown C++ standard library (code " +
+         std::to_string(static_cast<std::uint32_t>(build.std_library)) + ")";
+}
+
 std::string_view to_string(ThreadSafety safety) noexcept {
   switch (safety) {
     case ThreadSafety::shared:

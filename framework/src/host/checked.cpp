@@ -1,0 +1,254 @@
+#include "host/checked.hpp"
+
+#include <cmath>
+#include <limits>
+#include <optional>
+#include <utility>
+
+#include "host/plugin_call.hpp"
+#include "kcube/error.hpp"
+#include "util/text.hpp"
+
+namespace kcube {
+
+namespace {
+
+// How a bare profile is named: by its display_name(), or by how that failed.
+std::string name_of(const ModelProfile& profile) {
+  try {
+    return "model profile '" + profile.display_name() + "'";
+  } catch (...) {
+    return "model profile (whose display_name() failed: " + current_exception_text() + ")";
+  }
+}
+
+// Why an outcome is invalid, or nullptr.
+const char* invalid_outcome(const InferenceOutcome& o) {
+  if (!std::isfinite(o.cost) || !std::isfinite(o.latency) || !std::isfinite(o.accuracy)) {
+    return "a non-finite value";
+  }
+  if (o.cost < 0.0)
+    return "a negative cost";
+  if (o.latency < 0.0)
+    return "a negative latency";
+  if (o.accuracy < 0.0 || o.accuracy > 1.0)
+    return "an accuracy outside [0, 1]";
+  return nullptr;
+}
+
+// `value` when it is finite and >= 0, else RuntimeFailure naming the profile and `what`.
+double checked_expectation(const std::string& who, double value, const char* what,
+                           const char* unit) {
+  if (!(std::isfinite(value) && value >= 0.0)) {
+    throw RuntimeFailure(who + " returned " + what + " = " + text::format_real(value) +
+                         "; it must be finite and >= 0 " + unit);
+  }
+  return value;
+}
+
+// Why a budget is no budget, or empty: NaN anywhere, a negative cap, an accuracy floor outside
+// [0, 1] (+infinity is an unbounded cap).
+std::string budget_problem(const Budget& b) {
+  const auto cap = [](const char* name, double value) -> std::string {
+    if (std::isnan(value) || value < 0.0)
+      return std::string(name) + " = " + text::format_real(value) + " (must be >= 0 or +inf)";
+    return {};
+  };
+  for (auto problem : {cap("cost_max", b.cost_max), cap("latency_max", b.latency_max)}) {
+    if (!problem.empty())
+      return problem;
+  }
+  if (!(b.accuracy_min >= 0.0 && b.accuracy_min <= 1.0))
+    return "accuracy_min = " + text::format_real(b.accuracy_min) + " (must be in [0, 1])";
+  return {};
+}
+
+// Why a deployment is unusable, or empty.
+std::string deployment_problem(const Deployment& d) {
+  const auto model = static_cast<int>(d.latency_model);
+  if (d.parallelism < 1)
+    return "parallelism " + std::to_string(d.parallelism) + " (must be >= 1)";
+  if (d.k_step < 1)
+    return "k_step " + std::to_string(d.k_step) + " (must be >= 1)";
+  if (d.k_max > std::numeric_limits<int>::max() - d.k_step) {
+    // k_grid() steps past k_max before it stops: that step must not overflow.
+    return "k_max " + std::to_string(d.k_max) + " (must be at most " +
+           std::to_string(std::numeric_limits<int>::max() - d.k_step) + ")";
+  }
+  if (d.k_max < d.k_step) {
+    return "k_max " + std::to_string(d.k_max) + " below k_step " + std::to_string(d.k_step) +
+           " (an empty k grid)";
+  }
+  if (model != static_cast<int>(LatencyModel::mean_wave) &&
+      model != static_cast<int>(LatencyModel::max_wave)) {
+    return "an unknown latency model (" + std::to_string(model) + ")";
+  }
+  return {};
+}
+
+// Why a selection breaks the optimizer contract, or empty when it keeps it.
+std::string contract_problem(const Selection& s, const SelectionProblem& problem,
+                             std::span<const Feasibility> verdicts) {
+  const bool wants_k =
+      s.status == SelectionStatus::selected || s.status == SelectionStatus::fallback;
+  const auto status_value = static_cast<int>(s.status);
+  if (s.status == SelectionStatus::error)
+    return "returned status error, which only the host sets";
+  if (status_value < 1 || status_value > 4) {
+    return "returned an unknown status (" + std::to_string(status_value) + ")";
+  }
+  if (wants_k && !s.k)
+    return "returned status " + std::string(to_string(s.status)) + " without k";
+  if (!wants_k && s.k) {
+    return "returned status " + std::string(to_string(s.status)) +
+           " with k = " + std::to_string(*s.k);
+  }
+  if (s.score && !std::isfinite(*s.score)) {
+    return "returned a non-finite score (" + text::format_real(*s.score) + ")";
+  }
+  if (s.status == SelectionStatus::infeasible && !problem.feasible.empty()) {
+    return "returned infeasible although " + std::to_string(problem.feasible.size()) +
+           " candidates are feasible";
+  }
+  if (!s.k)
+    return {};
+  std::optional<std::size_t> row;
+  for (std::size_t i = 0; i < problem.table.rows.size(); ++i) {
+    if (problem.table.rows[i].k == *s.k)
+      row = i;
+  }
+  if (!row)
+    return "returned k = " + std::to_string(*s.k) + ", which is not a candidate";
+  if (!verdicts[*row].feasible) {
+    return "returned k = " + std::to_string(*s.k) + ", which is not feasible (" +
+           verdicts[*row].reason + ")";
+  }
+  return {};
+}
+
+}  // namespace
+
+// ---- CheckedProfile ----------------------------------------------------------------------------
+
+CheckedProfile::CheckedProfile(const ModelProfile& object, std::string who)
+    : object_(&object), who_(who.empty() ? name_of(object) : std::move(who)) {}
+
+std::string CheckedProfile::display_name() const {
+  return call_plugin(who_, "display_name", [&] { return object_->display_name(); });
+}
+
+void CheckedProfile::draw_path(RandomStream& stream, std::span<InferenceOutcome> path,
+                               std::int64_t trial) const {
+  try {
+    const PluginCallGuard guard(who_, "draw_path");  // an exit() in it stops kcube, named
+    object_->draw_path(stream, path);
+  } catch (...) {
+    throw RuntimeFailure(who_ + " failed in draw_path (trial " + std::to_string(trial) +
+                         "): " + current_exception_text());
+  }
+  for (std::size_t i = 0; i < path.size(); ++i) {
+    if (const char* problem = invalid_outcome(path[i])) {
+      throw RuntimeFailure(who_ + " drew " + problem + " (cost " + text::format_real(path[i].cost) +
+                           ", latency " + text::format_real(path[i].latency) + ", accuracy " +
+                           text::format_real(path[i].accuracy) + ") in trial " +
+                           std::to_string(trial) + ", inference " + std::to_string(i) +
+                           "; this is a bug in the profile plugin");
+    }
+  }
+}
+
+bool CheckedProfile::has_exact() const {
+  return call_plugin(who_, "has_exact", [&] { return object_->has_exact(); });
+}
+
+void CheckedProfile::require_exact() const {
+  if (!has_exact()) {
+    throw Error(who_ +
+                " has no exact evaluation; use the Monte Carlo evaluator (evaluator: "
+                "monte-carlo)");
+  }
+}
+
+double CheckedProfile::expected_cost() const {
+  return checked_expectation(
+      who_, call_plugin(who_, "expected_cost", [&] { return object_->expected_cost(); }),
+      "expected_cost()", "USD");
+}
+
+double CheckedProfile::expected_latency() const {
+  return checked_expectation(
+      who_, call_plugin(who_, "expected_latency", [&] { return object_->expected_latency(); }),
+      "expected_latency()", "s");
+}
+
+double CheckedProfile::accuracy_cdf(double y) const {
+  const double f = call_plugin(who_, "accuracy_cdf", [&] { return object_->accuracy_cdf(y); });
+  if (!(f >= 0.0 && f <= 1.0)) {
+    throw RuntimeFailure(who_ + " returned accuracy_cdf(" + text::format_real(y) +
+                         ") = " + text::format_real(f) + ", which is not a probability in [0, 1]");
+  }
+  return f;
+}
+
+std::vector<double> CheckedProfile::accuracy_breakpoints() const {
+  return call_plugin(who_, "accuracy_breakpoints", [&] { return object_->accuracy_breakpoints(); });
+}
+
+// ---- CheckedScenario ---------------------------------------------------------------------------
+
+CheckedScenario::CheckedScenario(const Scenario& object, std::string who)
+    : object_(&object), who_(std::move(who)) {}
+
+Budget CheckedScenario::budget() const {
+  const Budget b = call_plugin(who_, "budget", [&] { return object_->budget(); });
+  if (auto problem = budget_problem(b); !problem.empty()) {
+    throw RuntimeFailure(who_ + " returned a budget with " + problem +
+                         "; this is a bug in the plugin");
+  }
+  return b;
+}
+
+Deployment CheckedScenario::deployment() const {
+  const Deployment d = call_plugin(who_, "deployment", [&] { return object_->deployment(); });
+  if (auto problem = deployment_problem(d); !problem.empty()) {
+    throw RuntimeFailure(who_ + " returned a deployment with " + problem +
+                         "; this is a bug in the plugin");
+  }
+  return d;
+}
+
+std::vector<std::string> CheckedScenario::required_columns() const {
+  return call_plugin(who_, "required_columns", [&] { return object_->required_columns(); });
+}
+
+std::vector<Feasibility> CheckedScenario::assess(const CandidateTable& table) const {
+  auto verdicts = call_plugin(who_, "assess", [&] { return object_->assess(table); });
+  if (verdicts.size() != table.rows.size()) {
+    throw RuntimeFailure(who_ + " returned " + std::to_string(verdicts.size()) + " verdicts for " +
+                         std::to_string(table.rows.size()) + " candidates; fix the plugin");
+  }
+  return verdicts;
+}
+
+// ---- CheckedOptimizer --------------------------------------------------------------------------
+
+CheckedOptimizer::CheckedOptimizer(const Optimizer& object, std::string who)
+    : object_(&object), who_(std::move(who)) {}
+
+Selection CheckedOptimizer::select(const SelectionProblem& problem,
+                                   std::span<const Feasibility> verdicts) const {
+  Selection selection;
+  try {
+    const PluginCallGuard guard(who_, "select");
+    selection = object_->select(problem);
+  } catch (const std::exception& e) {
+    throw RuntimeFailure(who_ + " threw: " + e.what());
+  } catch (...) {
+    throw RuntimeFailure(who_ + " threw something that is not a std::exception");
+  }
+  if (auto problem_text = contract_problem(selection, problem, verdicts); !problem_text.empty())
+    throw RuntimeFailure(who_ + " " + problem_text + "; this is a bug in the plugin");
+  return selection;
+}
+
+}  // namespace kcube

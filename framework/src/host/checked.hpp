@@ -1,0 +1,119 @@
+// Private: the host's one way into a plugin object. Every call of a plugin's method goes through
+// one of these wrappers, which
+//   - runs it under call_plugin (plugin_call.hpp): whatever it throws (a non-std type included)
+//     leaves as one kcube::RuntimeFailure naming the plugin, its file and the method, and an
+//     exit() inside it ends kcube naming both (exit_guard.hpp);
+//   - checks what it returned against the SDK contract (a budget with NaN, a deployment with an
+//     empty k grid, an outcome with a negative cost, a CDF value outside [0, 1], a selection of
+//     a k that is not a candidate ...), the message saying it is a bug in the plugin.
+// PluginInstance (plugin_host.hpp) hands out nothing but these (`instance.checked()`). The
+// wrappers are views: the object and its plugin outlive them.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "kcube/candidate.hpp"
+#include "kcube/model_profile.hpp"
+#include "kcube/optimizer.hpp"
+#include "kcube/random.hpp"
+#include "kcube/scenario.hpp"
+
+namespace kcube {
+
+/// A model profile's methods, checked.
+class CheckedProfile {
+ public:
+  /// `object` named `who` in messages, e.g. "model profile 'gaussian' (/path/to/.so)"
+  /// (LoadedPlugin::who()). Implicit from a bare profile (library callers and tests): then it
+  /// is named "model profile '<display_name()>'", or by how display_name() failed.
+  CheckedProfile(const ModelProfile& object, std::string who = {});  // NOLINT: implicit
+
+  /// How messages name the profile.
+  const std::string& who() const { return who_; }
+  /// display_name().
+  std::string display_name() const;
+  /// Fills `path` (draw_path); RuntimeFailure naming the profile and `trial` when it throws or
+  /// draws an invalid outcome (non-finite, negative cost or latency, accuracy outside [0, 1]).
+  void draw_path(RandomStream& stream, std::span<InferenceOutcome> path, std::int64_t trial) const;
+
+  /// has_exact().
+  bool has_exact() const;
+  /// kcube::Error naming the profile unless has_exact() (use the Monte Carlo evaluator).
+  void require_exact() const;
+  /// expected_cost(), USD: finite and >= 0.
+  double expected_cost() const;
+  /// expected_latency(), s: finite and >= 0.
+  double expected_latency() const;
+  /// accuracy_cdf(y): a probability in [0, 1].
+  double accuracy_cdf(double y) const;
+  /// accuracy_breakpoints() as returned (they are hints; callers drop what is outside (0, 1)).
+  std::vector<double> accuracy_breakpoints() const;
+
+ private:
+  const ModelProfile* object_;
+  std::string who_;
+};
+
+/// A scenario's methods, checked.
+class CheckedScenario {
+ public:
+  /// `object` named `who` in messages (LoadedPlugin::who()).
+  CheckedScenario(const Scenario& object, std::string who);
+
+  const std::string& who() const { return who_; }
+  /// budget(): caps >= 0 or +inf, accuracy_min in [0, 1], no NaN.
+  Budget budget() const;
+  /// deployment(): parallelism >= 1, k_step >= 1, a non-empty k grid that cannot overflow, a
+  /// known latency model.
+  Deployment deployment() const;
+  /// required_columns().
+  std::vector<std::string> required_columns() const;
+  /// assess(table): one verdict per row of `table`.
+  std::vector<Feasibility> assess(const CandidateTable& table) const;
+
+ private:
+  const Scenario* object_;
+  std::string who_;
+};
+
+/// An optimizer's method, checked.
+class CheckedOptimizer {
+ public:
+  /// `object` named `who` in messages (LoadedPlugin::who()).
+  CheckedOptimizer(const Optimizer& object, std::string who);
+
+  const std::string& who() const { return who_; }
+  /// select(problem), checked against the optimizer contract (optimizer.hpp) with `verdicts`,
+  /// the scenario's verdict on each row of problem.table: a known status other than error, k
+  /// exactly when the status wants one, a finite score, infeasible only when nothing is
+  /// feasible, a k that is a feasible candidate. RuntimeFailure "<who> threw: ..." when select
+  /// throws, "<who> <what it did>; this is a bug in the plugin" when it breaks the contract.
+  Selection select(const SelectionProblem& problem, std::span<const Feasibility> verdicts) const;
+
+ private:
+  const Optimizer* object_;
+  std::string who_;
+};
+
+/// The checked wrapper of plugin interface T.
+template <class T>
+struct CheckedOf;
+template <>
+struct CheckedOf<ModelProfile> {
+  using type = CheckedProfile;
+};
+template <>
+struct CheckedOf<Scenario> {
+  using type = CheckedScenario;
+};
+template <>
+struct CheckedOf<Optimizer> {
+  using type = CheckedOptimizer;
+};
+template <class T>
+using Checked = typename CheckedOf<T>::type;
+
+}  // namespace kcube
