@@ -5,7 +5,8 @@
 # It writes OUT, a C++ header holding each file's text as a raw string literal, in the order of
 # FILES, so that an installed kcube needs no template files beside it. The templates are real
 # plugin projects (tests/sdk/CMakeLists.txt builds and tests them): it checks that each one asks
-# for this kcube's minor VERSION, which is what `new-plugin` then writes.
+# for this kcube's minor VERSION, which is what `new-plugin` then writes, and that what the
+# kinds' files repeat agrees (below).
 foreach(var IN ITEMS TEMPLATE_DIR FILES VERSION OUT)
   if(NOT DEFINED ${var})
     message(FATAL_ERROR "KcubeEmbedTemplates.cmake: -D ${var}=... is missing")
@@ -57,5 +58,42 @@ foreach(file IN LISTS FILES)
   string(APPEND text "    {\"${kind}\", \"${inner}\", R\"${delimiter}(${content})${delimiter}\"},\n")
 endforeach()
 string(APPEND text "};\n\n}  // namespace kcube::cli::templates\n")
+
+# What the kinds' files say again, checked to agree: each kind's summary (in its source, its
+# describe test and its README), and the part of CMakeLists.txt up to the describe test, the
+# same in every kind but for the plugin's name, kind and summary.
+set(kinds ${FILES})
+list(TRANSFORM kinds REPLACE "/.*" "")
+list(REMOVE_DUPLICATES kinds)
+foreach(kind IN LISTS kinds)
+  set(dir ${TEMPLATE_DIR}/${kind})
+  file(READ ${dir}/example-${kind}.cpp source)
+  if(NOT source MATCHES "\\.summary =[ \n]*\"([^\"]*)\"")
+    message(FATAL_ERROR "${dir}/example-${kind}.cpp: no '.summary = \"...\"' in its descriptor")
+  endif()
+  set(summary "${CMAKE_MATCH_1}")
+  file(READ ${dir}/CMakeLists.txt cmake)
+  file(READ ${dir}/README.md readme)
+  string(FIND "${cmake}" "PASS_REGULAR_EXPRESSION \"${summary}\"" in_cmake)
+  string(FIND "${readme}" "\n${summary}.\n" in_readme)
+  if(in_cmake EQUAL -1 OR in_readme EQUAL -1)
+    message(FATAL_ERROR "${dir}: the describe test in CMakeLists.txt and the first paragraph of "
+                        "README.md must say the summary of example-${kind}.cpp, '${summary}'")
+  endif()
+  set(end_of_head "ENVIRONMENT_MODIFICATION \"KCUBE_PLUGIN_PATH=unset:\")\n")
+  string(FIND "${cmake}" "${end_of_head}" end)
+  string(SUBSTRING "${cmake}" 0 ${end} head)
+  string(REPLACE "${summary}" "SUMMARY" head "${head}")
+  string(REPLACE "example-${kind}" "NAME" head "${head}")
+  string(REPLACE "${kind}" "KIND" head "${head}")
+  if(NOT DEFINED first_head)
+    set(first_head "${head}")
+    set(first_kind ${kind})
+  elseif(NOT head STREQUAL first_head)
+    message(FATAL_ERROR "${dir}/CMakeLists.txt and ${TEMPLATE_DIR}/${first_kind}/CMakeLists.txt "
+                        "differ before the end of the describe test in more than the plugin's "
+                        "name, kind and summary: make the change in every kind")
+  endif()
+endforeach()
 
 file(WRITE ${OUT} "${text}")
