@@ -7,6 +7,8 @@
 # plugin projects (tests/sdk/CMakeLists.txt builds and tests them): it checks that each one asks
 # for this kcube's minor VERSION, which is what `new-plugin` then writes, and that what the
 # kinds' files repeat agrees (below).
+cmake_policy(VERSION 3.22)
+
 foreach(var IN ITEMS TEMPLATE_DIR FILES VERSION OUT)
   if(NOT DEFINED ${var})
     message(FATAL_ERROR "KcubeEmbedTemplates.cmake: -D ${var}=... is missing")
@@ -59,7 +61,8 @@ foreach(file IN LISTS FILES)
 endforeach()
 string(APPEND text "};\n\n}  // namespace kcube::cli::templates\n")
 
-# What the kinds' files say again, checked to agree: each kind's summary (in its source, its
+# Every file of a template folder is embedded. What the kinds' files say again, checked to
+# agree: each kind's summary (in its source, its
 # describe test and its README), and the part of CMakeLists.txt up to the describe test, the
 # same in every kind but for the plugin's name, kind and summary.
 set(kinds ${FILES})
@@ -67,6 +70,13 @@ list(TRANSFORM kinds REPLACE "/.*" "")
 list(REMOVE_DUPLICATES kinds)
 foreach(kind IN LISTS kinds)
   set(dir ${TEMPLATE_DIR}/${kind})
+  file(GLOB present RELATIVE ${TEMPLATE_DIR} ${dir}/*)
+  foreach(file IN LISTS present)
+    if(NOT file IN_LIST FILES)
+      message(FATAL_ERROR "${TEMPLATE_DIR}/${file} is not embedded: add it to the template files "
+                          "in framework/CMakeLists.txt (and its role to cli/cmd_new_plugin.cpp)")
+    endif()
+  endforeach()
   file(READ ${dir}/example-${kind}.cpp source)
   if(NOT source MATCHES "\\.summary =[ \n]*\"([^\"]*)\"")
     message(FATAL_ERROR "${dir}/example-${kind}.cpp: no '.summary = \"...\"' in its descriptor")
