@@ -1,15 +1,19 @@
 #!/usr/bin/env bash
-# sdk.example-optimizer: installs kcube into a temporary prefix, builds the out-of-tree project
-# tests/sdk/example-optimizer against it (find_package(kcube) + kcube_add_plugin), and checks
-# that the installed CLI loads the plugin through KCUBE_PLUGIN_PATH and picks the k worked out
-# by hand below.
+# sdk.example-optimizer: installs kcube into a temporary prefix, writes the example optimizer
+# with the installed `kcube new-plugin --kind optimizer cheapest-feasible` (its template is
+# framework/templates/optimizer), builds it against the prefix (find_package(kcube) +
+# kcube_add_plugin), and checks that the installed CLI loads the plugin through
+# KCUBE_PLUGIN_PATH and picks the k worked out by hand below, on more cases than the folder's
+# own tests.
 #   usage: bash example_optimizer.sh SOURCE_DIR BUILD_DIR SCRATCH_DIR
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 sdk_init example-optimizer "$@"
 
 install_kcube
-build_project "$SRC/tests/sdk/example-optimizer" "$WORK/example-build"
+step "kcube new-plugin --kind optimizer cheapest-feasible"
+run new-plugin "$KCUBE" new-plugin --kind optimizer cheapest-feasible "$WORK/cheapest-feasible"
+build_project "$WORK/cheapest-feasible" "$WORK/example-build"
 plugins=$WORK/example-build/plugins
 [[ -f $plugins/kcube-optimizer-cheapest-feasible.so ]] ||
   fail "the build made no $plugins/kcube-optimizer-cheapest-feasible.so"
@@ -22,7 +26,7 @@ check_json plugin "$WORK/list.json" cheapest-feasible optimizer "$plugins"
 check_json builtin-under "$WORK/list.json" "$PREFIX"
 KCUBE_PLUGIN_PATH=$plugins run describe "$KCUBE" plugins describe cheapest-feasible
 expect_output describe "accuracy_floor"
-expect_output describe "The feasible candidate of lowest expected cost"
+expect_output describe "the cheapest feasible candidate with accuracy at least accuracy_floor"
 
 # Seven candidates. k = 4 and k = 6 cost the same (a batch discount makes k = 4 cheaper than
 # k = 3): the rule must compare costs, not take the smallest feasible k, and break the tie

@@ -31,7 +31,9 @@ written=$(find "$dir" -type f | wc -l)
   fail "new-plugin wrote $written files, expected $((3 + ${#extra_files[@]})): $(ls -A "$dir")"
 # The installed CLI knows its prefix, so the printed next step is ready to paste.
 expect_output new-plugin "-DCMAKE_PREFIX_PATH=$PREFIX"
-grep -q '@[A-Z_]*@' "$dir"/* && fail "unreplaced @PLACEHOLDER@ in $dir: $(grep -l '@[A-Z_]*@' "$dir"/*)"
+# The template (framework/templates/$kind) names its plugin example-$kind: every mention is renamed.
+grep -qi "example-$kind\|example${kind//-/}" "$dir"/* &&
+  fail "the template's name left in $dir: $(grep -ni "example-$kind\|example${kind//-/}" "$dir"/*)"
 
 build_project "$dir" "$dir/build"
 step "ctest in the generated folder ($tests tests)"

@@ -5,9 +5,7 @@
 #include <cctype>
 #include <filesystem>
 #include <fstream>
-#include <functional>
 #include <iostream>
-#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -19,13 +17,9 @@
 
 #include "cli/commands.hpp"
 #include "cli/output.hpp"
-#include "cli/plugin_templates.hpp"
+#include "cli/plugin_templates.hpp"  // generated from framework/templates/ by the build
 #include "kcube/error.hpp"
 #include "util/text.hpp"
-
-#ifndef KCUBE_VERSION
-#error "KCUBE_VERSION must be defined by the build (see framework/CMakeLists.txt)"
-#endif
 
 namespace kcube::cli {
 namespace {
@@ -35,27 +29,8 @@ namespace po = boost::program_options;
 
 constexpr const char* kSynopsis = "kcube new-plugin --kind KIND NAME DIR";
 
-/// What one kind of plugin is generated from.
-struct KindTemplates {
-  std::string_view kind;             ///< "model-profile", "scenario" or "optimizer".
-  std::string_view summary;          ///< The descriptor's summary (also the describe test's regex).
-  std::string_view source;           ///< <name>.cpp.
-  std::string_view cmake_tests;      ///< Appended to templates::kCmakeHead; may be empty.
-  std::string_view readme_computes;  ///< README: what it computes, after templates::kReadmeTitle.
-  std::string_view readme_use;       ///< README: tests, use, editing, after kReadmeBuild.
-  bool ships_candidates;             ///< Whether its tests read candidates.csv.
-};
-
-constexpr KindTemplates kKinds[] = {
-    {"model-profile", templates::kModelProfileSummary, templates::kModelProfileSource, "",
-     templates::kReadmeModelProfileComputes, templates::kReadmeModelProfile, false},
-    {"scenario", templates::kScenarioSummary, templates::kScenarioSource,
-     templates::kCmakeScenarioTests, templates::kReadmeScenarioComputes, templates::kReadmeScenario,
-     true},
-    {"optimizer", templates::kOptimizerSummary, templates::kOptimizerSource,
-     templates::kCmakeOptimizerTests, templates::kReadmeOptimizerComputes,
-     templates::kReadmeOptimizer, true},
-};
+/// The plugin kinds, as --kind spells them; framework/templates/<kind>/ is each one's template.
+constexpr std::string_view kKinds[] = {"model-profile", "scenario", "optimizer"};
 
 /// One file of the generated folder.
 struct GeneratedFile {
@@ -67,34 +42,30 @@ struct GeneratedFile {
   std::string role;
 };
 
-/// Values of the @KEY@ placeholders.
-using Substitutions = std::map<std::string, std::string, std::less<>>;
+/// The names a template uses for its plugin and class, and their replacements.
+struct Renaming {
+  std::string from_name;   ///< "example-optimizer"
+  std::string to_name;     ///< The NAME given ("cheapest-feasible").
+  std::string from_class;  ///< "ExampleOptimizer"
+  std::string to_class;    ///< class_name(NAME) ("CheapestFeasible").
+};
 
-/// `tmpl` with every @KEY@ replaced by its value.
-std::string render(std::string_view tmpl, const Substitutions& values) {
+/// `text` with the template's plugin name and class replaced by the new ones, in one pass.
+std::string render(std::string_view text, const Renaming& renaming) {
   std::string out;
-  out.reserve(tmpl.size() + 256);
+  out.reserve(text.size() + 256);
   std::size_t pos = 0;
-  while (pos < tmpl.size()) {
-    const std::size_t open = tmpl.find('@', pos);
-    const std::size_t close = open == std::string_view::npos ? open : tmpl.find('@', open + 1);
-    if (close == std::string_view::npos)
-      break;
-    const auto value = values.find(tmpl.substr(open + 1, close - open - 1));
-    // The templates are ours: an '@' that is not a known placeholder is a bug in
-    // plugin_templates.hpp. Copied verbatim if asserts are off.
-    assert(value != values.end() && "unknown @KEY@ in plugin_templates.hpp");
-    out += tmpl.substr(pos, open - pos);
-    if (value == values.end()) {
-      out += tmpl.substr(open, close - open);
-      pos = close;
-      continue;
+  while (pos < text.size()) {
+    if (text.substr(pos).starts_with(renaming.from_name)) {
+      out += renaming.to_name;
+      pos += renaming.from_name.size();
+    } else if (text.substr(pos).starts_with(renaming.from_class)) {
+      out += renaming.to_class;
+      pos += renaming.from_class.size();
+    } else {
+      out += text[pos++];
     }
-    out += value->second;
-    pos = close + 1;
   }
-  if (pos < tmpl.size())
-    out += tmpl.substr(pos);
   return out;
 }
 
@@ -138,15 +109,6 @@ std::string kebab_suggestion(std::string_view name) {
   return text::is_kebab_case(out) ? out : std::string();
 }
 
-/// "0.1" from KCUBE_VERSION "0.1.0": find_package(kcube 0.1) accepts any 0.1.x, the versions
-/// that share this plugin ABI.
-std::string major_minor_version() {
-  const std::string_view version = KCUBE_VERSION;
-  const std::size_t first = version.find('.');
-  const std::size_t second = first == std::string_view::npos ? first : version.find('.', first + 1);
-  return std::string(version.substr(0, second));
-}
-
 /// The prefix to give CMake (-DCMAKE_PREFIX_PATH) for the kcube that is running: the folder
 /// above its bin/, which holds kcube's CMake package either as an install
 /// (<prefix>/lib*/cmake/kcube/) or as a build tree (kcubeConfig.cmake at its top). Empty when
@@ -187,13 +149,13 @@ std::string shell_quote(const std::string& word) {
   return out + "'";
 }
 
-/// The templates of `kind`; throws kcube::Error with "did you mean" for an unknown kind.
-const KindTemplates& kind_templates(const std::string& kind) {
+/// `kind` if it is a plugin kind; throws kcube::Error with "did you mean" otherwise.
+std::string_view checked_kind(const std::string& kind) {
   std::vector<std::string> names;
-  for (const KindTemplates& k : kKinds) {
-    if (k.kind == kind)
+  for (const std::string_view k : kKinds) {
+    if (k == kind)
       return k;
-    names.emplace_back(k.kind);
+    names.emplace_back(k);
   }
   throw Error("kcube new-plugin: --kind '" + kind + "' is not a plugin kind" +
               text::did_you_mean(kind, names) + "; use one of " + text::join(names, ", "));
@@ -235,29 +197,31 @@ void check_dir_is_free(const fs::path& dir) {
   }
 }
 
-/// The files of plugin `name` of `kind`, rendered, in the order they are listed to the user.
-std::vector<GeneratedFile> plugin_files(const KindTemplates& kind, const std::string& name) {
-  const Substitutions values = {
-      {"NAME", name},
-      {"CLASS", class_name(name)},
-      {"KIND", std::string(kind.kind)},
-      {"SUMMARY", std::string(kind.summary)},
-      {"KCUBE_VERSION", major_minor_version()},
-  };
+/// What `file` of a template is for, printed after writing.
+std::string role(std::string_view file, const Renaming& renaming) {
+  if (file == "CMakeLists.txt")
+    return "builds it with find_package(kcube) and registers its ctest tests";
+  if (file == "candidates.csv")
+    return "five candidates the select test reads";
+  if (file == "README.md")
+    return "what it computes; how to build, test, use and edit it";
+  // The only other file framework/CMakeLists.txt embeds is the source, example-<kind>.cpp.
+  assert(file == renaming.from_name + ".cpp" && "a template file new-plugin has no role for");
+  return "the plugin, class " + renaming.to_class + ": a working example to edit";
+}
+
+/// The files of plugin `name` of `kind`: its template's, renamed, in the order of
+/// framework/CMakeLists.txt.
+std::vector<GeneratedFile> plugin_files(std::string_view kind, const std::string& name) {
+  const std::string from_name = "example-" + std::string(kind);
+  const Renaming renaming = {from_name, name, class_name(from_name), class_name(name)};
   std::vector<GeneratedFile> files;
-  files.push_back({"CMakeLists.txt",
-                   render(templates::kCmakeHead, values) + render(kind.cmake_tests, values),
-                   "builds it with find_package(kcube) and registers its ctest tests"});
-  files.push_back({name + ".cpp", render(kind.source, values),
-                   "the plugin, class " + values.at("CLASS") + ": a working example to edit"});
-  if (kind.ships_candidates) {
-    files.push_back({"candidates.csv", std::string(templates::kCandidatesCsv),
-                     "five candidates the select test reads"});
+  for (const templates::File& file : templates::kFiles) {
+    if (file.kind == kind) {
+      files.push_back(
+          {render(file.path, renaming), render(file.text, renaming), role(file.path, renaming)});
+    }
   }
-  files.push_back({"README.md",
-                   render(templates::kReadmeTitle, values) + render(kind.readme_computes, values) +
-                       render(templates::kReadmeBuild, values) + render(kind.readme_use, values),
-                   "what it computes; how to build, test, use and edit it"});
   return files;
 }
 
@@ -285,9 +249,9 @@ void write_files(const fs::path& dir, const std::vector<GeneratedFile>& files) {
 }
 
 /// What was written and the commands to build, test and use it.
-void print_summary(std::ostream& out, const KindTemplates& kind, const std::string& name,
+void print_summary(std::ostream& out, std::string_view kind, const std::string& name,
                    const fs::path& dir, const std::vector<GeneratedFile>& files) {
-  out << "Wrote " << kind.kind << " plugin '" << name << "' to " << dir.string() << ":\n";
+  out << "Wrote " << kind << " plugin '" << name << "' to " << dir.string() << ":\n";
   std::size_t width = 0;
   for (const GeneratedFile& file : files)
     width = std::max(width, file.name.size());
@@ -343,7 +307,7 @@ int cmd_new_plugin(const Args& args, const GlobalOptions& /*global*/) {
                 ")");
   }
 
-  const KindTemplates& kind = kind_templates(vm["kind"].as<std::string>());
+  const std::string_view kind = checked_kind(vm["kind"].as<std::string>());
   const std::string name = vm["name"].as<std::string>();
   check_name(name);
   const std::string dir_arg = vm["dir"].as<std::string>();
