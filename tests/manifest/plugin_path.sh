@@ -13,37 +13,16 @@ set -euo pipefail
 }
 KCUBE=$1
 FIXTURE=$2
-fail() {
-  echo "FAIL: $*" >&2
-  exit 1
-}
+# shellcheck source=../support/harness.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../support/harness.sh"
 [[ -x $KCUBE ]] || fail "no kcube executable at $KCUBE (build first)"
 [[ -f $FIXTURE ]] || fail "no fixture plugin at $FIXTURE (build first)"
-mkdir -p "$3"
-WORK=$(cd "$(mktemp -d "$3/plugin-path.XXXXXX")" && pwd)
+harness_init plugin-path "$3" KCUBE_RUN_KEEP
+# Absolute, as kcube names the files in its messages.
+WORK=$(cd "$WORK" && pwd)
 chmod 755 "$WORK"
-trap 'rm -rf "$WORK"' EXIT
 unset KCUBE_PLUGIN_PATH
 
-# expect CODE NAME COMMAND...: COMMAND exits CODE; its output (both streams) in $WORK/NAME.log.
-expect() {
-  local want=$1 name=$2 rc=0
-  shift 2
-  "$@" >"$WORK/$name.log" 2>&1 || rc=$?
-  if [[ $rc -ne $want ]]; then
-    echo "FAIL: '$*' exited with $rc, expected $want; its output:" >&2
-    cat "$WORK/$name.log" >&2
-    exit 1
-  fi
-}
-# contains FILE TEXT: FILE holds TEXT (fixed string).
-contains() {
-  grep -qF -- "$2" "$1" || {
-    echo "FAIL: $1 lacks '$2'; it holds:" >&2
-    cat "$1" >&2
-    exit 1
-  }
-}
 # warning_first REPORT_DIR TEXT: the first section of report.md is the Warning, and it holds
 # TEXT; report.html shows the Warning before the run's context.
 warning_first() {
@@ -51,7 +30,7 @@ warning_first() {
   [[ $(grep -m 1 '^## ' "$md") == "## Warning: plugins of this run" ]] ||
     fail "the first section of $md is not the plugin warning: $(grep '^## ' "$md" | head -n 3)"
   awk '/^## /{n++} n==1' "$md" >"$WORK/warning.md"
-  contains "$WORK/warning.md" "$2"
+  expect_in_file "$WORK/warning.md" "$2"
   local warning run
   warning=$(grep -bo 'Warning: plugins of this run' "$html" | head -n 1 | cut -d: -f1)
   run=$(grep -bo '>Run<' "$html" | head -n 1 | cut -d: -f1)
@@ -79,29 +58,28 @@ run: {evaluator: exact}
 YAML
 store=$WORK/store.sqlite
 
-echo "-- validate, run and report without --plugin-path"
-expect 0 validate "$KCUBE" validate "$WORK/exp/m.yaml"
-contains "$WORK/validate.log" "valid manifest 'plugin-path'"
-expect 0 run "$KCUBE" run "$WORK/exp/m.yaml" --store "$store" --quiet
-expect 0 report "$KCUBE" report "$store" --no-figures --out "$WORK/report"
+step "validate, run and report without --plugin-path"
+expect_exit 0 validate "$KCUBE" validate "$WORK/exp/m.yaml"
+expect_output validate "valid manifest 'plugin-path'"
+expect_exit 0 run "$KCUBE" run "$WORK/exp/m.yaml" --store "$store" --quiet
+expect_exit 0 report "$KCUBE" report "$store" --no-figures --out "$WORK/report"
 grep -q 'Warning' "$WORK/report/report.md" && fail "a complete report carries a warning"
 grep -qF 'cannot re-create' "$WORK/report/report.md" &&
   fail "the report could not re-create a plugin: $(grep -F 'cannot re-create' "$WORK/report/report.md")"
-contains "$WORK/report/report.md" "$plugin_file"
+expect_in_file "$WORK/report/report.md" "$plugin_file"
 
-echo "-- the plugin file changed since the run"
+step "the plugin file changed since the run"
 printf 'changed' >>"$plugin_file"
-expect 0 report-changed "$KCUBE" report "$store" --no-figures --out "$WORK/report-changed"
+expect_exit 0 report-changed "$KCUBE" report "$store" --no-figures --out "$WORK/report-changed"
 warning_first "$WORK/report-changed" "was re-created from $plugin_file, which changed since the run"
-contains "$WORK/report-changed.log" "kcube report: warning: The optimizer 'fixture-params'"
+expect_output report-changed "kcube report: warning: The optimizer 'fixture-params'"
 
-echo "-- the plugin folder was removed"
+step "the plugin folder was removed"
 rm -r "$WORK/plugins"
-expect 0 report-gone "$KCUBE" report "$store" --no-figures --out "$WORK/report-gone"
+expect_exit 0 report-gone "$KCUBE" report "$store" --no-figures --out "$WORK/report-gone"
 warning_first "$WORK/report-gone" \
   "Cannot re-create the optimizer 'fixture-params' (version 0.0.1) that the run used: its file $plugin_file no longer exists"
-contains "$WORK/report-gone/report.html" "Cannot re-create the optimizer 'fixture-params'"
+expect_in_file "$WORK/report-gone/report.html" "Cannot re-create the optimizer 'fixture-params'"
 # And validate says where the missing folder was meant to be.
-expect 2 validate-gone "$KCUBE" validate "$WORK/exp/m.yaml"
-contains "$WORK/validate-gone.log" "m.yaml:3:15: plugin_path[0]: '../plugins' ($WORK/plugins) does not exist"
-echo "PASS in ${SECONDS}s"
+expect_exit 2 validate-gone "$KCUBE" validate "$WORK/exp/m.yaml"
+expect_output validate-gone "m.yaml:3:15: plugin_path[0]: '../plugins' ($WORK/plugins) does not exist"

@@ -1,6 +1,7 @@
 // Schema version 3 (shard runs, MPI ranks, merged runs) and ResultStore::merge_runs: migration
 // from version 2, the new run fields written and read back, find_resumable by shard, and merging
 // runs of other stores value for value in one transaction, with refusals that write nothing.
+// merge_runs() is reached through merge_parts() (run/merge.hpp), the only way to it.
 #include <doctest/doctest.h>
 #include <sqlite3.h>
 
@@ -17,9 +18,12 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "kcube/error.hpp"
+#include "run/merge.hpp"
 #include "store/store.hpp"
 #include "store_test_support.hpp"
 #include "temp_dir.hpp"
@@ -96,7 +100,8 @@ RunContext context(int shard_index = 0, int shard_count = 0) {
   c.manifest_text = "experiment: demo\n";
   c.manifest_sha256 = "abc123";
   c.overrides = {"run.trials=1000"};
-  c.plugins = {{"gaussian", "profile", "0.2.0", "/lib/gaussian.so", ""}};
+  // The plugin's file SHA-256 is known: runs of it are of one build (merge_parts() compares them).
+  c.plugins = {{"gaussian", "profile", "0.2.0", "/lib/gaussian.so", std::string(64, 'a')}};
   c.evaluator = "simulate";
   c.trials = 1000;
   c.sampling = "nested";
@@ -343,7 +348,49 @@ TEST_CASE("load_run_cells reads a run's cells without their rows") {
   CHECK_FALSE(fs::exists(path.string() + "-shm"));
 }
 
-// ---- merge_runs ----
+// ---- merge_runs, reached through merge_parts ----
+
+namespace {
+
+// merge_runs() asks for a MergeAdmission, which only merge_parts() can make: a caller cannot
+// merge runs that merge_parts() refuses.
+template <class Store>
+concept merges_without_admission = requires(Store& store, const RunContext& context,
+                                            const std::vector<MergeSource>& sources) {
+  store.merge_runs(context, sources, RunStatus::finished);
+};
+static_assert(!merges_without_admission<ResultStore>);
+static_assert(!std::is_default_constructible_v<kcube::MergeAdmission>);
+
+// `kcube merge --partial OUT PART:RUN...` (the tests' parts are not always the whole plan).
+kcube::MergeRequest merge_request(const fs::path& out,
+                                  const std::vector<std::pair<fs::path, std::int64_t>>& parts) {
+  kcube::MergeRequest request;
+  request.out = out.string();
+  for (const auto& [path, run] : parts)
+    request.parts.push_back({path.string(), run, {}});
+  request.partial = true;
+  return request;
+}
+
+}  // namespace
+
+TEST_CASE("merge_parts refuses runs of different manifests: merge_runs is not reached") {
+  kcube::test::TempDir dir;
+  const auto a = dir.path() / "a.sqlite";
+  const auto b = dir.path() / "b.sqlite";
+  const auto out = dir.path() / "out.sqlite";
+  write_store(a, context(1, 2), {cell_at(0), cell_at(2), cell_at(4)});
+  RunContext other = context(2, 2);
+  other.manifest_sha256 = "def456";
+  write_store(b, other, {cell_at(1), cell_at(3), cell_at(5)});
+  const std::string message = message_of([&] {
+    kcube::merge_parts(merge_request(out, {{a, 1}, {b, 1}}));
+  });
+  CHECK(message.find("are runs of different manifests: they differ in manifest_sha256") !=
+        std::string::npos);
+  CHECK_FALSE(fs::exists(out));
+}
 
 TEST_CASE("merge_runs copies every value of its sources bit for bit into one new run") {
   kcube::test::TempDir dir;
@@ -369,10 +416,10 @@ TEST_CASE("merge_runs copies every value of its sources bit for bit into one new
   const auto before_b = file_bytes(b);
   const auto kept = dump(out, "candidates", 1);
 
-  ResultStore store = ResultStore::open(out.string());
-  const auto merged =
-      store.merge_runs(merged_context(), {{a.string(), 1}, {b.string(), 2}}, RunStatus::failed);
+  const kcube::MergeReport report = kcube::merge_parts(merge_request(out, {{a, 1}, {b, 2}}));
+  const auto merged = report.run;
   CHECK(merged == 2);
+  CHECK(report.status == RunStatus::failed);  // b failed, with a cell in error
 
   for (const std::string table : {"cells", "candidates", "selections"}) {
     INFO("table " << table);
@@ -392,17 +439,20 @@ TEST_CASE("merge_runs copies every value of its sources bit for bit into one new
   CHECK(query(out, "SELECT count(*) FROM candidates WHERE run_id = 2 AND extra IS NULL") == "4");
   CHECK(query(out, "SELECT count(*) FROM candidates WHERE run_id = 2 AND cost_std IS NULL") == "4");
 
-  // The run row: the context given, the status given, finished when the last source finished.
+  // The run row: the merged context, the status, finished when the last source finished.
   CHECK(query(out, "SELECT status FROM runs WHERE id = 2") == "failed");
   CHECK(query(out, "SELECT finished_at FROM runs WHERE id = 2") ==
         std::max(query(a, "SELECT finished_at FROM runs WHERE id = 1"),
                  query(b, "SELECT finished_at FROM runs WHERE id = 2")));
   CHECK(query(out,
               "SELECT (shard_index IS NULL) || ' ' || plan_cells || ' ' || cell_count || ' ' "
-              "|| ranks FROM runs WHERE id = 2") == "1 6 6 4");
-  CHECK(query(out, "SELECT merged_from FROM runs WHERE id = 2") == merged_context().merged_from);
+              "|| ranks FROM runs WHERE id = 2") ==
+        "1 6 6 " + std::to_string(report.context.ranks));
+  CHECK(query(out, "SELECT merged_from FROM runs WHERE id = 2") == report.context.merged_from);
+  CHECK(query(out, "SELECT host FROM runs WHERE id = 2") == context().host + ",node-b");
 
   // The merged run reads back whole, cells in plan order, a copy of each source's cell.
+  ResultStore store = ResultStore::open(out.string());
   const kcube::StoredRun run = store.load_run(merged);
   REQUIRE(run.cells.size() == 6);
   for (std::int64_t p = 0; p < 6; ++p)
@@ -429,15 +479,12 @@ TEST_CASE("merge_runs dates a merged run now when a source has not finished") {
   const auto a = dir.path() / "a.sqlite";
   const auto out = dir.path() / "out.sqlite";
   write_store(a, context(1, 2), {cell_at(0)}, RunStatus::running);
-  ResultStore store = ResultStore::open(out.string());
-  const auto failed = store.merge_runs(merged_context(), {{a.string(), 1}}, RunStatus::failed);
+  const auto failed = kcube::merge_parts(merge_request(out, {{a, 1}})).run;
   const std::string now = kcube::utc_now_iso8601();
+  CHECK(query(out, "SELECT status FROM runs WHERE id = " + std::to_string(failed)) == "failed");
   CHECK(query(out, "SELECT finished_at FROM runs WHERE id = " + std::to_string(failed)) <= now);
   CHECK(query(out, "SELECT finished_at FROM runs WHERE id = " + std::to_string(failed)) >=
         query(a, "SELECT started_at FROM runs"));
-  const auto running = store.merge_runs(merged_context(), {{a.string(), 1}}, RunStatus::running);
-  CHECK(query(out, "SELECT finished_at IS NULL FROM runs WHERE id = " + std::to_string(running)) ==
-        "1");
 }
 
 TEST_CASE("merge_runs writes nothing when two sources hold the same cell") {
@@ -446,61 +493,77 @@ TEST_CASE("merge_runs writes nothing when two sources hold the same cell") {
   const auto b = dir.path() / "b.sqlite";
   const auto out = dir.path() / "out.sqlite";
   write_store(a, context(1, 2), {cell_at(0), cell_at(2)});
-  // b's second cell is a's: found after a's cells and b's first were copied.
-  write_store(b, context(2, 2), {cell_at(1), cell_at(2), cell_at(3)});
   write_store(out, context(), {cell_at(0)});
   const auto count = [&](const char* table) {
     return query(out, std::string("SELECT count(*) FROM ") + table);
   };
   const std::string runs = count("runs"), cells = count("cells"), rows = count("candidates");
+  const auto nothing_written = [&] {
+    CHECK(count("runs") == runs);
+    CHECK(count("cells") == cells);
+    CHECK(count("candidates") == rows);
+    CHECK(count("selections") == "2");
+  };
 
-  ResultStore store = ResultStore::open(out.string());
-  const std::string message = message_of([&] {
-    store.merge_runs(merged_context(), {{a.string(), 1}, {b.string(), 1}}, RunStatus::finished);
-  });
-  CHECK(message.find("cannot merge: cell " + cell_at(2).key() + " is in run 1 of '" + a.string() +
-                     "' and in run 1 of '" + b.string() + "'") != std::string::npos);
-  CHECK(message.find("nothing was written") != std::string::npos);
-  CHECK(count("runs") == runs);
-  CHECK(count("cells") == cells);
-  CHECK(count("candidates") == rows);
-  CHECK(count("selections") == "2");
+  SUBCASE("held twice when merge_parts reads the parts: refused before OUT is opened") {
+    write_store(b, context(2, 2), {cell_at(1), cell_at(2), cell_at(3)});
+    const std::string message = message_of([&] {
+      kcube::merge_parts(merge_request(out, {{a, 1}, {b, 1}}));
+    });
+    CHECK(message.find("both hold cell " + cell_at(2).key()) != std::string::npos);
+    nothing_written();
+  }
+  SUBCASE("written to a part after merge_parts read it: merge_runs's own check refuses it") {
+    // b is another build (a note, not a refusal): the note comes between the reading of the
+    // parts and merge_runs(), and b's still running run gets a's cell 2 then.
+    RunContext b_context = context(2, 2);
+    b_context.compiler = "another compiler";
+    write_store(b, b_context, {cell_at(1)}, RunStatus::running);
+    kcube::MergeRequest request = merge_request(out, {{a, 1}, {b, 1}});
+    request.on_note = [&](const std::string&) {
+      ResultStore part = ResultStore::open(b.string());
+      part.write_cell(1, cell_at(2));
+    };
+    const std::string message = message_of([&] { kcube::merge_parts(std::move(request)); });
+    CHECK(message.find("cannot merge: cell " + cell_at(2).key() + " is in run 1 of '" + a.string() +
+                       "' and in run 1 of '" + b.string() + "'") != std::string::npos);
+    CHECK(message.find("nothing was written") != std::string::npos);
+    nothing_written();
+  }
 
-  // The store is usable afterwards: the same merge without the overlap goes through.
-  const auto run = store.merge_runs(merged_context(), {{a.string(), 1}}, RunStatus::failed);
+  // The store is usable afterwards: a merge without the overlap goes through.
+  const auto run = kcube::merge_parts(merge_request(out, {{a, 1}})).run;
   CHECK(run == 2);
   CHECK(query(out, "SELECT count(*) FROM cells WHERE run_id = 2") == "2");
   CHECK(query(out, "PRAGMA integrity_check") == "ok");
 }
 
-TEST_CASE("merge_runs refuses a missing source, another version, a missing run and itself") {
+TEST_CASE("merge refuses a missing source, another version, a missing run and itself") {
   kcube::test::TempDir dir;
   const auto a = dir.path() / "a.sqlite";
   const auto out = dir.path() / "out.sqlite";
   write_store(a, context(1, 2), {cell_at(0)});
   write_store(out, context(), {cell_at(0)});
-  ResultStore store = ResultStore::open(out.string());
-  const auto merge = [&](const std::vector<MergeSource>& sources) {
-    return message_of([&] { store.merge_runs(merged_context(), sources, RunStatus::finished); });
+  const auto merge = [&](const std::vector<std::pair<fs::path, std::int64_t>>& parts) {
+    return message_of([&] { kcube::merge_parts(merge_request(out, parts)); });
   };
 
   SUBCASE("a missing source") {
-    const std::string missing = (dir.path() / "none.sqlite").string();
-    CHECK(merge({{a.string(), 1}, {missing, 1}}).find("no results store at '" + missing + "'") !=
+    const auto missing = dir.path() / "none.sqlite";
+    CHECK(merge({{a, 1}, {missing, 1}}).find("no results store at '" + missing.string() + "'") !=
           std::string::npos);
     CHECK_FALSE(fs::exists(missing));
   }
   SUBCASE("a file that is not a store") {
     const auto text = dir.path() / "notes.txt";
     std::ofstream(text) << "not a database, long enough to be read as one and refused as such\n";
-    CHECK(
-        merge({{text.string(), 1}}).find("'" + text.string() + "' is not a kcube results store") !=
-        std::string::npos);
+    CHECK(merge({{text, 1}}).find("'" + text.string() + "' is not a kcube results store") !=
+          std::string::npos);
   }
   SUBCASE("a store of schema version 2") {
     const auto old = dir.path() / "v2.sqlite";
     execute(old, kVersion2Store);
-    CHECK(merge({{a.string(), 1}, {old.string(), 1}})
+    CHECK(merge({{a, 1}, {old, 1}})
               .find("'" + old.string() + "' has schema version 2, older than this kcube's (4)") !=
           std::string::npos);
     CHECK(query(old, "PRAGMA user_version") == "2");
@@ -509,18 +572,18 @@ TEST_CASE("merge_runs refuses a missing source, another version, a missing run a
     const auto newer = dir.path() / "v5.sqlite";
     fs::copy_file(a, newer);
     query(newer, "PRAGMA user_version = 5");
-    CHECK(merge({{newer.string(), 1}}).find("has schema version 5, newer than this kcube knows") !=
+    CHECK(merge({{newer, 1}}).find("has schema version 5, newer than this kcube knows") !=
           std::string::npos);
   }
   SUBCASE("a run the source does not hold") {
-    const std::string message = merge({{a.string(), 1}, {a.string(), 7}});
+    const std::string message = merge({{a, 1}, {a, 7}});
     CHECK(message.find("results store '" + a.string() +
                        "' has no run 7; its runs are:\n  1  demo"
                        "  finished") != std::string::npos);
   }
   SUBCASE("the store merged into") {
-    CHECK(merge({{a.string(), 1}, {out.string(), 1}})
-              .find("results store '" + out.string() + "' is the store") != std::string::npos);
+    CHECK(merge({{a, 1}, {out, 1}}).find("the output '" + out.string() + "' is also the part") !=
+          std::string::npos);
   }
   CHECK(query(out, "SELECT count(*) FROM runs") == "1");
   CHECK(query(out, "SELECT count(*) FROM cells") == "1");

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "kcube/error.hpp"
+#include "run/merge.hpp"
 #include "store/store.hpp"
 #include "store_test_support.hpp"
 #include "temp_dir.hpp"
@@ -515,8 +516,11 @@ TEST_CASE("a path that is not a regular file is refused by every way of opening,
       {"open", [](const std::string& p) { ResultStore::open(p); }},
       {"open_read_only", [](const std::string& p) { ResultStore::open_read_only(p); }},
       {"open_immutable", [](const std::string& p) { ResultStore::open_immutable(p); }},
-      {"merge_runs", [&](const std::string& p) {
-         target.merge_runs(context(), {{p, 1}}, RunStatus::finished);
+      {"merge_parts", [&](const std::string& p) {
+         kcube::MergeRequest request;
+         request.out = target.path();
+         request.parts = {{p, 1, {}}};
+         kcube::merge_parts(std::move(request));
        }}};
   for (const Case& c : cases) {
     for (const auto& way : ways) {  // no structured binding: clang 14 cannot capture one

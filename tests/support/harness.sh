@@ -96,6 +96,15 @@ expect_output() {
   }
 }
 
+# expect_in_file FILE TEXT: FILE contains TEXT (a fixed string); a failure shows FILE.
+expect_in_file() {
+  grep -qF -- "$2" "$1" || {
+    echo "${HARNESS_PREFIX-}FAIL: $1 lacks '$2'; it holds:" >&2
+    tail -n 80 "$1" >&2
+    exit 1
+  }
+}
+
 # expect_eq WHAT GOT WANT
 expect_eq() {
   [[ $2 == "$3" ]] || fail "$1: got '$2', expected '$3'"

@@ -38,7 +38,8 @@
 #include "host/spec.hpp"
 #include "kcube/error.hpp"
 #include "kcube/random.hpp"
-#include "paper_profiles.hpp"
+#include "manifest/manifest.hpp"
+#include "run/cell.hpp"
 #include "run/profile_threads.hpp"
 #include "util/system.hpp"
 #include "util/text.hpp"
@@ -79,18 +80,9 @@ constexpr double kConclusiveCores = 1.8;
 
 // ---- The paper's nine model profiles -------------------------------------------------------
 
-// One table of the nine profiles serves the tests and this tool (tests/profiles/). Token lengths
-// take the plugin's defaults: mu_Lin 1024, sigma_Lin 64, mu_Lout 2048, sigma_Lout 128 tokens.
-using PaperProfileParams = kcube::test::PaperProfile;
-using kcube::test::kPaperProfiles;
-
-/// The gaussian spec string of `p`.
-std::string gaussian_spec(const PaperProfileParams& p) {
-  const auto real = [](double x) { return kcube::text::format_real(x); };
-  return "gaussian:c_in=" + real(p.c_in) + ",c_out=" + real(p.c_out) + ",t_in=" + real(p.t_in) +
-         ",t_out=" + real(p.t_out) + ",acc_mean=" + real(p.acc_mean) +
-         ",acc_std=" + real(p.acc_std);
-}
+/// The study whose model profiles are benchmarked: the paper's (experiments/paper-2025.yaml,
+/// the one place their numbers are written), read as `kcube run` reads it.
+constexpr const char* kStudyManifest = KCUBE_BENCH_STUDY;
 
 /// A loaded paper profile and what is needed to simulate it like `kcube simulate` does.
 struct PaperProfile {
@@ -320,7 +312,7 @@ Timing time_runs(int repetitions, const std::function<void(int)>& run) {
 /// What every benchmark shares: the plugins and the trial scale.
 struct Bench {
   PluginRegistry registry;
-  std::vector<PaperProfile> profiles;  // kPaperProfiles order; profiles[0] is gpt5
+  std::vector<PaperProfile> profiles;  // the study's order; profiles[0] is gpt5
   double trials_scale = 1.0;
 
   /// `trials` times --trials-scale, at least 2 (the engine's minimum).
@@ -487,7 +479,7 @@ Json run_throughput(const Bench& bench) {
 
 // ---- 2. threads -----------------------------------------------------------------------------
 
-/// The nine profiles' tables, in kPaperProfiles order.
+/// The nine profiles' tables, in the study's order.
 std::vector<CandidateTable> simulate_grid(const Bench& bench, const Deployment& deployment,
                                           const SimulationOptions& options) {
   std::vector<CandidateTable> tables;
@@ -932,15 +924,17 @@ bool selected(const Options& options, const std::string& name) {
 }
 
 /// Loads the plugins from the built-in folder only (not KCUBE_PLUGIN_PATH: a benchmark must
-/// measure the plugins of this build) and makes the nine profiles.
+/// measure the plugins of this build) and makes the study's nine profiles from their parameters
+/// as its manifest writes them, so that a benchmark's cell is the study's.
 Bench load_bench(double trials_scale) {
   kcube::DiscoveryOptions discovery;
   discovery.use_environment = false;
   Bench bench{PluginRegistry::discover(discovery), {}, trials_scale};
-  for (const PaperProfileParams& p : kPaperProfiles) {
-    kcube::PluginSpec spec = kcube::parse_spec(gaussian_spec(p));
+  const kcube::Manifest study = kcube::load_manifest(kStudyManifest, {}, bench.registry);
+  for (const kcube::PluginUse& use : study.profiles) {
+    kcube::PluginSpec spec = kcube::spec_of(use, "profiles");
     auto instance = bench.registry.create<ModelProfile>(spec);
-    bench.profiles.push_back(PaperProfile{p.name, std::move(spec), std::move(instance)});
+    bench.profiles.push_back(PaperProfile{use.name, std::move(spec), std::move(instance)});
   }
   return bench;
 }

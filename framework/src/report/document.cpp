@@ -6,6 +6,7 @@
 #include <fstream>
 #include <set>
 #include <sstream>
+#include <string_view>
 
 #include "kcube/error.hpp"
 #include "util/text.hpp"
@@ -326,22 +327,11 @@ std::string html_escape(const std::string& text) {
   std::string out;
   out.reserve(text.size());
   for (const char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += c;
-    }
+    const std::string_view entity = text::html_entity(c);
+    if (entity.empty())
+      out += c;
+    else
+      out += entity;
   }
   return out;
 }

@@ -1,9 +1,31 @@
 // The public run API (kcube/run.hpp) over run_experiment() (runner.hpp).
 #include "kcube/run.hpp"
 
+#include <string>
+
+#include "kcube/error.hpp"
 #include "run/runner.hpp"
 
 namespace kcube {
+namespace {
+
+// The shard of `options`: every cell for 0 and 0, else shard I of N with 1 <= I <= N (what
+// parse_shard() accepts of `kcube run --shard I/N`).
+Shard shard_of(const ExperimentOptions& options) {
+  const int index = options.shard_index;
+  const int count = options.shard_count;
+  if (index == 0 && count == 0)
+    return {};
+  if (count < 1 || index < 1 || index > count) {
+    throw Error("run_experiment: shard_index " + std::to_string(index) + " and shard_count " +
+                std::to_string(count) +
+                " are not a shard: give 1 <= shard_index <= shard_count (shard I of N), or both "
+                "0 to run every cell");
+  }
+  return {index, count};
+}
+
+}  // namespace
 
 ExperimentSummary run_experiment(const ExperimentOptions& options) {
   RunRequest request;
@@ -13,9 +35,7 @@ ExperimentSummary run_experiment(const ExperimentOptions& options) {
   request.store = options.store;
   request.threads = options.threads;
   request.memory_limit = options.memory_limit;
-  if (options.shard_index != 0 || options.shard_count != 0)
-    request.shard = parse_shard(std::to_string(options.shard_index) + "/" +
-                                std::to_string(options.shard_count));
+  request.shard = shard_of(options);
   request.resume = options.resume;
   request.allow_changed_plugins = options.allow_changed_plugins;
   request.fail_fast = options.fail_fast;

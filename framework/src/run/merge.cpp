@@ -365,7 +365,7 @@ MergeReport merge_parts(MergeRequest request) {
   report.parts = parts.size();
   report.status = report.gaps.complete() ? RunStatus::finished : RunStatus::failed;
   ResultStore store = ResultStore::open(request.out);
-  report.run = store.merge_runs(report.context, sources, report.status);
+  report.run = store.merge_runs(MergeAdmission(), report.context, sources, report.status);
   return report;
 }
 

@@ -6,7 +6,8 @@
 // version, plugin versions and file SHA-256s, unless allow_changed_plugins: then the merged run
 // records every build), hold disjoint cells, and together hold every cell of the plan, finished
 // (unless partial). ResultStore::merge_runs() then copies them in one transaction; merge_parts()
-// is the way to it that applies these rules.
+// is the only way to it (it alone makes the MergeAdmission merge_runs() asks for), so these rules
+// cannot be passed by.
 #pragma once
 
 #include <cstdint>

@@ -82,7 +82,7 @@ void copy_rows(sqlite3* db, const std::string& path, std::int64_t run, const Mer
 
 }  // namespace
 
-std::int64_t ResultStore::merge_runs(const RunContext& context,
+std::int64_t ResultStore::merge_runs(const MergeAdmission& /*admitted*/, const RunContext& context,
                                      const std::vector<MergeSource>& sources, RunStatus status) {
   sqlite3* db = impl_->handle();
   const std::string& path = impl_->path;

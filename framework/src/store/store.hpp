@@ -324,6 +324,19 @@ struct RunSummary {
   bool mixed_builds = false;
 };
 
+struct MergeRequest;
+struct MergeReport;
+MergeReport merge_parts(MergeRequest request);
+
+/// What merge_runs() asks for: proof that merge_parts() (run/merge.hpp) admitted the runs to
+/// merge, as runs of one manifest with the same --set options, of one build (unless allowed),
+/// holding disjoint cells, and whole (unless partial). Only merge_parts() can make one, so no
+/// caller merges runs that those rules refuse.
+class MergeAdmission {
+  MergeAdmission() = default;
+  friend MergeReport merge_parts(MergeRequest request);
+};
+
 /// A run of another store to copy, for merge_runs().
 struct MergeSource {
   /// Path of the store.
@@ -422,8 +435,10 @@ class ResultStore {
   /// run's id. Throws kcube::Error when a source is missing, not a kcube store, of another schema
   /// version, this very store, or lacks that run, or when two sources hold the same cell key
   /// (naming both sources and the key); kcube::RuntimeFailure when writing fails.
-  std::int64_t merge_runs(const RunContext& context, const std::vector<MergeSource>& sources,
-                          RunStatus status);
+  /// The store checks again what it can of its own (a part changed since merge_parts() read
+  /// it): each source holds its run, and no cell key comes from two sources.
+  std::int64_t merge_runs(const MergeAdmission& admitted, const RunContext& context,
+                          const std::vector<MergeSource>& sources, RunStatus status);
 
   /// All runs, increasing id.
   std::vector<RunSummary> runs();

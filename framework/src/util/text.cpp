@@ -244,6 +244,21 @@ std::string printable(std::string_view s, Newlines newlines) {
   return out;
 }
 
+std::string_view html_entity(char c) {
+  switch (c) {
+    case '&':
+      return "&amp;";
+    case '<':
+      return "&lt;";
+    case '>':
+      return "&gt;";
+    case '"':
+      return "&quot;";
+    default:
+      return {};
+  }
+}
+
 std::string markdown_inline(std::string_view s) {
   const std::string safe = printable(s);
   std::string out;
@@ -256,13 +271,9 @@ std::string markdown_inline(std::string_view s) {
         out += ' ';
         break;
       case '&':
-        out += "&amp;";
-        break;
       case '<':
-        out += "&lt;";
-        break;
       case '>':
-        out += "&gt;";
+        out += html_entity(c);
         break;
       case '\\':
       case '`':

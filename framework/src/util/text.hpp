@@ -59,6 +59,10 @@ enum class Newlines { keep, escape };
 /// printable(s).
 std::string printable(std::string_view s, Newlines newlines = Newlines::keep);
 
+/// The HTML entity of `c` when it is one of `&`, `<`, `>`, `"` ("&amp;", "&lt;", "&gt;",
+/// "&quot;"), else empty: the escaping of HTML text and, but for `"`, of Markdown inline text.
+std::string_view html_entity(char c);
+
 /// `s` as Markdown inline text that renders as exactly these characters and nothing more: no
 /// emphasis, links, images, code, HTML or entities (`\`, `` ` ``, `#`, `*`, `_` at a word's
 /// edge, `[`, `]`, `|`, `~` are backslash-escaped; `&`, `<`, `>` become entities), line breaks as
