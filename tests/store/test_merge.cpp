@@ -97,7 +97,7 @@ RunContext context(int shard_index = 0, int shard_count = 0) {
   c.manifest_sha256 = "abc123";
   c.overrides = {"run.trials=1000"};
   c.plugins = {{"gaussian", "profile", "0.2.0", "/lib/gaussian.so", ""}};
-  c.evaluator = "simulate";
+  c.evaluator = kcube::Evaluator::monte_carlo;
   c.trials = 1000;
   c.sampling = "nested";
   c.shard_index = shard_index;

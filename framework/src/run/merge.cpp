@@ -106,7 +106,7 @@ std::vector<std::pair<std::string, std::string>> plan_fields(const MergePart& pa
           {"manifest_sha256", c.manifest_sha256},
           {"manifest_text", c.manifest_text},
           {"--set overrides", text::join(c.overrides, " ")},
-          {"evaluator", c.evaluator},
+          {"evaluator", std::string(to_string(c.evaluator))},
           {"trials", c.trials ? std::to_string(*c.trials) : ""},
           {"replications", std::to_string(c.replications)},
           {"sampling", c.sampling},

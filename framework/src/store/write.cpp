@@ -80,7 +80,7 @@ std::int64_t ResultStore::Impl::insert_run(const RunContext& c, RunStatus status
   s.bind_text(12, c.manifest_sha256);
   s.bind_text(13, canonical_overrides(c.overrides));
   s.bind_text(14, plugins_json(c.plugins));
-  s.bind_text(15, c.evaluator);
+  s.bind_text(15, std::string(to_string(c.evaluator)));
   if (c.trials)
     s.bind_int(16, *c.trials);
   else
