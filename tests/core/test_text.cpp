@@ -35,10 +35,6 @@ TEST_CASE("reals round-trip in their shortest form") {
   CHECK(kcube::text::format_real(std::numeric_limits<double>::infinity()) == "inf");
 }
 
-TEST_CASE("JSON strings are escaped") {
-  CHECK(kcube::text::json_quote("a\"b\\c\n\x01") == R"("a\"b\\c\n\u0001")");
-}
-
 TEST_CASE("kebab-case") {
   CHECK(kcube::text::is_kebab_case("knee-point"));
   CHECK(kcube::text::is_kebab_case("reference-2d"));

@@ -25,7 +25,7 @@ kcube::RunContext context() {
   c.experiment = "demo";
   c.manifest_text = "experiment: demo\n";
   c.manifest_sha256 = "abc";
-  c.evaluator = "exact";
+  c.evaluator = kcube::Evaluator::exact;
   c.cell_count = 2;
   return c;
 }

@@ -47,6 +47,15 @@ fs::path copy_valid(const kcube::test::TempDir& dir) {
 
 }  // namespace
 
+TEST_CASE("each evaluator has one name, read back as the same evaluator") {
+  for (const auto evaluator : {kcube::Evaluator::monte_carlo, kcube::Evaluator::exact})
+    CHECK(kcube::parse_evaluator(kcube::to_string(evaluator)) == evaluator);
+  CHECK(kcube::to_string(kcube::Evaluator::monte_carlo) == "monte-carlo");
+  CHECK(kcube::to_string(kcube::Evaluator::exact) == "exact");
+  CHECK_FALSE(kcube::parse_evaluator("Exact").has_value());
+  CHECK(kcube::evaluator_names() == std::vector<std::string>{"monte-carlo", "exact"});
+}
+
 TEST_CASE("a manifest spread over nested includes loads every definition in load order") {
   const fs::path root = kData / "valid" / "paper.yaml";
   const auto m = load_manifest(root, {}, builtin_registry());
@@ -79,7 +88,7 @@ TEST_CASE("a manifest spread over nested includes loads every definition in load
 
   CHECK(m.run.trials == 500);
   CHECK(m.run.seed == 7);
-  CHECK(m.run.evaluator == "monte-carlo");
+  CHECK(m.run.evaluator == kcube::Evaluator::monte_carlo);
   REQUIRE(m.sweep.size() == 2);
   CHECK(m.sweep[0].path == "scenarios.balanced.params.parallelism");
   CHECK(m.sweep[0].values == std::vector<std::string>{"1", "2", "4", "8"});
@@ -93,7 +102,7 @@ TEST_CASE("unset run settings and store take their documented defaults") {
   kcube::test::TempDir dir;
   write_file(dir.path() / "m.yaml", kBase);
   const auto m = load_manifest(dir.path() / "m.yaml", {}, builtin_registry());
-  CHECK(m.run.evaluator == "monte-carlo");
+  CHECK(m.run.evaluator == kcube::Evaluator::monte_carlo);
   CHECK(m.run.trials == 1000);
   CHECK(m.run.replications == 1);
   CHECK(m.run.seed == 42);
@@ -113,7 +122,7 @@ TEST_CASE("every run setting is read, including threads as a number and a big se
                  "run: {evaluator: exact, trials: 2, replications: 3, seed: 18446744073709551615,"
                  " sampling: independent, threads: 4}\nstore: out/x.sqlite\n");
   const auto m = load_manifest(dir.path() / "m.yaml", {}, builtin_registry());
-  CHECK(m.run.evaluator == "exact");
+  CHECK(m.run.evaluator == kcube::Evaluator::exact);
   CHECK(m.run.trials == 2);
   CHECK(m.run.replications == 3);
   CHECK(m.run.seed == 18446744073709551615ULL);
@@ -132,7 +141,7 @@ TEST_CASE("overrides replace run settings and plugin params, and may add an omit
                      "experiment=renamed", "optimizers.knee.params.method=curvature"},
                     builtin_registry());
   CHECK(m.run.trials == 300);
-  CHECK(m.run.evaluator == "exact");
+  CHECK(m.run.evaluator == kcube::Evaluator::exact);
   CHECK(m.run.threads == 0);
   CHECK(m.experiment == "renamed");
   CHECK(m.store == fs::path("results/renamed.sqlite"));

@@ -43,7 +43,7 @@ kcube::RunContext context(int replications) {
   c.seed = 42;
   c.manifest_text = "kcube: 1\n";
   c.manifest_sha256 = "0123";
-  c.evaluator = "monte-carlo";
+  c.evaluator = kcube::Evaluator::monte_carlo;
   c.trials = 1000;
   c.replications = replications;
   c.sampling = "nested";

@@ -102,7 +102,7 @@ RunContext context(int shard_index = 0, int shard_count = 0) {
   c.overrides = {"run.trials=1000"};
   // The plugin's file SHA-256 is known: runs of it are of one build (merge_parts() compares them).
   c.plugins = {{"gaussian", "profile", "0.2.0", "/lib/gaussian.so", std::string(64, 'a')}};
-  c.evaluator = "simulate";
+  c.evaluator = kcube::Evaluator::monte_carlo;
   c.trials = 1000;
   c.sampling = "nested";
   c.shard_index = shard_index;

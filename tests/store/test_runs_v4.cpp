@@ -87,7 +87,7 @@ TEST_CASE("a run records this process and its plugins' hashes, and take_over han
   kcube::RunContext context = kcube::capture_run_context("Release");
   context.experiment = "e";
   context.manifest_sha256 = "ab";
-  context.evaluator = "exact";
+  context.evaluator = kcube::Evaluator::exact;
   context.plugins = {{"cube-max", "optimizer", "1.0.0", "/p/c.so", std::string(64, 'a')}};
   const std::int64_t id = store.begin_run(context);
   const auto seen = store.runs().at(0);

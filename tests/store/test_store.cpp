@@ -56,7 +56,7 @@ RunContext context(std::string sha = "abc123", std::vector<std::string> override
   c.overrides = std::move(overrides);
   c.plugins = {{"cube-max", "optimizer", "1.0.0", "/lib/cube.so", ""},
                {"gaussian", "profile", "0.2.0", "/lib/gaussian.so", ""}};
-  c.evaluator = "simulate";
+  c.evaluator = kcube::Evaluator::monte_carlo;
   c.trials = 1000;
   c.sampling = "nested";
   c.cell_count = 2;
@@ -848,7 +848,7 @@ TEST_CASE("load_run gives back everything write_cell wrote, cells in plan order"
   CHECK(c.plugins[0].file == "/lib/cube.so");
   CHECK(c.plugins[1].name == "gaussian");
   CHECK(c.plugins[1].kind == "profile");
-  CHECK(c.evaluator == "simulate");
+  CHECK(c.evaluator == kcube::Evaluator::monte_carlo);
   CHECK(c.trials == 1000);
   CHECK(c.replications == 2);
   CHECK(c.sampling == "nested");
@@ -889,7 +889,7 @@ TEST_CASE("load_run of a run without cells and of exact evaluation") {
   written.git_revision.clear();
   written.overrides = {};
   written.plugins = {};
-  written.evaluator = "exact";
+  written.evaluator = kcube::Evaluator::exact;
   written.seed = 0;
   const auto run = store.begin_run(written);
   const kcube::StoredRun stored = store.load_run(run);
@@ -901,7 +901,7 @@ TEST_CASE("load_run of a run without cells and of exact evaluation") {
   CHECK(stored.context.git_revision.empty());
   CHECK(stored.context.overrides.empty());
   CHECK(stored.context.plugins.empty());
-  CHECK(stored.context.evaluator == "exact");
+  CHECK(stored.context.evaluator == kcube::Evaluator::exact);
   CHECK(stored.context.seed == 0);
 }
 
@@ -926,6 +926,12 @@ TEST_CASE("load_run refuses an unknown run, a store without runs and values kcub
     CHECK(message.find("results store '" + path.string() + "'") != std::string::npos);
     CHECK(message.find("the selection of optimizer cube in cell gpt|tight||0 has the unknown "
                        "status 'maybe'") != std::string::npos);
+  }
+  SUBCASE("an unknown evaluator") {
+    query(path, "UPDATE runs SET evaluator = 'simulate'");
+    CHECK(message_of<kcube::RuntimeFailure>([&] {
+            store.load_run(run);
+          }).find("run 1 has the unknown evaluator 'simulate'") != std::string::npos);
   }
   SUBCASE("a seed that is not a number") {
     query(path, "UPDATE cells SET seed = '12x'");

@@ -13,7 +13,6 @@
 #include <bit>
 #include <chrono>
 #include <cmath>
-#include <concepts>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -26,7 +25,6 @@
 #include <string_view>
 #include <thread>
 #include <utility>
-#include <variant>
 #include <vector>
 
 #include <boost/program_options.hpp>
@@ -41,6 +39,7 @@
 #include "manifest/manifest.hpp"
 #include "run/cell.hpp"
 #include "run/profile_threads.hpp"
+#include "util/json.hpp"
 #include "util/system.hpp"
 #include "util/text.hpp"
 
@@ -112,62 +111,8 @@ Deployment paper_deployment() {
 constexpr const char* kBalancedScenario =
     "budget:cost_max=0.5,latency_max=60,accuracy_min=0.88,parallelism=4,k_max=128";
 
-// ---- Minimal JSON ---------------------------------------------------------------------------
-
-/// A JSON value: null, boolean, number, string, array or object (keys in insertion order).
-class Json {
- public:
-  using Array = std::vector<Json>;
-  using Object = std::vector<std::pair<std::string, Json>>;
-
-  Json() = default;
-  // Implicit on purpose: figures are written as {"key", value} pairs. A bool argument takes
-  // the non-template overload, which wins over the template on an exact match.
-  Json(bool b) : value_(b) {}
-  Json(double x) : value_(x) {}
-  template <std::integral T>
-  Json(T n) : value_(static_cast<std::int64_t>(n)) {}
-  Json(std::string s) : value_(std::move(s)) {}
-  Json(const char* s) : value_(std::string(s)) {}
-  Json(Array a) : value_(std::move(a)) {}
-  Json(Object o) : value_(std::move(o)) {}
-
-  /// Writes the value, pretty-printed with two spaces per level. Non-finite numbers become null
-  /// (JSON has no infinity).
-  void write(std::ostream& out, int depth = 0) const {
-    const std::string pad(static_cast<std::size_t>(2 * (depth + 1)), ' ');
-    const std::string close(static_cast<std::size_t>(2 * depth), ' ');
-    if (std::holds_alternative<std::nullptr_t>(value_)) {
-      out << "null";
-    } else if (const bool* b = std::get_if<bool>(&value_)) {
-      out << (*b ? "true" : "false");
-    } else if (const double* x = std::get_if<double>(&value_)) {
-      out << (std::isfinite(*x) ? kcube::text::format_real(*x) : "null");
-    } else if (const std::int64_t* n = std::get_if<std::int64_t>(&value_)) {
-      out << *n;
-    } else if (const std::string* s = std::get_if<std::string>(&value_)) {
-      out << kcube::text::json_quote(*s);
-    } else if (const Array* a = std::get_if<Array>(&value_)) {
-      out << '[';
-      for (std::size_t i = 0; i < a->size(); ++i) {
-        out << (i == 0 ? "\n" : ",\n") << pad;
-        (*a)[i].write(out, depth + 1);
-      }
-      out << (a->empty() ? "]" : "\n" + close + "]");
-    } else {
-      const Object& o = std::get<Object>(value_);
-      out << '{';
-      for (std::size_t i = 0; i < o.size(); ++i) {
-        out << (i == 0 ? "\n" : ",\n") << pad << kcube::text::json_quote(o[i].first) << ": ";
-        o[i].second.write(out, depth + 1);
-      }
-      out << (o.empty() ? "}" : "\n" + close + "}");
-    }
-  }
-
- private:
-  std::variant<std::nullptr_t, bool, double, std::int64_t, std::string, Array, Object> value_;
-};
+/// The figures as JSON, assembled while benchmarking and written at the end (util/json.hpp).
+using Json = kcube::json::Value;
 
 // ---- Text helpers ---------------------------------------------------------------------------
 
@@ -1005,7 +950,8 @@ int run(int argc, char** argv) {
   }
   report.emplace_back("benchmarks", std::move(results));
   if (options->json_path) {
-    Json(std::move(report)).write(json_file);
+    kcube::json::Writer writer(json_file);
+    Json(std::move(report)).write(writer, kcube::json::Layout::lines);
     json_file << '\n';
     json_file.close();
     if (!json_file) {

@@ -5,6 +5,7 @@
 #include "cli/output.hpp"
 #include "host/param_validation.hpp"
 #include "kcube/error.hpp"
+#include "util/json.hpp"
 #include "util/text.hpp"
 
 namespace kcube::cli {
@@ -32,51 +33,42 @@ std::string default_text(const ParamSpec& spec) {
   return spec.default_value;
 }
 
-std::string param_json(const ParamSpec& p) {
-  std::string out = "{\"key\": " + text::json_quote(p.key) +
-                    ", \"type\": " + text::json_quote(to_string(p.type)) +
-                    ", \"required\": " + (p.required ? "true" : "false") + ", \"default\": " +
-                    (p.default_value ? text::json_quote(p.default_value) : std::string("null")) +
-                    ", \"range\": " + text::json_quote(describe_range(p)) +
-                    ", \"unit\": " + text::json_quote(p.unit) +
-                    ", \"doc\": " + text::json_quote(p.doc) + "}";
-  return out;
+void write_param(json::Writer& w, const ParamSpec& p) {
+  w.begin_object(json::Layout::spaced).key("key").string(p.key);
+  w.key("type").string(to_string(p.type)).key("required").boolean(p.required).key("default");
+  p.default_value ? w.string(p.default_value) : w.null();
+  w.key("range").string(describe_range(p)).key("unit").string(p.unit).key("doc").string(p.doc);
+  w.end_object();
 }
 
 void print_json(const PluginRegistry& registry) {
-  std::cout << "{\n  \"search_path\": [";
-  const auto& dirs = registry.search_path();
-  for (std::size_t i = 0; i < dirs.size(); ++i) {
-    std::cout << (i ? ", " : "") << "{\"path\": " << text::json_quote(dirs[i].path.string())
-              << ", \"origin\": " << text::json_quote(origin_name(dirs[i].origin))
-              << ", \"exists\": " << (dirs[i].exists ? "true" : "false") << "}";
+  json::Writer w(std::cout);
+  w.begin_object(json::Layout::lines).key("search_path").begin_array(json::Layout::spaced);
+  for (const auto& dir : registry.search_path()) {
+    w.begin_object(json::Layout::spaced).key("path").string(dir.path.string());
+    w.key("origin").string(origin_name(dir.origin)).key("exists").boolean(dir.exists);
+    w.end_object();
   }
-  std::cout << "],\n  \"plugins\": [";
-  const auto& plugins = registry.plugins();
-  for (std::size_t i = 0; i < plugins.size(); ++i) {
-    const PluginDescriptor& d = plugins[i]->descriptor();
-    std::cout << (i ? "," : "") << "\n    {\"name\": " << text::json_quote(d.name)
-              << ", \"kind\": " << text::json_quote(to_string(d.kind))
-              << ", \"version\": " << text::json_quote(d.version)
-              << ", \"summary\": " << text::json_quote(d.summary)
-              << ", \"file\": " << text::json_quote(plugins[i]->file().string())
-              << ", \"abi_version\": " << d.abi_version
-              << ", \"thread_safety\": " << text::json_quote(to_string(d.thread_safety))
-              << ", \"params\": [";
-    const auto schema = plugins[i]->schema();
-    for (std::size_t j = 0; j < schema.size(); ++j) {
-      std::cout << (j ? ", " : "") << param_json(schema[j]);
-    }
-    std::cout << "]}";
+  w.end_array().key("plugins").begin_array(json::Layout::lines);
+  for (const auto& plugin : registry.plugins()) {
+    const PluginDescriptor& d = plugin->descriptor();
+    w.begin_object(json::Layout::spaced).key("name").string(d.name);
+    w.key("kind").string(to_string(d.kind)).key("version").string(d.version);
+    w.key("summary").string(d.summary).key("file").string(plugin->file().string());
+    w.key("abi_version").integer(d.abi_version);
+    w.key("thread_safety").string(to_string(d.thread_safety));
+    w.key("params").begin_array(json::Layout::spaced);
+    for (const ParamSpec& spec : plugin->schema())
+      write_param(w, spec);
+    w.end_array().end_object();
   }
-  std::cout << (plugins.empty() ? "" : "\n  ") << "],\n  \"refused\": [";
-  const auto& refusals = registry.refusals();
-  for (std::size_t i = 0; i < refusals.size(); ++i) {
-    std::cout << (i ? "," : "")
-              << "\n    {\"file\": " << text::json_quote(refusals[i].path.string())
-              << ", \"reason\": " << text::json_quote(refusals[i].reason) << "}";
+  w.end_array().key("refused").begin_array(json::Layout::lines);
+  for (const auto& refusal : registry.refusals()) {
+    w.begin_object(json::Layout::spaced).key("file").string(refusal.path.string());
+    w.key("reason").string(refusal.reason).end_object();
   }
-  std::cout << (refusals.empty() ? "" : "\n  ") << "]\n}\n";
+  w.end_array().end_object();
+  std::cout << '\n';
 }
 
 void print_text(const PluginRegistry& registry) {

@@ -143,8 +143,10 @@ int cmd_validate(const Args& args, const GlobalOptions& global) {
   std::cout << file << ": valid manifest '" << m.experiment << "': " << m.profiles.size()
             << " profiles x " << m.scenarios.size() << " scenarios x " << points.size()
             << " sweep points x " << m.run.replications << " replications = " << m.cell_count
-            << " cells, " << m.optimizers.size() << " optimizers; " << m.run.evaluator
-            << (m.run.evaluator == "exact" ? "" : ", " + std::to_string(m.run.trials) + " trials")
+            << " cells, " << m.optimizers.size() << " optimizers; " << to_string(m.run.evaluator)
+            << (m.run.evaluator == Evaluator::exact
+                    ? ""
+                    : ", " + std::to_string(m.run.trials) + " trials")
             << "; sha256 " << m.sha256 << "\n";
   return 0;
 }

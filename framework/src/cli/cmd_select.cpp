@@ -9,6 +9,7 @@
 #include "host/spec.hpp"
 #include "kcube/error.hpp"
 #include "manifest/candidate_csv.hpp"
+#include "util/json.hpp"
 #include "util/text.hpp"
 
 namespace kcube::cli {
@@ -16,26 +17,18 @@ namespace po = boost::program_options;
 
 namespace {
 
-std::string json_number(const std::optional<double>& value) {
-  return value ? text::format_real(*value) : "null";
-}
-
 void print_json(const std::vector<SelectionRecord>& records) {
-  std::cout << "[";
-  for (std::size_t i = 0; i < records.size(); ++i) {
-    const SelectionRecord& r = records[i];
-    std::cout << (i ? "," : "") << "\n  {\"optimizer\": " << text::json_quote(r.optimizer)
-              << ", \"spec\": " << text::json_quote(r.spec)
-              << ", \"status\": " << text::json_quote(to_string(r.status))
-              << ", \"k\": " << (r.k ? std::to_string(*r.k) : "null")
-              << ", \"cost\": " << json_number(r.cost)
-              << ", \"latency\": " << json_number(r.latency)
-              << ", \"accuracy\": " << json_number(r.accuracy)
-              << ", \"score\": " << json_number(r.score) << ", \"feasible_count\": " << r.feasible
-              << ", \"pareto_count\": " << r.pareto
-              << ", \"reason\": " << text::json_quote(r.reason) << "}";
+  json::Writer w(std::cout);
+  w.begin_array(json::Layout::lines);
+  for (const SelectionRecord& r : records) {
+    w.begin_object(json::Layout::spaced).key("optimizer").string(r.optimizer);
+    w.key("spec").string(r.spec).key("status").string(to_string(r.status)).key("k").integer(r.k);
+    w.key("cost").real(r.cost).key("latency").real(r.latency).key("accuracy").real(r.accuracy);
+    w.key("score").real(r.score).key("feasible_count").integer(r.feasible);
+    w.key("pareto_count").integer(r.pareto).key("reason").string(r.reason).end_object();
   }
-  std::cout << (records.empty() ? "]\n" : "\n]\n");
+  w.end_array();
+  std::cout << '\n';
 }
 
 std::string cell(const std::optional<double>& value, int digits) {

@@ -4,10 +4,12 @@
 #include <chrono>
 #include <fstream>
 #include <iostream>
+#include <optional>
 
 #include "cli/commands.hpp"
 #include "cli/output.hpp"
 #include "engine/engine.hpp"
+#include "engine/evaluator.hpp"
 #include "engine/exact.hpp"
 #include "engine/resources.hpp"
 #include "engine/selection.hpp"
@@ -53,7 +55,10 @@ int cmd_simulate(const Args& args, const GlobalOptions& global) {
       "scenario", po::value<std::string>()->value_name("SPEC"),
       "the scenario: its deployment (P, k grid, latency model) and, in chance mode, the "
       "quantiles to compute")(
-      "evaluator", po::value<std::string>()->default_value("monte-carlo")->value_name("NAME"),
+      "evaluator",
+      po::value<std::string>()
+          ->default_value(std::string(to_string(Evaluator::monte_carlo)))
+          ->value_name("NAME"),
       "monte-carlo or exact (noise-free expected values, where the profile supports it)")(
       "trials", po::value<std::int64_t>()->default_value(1000)->value_name("N"),
       "Monte Carlo trials (>= 2)")(
@@ -84,17 +89,18 @@ int cmd_simulate(const Args& args, const GlobalOptions& global) {
     throw Error("kcube simulate: no --profile; e.g. --profile gaussian:...");
   if (vm.count("scenario") == 0)
     throw Error("kcube simulate: no --scenario; e.g. --scenario budget:parallelism=4");
-  const std::string evaluator = vm["evaluator"].as<std::string>();
-  if (evaluator != "monte-carlo" && evaluator != "exact") {
-    throw Error("kcube simulate: --evaluator must be monte-carlo or exact, got '" + evaluator +
-                "'");
+  const std::string evaluator_name = vm["evaluator"].as<std::string>();
+  const std::optional<Evaluator> evaluator = parse_evaluator(evaluator_name);
+  if (!evaluator) {
+    throw Error("kcube simulate: --evaluator must be " + text::join(evaluator_names(), " or ") +
+                ", got '" + evaluator_name + "'");
   }
   SimulationOptions sim;
   sim.trials = vm["trials"].as<std::int64_t>();
   sim.seed = vm["seed"].as<std::uint64_t>();
   sim.sampling = parse_sampling(vm["sampling"].as<std::string>());
   sim.threads = parse_threads(vm["threads"].as<std::string>());
-  if (evaluator == "monte-carlo" && sim.trials < 2) {
+  if (evaluator == Evaluator::monte_carlo && sim.trials < 2) {
     throw Error("kcube simulate: --trials must be at least 2, got " + std::to_string(sim.trials));
   }
   const std::uint64_t memory_limit = vm.count("memory-limit") != 0
@@ -126,7 +132,7 @@ int cmd_simulate(const Args& args, const GlobalOptions& global) {
   const auto start = std::chrono::steady_clock::now();
   CandidateTable table;
   std::string how;
-  if (evaluator == "exact") {
+  if (evaluator == Evaluator::exact) {
     if (columns.size() > kSpreadColumns.size() + 1) {
       throw Error("scenario '" + scenario.spec() +
                   "' has chance constraints, which need quantiles; the exact evaluator gives "

@@ -13,6 +13,7 @@
 #include "report/report.hpp"
 #include "run/builds.hpp"
 #include "store/store.hpp"
+#include "util/json.hpp"
 #include "util/text.hpp"
 
 namespace kcube::cli {
@@ -63,40 +64,35 @@ std::vector<std::string> build_lines(ResultStore& store, const RunSummary& r) {
 
 // kcube runs --json: an array with an object per run (README, "kcube runs --json").
 void print_runs_json(ResultStore& store, const std::vector<RunSummary>& runs) {
-  const auto json_or_null = [](const std::string& s) {
-    return s.empty() ? std::string("null") : text::json_quote(s);
-  };
-  std::cout << '[';
-  for (std::size_t i = 0; i < runs.size(); ++i) {
-    const RunSummary& r = runs[i];
-    std::vector<std::string> overrides;
+  json::Writer w(std::cout);
+  w.begin_array(json::Layout::lines);
+  for (const RunSummary& r : runs) {
+    w.begin_object(json::Layout::spaced).key("run").integer(r.id);
+    w.key("experiment").string(r.experiment).key("status").string(shown_status(r));
+    w.key("started").string(r.started_at).key("finished").string_or_null(r.finished_at);
+    w.key("cells").integer(r.cell_count).key("cells_finished").integer(r.cells_finished);
+    w.key("cells_failed").integer(r.cells_failed).key("shard");
+    if (r.shard_count > 0) {
+      w.begin_object(json::Layout::spaced).key("index").integer(r.shard_index);
+      w.key("count").integer(r.shard_count).end_object();
+    } else {
+      w.null();
+    }
+    w.key("merged").boolean(r.merged).key("ranks").integer(r.ranks);
+    w.key("overrides").begin_array(json::Layout::spaced);
     for (std::size_t from = 0; from < r.overrides.size();) {
       const std::size_t end = std::min(r.overrides.find('\n', from), r.overrides.size());
-      overrides.push_back(r.overrides.substr(from, end - from));
+      w.string(std::string_view(r.overrides).substr(from, end - from));
       from = end + 1;
     }
-    std::cout << (i == 0 ? "\n  {" : ",\n  {") << "\"run\": " << r.id
-              << ", \"experiment\": " << text::json_quote(r.experiment)
-              << ", \"status\": " << text::json_quote(shown_status(r))
-              << ", \"started\": " << text::json_quote(r.started_at)
-              << ", \"finished\": " << json_or_null(r.finished_at)
-              << ", \"cells\": " << r.cell_count << ", \"cells_finished\": " << r.cells_finished
-              << ", \"cells_failed\": " << r.cells_failed << ", \"shard\": "
-              << (r.shard_count > 0 ? "{\"index\": " + std::to_string(r.shard_index) +
-                                          ", \"count\": " + std::to_string(r.shard_count) + "}"
-                                    : std::string("null"))
-              << ", \"merged\": " << (r.merged ? "true" : "false") << ", \"ranks\": " << r.ranks
-              << ", \"overrides\": [";
-    for (std::size_t o = 0; o < overrides.size(); ++o)
-      std::cout << (o == 0 ? "" : ", ") << text::json_quote(overrides[o]);
-    std::cout << "], \"manifest_sha256\": " << text::json_quote(r.manifest_sha256)
-              << ", \"build_changes\": [";
-    const std::vector<std::string> lines = build_lines(store, r);
-    for (std::size_t l = 0; l < lines.size(); ++l)
-      std::cout << (l == 0 ? "" : ", ") << text::json_quote(lines[l]);
-    std::cout << "]}";
+    w.end_array().key("manifest_sha256").string(r.manifest_sha256);
+    w.key("build_changes").begin_array(json::Layout::spaced);
+    for (const std::string& line : build_lines(store, r))
+      w.string(line);
+    w.end_array().end_object();
   }
-  std::cout << (runs.empty() ? "]\n" : "\n]\n");
+  w.end_array();
+  std::cout << '\n';
 }
 
 }  // namespace

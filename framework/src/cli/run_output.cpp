@@ -133,7 +133,7 @@ void print_share_stats(std::ostream& out, const RunReport& report) {
 
 void print_progress(std::ostream& out, const Manifest& m, const CellProgress& p) {
   const double trials_per_second =
-      m.run.evaluator == "exact"
+      m.run.evaluator == Evaluator::exact
           ? 0.0
           : static_cast<double>(p.ran) * static_cast<double>(m.run.trials) / p.seconds;
   const double eta =

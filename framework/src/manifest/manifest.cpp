@@ -50,7 +50,7 @@ Manifest apply_sweep_point(const Manifest& manifest, const SweepPoint& point) {
       RunSettings& run = out.run;
       const std::string v(text::trim(value));
       if (parts[1] == "evaluator")
-        run.evaluator = v;
+        run.evaluator = parse_evaluator(v).value_or(run.evaluator);
       else if (parts[1] == "sampling")
         run.sampling = v == "nested" ? Sampling::nested : Sampling::independent;
       else if (parts[1] == "seed")

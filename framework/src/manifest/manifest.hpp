@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "engine/engine.hpp"
+#include "engine/evaluator.hpp"
 #include "host/param_validation.hpp"
 #include "host/plugin_host.hpp"
 
@@ -61,8 +62,8 @@ struct PluginUse {
 
 /// The run: section, validated, defaults filled in.
 struct RunSettings {
-  /// "monte-carlo" or "exact".
-  std::string evaluator = "monte-carlo";
+  /// How candidates are evaluated.
+  Evaluator evaluator = Evaluator::monte_carlo;
   /// Monte Carlo trials per cell (>= 2).
   std::int64_t trials = 1000;
   /// Independent repeats of every cell with derived seeds (>= 1).

@@ -23,7 +23,7 @@ std::vector<std::string> dotted(const std::string& path) {
 
 std::optional<std::string> run_value(const RunSettings& run, const std::string& key) {
   if (key == "evaluator")
-    return run.evaluator;
+    return std::string(to_string(run.evaluator));
   if (key == "trials")
     return std::to_string(run.trials);
   if (key == "replications")

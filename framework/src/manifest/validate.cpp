@@ -73,9 +73,9 @@ std::string Loader::run_value_problem(const std::string& key, const std::string&
            text::did_you_mean(value, choices);
   };
   if (key == "evaluator") {
-    auto p = choice({"monte-carlo", "exact"});
+    auto p = choice(evaluator_names());
     if (p.empty())
-      run.evaluator = value;
+      run.evaluator = *parse_evaluator(value);
     return p;
   }
   if (key == "sampling") {

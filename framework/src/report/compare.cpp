@@ -27,7 +27,8 @@ std::string relative(const std::optional<double>& a, const std::optional<double>
 std::string describe(const StoredRun& run) {
   const RunContext& c = run.context;
   std::string text = c.experiment + ", run " + std::to_string(run.summary.id) + " (" +
-                     std::string(to_string(run.summary.status)) + ", " + c.evaluator;
+                     std::string(to_string(run.summary.status)) + ", " +
+                     std::string(to_string(c.evaluator));
   if (c.trials)
     text += ", " + std::to_string(*c.trials) + " trials";
   text += ", " + std::to_string(c.replications) + " replication" + (c.replications == 1 ? "" : "s");

@@ -6,6 +6,7 @@
 #include <iterator>
 #include <set>
 
+#include "util/json.hpp"
 #include "util/text.hpp"
 
 namespace kcube::report {
@@ -52,40 +53,35 @@ void add_only_in(std::vector<std::string>& lines, const std::string& what, const
 // ---- JSON ----
 
 // A sweep label of "" (no sweep) is null, as `sweep` is in the picks and the exports.
-std::string json_labels(const std::vector<std::string>& items) {
-  std::string out = "[";
-  for (std::size_t i = 0; i < items.size(); ++i)
-    out += (i == 0 ? "" : ", ") + (items[i].empty() ? "null" : text::json_quote(items[i]));
-  return out + "]";
+void write_labels(json::Writer& w, const std::vector<std::string>& items) {
+  w.begin_array(json::Layout::spaced);
+  for (const std::string& item : items)
+    w.string_or_null(item);
+  w.end_array();
 }
 
-std::string json_only_in(const OnlyIn& only) {
-  return "{\"only_a\": " + json_labels(only.a) + ", \"only_b\": " + json_labels(only.b) + "}";
+void write_only_in(json::Writer& w, const OnlyIn& only) {
+  write_labels(w.begin_object(json::Layout::spaced).key("only_a"), only.a);
+  write_labels(w.key("only_b"), only.b);
+  w.end_object();
 }
 
-std::string json_real(const std::optional<double>& value) {
-  return value ? text::format_real(*value) : "null";
+void write_pick(json::Writer& w, const std::optional<SelectionRecord>& r) {
+  if (!r) {
+    w.null();
+    return;
+  }
+  w.begin_object(json::Layout::spaced).key("status").string(to_string(r->status));
+  w.key("k").integer(r->k).key("cost").real(r->cost).key("latency").real(r->latency);
+  w.key("accuracy").real(r->accuracy).end_object();
 }
 
-std::string json_bool(bool value) {
-  return value ? "true" : "false";
-}
-
-std::string json_pick(const std::optional<SelectionRecord>& r) {
-  if (!r)
-    return "null";
-  return "{\"status\": " + text::json_quote(to_string(r->status)) +
-         ", \"k\": " + (r->k ? std::to_string(*r->k) : "null") +
-         ", \"cost\": " + json_real(r->cost) + ", \"latency\": " + json_real(r->latency) +
-         ", \"accuracy\": " + json_real(r->accuracy) + "}";
-}
-
-std::string json_run(const StoredRun& run, const std::string& store) {
-  return "{\"store\": " + text::json_quote(store) + ", \"run\": " + std::to_string(run.summary.id) +
-         ", \"experiment\": " + text::json_quote(run.context.experiment) +
-         ", \"status\": " + text::json_quote(to_string(run.summary.status)) +
-         ", \"manifest_sha256\": " + text::json_quote(run.context.manifest_sha256) +
-         ", \"replications\": " + std::to_string(run.context.replications) + "}";
+void write_run(json::Writer& w, const StoredRun& run, const std::string& store) {
+  w.begin_object(json::Layout::spaced).key("store").string(store);
+  w.key("run").integer(run.summary.id).key("experiment").string(run.context.experiment);
+  w.key("status").string(to_string(run.summary.status));
+  w.key("manifest_sha256").string(run.context.manifest_sha256);
+  w.key("replications").integer(run.context.replications).end_object();
 }
 
 }  // namespace
@@ -143,16 +139,17 @@ std::vector<std::string> describe_differences(const StoredRun& a, const StoredRu
 void write_comparison_json(std::ostream& out, const StoredRun& a, const std::string& a_store,
                            const StoredRun& b, const std::string& b_store, const RunDifferences& d,
                            const std::vector<PickDifference>& picks, bool all) {
-  out << "{\n  \"a\": " << json_run(a, a_store) << ",\n  \"b\": " << json_run(b, b_store)
-      << ",\n  \"differences\": {\"experiment\": " << json_bool(d.experiment)
-      << ", \"manifest\": " << json_bool(d.manifest)
-      << ", \"replications\": " << json_bool(d.replications)
-      << ", \"profiles\": " << json_only_in(d.profiles)
-      << ", \"scenarios\": " << json_only_in(d.scenarios)
-      << ", \"optimizers\": " << json_only_in(d.optimizers)
-      << ", \"sweep_points\": " << json_only_in(d.sweep_points) << "},\n  \"picks\": [";
+  json::Writer w(out);
+  write_run(w.begin_object(json::Layout::lines).key("a"), a, a_store);
+  write_run(w.key("b"), b, b_store);
+  w.key("differences").begin_object(json::Layout::spaced).key("experiment").boolean(d.experiment);
+  w.key("manifest").boolean(d.manifest).key("replications").boolean(d.replications);
+  write_only_in(w.key("profiles"), d.profiles);
+  write_only_in(w.key("scenarios"), d.scenarios);
+  write_only_in(w.key("optimizers"), d.optimizers);
+  write_only_in(w.key("sweep_points"), d.sweep_points);
+  w.end_object().key("picks").begin_array(json::Layout::lines);
   std::size_t same = 0, different = 0, only_a = 0, only_b = 0;
-  bool first = true;
   for (const PickDifference& p : picks) {
     if (p.same)
       ++same;
@@ -164,18 +161,17 @@ void write_comparison_json(std::ostream& out, const StoredRun& a, const std::str
       ++different;
     if (p.same && !all)
       continue;
-    out << (first ? "\n    {" : ",\n    {") << "\"scenario\": " << text::json_quote(p.key.scenario)
-        << ", \"sweep\": " << (p.key.sweep.empty() ? "null" : text::json_quote(p.key.sweep))
-        << ", \"profile\": " << text::json_quote(p.key.profile)
-        << ", \"replication\": " << p.key.replication
-        << ", \"optimizer\": " << text::json_quote(p.key.optimizer)
-        << ", \"same\": " << json_bool(p.same) << ", \"a\": " << json_pick(p.a)
-        << ", \"b\": " << json_pick(p.b) << "}";
-    first = false;
+    w.begin_object(json::Layout::spaced).key("scenario").string(p.key.scenario);
+    w.key("sweep").string_or_null(p.key.sweep).key("profile").string(p.key.profile);
+    w.key("replication").integer(p.key.replication).key("optimizer").string(p.key.optimizer);
+    write_pick(w.key("same").boolean(p.same).key("a"), p.a);
+    write_pick(w.key("b"), p.b);
+    w.end_object();
   }
-  out << (first ? "]" : "\n  ]") << ",\n  \"counts\": {\"same\": " << same
-      << ", \"different\": " << different << ", \"only_a\": " << only_a
-      << ", \"only_b\": " << only_b << "}\n}\n";
+  w.end_array().key("counts").begin_object(json::Layout::spaced).key("same").integer(same);
+  w.key("different").integer(different).key("only_a").integer(only_a);
+  w.key("only_b").integer(only_b).end_object().end_object();
+  out << '\n';
 }
 
 }  // namespace kcube::report

@@ -13,6 +13,7 @@
 
 #include "kcube/error.hpp"
 #include "kcube/geometry.hpp"
+#include "util/json.hpp"
 #include "util/subprocess.hpp"
 #include "util/text.hpp"
 
@@ -21,64 +22,72 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string json_number(double v) {
-  // The store never holds non-finite values; a bound may be infinite (unbounded) -> null.
-  return std::isfinite(v) ? text::format_real(v) : "null";
+// The store never holds non-finite values; a bound may be infinite (unbounded): Writer::real
+// writes it as null.
+void write_reals(json::Writer& w, const std::vector<double>& values) {
+  w.begin_array();
+  for (const double v : values)
+    w.real(v);
+  w.end_array();
 }
 
-std::string json_array(const std::vector<double>& values) {
-  std::string out = "[";
-  for (std::size_t i = 0; i < values.size(); ++i)
-    out += (i ? "," : "") + json_number(values[i]);
-  return out + "]";
+void write_budget(json::Writer& w, const Budget& b) {
+  w.begin_object().key("cost_max").real(b.cost_max).key("latency_max").real(b.latency_max);
+  w.key("accuracy_min");
+  b.accuracy_min > 0.0 ? w.real(b.accuracy_min) : w.null();
+  w.end_object();
 }
 
-std::string json_budget(const Budget& b) {
-  return "{\"cost_max\":" + json_number(b.cost_max) +
-         ",\"latency_max\":" + json_number(b.latency_max) +
-         ",\"accuracy_min\":" + (b.accuracy_min > 0.0 ? json_number(b.accuracy_min) : "null") + "}";
-}
-
-std::string json_candidates(const CandidateTable& t, const std::vector<bool>& feasible,
-                            const Budget& budget) {
+// The k, cost, latency, accuracy and feasibility columns of `t` as members of an open object.
+void write_columns(json::Writer& w, const CandidateTable& t, const std::vector<bool>& feasible) {
   std::vector<double> cost, latency, accuracy;
-  std::string k = "[", feas = "[", cube = "[";
-  for (std::size_t i = 0; i < t.rows.size(); ++i) {
-    const Candidate& c = t.rows[i];
+  w.key("k").begin_array();
+  for (const Candidate& c : t.rows) {
+    w.integer(c.k);
     cost.push_back(c.cost);
     latency.push_back(c.latency);
     accuracy.push_back(c.accuracy);
-    const bool f = i < feasible.size() && feasible[i];
-    k += (i ? "," : "") + std::to_string(c.k);
-    feas += (i ? "," : "") + std::string(f ? "true" : "false");
-    cube += (i ? "," : "") + (f ? json_number(cube_volume(c, budget)) : std::string("null"));
   }
-  std::string out = "{\"k\":" + k + "],\"cost\":" + json_array(cost) +
-                    ",\"latency\":" + json_array(latency) +
-                    ",\"accuracy\":" + json_array(accuracy) + ",\"feasible\":" + feas +
-                    "],\"cube\":" + cube + "]";
+  write_reals(w.end_array().key("cost"), cost);
+  write_reals(w.key("latency"), latency);
+  write_reals(w.key("accuracy"), accuracy);
+  w.key("feasible").begin_array();
+  for (std::size_t i = 0; i < t.rows.size(); ++i)
+    w.boolean(i < feasible.size() && feasible[i]);
+  w.end_array();
+}
+
+void write_candidates(json::Writer& w, const CandidateTable& t, const std::vector<bool>& feasible,
+                      const Budget& budget) {
+  w.begin_object();
+  write_columns(w, t, feasible);
+  w.key("cube").begin_array();
+  for (std::size_t i = 0; i < t.rows.size(); ++i) {
+    if (i < feasible.size() && feasible[i])
+      w.real(cube_volume(t.rows[i], budget));
+    else
+      w.null();
+  }
+  w.end_array();
   for (const char* column :
        {"accuracy_p025", "accuracy_p975", "accuracy_se", "cost_p025", "cost_p975", "cost_se",
         "latency_p025", "latency_p975", "latency_se"}) {
     if (const auto* values = t.column(column))
-      out += std::string(",\"") + column + "\":" + json_array(*values);
+      write_reals(w.key(column), *values);
   }
-  return out + "}";
+  w.end_object();
 }
 
-std::string json_picks(const CellResult& cell) {
-  std::string out = "[";
-  bool first = true;
+void write_picks(json::Writer& w, const CellResult& cell) {
+  w.begin_array();
   for (const auto& s : cell.selections) {
     if (!s.record.k || !s.record.cost)
       continue;
-    out += (first ? "" : ",") + std::string("{\"optimizer\":") + text::json_quote(s.name) +
-           ",\"k\":" + std::to_string(*s.record.k) + ",\"cost\":" + json_number(*s.record.cost) +
-           ",\"latency\":" + json_number(*s.record.latency) +
-           ",\"accuracy\":" + json_number(*s.record.accuracy) + "}";
-    first = false;
+    w.begin_object().key("optimizer").string(s.name).key("k").integer(*s.record.k);
+    w.key("cost").real(*s.record.cost).key("latency").real(*s.record.latency);
+    w.key("accuracy").real(*s.record.accuracy).end_object();
   }
-  return out + "]";
+  w.end_array();
 }
 
 // The value of a sweep as a number, when all of them are numbers (for a numeric axis).
@@ -96,9 +105,9 @@ std::optional<std::vector<double>> numeric_values(const std::vector<std::string>
 
 // The "sweep" figure of one scenario against axis `a`: one series per (profile, rule, values
 // of the other axes), with k, accuracy and cost at each value of the axis (null: no pick).
-std::string sweep_figure_json(const SweepSummary& summary, std::size_t a, const Index& index,
-                              const ProfileNames& names, const std::string& file,
-                              const std::string& title) {
+void write_sweep_figure(json::Writer& w, const SweepSummary& summary, std::size_t a,
+                        const Index& index, const ProfileNames& names, const std::string& file,
+                        const std::string& title) {
   std::vector<std::string> xs;
   std::vector<std::vector<std::string>> others;  // values of the other axes, in run order
   for (const auto& point : summary.points) {
@@ -108,13 +117,17 @@ std::string sweep_figure_json(const SweepSummary& summary, std::size_t a, const 
     if (std::find(others.begin(), others.end(), rest) == others.end())
       others.push_back(std::move(rest));
   }
-  std::string values = "[";
-  for (std::size_t i = 0; i < xs.size(); ++i)
-    values += (i ? "," : "") + text::json_quote(xs[i]);
-  values += "]";
-  const auto numeric = numeric_values(xs);
-  std::string series = "[";
-  bool first = true;
+  w.begin_object().key("kind").string("sweep").key("output").string(file);
+  w.key("title").string(title).key("parameter").string(summary.axes[a]);
+  w.key("values").begin_array();
+  for (const std::string& x : xs)
+    w.string(x);
+  w.end_array().key("x");
+  if (const auto numeric = numeric_values(xs))
+    write_reals(w, *numeric);
+  else
+    w.null();
+  w.key("series").begin_array();
   for (const auto& profile : index.profiles) {
     for (const auto& optimizer : index.optimizers) {
       for (const auto& rest : others) {
@@ -125,36 +138,34 @@ std::string sweep_figure_json(const SweepSummary& summary, std::size_t a, const 
             where.push_back(summary.axes[o] + "=" + rest[r++]);
         if (!where.empty())
           label += " (" + text::join(where, ", ") + ")";
-        std::string k = "[", accuracy = "[", cost = "[";
-        for (std::size_t i = 0; i < xs.size(); ++i) {
+        std::vector<const SelectionRecord*> picks;
+        for (const std::string& x : xs) {
           const SelectionRecord* r = nullptr;
           for (const auto& point : summary.points) {
             std::vector<std::string> point_rest = point.values;
             point_rest.erase(point_rest.begin() + static_cast<std::ptrdiff_t>(a));
-            if (point.values[a] == xs[i] && point_rest == rest) {
+            if (point.values[a] == x && point_rest == rest) {
               r = sweep_pick(index, summary.scenario, point.sweep, profile, optimizer);
               break;
             }
           }
-          const bool picked = r != nullptr && r->k && r->accuracy && r->cost;
-          const std::string sep = i ? "," : "";
-          k += sep + (picked ? std::to_string(*r->k) : "null");
-          accuracy += sep + (picked ? json_number(*r->accuracy) : "null");
-          cost += sep + (picked ? json_number(*r->cost) : "null");
+          picks.push_back(r != nullptr && r->k && r->accuracy && r->cost ? r : nullptr);
         }
-        series += std::string(first ? "" : ",") + "{\"profile\":" + text::json_quote(profile) +
-                  ",\"optimizer\":" + text::json_quote(optimizer) +
-                  ",\"label\":" + text::json_quote(label) + ",\"k\":" + k +
-                  "],\"accuracy\":" + accuracy + "],\"cost\":" + cost + "]}";
-        first = false;
+        w.begin_object().key("profile").string(profile).key("optimizer").string(optimizer);
+        w.key("label").string(label).key("k").begin_array();
+        for (const SelectionRecord* r : picks)
+          r != nullptr ? w.integer(*r->k) : w.null();
+        w.end_array().key("accuracy").begin_array();
+        for (const SelectionRecord* r : picks)
+          r != nullptr ? w.real(*r->accuracy) : w.null();
+        w.end_array().key("cost").begin_array();
+        for (const SelectionRecord* r : picks)
+          r != nullptr ? w.real(*r->cost) : w.null();
+        w.end_array().end_object();
       }
     }
   }
-  series += "]";
-  return "{\"kind\":\"sweep\",\"output\":" + text::json_quote(file) +
-         ",\"title\":" + text::json_quote(title) +
-         ",\"parameter\":" + text::json_quote(summary.axes[a]) + ",\"values\":" + values +
-         ",\"x\":" + (numeric ? json_array(*numeric) : "null") + ",\"series\":" + series + "}";
+  w.end_array().end_object();
 }
 
 }  // namespace
@@ -164,14 +175,13 @@ FigurePlan plan_figures(const Index& index, const ProfileNames& names, Plugins& 
                         const std::vector<SweepSummary>& sweeps, const PlotOptions& plot) {
   FigurePlan plan;
   const std::string ext = "." + plot.format;
-  std::string figures;
-  auto add_json = [&](const std::string& json, const std::string& file) {
-    figures += (figures.empty() ? "" : ",\n") + json;
+  std::ostringstream data;
+  json::Writer w(data, 0);  // one figure a line
+  w.begin_object().key("kcube_plot").integer(1).key("format").string(plot.format);
+  w.key("dpi").integer(plot.dpi).key("figures").begin_array(json::Layout::lines);
+  auto add = [&](const std::string& group, const std::string& owner, const std::string& file,
+                 const std::string& caption) {
     plan.files.push_back(file);
-  };
-  auto add = [&](const std::string& group, const std::string& owner, const std::string& json,
-                 const std::string& file, const std::string& caption) {
-    add_json(json, file);
     plan.by_group[group].push_back({owner, {file, caption}});
   };
   for (const SweepSummary& summary : sweeps) {
@@ -180,7 +190,8 @@ FigurePlan plan_figures(const Index& index, const ProfileNames& names, Plugins& 
           "figures/sweep--" + slug(summary.scenario) + "--" + slug(summary.axes[a]) + ext;
       const std::string title =
           "Scenario " + summary.scenario + ": the picks against " + summary.axes[a];
-      add_json(sweep_figure_json(summary, a, index, names, file, title), file);
+      write_sweep_figure(w, summary, a, index, names, file, title);
+      plan.files.push_back(file);
       plan.by_sweep[summary.scenario].push_back(
           {file, title + " (k, expected accuracy and cost of each rule's pick)"});
     }
@@ -189,77 +200,62 @@ FigurePlan plan_figures(const Index& index, const ProfileNames& names, Plugins& 
     const CellResult* any = index.any(g);
     const auto* scenario = any != nullptr ? plugins.get<Scenario>(any->scenario_spec) : nullptr;
     const Budget budget = scenario != nullptr ? scenario->checked().budget() : Budget{};
-    const std::string budget_json = json_budget(budget);
     const auto pool_it = pools.find(g.title());
     if (pool_it != pools.end() && pool_it->second.valid) {
-      std::string series = "[";
-      for (std::size_t i = 0; i < pool_it->second.inputs.size(); ++i) {
-        const PoolInput& in = pool_it->second.inputs[i];
-        const CandidateTable& t = *in.table;
-        std::vector<double> cost, latency, accuracy;
-        std::string k = "[", feas = "[";
-        for (std::size_t r = 0; r < t.rows.size(); ++r) {
-          cost.push_back(t.rows[r].cost);
-          latency.push_back(t.rows[r].latency);
-          accuracy.push_back(t.rows[r].accuracy);
-          k += (r ? "," : "") + std::to_string(t.rows[r].k);
-          feas += (r ? "," : "") + std::string((*in.feasible)[r] ? "true" : "false");
-        }
-        series += (i ? "," : "") + std::string("{\"profile\":") + text::json_quote(in.profile) +
-                  ",\"label\":" + text::json_quote(names(in.profile)) + ",\"k\":" + k +
-                  "],\"cost\":" + json_array(cost) + ",\"latency\":" + json_array(latency) +
-                  ",\"accuracy\":" + json_array(accuracy) + ",\"feasible\":" + feas + "]}";
-      }
-      series += "]";
-      std::string pareto = "[";
-      const Pool& p = pool_it->second.pool;
-      for (std::size_t i = 0; i < p.pareto.size(); ++i) {
-        const Candidate& c = p.table.rows[p.pareto[i]];
-        const PoolOrigin& o = p.origin[p.pareto[i]];
-        pareto += (i ? "," : "") + std::string("{\"profile\":") + text::json_quote(o.profile) +
-                  ",\"label\":" + text::json_quote(names(o.profile)) +
-                  ",\"k\":" + std::to_string(o.k) + ",\"cost\":" + json_number(c.cost) +
-                  ",\"latency\":" + json_number(c.latency) +
-                  ",\"accuracy\":" + json_number(c.accuracy) + "}";
-      }
-      pareto += "]";
       const std::string file = "figures/" + g.file_stem() + "--fronts" + ext;
-      add(g.title(), "",
-          "{\"kind\":\"fronts\",\"output\":" + text::json_quote(file) +
-              ",\"title\":" + text::json_quote("All profiles, scenario " + g.title()) +
-              ",\"budget\":" + budget_json + ",\"series\":" + series +
-              ",\"pooled_pareto\":" + pareto + "}",
-          file, "Scenario " + g.title() + ": every profile in the (cost, accuracy) plane");
+      w.begin_object().key("kind").string("fronts").key("output").string(file);
+      w.key("title").string("All profiles, scenario " + g.title());
+      write_budget(w.key("budget"), budget);
+      w.key("series").begin_array();
+      for (const PoolInput& in : pool_it->second.inputs) {
+        w.begin_object().key("profile").string(in.profile).key("label").string(names(in.profile));
+        write_columns(w, *in.table, *in.feasible);
+        w.end_object();
+      }
+      w.end_array().key("pooled_pareto").begin_array();
+      const Pool& p = pool_it->second.pool;
+      for (const std::size_t row : p.pareto) {
+        const Candidate& c = p.table.rows[row];
+        const PoolOrigin& o = p.origin[row];
+        w.begin_object().key("profile").string(o.profile).key("label").string(names(o.profile));
+        w.key("k").integer(o.k).key("cost").real(c.cost).key("latency").real(c.latency);
+        w.key("accuracy").real(c.accuracy).end_object();
+      }
+      w.end_array().end_object();
+      add(g.title(), "", file,
+          "Scenario " + g.title() + ": every profile in the (cost, accuracy) plane");
     }
     for (const auto& profile : index.profiles) {
       const CellResult* cell = index.finished(0, g, profile);
       if (cell == nullptr || cell->candidates.rows.empty())
         continue;
-      const std::string candidates = json_candidates(cell->candidates, cell->feasible, budget);
-      const std::string picks = json_picks(*cell);
       const std::string stem = "figures/" + g.file_stem() + "--" + slug(profile);
-      const std::string head =
-          ",\"candidates\":" + candidates + ",\"budget\":" + budget_json + ",\"picks\":" + picks;
       const std::string owner = names(profile);
       const std::string where = owner + ", scenario " + g.title();
-      add(g.title(), owner,
-          "{\"kind\":\"space3d\",\"output\":" + text::json_quote(stem + "--space" + ext) +
-              ",\"title\":" + text::json_quote(where) + head +
-              ",\"utopia\":{\"cost\":0,\"latency\":0,\"accuracy\":1}}",
-          stem + "--space" + ext, where + ": feasible space, coloured by cube volume");
-      add(g.title(), owner,
-          "{\"kind\":\"accuracy\",\"output\":" + text::json_quote(stem + "--accuracy" + ext) +
-              ",\"title\":" + text::json_quote(where) + head + "}",
-          stem + "--accuracy" + ext, where + ": accuracy against k");
-      add(g.title(), owner,
-          "{\"kind\":\"cost-latency\",\"output\":" +
-              text::json_quote(stem + "--cost-latency" + ext) +
-              ",\"title\":" + text::json_quote(where) + head + "}",
-          stem + "--cost-latency" + ext, where + ": cost and latency against k");
+      // The three figures of the profile: each has the candidates, the budget and the picks.
+      const auto figure = [&](const char* kind, const std::string& file) {
+        w.begin_object().key("kind").string(kind).key("output").string(file);
+        w.key("title").string(where);
+        write_candidates(w.key("candidates"), cell->candidates, cell->feasible, budget);
+        write_budget(w.key("budget"), budget);
+        write_picks(w.key("picks"), *cell);
+      };
+      figure("space3d", stem + "--space" + ext);
+      w.key("utopia").begin_object().key("cost").integer(0).key("latency").integer(0);
+      w.key("accuracy").integer(1).end_object().end_object();
+      add(g.title(), owner, stem + "--space" + ext,
+          where + ": feasible space, coloured by cube volume");
+      figure("accuracy", stem + "--accuracy" + ext);
+      w.end_object();
+      add(g.title(), owner, stem + "--accuracy" + ext, where + ": accuracy against k");
+      figure("cost-latency", stem + "--cost-latency" + ext);
+      w.end_object();
+      add(g.title(), owner, stem + "--cost-latency" + ext, where + ": cost and latency against k");
     }
   }
-  plan.json = "{\"kcube_plot\":1,\"format\":" + text::json_quote(plot.format) +
-              ",\"dpi\":" + std::to_string(plot.dpi) + ",\"figures\":[\n" + figures + "\n]}\n";
+  w.end_array().end_object();
+  data << '\n';
+  plan.json = data.str();
   return plan;
 }
 

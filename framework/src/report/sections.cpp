@@ -154,7 +154,7 @@ void context_section(Document& doc, const Index& index) {
     for (std::size_t i = 0; i < parts.size(); ++i)
       add(i == 0 ? "merged from" : "", parts[i]);
   }
-  add("evaluator", c.evaluator);
+  add("evaluator", std::string(to_string(c.evaluator)));
   add("trials per cell", c.trials ? std::to_string(*c.trials) : "- (exact)");
   add("replications", std::to_string(c.replications));
   add("sampling", c.sampling.empty() ? "-" : c.sampling);
@@ -362,7 +362,7 @@ void sampling_section(Document& doc, ResultStore& store, const Index& index,
                       const std::vector<StabilityEntry>& own, Plugins& plugins,
                       std::vector<std::string>& notes) {
   const RunContext& c = index.run.context;
-  if (c.evaluator == "exact" || c.replications < 2 || c.sampling.empty())
+  if (c.evaluator == Evaluator::exact || c.replications < 2 || c.sampling.empty())
     return;
   // The newest other run of the same manifest, differing only in run.sampling.
   std::optional<StoredRun> other;

@@ -104,7 +104,7 @@ std::string ProfileNames::display_name(const Index& index, const std::string& ke
 std::map<ExactKey, ExactCell> exact_references(const Index& index, Plugins& plugins,
                                                std::vector<std::string>& notes) {
   std::map<ExactKey, ExactCell> out;
-  if (index.run.context.evaluator == "exact")
+  if (index.run.context.evaluator == Evaluator::exact)
     return out;
   std::set<std::string> unsupported;
   for (const Group& g : index.groups) {

@@ -7,6 +7,7 @@
 #include <boost/property_tree/ptree.hpp>
 
 #include "kcube/error.hpp"
+#include "util/json.hpp"
 #include "util/text.hpp"
 
 namespace kcube {
@@ -46,12 +47,6 @@ const PluginRecord* named(const std::vector<PluginRecord>& plugins, const std::s
   const auto it = std::find_if(plugins.begin(), plugins.end(),
                                [&](const PluginRecord& p) { return p.name == name; });
   return it == plugins.end() ? nullptr : &*it;
-}
-
-std::string plugin_json(const PluginRecord& p) {
-  return "{\"name\":" + text::json_quote(p.name) + ",\"kind\":" + text::json_quote(p.kind) +
-         ",\"version\":" + text::json_quote(p.version) + ",\"file\":" + text::json_quote(p.file) +
-         ",\"sha256\":" + text::json_quote(p.sha256) + "}";
 }
 
 }  // namespace
@@ -105,16 +100,20 @@ std::string describe_differences(const std::vector<BuildDifference>& differences
 }
 
 std::string build_change_json(const Builds& recorded, const Builds& now, const std::string& by) {
-  std::string plugins;
+  std::ostringstream out;
+  json::Writer w(out);
+  w.begin_object().key("at").string(utc_now_iso8601()).key("by").string(by);
+  w.key("kcube_version").string(now.kcube_version).key("plugins").begin_array();
   for (const PluginRecord& p : now.plugins) {
     const PluginRecord* r = named(recorded.plugins, p.name);
     if (r != nullptr && r->version == p.version && !r->sha256.empty() && r->sha256 == p.sha256)
       continue;
-    plugins += (plugins.empty() ? "" : ",") + plugin_json(p);
+    w.begin_object().key("name").string(p.name).key("kind").string(p.kind);
+    w.key("version").string(p.version).key("file").string(p.file);
+    w.key("sha256").string(p.sha256).end_object();
   }
-  return "{\"at\":" + text::json_quote(utc_now_iso8601()) + ",\"by\":" + text::json_quote(by) +
-         ",\"kcube_version\":" + text::json_quote(now.kcube_version) + ",\"plugins\":[" + plugins +
-         "]}";
+  w.end_array().end_object();
+  return out.str();
 }
 
 std::vector<std::string> build_change_lines(const std::string& build_changes) {

@@ -27,7 +27,7 @@ CandidateTable evaluate(const PluginRegistry& registry, const PluginInstance<Mod
                         const std::atomic<bool>* interrupt) {
   const LoadedPlugin& plugin = profile.plugin();
   const std::string label = plugin.who();
-  if (m.run.evaluator == "exact") {
+  if (m.run.evaluator == Evaluator::exact) {
     state.enter(&plugin, label + ", exact evaluation (expected_cost, accuracy_cdf, ...)");
     return exact_candidates(profile.checked(), deployment);
   }
@@ -126,7 +126,7 @@ PluginSpec spec_of(const PluginUse& use, const std::string& section) {
 }
 
 std::optional<std::uint64_t> cell_seed(const Manifest& cm, const Cell& cell) {
-  if (cm.run.evaluator == "exact")
+  if (cm.run.evaluator == Evaluator::exact)
     return std::nullopt;
   return replication_seed(cm.run.seed, cell.replication);
 }

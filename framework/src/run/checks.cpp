@@ -79,7 +79,7 @@ void check_memory(const PluginRegistry& registry, const std::vector<SweepPoint>&
   std::map<std::string, std::optional<std::pair<Deployment, std::vector<double>>>> scenarios;
   for (std::size_t p = 0; p < points.size(); ++p) {
     const Manifest& pm = point_manifests[p];
-    if (pm.run.evaluator == "exact")
+    if (pm.run.evaluator == Evaluator::exact)
       continue;  // a few values per k
     for (const PluginUse& use : pm.scenarios) {
       const std::string key = use_key(use.name, use);

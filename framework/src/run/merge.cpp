@@ -5,12 +5,14 @@
 #include <functional>
 #include <map>
 #include <set>
+#include <sstream>
 #include <tuple>
 #include <unordered_map>
 #include <utility>
 
 #include "kcube/error.hpp"
 #include "run/builds.hpp"
+#include "util/json.hpp"
 #include "util/text.hpp"
 
 namespace kcube {
@@ -104,7 +106,7 @@ std::vector<std::pair<std::string, std::string>> plan_fields(const MergePart& pa
           {"manifest_sha256", c.manifest_sha256},
           {"manifest_text", c.manifest_text},
           {"--set overrides", text::join(c.overrides, " ")},
-          {"evaluator", c.evaluator},
+          {"evaluator", std::string(to_string(c.evaluator))},
           {"trials", c.trials ? std::to_string(*c.trials) : ""},
           {"replications", std::to_string(c.replications)},
           {"sampling", c.sampling},
@@ -198,7 +200,15 @@ std::string check_builds(const std::vector<MergePart>& parts, bool allow) {
         first, builds,
         "kcube merge of '" + parts[p].path + "' run " + std::to_string(parts[p].run.summary.id)));
   }
-  return changes.empty() ? std::string() : "[" + text::join(changes, ",") + "]";
+  if (changes.empty())
+    return {};
+  std::ostringstream out;
+  json::Writer w(out);
+  w.begin_array();
+  for (const std::string& change : changes)
+    w.raw(change);  // JSON already: a part's own elements, or build_change_json()
+  w.end_array();
+  return out.str();
 }
 
 // ---- completeness ----
@@ -237,21 +247,21 @@ MergeGaps find_gaps(const std::vector<MergePart>& parts) {
 // ---- the merged run ----
 
 std::string merged_from_json(const std::vector<MergePart>& parts) {
-  std::string json = "[";
+  std::ostringstream out;
+  json::Writer w(out);
+  w.begin_array();
   for (const MergePart& part : parts) {
     const RunSummary& s = part.run.summary;
-    json += (json.size() == 1 ? "" : ",");
-    json +=
-        "{\"store\":" + text::json_quote(part.path) + ",\"run\":" + std::to_string(s.id) +
-        ",\"shard\":" +
-        (s.shard_count > 0 ? text::json_quote(shard_text(s.shard_index, s.shard_count)) : "null") +
-        ",\"host\":" + text::json_quote(part.run.context.host) +
-        ",\"started_at\":" + text::json_quote(s.started_at) +
-        ",\"finished_at\":" + (s.finished_at.empty() ? "null" : text::json_quote(s.finished_at)) +
-        ",\"status\":" + text::json_quote(to_string(s.status)) +
-        ",\"cells\":" + std::to_string(part.run.cells.size()) + "}";
+    w.begin_object().key("store").string(part.path).key("run").integer(s.id).key("shard");
+    s.shard_count > 0 ? w.string(shard_text(s.shard_index, s.shard_count)) : w.null();
+    w.key("host").string(part.run.context.host).key("started_at").string(s.started_at);
+    w.key("finished_at");
+    s.finished_at.empty() ? w.null() : w.string(s.finished_at);
+    w.key("status").string(to_string(s.status)).key("cells").integer(part.run.cells.size());
+    w.end_object();
   }
-  return json + "]";
+  w.end_array();
+  return out.str();
 }
 
 // The parts are sorted by shard index: the first one's context is the merged run's, but for a

@@ -93,7 +93,7 @@ RunStart begin_or_resume(ResultStore& store, const PluginRegistry& registry, con
   context.overrides = identity.canonical_overrides;
   context.plugins = plugins_used(registry, m);
   context.evaluator = m.run.evaluator;
-  if (m.run.evaluator != "exact") {
+  if (m.run.evaluator != Evaluator::exact) {
     context.trials = m.run.trials;
     context.sampling = std::string(to_string(m.run.sampling));
   }

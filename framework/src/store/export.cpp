@@ -15,6 +15,7 @@
 #include "store/internal.hpp"
 #include "store/sqlite.hpp"
 #include "store/store.hpp"
+#include "util/json.hpp"
 #include "util/text.hpp"
 
 namespace kcube {
@@ -43,23 +44,40 @@ constexpr const char* kCandidatesExport =
     " WHERE d.run_id = ?1"
     " ORDER BY c.replication, c.profile, c.scenario, c.sweep, c.cell_key, d.k";
 
-/// Column c of the current row as CSV (quote = false) or JSON text.
-std::string field(const Statement& s, int c, Format format) {
+/// Column c of the current row as one CSV field.
+std::string csv_value(const Statement& s, int c) {
   switch (s.type(c)) {
     case SQLITE_NULL:
-      return format == Format::csv ? "" : "null";
+      return "";
     case SQLITE_INTEGER:
       return std::to_string(s.int_at(c));
     case SQLITE_FLOAT:
       return text::format_real(s.real_at(c));
     default:
-      return format == Format::csv ? text::csv_field(s.text_at(c)) : text::json_quote(s.text_at(c));
+      return text::csv_field(s.text_at(c));
+  }
+}
+
+/// Column c of the current row as a JSON value.
+void write_json_value(json::Writer& w, const Statement& s, int c) {
+  switch (s.type(c)) {
+    case SQLITE_NULL:
+      w.null();
+      break;
+    case SQLITE_INTEGER:
+      w.integer(s.int_at(c));
+      break;
+    case SQLITE_FLOAT:
+      w.real(s.real_at(c));
+      break;
+    default:
+      w.string(s.text_at(c));
   }
 }
 
 // A swept value, as written in the manifest, as a JSON value: a number when it is one in JSON's
 // grammar (kept as written, so a 64-bit seed loses no digits), else a string.
-std::string json_sweep_value(std::string_view value) {
+void write_sweep_value(json::Writer& w, std::string_view value) {
   std::size_t i = 0;
   const auto digits = [&] {
     const std::size_t from = i;
@@ -81,7 +99,10 @@ std::string json_sweep_value(std::string_view value) {
       ++i;
     number = digits();
   }
-  return number && i == value.size() ? std::string(value) : text::json_quote(value);
+  if (number && i == value.size())
+    w.raw(value);
+  else
+    w.string(value);
 }
 
 // The sweep of an exported run: the swept paths in the manifest's axis order, and each point's
@@ -91,58 +112,63 @@ struct ExportSweep {
   std::map<std::string, std::vector<std::string>, std::less<>> values;
 };
 
-// Column c of the current row, and after the sweep label the swept paths' values at its point
-// (empty or null for a label that is not a point of the sweep).
-void write_fields(std::ostream& out, const Statement& s, int c, Format format,
-                  const ExportSweep& sweep) {
-  out << field(s, c, format);
-  if (c != kExportSweepColumn || sweep.paths.empty())
-    return;
-  const auto it = sweep.values.find(s.type(c) == SQLITE_NULL ? "" : s.text_at(c));
-  for (std::size_t p = 0; p < sweep.paths.size(); ++p) {
-    out << (format == Format::csv ? "," : ", ");
-    if (format == Format::json)
-      out << text::json_quote(sweep.paths[p]) << ": ";
-    if (it == sweep.values.end())
-      out << (format == Format::csv ? "" : "null");
-    else
-      out << (format == Format::csv ? text::csv_field(it->second[p])
-                                    : json_sweep_value(it->second[p]));
+// The sweep point of the current row (the label in column kExportSweepColumn); nullptr for a
+// label that is not a point of the sweep.
+const std::vector<std::string>* row_point(const Statement& s, const ExportSweep& sweep) {
+  const auto it = sweep.values.find(
+      s.type(kExportSweepColumn) == SQLITE_NULL ? "" : s.text_at(kExportSweepColumn));
+  return it == sweep.values.end() ? nullptr : &it->second;
+}
+
+// CSV: a header, then a line per row; after the sweep label, the swept paths' values at its
+// point (empty for a label that is not a point of the sweep).
+void write_csv(std::ostream& out, Statement& s, const ExportSweep& sweep) {
+  const int n = s.columns();
+  for (int c = 0; c < n; ++c) {
+    out << (c == 0 ? "" : ",") << s.name(c);
+    if (c == kExportSweepColumn) {
+      for (const std::string& path : sweep.paths)
+        out << ',' << text::csv_field(path);
+    }
+  }
+  out << '\n';
+  while (s.step()) {
+    for (int c = 0; c < n; ++c) {
+      out << (c == 0 ? "" : ",") << csv_value(s, c);
+      if (c != kExportSweepColumn || sweep.paths.empty())
+        continue;
+      const std::vector<std::string>* point = row_point(s, sweep);
+      for (std::size_t p = 0; p < sweep.paths.size(); ++p)
+        out << ',' << (point != nullptr ? text::csv_field((*point)[p]) : "");
+    }
+    out << '\n';
   }
 }
 
-void write_rows(std::ostream& out, Statement& s, Format format, const ExportSweep& sweep) {
+// JSON: an array with an object per row, one row a line; after the sweep label, a member per
+// swept path (null for a label that is not a point of the sweep).
+void write_json(std::ostream& out, Statement& s, const ExportSweep& sweep) {
   const int n = s.columns();
-  if (format == Format::csv) {
-    for (int c = 0; c < n; ++c) {
-      out << (c == 0 ? "" : ",") << s.name(c);
-      if (c == kExportSweepColumn) {
-        for (const std::string& path : sweep.paths)
-          out << ',' << text::csv_field(path);
-      }
-    }
-    out << '\n';
-    while (s.step()) {
-      for (int c = 0; c < n; ++c) {
-        out << (c == 0 ? "" : ",");
-        write_fields(out, s, c, format, sweep);
-      }
-      out << '\n';
-    }
-    return;
-  }
-  out << '[';
-  bool first = true;
+  json::Writer w(out);
+  w.begin_array(json::Layout::lines);
   while (s.step()) {
-    out << (first ? "\n  {" : ",\n  {");
-    first = false;
+    w.begin_object(json::Layout::spaced);
     for (int c = 0; c < n; ++c) {
-      out << (c == 0 ? "" : ", ") << text::json_quote(s.name(c)) << ": ";
-      write_fields(out, s, c, format, sweep);
+      write_json_value(w.key(s.name(c)), s, c);
+      if (c != kExportSweepColumn || sweep.paths.empty())
+        continue;
+      const std::vector<std::string>* point = row_point(s, sweep);
+      for (std::size_t p = 0; p < sweep.paths.size(); ++p) {
+        if (point != nullptr)
+          write_sweep_value(w.key(sweep.paths[p]), (*point)[p]);
+        else
+          w.key(sweep.paths[p]).null();
+      }
     }
-    out << '}';
+    w.end_object();
   }
-  out << (first ? "]\n" : "\n]\n");
+  w.end_array();
+  out << '\n';
 }
 
 // The sweep of run `id` for its export, re-expanded from the run's manifest text (a structured
@@ -199,7 +225,10 @@ std::vector<std::string> ResultStore::export_table(std::ostream& out, Table tabl
   const ExportSweep sweep = export_sweep(db, path, id, notes);
   Statement s(db, path, table == Table::selections ? kSelectionsExport : kCandidatesExport);
   s.bind_int(1, id);
-  write_rows(out, s, format, sweep);
+  if (format == Format::csv)
+    write_csv(out, s, sweep);
+  else
+    write_json(out, s, sweep);
   return notes;
 }
 

@@ -191,7 +191,11 @@ void read_run(sqlite3* db, const std::string& path, std::int64_t id, StoredRun& 
     at = end + 1;
   }
   c.plugins = parse_plugins(s.text_at(col++), path, "the plugins of " + where);
-  c.evaluator = s.text_at(col++);
+  const std::string evaluator = s.text_at(col++);
+  if (const auto parsed = parse_evaluator(evaluator))
+    c.evaluator = *parsed;
+  else
+    corrupt(path, where + " has the unknown evaluator '" + evaluator + "'");
   if (!s.is_null(col))
     c.trials = s.int_at(col);
   ++col;

@@ -97,6 +97,7 @@
 #include <string_view>
 #include <vector>
 
+#include "engine/evaluator.hpp"
 #include "engine/selection.hpp"
 #include "kcube/candidate.hpp"
 #include "kcube/error.hpp"
@@ -186,8 +187,8 @@ struct RunContext {
   std::vector<std::string> overrides;
   /// Every plugin the run used.
   std::vector<PluginRecord> plugins;
-  /// How candidates were evaluated, e.g. "simulate" or "exact".
-  std::string evaluator;
+  /// How candidates were evaluated (stored as its name, "monte-carlo" or "exact").
+  Evaluator evaluator = Evaluator::monte_carlo;
   /// Trials per cell; empty for exact evaluation.
   std::optional<std::int64_t> trials;
   /// Replications of every cell (>= 1).

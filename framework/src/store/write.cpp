@@ -6,6 +6,7 @@
 #include <cassert>
 #include <cmath>
 #include <cstdint>
+#include <sstream>
 #include <string>
 #include <string_view>
 #include <tuple>
@@ -17,6 +18,7 @@
 #include "store/internal.hpp"
 #include "store/sqlite.hpp"
 #include "store/store.hpp"
+#include "util/json.hpp"
 #include "util/text.hpp"
 
 namespace kcube {
@@ -35,15 +37,18 @@ std::string plugins_json(std::vector<PluginRecord> plugins) {
     return std::tie(a.kind, a.name, a.version, a.file, a.sha256) <
            std::tie(b.kind, b.name, b.version, b.file, b.sha256);
   });
-  std::string out = "[";
-  for (std::size_t i = 0; i < plugins.size(); ++i) {
-    const PluginRecord& p = plugins[i];
-    out += (i == 0 ? "" : ",");
-    out += "{\"name\":" + text::json_quote(p.name) + ",\"kind\":" + text::json_quote(p.kind) +
-           ",\"version\":" + text::json_quote(p.version) + ",\"file\":" + text::json_quote(p.file) +
-           (p.sha256.empty() ? "" : ",\"sha256\":" + text::json_quote(p.sha256)) + "}";
+  std::ostringstream out;
+  json::Writer w(out);
+  w.begin_array();
+  for (const PluginRecord& p : plugins) {
+    w.begin_object().key("name").string(p.name).key("kind").string(p.kind);
+    w.key("version").string(p.version).key("file").string(p.file);
+    if (!p.sha256.empty())
+      w.key("sha256").string(p.sha256);
+    w.end_object();
   }
-  return out + "]";
+  w.end_array();
+  return out.str();
 }
 
 }  // namespace
@@ -75,7 +80,7 @@ std::int64_t ResultStore::Impl::insert_run(const RunContext& c, RunStatus status
   s.bind_text(12, c.manifest_sha256);
   s.bind_text(13, canonical_overrides(c.overrides));
   s.bind_text(14, plugins_json(c.plugins));
-  s.bind_text(15, c.evaluator);
+  s.bind_text(15, std::string(to_string(c.evaluator)));
   if (c.trials)
     s.bind_int(16, *c.trials);
   else
@@ -202,17 +207,20 @@ void ResultStore::Impl::insert_candidates(std::int64_t run, const std::string& k
     if (extra.empty()) {
       s.bind_null(24);
     } else {
-      std::string json = "{";
-      for (std::size_t e = 0; e < extra.size(); ++e) {
-        const double v = (*extra[e].second)[r];
+      std::ostringstream extra_json;
+      json::Writer w(extra_json);
+      w.begin_object();
+      for (const auto& [name, values] : extra) {
+        const double v = (*values)[r];
         if (!std::isfinite(v)) {
           throw UnstorableCell("results store '" + path + "': refusing to store " +
-                               text::format_real(v) + " as " + extra[e].first + where +
+                               text::format_real(v) + " as " + name + where +
                                " (only finite values are stored)");
         }
-        json += (e == 0 ? "" : ",") + text::json_quote(extra[e].first) + ":" + text::format_real(v);
+        w.key(name).real(v);
       }
-      s.bind_text(24, json + "}");
+      w.end_object();
+      s.bind_text(24, extra_json.str());
     }
     s.run();
   }

@@ -1,5 +1,5 @@
-// Private text helpers: "did you mean", number formatting, escaping for JSON, terminals and
-// Markdown.
+// Private text helpers: "did you mean", number formatting, escaping for CSV, terminals and
+// Markdown (JSON: util/json.hpp).
 #pragma once
 
 #include <optional>
@@ -25,9 +25,6 @@ std::string format_real(double value);
 
 /// `value` with `digits` significant digits, for tables meant for people.
 std::string format_fixed(double value, int digits);
-
-/// `s` as a JSON string literal, quotes included.
-std::string json_quote(std::string_view s);
 
 /// `s` as one CSV field (RFC 4180): quoted, with quotes doubled, when it holds ',', '"', CR or
 /// LF; as is otherwise.
