@@ -64,6 +64,21 @@ std::vector<PickDifference> compare_runs(const StoredRun& a, const StoredRun& b)
   return out;
 }
 
+PickCounts count_picks(const std::vector<PickDifference>& picks) {
+  PickCounts counts;
+  for (const auto& p : picks) {
+    if (p.same)
+      ++counts.same;
+    else if (!p.b)
+      ++counts.only_a;
+    else if (!p.a)
+      ++counts.only_b;
+    else
+      ++counts.different;
+  }
+  return counts;
+}
+
 void print_comparison(std::ostream& out, const StoredRun& a, const std::string& a_label,
                       const StoredRun& b, const std::string& b_label,
                       const std::vector<PickDifference>& differences, bool all) {
@@ -76,17 +91,9 @@ void print_comparison(std::ostream& out, const StoredRun& a, const std::string& 
   std::vector<std::vector<std::string>> rows;
   rows.push_back({"scenario", "sweep", "profile", "rep", "optimizer", "k A", "k B", "d accuracy",
                   "d cost", "d latency"});
-  std::size_t same = 0, differ = 0, only_a = 0, only_b = 0;
+  const auto [same, differ, only_a, only_b] = count_picks(differences);
   double max_accuracy = 0.0;
   for (const auto& d : differences) {
-    if (d.same)
-      ++same;
-    else if (!d.b)
-      ++only_a;
-    else if (!d.a)
-      ++only_b;
-    else
-      ++differ;
     if (d.same && !all)
       continue;
     std::string accuracy;

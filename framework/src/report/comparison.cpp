@@ -149,16 +149,7 @@ void write_comparison_json(std::ostream& out, const StoredRun& a, const std::str
   write_only_in(w.key("optimizers"), d.optimizers);
   write_only_in(w.key("sweep_points"), d.sweep_points);
   w.end_object().key("picks").begin_array(json::Layout::lines);
-  std::size_t same = 0, different = 0, only_a = 0, only_b = 0;
   for (const PickDifference& p : picks) {
-    if (p.same)
-      ++same;
-    else if (!p.b)
-      ++only_a;
-    else if (!p.a)
-      ++only_b;
-    else
-      ++different;
     if (p.same && !all)
       continue;
     w.begin_object(json::Layout::spaced).key("scenario").string(p.key.scenario);
@@ -168,9 +159,10 @@ void write_comparison_json(std::ostream& out, const StoredRun& a, const std::str
     write_pick(w.key("b"), p.b);
     w.end_object();
   }
-  w.end_array().key("counts").begin_object(json::Layout::spaced).key("same").integer(same);
-  w.key("different").integer(different).key("only_a").integer(only_a);
-  w.key("only_b").integer(only_b).end_object().end_object();
+  const PickCounts counts = count_picks(picks);
+  w.end_array().key("counts").begin_object(json::Layout::spaced).key("same").integer(counts.same);
+  w.key("different").integer(counts.different).key("only_a").integer(counts.only_a);
+  w.key("only_b").integer(counts.only_b).end_object().end_object();
   out << '\n';
 }
 

@@ -92,6 +92,12 @@ struct PickDifference {
 /// Every pick of `a` and `b`, matched by PickKey, in a's order then b's extra ones.
 std::vector<PickDifference> compare_runs(const StoredRun& a, const StoredRun& b);
 
+/// How many matched picks are the same, differ, or are in one run only.
+struct PickCounts {
+  std::size_t same = 0, different = 0, only_a = 0, only_b = 0;
+};
+PickCounts count_picks(const std::vector<PickDifference>& picks);
+
 /// Prints the comparison as a table (differences only unless `all`) and a summary line.
 void print_comparison(std::ostream& out, const StoredRun& a, const std::string& a_label,
                       const StoredRun& b, const std::string& b_label,
