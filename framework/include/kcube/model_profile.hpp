@@ -16,12 +16,19 @@
 namespace kcube {
 
 /// The outcome of one inference (one of the k samples of a request).
+///
+/// Design for issue 15 (ABI 3, not yet wired into the engine on this branch): besides cost,
+/// latency and accuracy, a sample carries its answer id and an optional score, and its cost split
+/// into the part paying for input and the part paying for output (issue 16 bills them
+/// differently). The engine's cost of a sample is input_cost + output_cost, in that order: the
+/// gaussian profile's c_in L_in + c_out L_out, so the paper study keeps its numbers.
 struct InferenceOutcome {
   /// Cost of this inference, USD.
   double cost = 0.0;
   /// Latency of this inference on its own, seconds.
   double latency = 0.0;
-  /// Probability that this inference's answer is correct, in [0, 1].
+  /// Probability that this inference's answer is correct, in [0, 1] (0 or 1 for a logged
+  /// sample).
   double accuracy = 0.0;
 };
 

@@ -1,0 +1,65 @@
+// kcube public SDK: the aggregator interface, how a request's k samples become its one answer.
+//
+// A real deployment returns one answer per request, chosen by a rule: the paper's perfect
+// selector (max-accuracy), a perfect verifier (pass-at-k), majority vote, a verifier or reward
+// model's best sample, a score-weighted vote, or a policy that stops sampling early once the
+// answers agree (esc, adaptive-consistency). The engine hands an aggregator one request's path
+// of samples (a profile's draw_path: answers, scores, cost and latency per sample, prefixes
+// nested) and asks, for every prefix length j, what the request's accuracy would be with those
+// j samples and, for a stopping policy, how many it would actually draw when allowed j. Cost
+// and latency of a request then count only the samples drawn.
+//
+// Design notes (issue 15), for the engine side:
+//   - one call per trial path, all prefixes at once: majority vote keeps running counts, so
+//     the whole curve costs O(k_max), like the draw itself;
+//   - ties between answers count as the expected value of a uniformly random tie-break, so an
+//     aggregator's value is a number in [0, 1], never a coin flip (no extra random stream, and
+//     Monte Carlo variance is lower);
+//   - `needs()` lets the host refuse, before a run, an aggregator that needs answers or scores
+//     from a profile that has none (majority-vote with the gaussian profile), naming both;
+//   - exact evaluation on a finite question (a sample log's n samples) is optional; the SDK's
+//     estimators (kcube/estimators.hpp) give the unbiased curves of pass-at-k, majority vote
+//     and verifier-best.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "kcube/model_profile.hpp"
+#include "kcube/plugin.hpp"
+
+namespace kcube {
+
+/// What an aggregator reads from samples besides accuracy, cost and latency.
+struct SampleNeeds {
+  /// Answer ids (majority vote, early stopping on agreement).
+  bool answers = false;
+  /// Verifier or reward-model scores (verifier-best, weighted vote).
+  bool scores = false;
+};
+
+/// How a request's samples become its one answer, and optionally when to stop sampling.
+class BOOST_SYMBOL_VISIBLE Aggregator : public PluginObject {
+ public:
+  ~Aggregator() override;
+
+  /// What the samples must carry.
+  virtual SampleNeeds needs() const = 0;
+
+  /// True when aggregate() may report drawing fewer samples than allowed.
+  virtual bool stops_early() const { return false; }
+
+  /// On one request's `path` (its samples in draw order), for every j = 1..path.size():
+  ///   accuracy[j - 1]  the probability that the request's answer is correct when it may draw
+  ///                    at most j samples (ties: expected value of a uniform tie-break), in
+  ///                    [0, 1];
+  ///   used[j - 1]      the samples it draws when allowed j: j unless stops_early(), never more
+  ///                    than j, and non-decreasing in j.
+  /// `accuracy` and `used` have path.size() entries. Must depend only on `path` (no state
+  /// between calls): the engine calls it from several threads when the plugin is `shared`.
+  virtual void aggregate(std::span<const InferenceOutcome> path, std::span<double> accuracy,
+                         std::span<std::int32_t> used) const = 0;
+};
+
+}  // namespace kcube
