@@ -1,4 +1,4 @@
-# kcube_add_plugin(NAME <kebab-name> KIND <model-profile|scenario|optimizer>
+# kcube_add_plugin(NAME <kebab-name> KIND <model-profile|scenario|optimizer|aggregator>
 #                  SOURCES <src>... [LINK_LIBRARIES <lib>...] [OUTPUT_DIRECTORY <dir>])
 #
 # Builds one kcube plugin: a MODULE library named kcube-<kind>-<name>.so that exports its
@@ -11,9 +11,9 @@ function(kcube_add_plugin)
   if(NOT ARG_NAME OR NOT ARG_KIND OR NOT ARG_SOURCES)
     message(FATAL_ERROR "kcube_add_plugin: NAME, KIND and SOURCES are required")
   endif()
-  if(NOT ARG_KIND MATCHES "^(model-profile|scenario|optimizer)$")
+  if(NOT ARG_KIND MATCHES "^(model-profile|scenario|optimizer|aggregator)$")
     message(FATAL_ERROR "kcube_add_plugin(${ARG_NAME}): KIND '${ARG_KIND}' is not one of "
-                        "model-profile, scenario, optimizer")
+                        "model-profile, scenario, optimizer, aggregator")
   endif()
   if(NOT ARG_NAME MATCHES "^[a-z0-9]+(-[a-z0-9]+)*$")
     message(FATAL_ERROR "kcube_add_plugin: NAME '${ARG_NAME}' must be kebab-case "

@@ -24,28 +24,21 @@
 
 #include <cstdint>
 #include <span>
-#include <vector>
+#include <unordered_map>
 
 #include "kcube/model_profile.hpp"
 #include "kcube/plugin.hpp"
 
 namespace kcube {
 
-/// What an aggregator reads from samples besides accuracy, cost and latency.
-struct SampleNeeds {
-  /// Answer ids (majority vote, early stopping on agreement).
-  bool answers = false;
-  /// Verifier or reward-model scores (verifier-best, weighted vote).
-  bool scores = false;
-};
-
 /// How a request's samples become its one answer, and optionally when to stop sampling.
 class BOOST_SYMBOL_VISIBLE Aggregator : public PluginObject {
  public:
   ~Aggregator() override;
 
-  /// What the samples must carry.
-  virtual SampleNeeds needs() const = 0;
+  /// The optional sample fields it reads (answers, scores): the host refuses it, before a run,
+  /// with a profile that does not provide them.
+  virtual SampleFields needs() const = 0;
 
   /// True when aggregate() may report drawing fewer samples than allowed.
   virtual bool stops_early() const { return false; }
@@ -60,6 +53,56 @@ class BOOST_SYMBOL_VISIBLE Aggregator : public PluginObject {
   /// between calls): the engine calls it from several threads when the plugin is `shared`.
   virtual void aggregate(std::span<const InferenceOutcome> path, std::span<double> accuracy,
                          std::span<std::int32_t> used) const = 0;
+};
+
+/// The running plurality of one request's answers, one sample at a time: what majority vote and
+/// the early-stopping policies share. Samples without an answer (id 0) count for nothing. O(1)
+/// per sample (a hash map of the answers seen).
+class PluralityTally {
+ public:
+  /// Forgets every sample (keeps the memory).
+  void clear() {
+    answers_.clear();
+    top_ = second_ = 0;
+    tied_ = 0;
+    tied_accuracy_ = 0.0;
+  }
+  /// Counts `sample`'s answer.
+  void add(const InferenceOutcome& sample) {
+    if (sample.answer == 0)
+      return;
+    auto [it, fresh] = answers_.try_emplace(sample.answer, Answer{0, sample.accuracy});
+    const std::int32_t count = ++it->second.count;
+    if (count > top_) {  // the answer was one of the leaders, or the first answer
+      if (tied_ > 1)
+        second_ = top_;
+      top_ = count;
+      tied_ = 1;
+      tied_accuracy_ = it->second.accuracy;
+    } else if (count == top_) {
+      // While two or more lead, second_ is not read; it is set again when one pulls ahead.
+      ++tied_;
+      tied_accuracy_ += it->second.accuracy;
+    } else if (tied_ == 1 && count > second_) {
+      second_ = count;
+    }
+  }
+  /// The probability that the plurality answer is correct, ties between the leading answers
+  /// split uniformly; 0 while no sample has an answer.
+  double accuracy() const { return tied_ == 0 ? 0.0 : tied_accuracy_ / tied_; }
+  /// The largest answer count, and the second largest (equal to it when two answers lead).
+  std::int32_t leader_count() const { return top_; }
+  std::int32_t runner_up_count() const { return tied_ > 1 ? top_ : second_; }
+
+ private:
+  struct Answer {
+    std::int32_t count;
+    double accuracy;  // of the samples giving it (equal within a request)
+  };
+  std::unordered_map<std::uint32_t, Answer> answers_;
+  std::int32_t top_ = 0, second_ = 0;  // second_: the largest count below top_ (when tied_ == 1)
+  std::int32_t tied_ = 0;              // answers at top_
+  double tied_accuracy_ = 0.0;         // the sum of their accuracies
 };
 
 }  // namespace kcube

@@ -1,6 +1,7 @@
 // kcube public SDK, umbrella header: everything a plugin author needs.
 #pragma once
 
+#include "kcube/aggregator.hpp"     // IWYU pragma: export
 #include "kcube/candidate.hpp"      // IWYU pragma: export
 #include "kcube/error.hpp"          // IWYU pragma: export
 #include "kcube/format.hpp"         // IWYU pragma: export

@@ -6,6 +6,7 @@
 // aggregation step, not the profile's.
 #pragma once
 
+#include <cstdint>
 #include <span>
 #include <string>
 #include <vector>
@@ -28,8 +29,24 @@ struct InferenceOutcome {
   /// Latency of this inference on its own, seconds.
   double latency = 0.0;
   /// Probability that this inference's answer is correct, in [0, 1] (0 or 1 for a logged
-  /// sample).
+  /// sample). Samples of one request with the same answer id have the same accuracy.
   double accuracy = 0.0;
+  /// The part of `cost` that pays for the input (prompt), USD, in [0, cost].
+  double input_cost = 0.0;
+  /// A verifier's or reward model's score, higher is better; finite. Read only when the profile
+  /// provides scores (ModelProfile::provides()).
+  double score = 0.0;
+  /// The final answer's id: equal ids are equal answers within one request; 0 = no answer. Read
+  /// only when the profile provides answers.
+  std::uint32_t answer = 0;
+};
+
+/// Which optional fields of InferenceOutcome a profile fills, and an aggregator reads.
+struct SampleFields {
+  /// `answer` (majority vote, early stopping on agreement).
+  bool answers = false;
+  /// `score` (verifier-best, weighted vote).
+  bool scores = false;
 };
 
 /// A model profile: the distribution of one inference's cost, latency and accuracy.
@@ -43,6 +60,8 @@ class BOOST_SYMBOL_VISIBLE ModelProfile : public PluginObject {
   /// path equal those of a path of n (the engine's nested sampling relies on it). Outcomes must
   /// be finite, cost and latency >= 0, accuracy in [0, 1]; the engine checks.
   virtual void draw_path(RandomStream& stream, std::span<InferenceOutcome> path) const = 0;
+  /// The optional fields draw_path fills (none by default).
+  virtual SampleFields provides() const { return {}; }
 
   // ---- Exact (noise-free) evaluation: optional. ----------------------------------------------
   // A profile that can describe one inference's distribution analytically lets the engine

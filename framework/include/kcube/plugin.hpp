@@ -37,9 +37,10 @@ enum class PluginKind : std::uint32_t {
   model_profile = 1,  ///< Draws per-inference outcomes of an LLM (see model_profile.hpp).
   scenario = 2,       ///< A deployment with budgets (see scenario.hpp).
   optimizer = 3,      ///< A rule that picks k from candidates (see optimizer.hpp).
+  aggregator = 4,     ///< How a request's samples become its answer (see aggregator.hpp).
 };
 
-/// "model-profile", "scenario" or "optimizer".
+/// "model-profile", "scenario", "optimizer" or "aggregator".
 std::string_view to_string(PluginKind kind) noexcept;
 
 /// How the host may use objects a plugin makes from several threads.

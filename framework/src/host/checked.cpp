@@ -33,6 +33,10 @@ const char* invalid_outcome(const InferenceOutcome& o) {
     return "a negative latency";
   if (o.accuracy < 0.0 || o.accuracy > 1.0)
     return "an accuracy outside [0, 1]";
+  if (!(o.input_cost >= 0.0 && o.input_cost <= o.cost))
+    return "an input cost outside [0, cost]";
+  if (!std::isfinite(o.score))
+    return "a non-finite score";
   return nullptr;
 }
 
@@ -249,6 +253,54 @@ Selection CheckedOptimizer::select(const SelectionProblem& problem,
   if (auto problem_text = contract_problem(selection, problem, verdicts); !problem_text.empty())
     throw RuntimeFailure(who_ + " " + problem_text + "; this is a bug in the plugin");
   return selection;
+}
+
+// ---- CheckedAggregator -------------------------------------------------------------------------
+
+CheckedAggregator::CheckedAggregator(const Aggregator& object, std::string who)
+    : object_(&object), who_(std::move(who)) {
+  stops_early_ = stops_early();
+}
+
+SampleFields CheckedAggregator::needs() const {
+  return call_plugin(who_, "needs", [&] { return object_->needs(); });
+}
+
+bool CheckedAggregator::stops_early() const {
+  return call_plugin(who_, "stops_early", [&] { return object_->stops_early(); });
+}
+
+void CheckedAggregator::aggregate(std::span<const InferenceOutcome> path,
+                                  std::span<double> accuracy, std::span<std::int32_t> used,
+                                  std::int64_t trial) const {
+  try {
+    const PluginCallGuard guard(who_, "aggregate");
+    object_->aggregate(path, accuracy, used);
+  } catch (...) {
+    throw RuntimeFailure(who_ + " failed in aggregate (trial " + std::to_string(trial) +
+                         "): " + current_exception_text());
+  }
+  std::int32_t previous = 0;
+  for (std::size_t j = 0; j < path.size(); ++j) {
+    const auto allowed = static_cast<std::int32_t>(j + 1);
+    std::string problem;
+    if (!(accuracy[j] >= 0.0 && accuracy[j] <= 1.0))
+      problem = "an accuracy of " + text::format_real(accuracy[j]) + " (must be in [0, 1])";
+    else if (used[j] < 1 || used[j] > allowed)
+      problem = std::to_string(used[j]) + " samples used (must be in [1, " +
+                std::to_string(allowed) + "])";
+    else if (used[j] < previous)
+      problem = std::to_string(used[j]) + " samples used, fewer than the " +
+                std::to_string(previous) + " used when allowed one sample less";
+    else if (!stops_early_ && used[j] != allowed)
+      problem = std::to_string(used[j]) + " samples used although it does not stop early";
+    if (!problem.empty()) {
+      throw RuntimeFailure(who_ + " returned " + problem + " when allowed " +
+                           std::to_string(allowed) + " samples, in trial " +
+                           std::to_string(trial) + "; this is a bug in the aggregator plugin");
+    }
+    previous = used[j];
+  }
 }
 
 }  // namespace kcube

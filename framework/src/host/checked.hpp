@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "kcube/aggregator.hpp"
 #include "kcube/candidate.hpp"
 #include "kcube/model_profile.hpp"
 #include "kcube/optimizer.hpp"
@@ -98,6 +99,29 @@ class CheckedOptimizer {
   std::string who_;
 };
 
+/// An aggregator's methods, checked.
+class CheckedAggregator {
+ public:
+  /// `object` named `who` in messages (LoadedPlugin::who()).
+  CheckedAggregator(const Aggregator& object, std::string who);
+
+  const std::string& who() const { return who_; }
+  /// needs().
+  SampleFields needs() const;
+  /// stops_early().
+  bool stops_early() const;
+  /// aggregate(path, accuracy, used), checked: every accuracy in [0, 1], every used(j) in
+  /// [1, j] and non-decreasing, and used(j) = j unless stops_early(). RuntimeFailure naming
+  /// the plugin and `trial` when it throws or breaks that contract.
+  void aggregate(std::span<const InferenceOutcome> path, std::span<double> accuracy,
+                 std::span<std::int32_t> used, std::int64_t trial) const;
+
+ private:
+  const Aggregator* object_;
+  std::string who_;
+  bool stops_early_ = false;
+};
+
 /// The checked wrapper of plugin interface T.
 template <class T>
 struct CheckedOf;
@@ -112,6 +136,10 @@ struct CheckedOf<Scenario> {
 template <>
 struct CheckedOf<Optimizer> {
   using type = CheckedOptimizer;
+};
+template <>
+struct CheckedOf<Aggregator> {
+  using type = CheckedAggregator;
 };
 template <class T>
 using Checked = typename CheckedOf<T>::type;

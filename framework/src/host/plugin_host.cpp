@@ -206,7 +206,7 @@ constexpr std::size_t kMaxListedProblems = 20;
 std::vector<std::string> descriptor_problems(const PluginDescriptor& d) {
   std::vector<std::string> problems;
   const auto kind = static_cast<std::uint32_t>(d.kind);
-  if (kind < 1 || kind > 3)
+  if (kind < 1 || kind > 4)
     problems.push_back("unknown kind " + std::to_string(kind));
   if (d.name == nullptr || !text::is_kebab_case(d.name)) {
     problems.push_back("name '" + std::string(d.name ? d.name : "(null)") +

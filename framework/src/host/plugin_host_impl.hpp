@@ -1,6 +1,7 @@
 // Private: template definitions of plugin_host.hpp.
 #pragma once
 
+#include "kcube/aggregator.hpp"
 #include "kcube/model_profile.hpp"
 #include "kcube/optimizer.hpp"
 #include "kcube/scenario.hpp"
@@ -18,6 +19,10 @@ constexpr PluginKind kind_of<Scenario>() {
 template <>
 constexpr PluginKind kind_of<Optimizer>() {
   return PluginKind::optimizer;
+}
+template <>
+constexpr PluginKind kind_of<Aggregator>() {
+  return PluginKind::aggregator;
 }
 
 template <class T>

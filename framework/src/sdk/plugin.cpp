@@ -1,5 +1,6 @@
 #include "kcube/plugin.hpp"
 
+#include "kcube/aggregator.hpp"
 #include "kcube/error.hpp"
 #include "kcube/model_profile.hpp"
 #include "kcube/optimizer.hpp"
@@ -11,6 +12,7 @@ PluginObject::~PluginObject() = default;
 Scenario::~Scenario() = default;
 Optimizer::~Optimizer() = default;
 ModelProfile::~ModelProfile() = default;
+Aggregator::~Aggregator() = default;
 
 // The defaults of the optional exact interface: reached only when has_exact() is false and the
 // engine's own check was bypassed, which is a programming error in the caller.
@@ -34,6 +36,8 @@ std::string_view to_string(PluginKind kind) noexcept {
       return "scenario";
     case PluginKind::optimizer:
       return "optimizer";
+    case PluginKind::aggregator:
+      return "aggregator";
   }
   return "unknown";
 }

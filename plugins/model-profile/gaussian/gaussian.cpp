@@ -125,7 +125,8 @@ class GaussianProfile final : public kcube::ModelProfile {
       const double z3 = stream.normal();
       const double l_in = std::clamp(mu_in_ + sigma_in_ * z1, 1.0, in_cap);
       const double l_out = std::clamp(mu_out_ + sigma_out_ * z2, 1.0, kCapRatio * l_in);
-      outcome.cost = c_in_ * l_in + c_out_ * l_out;
+      outcome.input_cost = c_in_ * l_in;
+      outcome.cost = outcome.input_cost + c_out_ * l_out;
       outcome.latency = t_in_ * l_in + t_out_ * l_out;
       outcome.accuracy = std::clamp(acc_mean_ + acc_std_ * z3, 0.0, 1.0);
     }

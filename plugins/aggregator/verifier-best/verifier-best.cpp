@@ -1,0 +1,50 @@
+// verifier-best: the sample a verifier scores highest. See README.md.
+#include <cstddef>
+#include <cstdint>
+
+#include "kcube/kcube.hpp"
+
+namespace {
+
+/// accuracy(j) = the mean accuracy of the samples with the highest score among the first j
+/// (a uniform tie-break among them).
+class VerifierBest final : public kcube::Aggregator {
+ public:
+  explicit VerifierBest(const kcube::Params& /*params*/) {}
+
+  kcube::SampleFields needs() const override { return {.scores = true}; }
+
+  void aggregate(std::span<const kcube::InferenceOutcome> path, std::span<double> accuracy,
+                 std::span<std::int32_t> used) const override {
+    double top = 0.0;
+    double tied_accuracy = 0.0;
+    std::int64_t tied = 0;
+    for (std::size_t j = 0; j < path.size(); ++j) {
+      const auto& s = path[j];
+      if (tied == 0 || s.score > top) {
+        top = s.score;
+        tied = 1;
+        tied_accuracy = s.accuracy;
+      } else if (s.score == top) {
+        ++tied;
+        tied_accuracy += s.accuracy;
+      }
+      accuracy[j] = tied_accuracy / static_cast<double>(tied);
+      used[j] = static_cast<std::int32_t>(j + 1);
+    }
+  }
+};
+
+const kcube::PluginDescriptor descriptor{
+    .abi_version = kcube::kAbiVersion,
+    .kind = kcube::PluginKind::aggregator,
+    .name = "verifier-best",
+    .version = "1.0.0",
+    .summary = "the sample with the highest verifier score among the k, ties split",
+    .thread_safety = kcube::ThreadSafety::shared,
+    .create = &kcube::construct<VerifierBest>,
+};
+
+}  // namespace
+
+KCUBE_EXPORT_PLUGIN(descriptor)
