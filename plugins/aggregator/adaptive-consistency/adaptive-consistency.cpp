@@ -22,9 +22,9 @@ constexpr kcube::ParamSpec adaptive_params[] = {
      .default_value = "0.95",
      .min = 0.5,
      .max = 1.0,
+     .doc = "stop when P(X > 1/2) reaches it, X ~ Beta(v1 + 1, v2 + 1)",
      .min_exclusive = true,
-     .max_exclusive = true,
-     .doc = "stop when P(X > 1/2) reaches it, X ~ Beta(v1 + 1, v2 + 1)"},
+     .max_exclusive = true},
 };
 
 /// After each sample from min_samples on, with v1 >= v2 the two largest answer counts, stops
