@@ -3,6 +3,7 @@
 
 #include "kcube/candidate.hpp"      // IWYU pragma: export
 #include "kcube/error.hpp"          // IWYU pragma: export
+#include "kcube/estimators.hpp"     // IWYU pragma: export
 #include "kcube/format.hpp"         // IWYU pragma: export
 #include "kcube/geometry.hpp"       // IWYU pragma: export
 #include "kcube/model_profile.hpp"  // IWYU pragma: export
