@@ -69,9 +69,11 @@ struct AnswerGroup {
 /// binomial coefficient, no overflow or harmful underflow). After the last group S = n, so the
 /// table holds the probabilities for every k = d at once, and the term of x is
 /// sum_{t>=1} Q[k][t] / t. Only a correct group can win correctly, so x stops at the largest
-/// correct group. Time O(sum over x of G_x * k_max * (x + min(G_x, k_max / x))), G_x the groups of
-/// size >= x: 30 ms for the 100 questions x 100 samples of a Game of 24 log with k_max = 100, about
-/// a second for one question of 1,000 samples with k_max = 1,000.
+/// correct group; and a correct group larger than every other (s_1 > s_2) wins outright for every
+/// x > s_2, which adds P(X > s_2), X ~ Hypergeometric(n, s_1, k), without a table. Time
+/// O(sum over x of G_x * k_max * (x + min(G_x, k_max / x))), G_x the groups of size >= x: 30 ms
+/// for the 100 questions x 100 samples of a Game of 24 log with k_max = 100; for one question of
+/// 1,000 samples with k_max = 1,000, 0.1 s (one dominant answer) to 2 s (1,000 different answers).
 ///
 /// Absolute error at most 8 (G k_max + n) eps: every term is a non-negative product of the G_x
 /// probabilities h, each to a relative 4 (k_max + x) eps, and G_x x <= n.

@@ -76,6 +76,31 @@ class ScaledValue {
   std::int64_t exponent_ = 0;
 };
 
+// The hypergeometric probabilities h(y) = C(s, y) C(S, d - y) / C(S + s, d) that y of d samples
+// drawn from S + s come from a group of s, walked along y by ratios from
+// y_min = max(0, d - S). The first values, for d = 0..d_max:
+//   d <= S: h(0) = C(S, d) / C(S + s, d), and start(d + 1) / start(d) = (S - d) / (S + s - d);
+//   d >  S: h(d - S) = C(s, d - S) / C(S + s, d), and start(d + 1) / start(d) = (d + 1) / (d + 1 -
+//   S).
+std::vector<ScaledValue> hypergeometric_starts(std::int64_t others, std::int64_t size,
+                                               std::int64_t d_max) {
+  std::vector<ScaledValue> starts(static_cast<std::size_t>(d_max + 1), ScaledValue(1.0));
+  ScaledValue start(1.0);
+  for (std::int64_t d = 0; d < d_max; ++d) {
+    if (d < others)
+      start.multiply(as_double(others - d) / as_double(others + size - d));
+    else
+      start.multiply(as_double(d + 1) / as_double(d + 1 - others));
+    starts[static_cast<std::size_t>(d + 1)] = start;
+  }
+  return starts;
+}
+
+// h(y) / h(y - 1) = (d - y + 1) / (S - d + y) * (s - y + 1) / y, for y > y_min.
+double hypergeometric_step(std::int64_t others, std::int64_t size, std::int64_t d, std::int64_t y) {
+  return as_double(d - y + 1) / as_double(others - d + y) * as_double(size - y + 1) / as_double(y);
+}
+
 // The majority-vote tables for one winning count x (estimators.hpp): p[d][t] and q[d][t] with d
 // in 0..k_max and t in 0..t_max, row-major.
 class WinnerTable {
@@ -100,7 +125,7 @@ class WinnerTable {
     const std::int64_t before = drawn_from_;
     const std::int64_t after = before + size;
     const std::int64_t d_max = std::min(k_max_, after);
-    fill_starts(before, size, d_max);
+    const std::vector<ScaledValue> starts = hypergeometric_starts(before, size, d_max);
     // Descending d: row d reads rows d - y (y >= 1) before they change, and itself (y = 0)
     // through the row buffers.
     for (std::int64_t d = d_max; d >= 0; --d) {
@@ -109,13 +134,10 @@ class WinnerTable {
       const std::int64_t t_top = std::min({groups_, width_ - 1, d / x_});
       std::fill(row_p_.begin(), row_p_.end(), 0.0);
       std::fill(row_q_.begin(), row_q_.end(), 0.0);
-      ScaledValue h = starts_[static_cast<std::size_t>(d)];
+      ScaledValue h = starts[static_cast<std::size_t>(d)];
       for (std::int64_t y = y_min; y <= y_max; ++y) {
-        if (y > y_min) {
-          // h(y) / h(y - 1) = (d - y + 1) / (S - d + y) * (s - y + 1) / y
-          h.multiply(as_double(d - y + 1) / as_double(before - d + y) * as_double(size - y + 1) /
-                     as_double(y));
-        }
+        if (y > y_min)
+          h.multiply(hypergeometric_step(before, size, d, y));
         const double weight = h.value();
         if (weight == 0.0)
           continue;
@@ -156,21 +178,6 @@ class WinnerTable {
     return static_cast<std::ptrdiff_t>(d * width_ + t);
   }
 
-  // starts_[d] = h(y_min) for d drawn from S + s samples, y_min = max(0, d - S):
-  //   d <= S: C(S, d) / C(S + s, d), and start(d + 1) / start(d) = (S - d) / (S + s - d);
-  //   d >  S: C(s, d - S) / C(S + s, d), and start(d + 1) / start(d) = (d + 1) / (d + 1 - S).
-  void fill_starts(std::int64_t before, std::int64_t size, std::int64_t d_max) {
-    starts_.assign(static_cast<std::size_t>(d_max + 1), ScaledValue(1.0));
-    ScaledValue start(1.0);
-    for (std::int64_t d = 0; d < d_max; ++d) {
-      if (d < before)
-        start.multiply(as_double(before - d) / as_double(before + size - d));
-      else
-        start.multiply(as_double(d + 1) / as_double(d + 1 - before));
-      starts_[static_cast<std::size_t>(d + 1)] = start;
-    }
-  }
-
   std::int64_t x_;
   std::int64_t k_max_;
   std::int64_t width_;
@@ -180,8 +187,28 @@ class WinnerTable {
   std::vector<double> q_;
   std::vector<double> row_p_;
   std::vector<double> row_q_;
-  std::vector<ScaledValue> starts_;
 };
+
+// Adds P(X > threshold) to curve[k - 1] for k = 1..curve.size(), X the number of samples of a
+// group of `size` among k drawn from n.
+void add_upper_tail(std::int64_t n, std::int64_t size, std::int64_t threshold,
+                    std::vector<double>& curve) {
+  const auto k_max = static_cast<std::int64_t>(curve.size());
+  const std::int64_t others = n - size;
+  const std::vector<ScaledValue> starts = hypergeometric_starts(others, size, k_max);
+  for (std::int64_t k = threshold + 1; k <= k_max; ++k) {
+    const std::int64_t y_min = std::max<std::int64_t>(0, k - others);
+    ScaledValue h = starts[static_cast<std::size_t>(k)];
+    double tail = 0.0;
+    for (std::int64_t y = y_min; y <= std::min(size, k); ++y) {
+      if (y > y_min)
+        h.multiply(hypergeometric_step(others, size, k, y));
+      if (y > threshold)
+        tail += h.value();
+    }
+    curve[static_cast<std::size_t>(k - 1)] += tail;
+  }
+}
 
 }  // namespace
 
@@ -248,7 +275,15 @@ std::vector<double> majority_vote_curve(std::span<const AnswerGroup> groups, std
   std::sort(sorted.begin(), sorted.end(),
             [](const AnswerGroup& a, const AnswerGroup& b) { return a.size > b.size; });
   // Only a correct group can win correctly, so x runs up to the largest correct group.
-  for (std::int64_t x = 1; x <= std::min(k_max, largest_correct); ++x) {
+  std::int64_t x_max = std::min(k_max, largest_correct);
+  // A group larger than every other wins outright with more samples drawn than the runner-up
+  // has in all: those winning counts need no table.
+  const std::int64_t runner_up = sorted.size() > 1 ? sorted[1].size : 0;
+  if (!sorted.empty() && sorted[0].correct && sorted[0].size > runner_up) {
+    add_upper_tail(n, sorted[0].size, runner_up, curve);
+    x_max = std::min(x_max, runner_up);
+  }
+  for (std::int64_t x = 1; x <= x_max; ++x) {
     std::int64_t reaching = 0;
     while (reaching < static_cast<std::int64_t>(sorted.size()) &&
            sorted[static_cast<std::size_t>(reaching)].size >= x)
