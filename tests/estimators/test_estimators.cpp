@@ -75,10 +75,11 @@ SubsetAccuracy subset_accuracy(const std::vector<LoggedSample>& log, std::uint32
   if (most > 0) {
     int tied = 0;
     int tied_correct = 0;
-    for (const auto& [answer, count] : counts) {
-      if (count != most)
+    for (const auto& entry : counts) {
+      if (entry.second != most)
         continue;
       ++tied;
+      const auto answer = entry.first;  // not a structured binding: Clang 14 cannot capture one
       const auto it = std::find_if(log.begin(), log.end(),
                                    [&](const LoggedSample& s) { return s.answer == answer; });
       tied_correct += it->correct ? 1 : 0;
@@ -224,8 +225,10 @@ TEST_CASE("pass_at_k: closed forms and extremes") {
 }
 
 TEST_CASE("pass_at_k_curve equals pass_at_k at every k, on long logs too") {
-  for (const auto& [n, c] : std::vector<std::pair<std::int64_t, std::int64_t>>{
+  for (const auto& question : std::vector<std::pair<std::int64_t, std::int64_t>>{
            {100, 4}, {100, 49}, {10'000, 3}, {10'000, 9'990}, {10'000, 0}, {1, 1}}) {
+    // Named copies, not a structured binding: Clang 14 cannot capture one in CAPTURE's lambda.
+    const std::int64_t n = question.first, c = question.second;
     const auto k_max = std::min<std::int64_t>(n, 2000);
     const std::vector<double> curve = kcube::pass_at_k_curve(n, c, k_max);
     REQUIRE(curve.size() == static_cast<std::size_t>(k_max));
@@ -242,8 +245,9 @@ TEST_CASE("pass_at_k_curve equals pass_at_k at every k, on long logs too") {
 
 TEST_CASE("majority vote between one correct and one wrong answer is the hypergeometric tail") {
   // C(2000, 1000) ~ 1e600: binomial coefficients overflow a double here.
-  for (const auto& [a, b] : std::vector<std::pair<std::int64_t, std::int64_t>>{
+  for (const auto& sizes : std::vector<std::pair<std::int64_t, std::int64_t>>{
            {1100, 900}, {900, 1100}, {7, 3}, {5200, 4800}}) {
+    const std::int64_t a = sizes.first, b = sizes.second;  // CAPTURE cannot take a binding
     const std::int64_t k_max = std::min<std::int64_t>(a + b, 120);
     const std::vector<AnswerGroup> groups = {{a, true}, {b, false}};
     const std::vector<double> curve = kcube::majority_vote_curve(groups, 0, k_max);
@@ -260,8 +264,10 @@ TEST_CASE("majority vote between one correct and one wrong answer is the hyperge
 }
 
 TEST_CASE("majority vote with one answer and samples without one is pass@k of that answer") {
-  for (const auto& [n, c, correct] : std::vector<std::tuple<std::int64_t, std::int64_t, bool>>{
+  for (const auto& question : std::vector<std::tuple<std::int64_t, std::int64_t, bool>>{
            {10'000, 3, true}, {10'000, 2'000, true}, {10'000, 9'999, true}, {500, 40, false}}) {
+    const auto [n, size, correct] = question;
+    const std::int64_t c = size;  // CAPTURE cannot take a structured binding
     const std::vector<AnswerGroup> groups = {{c, correct}};
     const std::vector<double> curve = kcube::majority_vote_curve(groups, n - c, 100);
     for (std::int64_t k = 1; k <= 100; ++k) {
