@@ -19,7 +19,7 @@
 #include <vector>
 
 #include "kcube/error.hpp"
-#include "manifest/csv_fields.hpp"
+#include "util/csv_fields.hpp"
 #include "util/text.hpp"
 
 namespace kcube {
@@ -218,21 +218,9 @@ std::optional<std::string> range_problem(const Column& column, std::string_view 
 // The "what is wrong" half of a message about a field, or nothing when it is valid.
 std::optional<std::string> value_problem(const Column& column, std::string_view text,
                                          const Number& number) {
-  switch (number.status) {
-    case NumberStatus::ok:
-      return range_problem(column, text, number.value);
-    case NumberStatus::not_a_number:
-      return column.name + " '" + std::string(text) + "' is not a number";
-    case NumberStatus::out_of_range:
-      return column.name + " '" + std::string(text) + "' is out of the range of a double";
-    case NumberStatus::nan:
-      return "NaN is not a valid " + column.name;
-    case NumberStatus::infinite:
-      return "infinity ('" + std::string(text) + "') is not a valid " + column.name;
-    case NumberStatus::empty:
-      break;
-  }
-  return column.name + " is empty";
+  if (number.status == NumberStatus::ok)
+    return range_problem(column, text, number.value);
+  return csv::number_problem(column.name, text, number);
 }
 
 // ---- The reader ----------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-#include "manifest/csv_fields.hpp"
+#include "util/csv_fields.hpp"
 
 #include <algorithm>
 #include <charconv>
@@ -108,6 +108,10 @@ std::optional<std::vector<std::string>> split_fields(std::string_view line, char
   }
 }
 
+bool quote_open(std::string_view text) {
+  return std::count(text.begin(), text.end(), '"') % 2 == 1;
+}
+
 char header_delimiter(std::string_view header) {
   bool quoted = false, tab = false;
   for (const char c : header) {
@@ -140,6 +144,26 @@ Number parse_number(std::string_view text) {
     return {NumberStatus::infinite};
   // -0 would print as "-0" in every report downstream; it means 0.
   return {NumberStatus::ok, value == 0.0 ? 0.0 : value};
+}
+
+std::optional<std::string> number_problem(std::string_view name, std::string_view shown,
+                                          const Number& number) {
+  const std::string column(name);
+  switch (number.status) {
+    case NumberStatus::ok:
+      return std::nullopt;
+    case NumberStatus::not_a_number:
+      return column + " '" + std::string(shown) + "' is not a number";
+    case NumberStatus::out_of_range:
+      return column + " '" + std::string(shown) + "' is out of the range of a double";
+    case NumberStatus::nan:
+      return "NaN is not a valid " + column;
+    case NumberStatus::infinite:
+      return "infinity ('" + std::string(shown) + "') is not a valid " + column;
+    case NumberStatus::empty:
+      break;
+  }
+  return column + " is empty";
 }
 
 }  // namespace kcube::csv
