@@ -1,11 +1,9 @@
 #include "manifest/candidate_csv.hpp"
 
 #include <algorithm>
-#include <cerrno>
 #include <charconv>
 #include <cmath>
 #include <cstddef>
-#include <filesystem>
 #include <fstream>
 #include <initializer_list>
 #include <iostream>
@@ -14,7 +12,6 @@
 #include <numeric>
 #include <optional>
 #include <string>
-#include <system_error>
 #include <utility>
 #include <vector>
 
@@ -707,20 +704,7 @@ CandidateTable read_candidate_csv(std::istream& in, std::string_view source,
 CandidateTable read_candidate_csv_file(const std::string& path, std::vector<std::string>* notes) {
   if (path == "-")
     return read_candidate_csv(std::cin, "<stdin>", notes);
-  // An ifstream opens a directory without complaint and then reads nothing, which would
-  // surface as a puzzling "input is empty".
-  std::error_code ignored;
-  if (std::filesystem::is_directory(path, ignored)) {
-    throw Error("cannot open '" + path +
-                "': " + std::make_error_code(std::errc::is_a_directory).message());
-  }
-  errno = 0;
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    const int reason = errno;
-    throw Error("cannot open '" + path +
-                "': " + (reason != 0 ? std::generic_category().message(reason) : "unknown reason"));
-  }
+  std::ifstream in = csv::open_file(path);
   return read_candidate_csv(in, path, notes);
 }
 

@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <array>
-#include <cerrno>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -303,9 +302,7 @@ void check_options(const SampleLogOptions& options) {
     if (a.has_value() != b.has_value()) {
       problems.push_back("sample log option " + std::string(a ? a_name : b_name) +
                          " is given without " + std::string(a ? b_name : a_name) + "; give both (" +
-                         std::string(unit) +
-                         " of input and of output tokens) "
-                         "or neither");
+                         std::string(unit) + " of input and of output tokens) or neither");
     }
   };
   check_pair(options.c_in, "c_in", options.c_out, "c_out", "USD per token");
@@ -342,19 +339,8 @@ Format detect_format(const fs::path& file) {
 SampleLog read_sample_log(const fs::path& file, const SampleLogOptions& options) {
   check_options(options);
   const std::string shown_path = file.string();
-  // An ifstream opens a directory without complaint and then reads nothing.
+  std::ifstream in = csv::open_file(file);
   std::error_code error;
-  if (fs::is_directory(file, error)) {
-    throw Error("cannot open '" + shown_path +
-                "': " + std::make_error_code(std::errc::is_a_directory).message());
-  }
-  errno = 0;
-  std::ifstream in(file, std::ios::binary);
-  if (!in) {
-    const int reason = errno;
-    throw Error("cannot open '" + shown_path +
-                "': " + (reason != 0 ? std::generic_category().message(reason) : "unknown reason"));
-  }
   if (const auto size = fs::file_size(file, error); !error && size > max_file_bytes) {
     throw Error(shown_path + ": the log is " + std::to_string(size) + " bytes, more than " +
                 std::to_string(max_file_bytes) +

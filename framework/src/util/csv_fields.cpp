@@ -1,8 +1,10 @@
 #include "util/csv_fields.hpp"
 
 #include <algorithm>
+#include <cerrno>
 #include <charconv>
 #include <cmath>
+#include <string>
 #include <system_error>
 
 #include "kcube/error.hpp"
@@ -47,6 +49,23 @@ void Issues::raise() const {
                std::to_string(stopped_before_) + ", " + stop_reason_;
   }
   throw Error(message);
+}
+
+std::ifstream open_file(const std::filesystem::path& path) {
+  const std::string shown = path.string();
+  std::error_code ignored;
+  if (std::filesystem::is_directory(path, ignored)) {
+    throw Error("cannot open '" + shown +
+                "': " + std::make_error_code(std::errc::is_a_directory).message());
+  }
+  errno = 0;
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    const int reason = errno;
+    throw Error("cannot open '" + shown +
+                "': " + (reason != 0 ? std::generic_category().message(reason) : "unknown reason"));
+  }
+  return in;
 }
 
 std::optional<std::vector<std::string>> split_fields(std::string_view line, char delimiter,

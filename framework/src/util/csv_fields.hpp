@@ -5,6 +5,8 @@
 #pragma once
 
 #include <cstddef>
+#include <filesystem>
+#include <fstream>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -70,6 +72,12 @@ class Issues {
   std::size_t stopped_before_ = 0;
   std::string stop_reason_;
 };
+
+/// `path` opened for reading, in binary mode (CRLF line ends are the reader's business). Throws
+/// kcube::Error "cannot open '<path>': <reason>" when it cannot be opened or is a directory (an
+/// ifstream opens a directory without complaint and then reads nothing, which would surface as a
+/// puzzling "the input is empty").
+std::ifstream open_file(const std::filesystem::path& path);
 
 /// Splits one record at `delimiter` (',' or '\t') into trimmed fields (RFC 4180 quoting, "" for
 /// a literal quote). A record is one physical line, unless the caller joins the lines of a quoted
