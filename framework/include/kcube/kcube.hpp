@@ -13,4 +13,5 @@
 #include "kcube/plugin.hpp"         // IWYU pragma: export
 #include "kcube/quadrature.hpp"     // IWYU pragma: export
 #include "kcube/random.hpp"         // IWYU pragma: export
+#include "kcube/sample_log.hpp"     // IWYU pragma: export
 #include "kcube/scenario.hpp"       // IWYU pragma: export
