@@ -23,10 +23,14 @@
 #include <string>
 #include <string_view>
 
+#include <boost/program_options.hpp>
+
 #include "kcube/error.hpp"
 #include "kcube/sample_log.hpp"
 
 namespace {
+
+namespace po = boost::program_options;
 
 namespace fs = std::filesystem;
 
@@ -34,7 +38,7 @@ struct Settings {
   std::size_t questions = 1000;
   std::size_t samples = 1000;
   int repetitions = 3;
-  fs::path keep;  // empty: a temporary file, removed at the end
+  std::string keep;  // empty: a temporary file, removed at the end
 };
 
 // Peak resident memory of this process so far, in MiB (Linux reports KiB).
@@ -68,41 +72,41 @@ void write_log(const fs::path& path, const Settings& settings) {
     throw std::runtime_error("cannot write " + path.string());
 }
 
-bool parse_count(std::string_view text, std::size_t& out) {
-  char* end = nullptr;
-  const std::string copy(text);
-  const unsigned long long value = std::strtoull(copy.c_str(), &end, 10);
-  if (copy.empty() || *end != '\0' || value == 0)
-    return false;
-  out = static_cast<std::size_t>(value);
-  return true;
-}
-
 int run(int argc, char** argv) {
   Settings settings;
-  for (int i = 1; i < argc; ++i) {
-    const std::string_view arg = argv[i];
-    const bool has_value = i + 1 < argc;
-    std::size_t count = 0;
-    if (arg == "--questions" && has_value && parse_count(argv[i + 1], count)) {
-      settings.questions = count;
-    } else if (arg == "--samples" && has_value && parse_count(argv[i + 1], count)) {
-      settings.samples = count;
-    } else if (arg == "--repetitions" && has_value && parse_count(argv[i + 1], count)) {
-      settings.repetitions = static_cast<int>(std::min<std::size_t>(count, 100));
-    } else if (arg == "--keep" && has_value) {
-      settings.keep = argv[i + 1];
-    } else {
-      std::cerr << "usage: kcube-bench-samplelog [--questions N] [--samples M] "
-                   "[--repetitions R] [--keep FILE]  (N, M, R whole numbers >= 1)\n";
-      return 2;
-    }
-    ++i;
+  std::size_t repetitions = static_cast<std::size_t>(settings.repetitions);
+  po::options_description usage("kcube-bench-samplelog options");
+  usage.add_options()("help", "print this help")(
+      "questions", po::value(&settings.questions)->default_value(settings.questions),
+      "questions in the synthetic log (>= 1)")(
+      "samples", po::value(&settings.samples)->default_value(settings.samples),
+      "samples per question (>= 1)")("repetitions",
+                                     po::value(&repetitions)->default_value(repetitions),
+                                     "reads of the log, 1 to 100; the best is reported")(
+      "keep", po::value(&settings.keep)->value_name("FILE"),
+      "write the log to FILE and keep it (default: a temporary file, removed)");
+  po::variables_map vm;
+  try {
+    po::store(po::parse_command_line(argc, argv, usage), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    std::cerr << "kcube-bench-samplelog: " << e.what() << "\n" << usage;
+    return 2;
   }
+  if (vm.count("help") != 0) {
+    std::cout << usage;
+    return 0;
+  }
+  if (settings.questions == 0 || settings.samples == 0 || repetitions == 0 || repetitions > 100) {
+    std::cerr << "kcube-bench-samplelog: --questions and --samples must be at least 1, "
+                 "--repetitions 1 to 100\n";
+    return 2;
+  }
+  settings.repetitions = static_cast<int>(repetitions);
   const fs::path path = settings.keep.empty()
                             ? fs::temp_directory_path() /
                                   ("kcube-bench-samplelog-" + std::to_string(::getpid()) + ".csv")
-                            : settings.keep;
+                            : fs::path(settings.keep);
   write_log(path, settings);
   const auto bytes = fs::file_size(path);
   std::printf("== sample-log load: %zu questions x %zu samples (%zu rows, %.1f MiB CSV)\n",
