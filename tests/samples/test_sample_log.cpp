@@ -2,13 +2,17 @@
 // costs and latencies, answer ids, and where and how each mistake is reported.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <string>
 #include <vector>
 
 #include "kcube/error.hpp"
+#include "kcube/estimators.hpp"
 #include "kcube/sample_log.hpp"
 #include "message_of.hpp"
 #include "temp_dir.hpp"
@@ -468,4 +472,112 @@ TEST_CASE("error: a file that cannot be opened, or a folder") {
                  "missing.csv': No such file or directory"));
   CHECK(contains(kcube::test::message_of([&] { kcube::read_sample_log(dir.path(), no_cost()); }),
                  "Is a directory"));
+}
+
+namespace {
+
+// The mean over questions of the exact pass@k (kcube/estimators.hpp).
+double mean_pass_at_k(const SampleLog& log, std::int64_t k) {
+  double sum = 0.0;
+  for (const auto& question : log.questions) {
+    std::int64_t correct = 0;
+    for (const LoggedSample& sample : question.samples)
+      correct += sample.correct ? 1 : 0;
+    sum += kcube::pass_at_k(static_cast<std::int64_t>(question.samples.size()), correct, k);
+  }
+  return sum / static_cast<double>(log.questions.size());
+}
+
+// Majority vote over all n samples of each question, counted directly: ties split uniformly
+// (kcube's rule), and ties to the answer seen first (Yao et al.'s rule). Answer ids number the
+// answers by first appearance, so the first seen is the smallest id.
+struct FullVote {
+  double split = 0.0, first_seen = 0.0;
+};
+FullVote full_majority_vote(const SampleLog& log) {
+  FullVote vote;
+  for (const auto& question : log.questions) {
+    std::map<std::uint32_t, std::pair<int, bool>> answers;  // id -> (count, correct)
+    for (const LoggedSample& sample : question.samples) {
+      if (sample.answer != 0) {
+        auto& entry = answers[sample.answer];
+        ++entry.first;
+        entry.second = sample.correct;
+      }
+    }
+    int top = 0;
+    for (const auto& entry : answers)
+      top = std::max(top, entry.second.first);
+    int tied = 0, tied_correct = 0;
+    bool first_found = false;
+    for (const auto& entry : answers) {  // increasing id: first seen first
+      if (entry.second.first != top)
+        continue;
+      ++tied;
+      tied_correct += entry.second.second ? 1 : 0;
+      if (!first_found) {
+        first_found = true;
+        vote.first_seen += entry.second.second ? 1.0 : 0.0;
+      }
+    }
+    if (tied > 0)
+      vote.split += static_cast<double>(tied_correct) / tied;
+  }
+  const auto questions = static_cast<double>(log.questions.size());
+  return {vote.split / questions, vote.first_seen / questions};
+}
+
+// The mean over questions of the exact majority-vote accuracy at k (kcube/estimators.hpp).
+double mean_majority_vote(const SampleLog& log, std::int64_t k) {
+  double sum = 0.0;
+  for (const auto& question : log.questions) {
+    std::map<std::uint32_t, kcube::AnswerGroup> groups;
+    std::int64_t empty = 0;
+    for (const LoggedSample& sample : question.samples) {
+      if (sample.answer == 0) {
+        ++empty;
+        continue;
+      }
+      auto& group = groups[sample.answer];
+      ++group.size;
+      group.correct = sample.correct;
+    }
+    std::vector<kcube::AnswerGroup> list;
+    for (const auto& entry : groups)
+      list.push_back(entry.second);
+    sum += kcube::majority_vote_curve(list, empty, k).back();
+  }
+  return sum / static_cast<double>(log.questions.size());
+}
+
+}  // namespace
+
+TEST_CASE("the shipped logs reproduce the published pass@k (exact, kcube/estimators.hpp)") {
+  const auto log = [](const char* file) {
+    return kcube::read_sample_log(data_dir / file, no_cost());
+  };
+  // Yao et al. 2023, Table 2: best of 100 is 49 % (chain of thought) and 33 % (input-output);
+  // with k = n every question with a correct sample counts, so these are exact.
+  const SampleLog cot = log("game24-cot-gpt4.csv");
+  CHECK(std::abs(mean_pass_at_k(cot, 1) - 0.0403) < 1e-4);
+  CHECK(std::abs(mean_pass_at_k(cot, 100) - 0.49) < 1e-12);
+  const SampleLog io = log("game24-io-gpt4.csv");
+  CHECK(std::abs(mean_pass_at_k(io, 1) - 0.0734) < 1e-4);
+  CHECK(std::abs(mean_pass_at_k(io, 100) - 0.33) < 1e-12);
+  // CRUXEval, CodeLlama-7B at T 0.2: the unbiased estimates stored in the source files.
+  const SampleLog input = log("cruxeval-input-codellama7b.csv");
+  CHECK(std::abs(mean_pass_at_k(input, 1) - 0.3595) < 1e-4);
+  CHECK(std::abs(mean_pass_at_k(input, 5) - 0.4499) < 1e-4);
+  const SampleLog output = log("cruxeval-output-codellama7b.csv");
+  CHECK(std::abs(mean_pass_at_k(output, 1) - 0.3421) < 1e-4);
+  CHECK(std::abs(mean_pass_at_k(output, 5) - 0.4029) < 1e-4);
+}
+
+TEST_CASE("majority vote over all 100 samples: the exact curve's end, and Yao et al.'s 9.0 %") {
+  const SampleLog cot = kcube::read_sample_log(data_dir / "game24-cot-gpt4.csv", no_cost());
+  const FullVote direct = full_majority_vote(cot);
+  // At k = n no subset is drawn: the exact estimator must equal the direct count.
+  CHECK(std::abs(mean_majority_vote(cot, 100) - direct.split) < 1e-12);
+  // With their tie rule (the answer seen first), the count is the published 9.0 %.
+  CHECK(std::abs(direct.first_seen - 0.09) < 1e-12);
 }
