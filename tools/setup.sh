@@ -12,6 +12,7 @@ packages=(
   libboost-program-options-dev
   libboost-filesystem-dev
   libyaml-cpp-dev
+  nlohmann-json3-dev            # JSON Lines sample logs
   doctest-dev
   libsqlite3-dev sqlite3
   librandom123-dev

@@ -29,8 +29,10 @@ kcube::ExperimentOptions study(const fs::path& store) {
 TEST_CASE("run_experiment refuses shard numbers that are not shard I of N") {
   kcube::test::TempDir dir;
   const fs::path store = dir.path() / "store.sqlite";
-  for (const auto& [index, count] :
+  for (const auto& shard :
        {std::pair(3, 2), std::pair(0, 2), std::pair(1, 0), std::pair(-1, 2), std::pair(1, -4)}) {
+    // Named copies, not a structured binding: Clang's C++20 cannot capture one in INFO's lambda.
+    const int index = shard.first, count = shard.second;
     INFO("shard_index " << index << ", shard_count " << count);
     kcube::ExperimentOptions options = study(store);
     options.shard_index = index;

@@ -4,6 +4,7 @@
 #include "kcube/aggregator.hpp"     // IWYU pragma: export
 #include "kcube/candidate.hpp"      // IWYU pragma: export
 #include "kcube/error.hpp"          // IWYU pragma: export
+#include "kcube/estimators.hpp"     // IWYU pragma: export
 #include "kcube/format.hpp"         // IWYU pragma: export
 #include "kcube/geometry.hpp"       // IWYU pragma: export
 #include "kcube/model_profile.hpp"  // IWYU pragma: export
@@ -13,4 +14,5 @@
 #include "kcube/plugin.hpp"         // IWYU pragma: export
 #include "kcube/quadrature.hpp"     // IWYU pragma: export
 #include "kcube/random.hpp"         // IWYU pragma: export
+#include "kcube/sample_log.hpp"     // IWYU pragma: export
 #include "kcube/scenario.hpp"       // IWYU pragma: export

@@ -1,11 +1,9 @@
 #include "manifest/candidate_csv.hpp"
 
 #include <algorithm>
-#include <cerrno>
 #include <charconv>
 #include <cmath>
 #include <cstddef>
-#include <filesystem>
 #include <fstream>
 #include <initializer_list>
 #include <iostream>
@@ -14,12 +12,11 @@
 #include <numeric>
 #include <optional>
 #include <string>
-#include <system_error>
 #include <utility>
 #include <vector>
 
 #include "kcube/error.hpp"
-#include "manifest/csv_fields.hpp"
+#include "util/csv_fields.hpp"
 #include "util/text.hpp"
 
 namespace kcube {
@@ -218,21 +215,9 @@ std::optional<std::string> range_problem(const Column& column, std::string_view 
 // The "what is wrong" half of a message about a field, or nothing when it is valid.
 std::optional<std::string> value_problem(const Column& column, std::string_view text,
                                          const Number& number) {
-  switch (number.status) {
-    case NumberStatus::ok:
-      return range_problem(column, text, number.value);
-    case NumberStatus::not_a_number:
-      return column.name + " '" + std::string(text) + "' is not a number";
-    case NumberStatus::out_of_range:
-      return column.name + " '" + std::string(text) + "' is out of the range of a double";
-    case NumberStatus::nan:
-      return "NaN is not a valid " + column.name;
-    case NumberStatus::infinite:
-      return "infinity ('" + std::string(text) + "') is not a valid " + column.name;
-    case NumberStatus::empty:
-      break;
-  }
-  return column.name + " is empty";
+  if (number.status == NumberStatus::ok)
+    return range_problem(column, text, number.value);
+  return csv::number_problem(column.name, text, number);
 }
 
 // ---- The reader ----------------------------------------------------------------------------
@@ -719,20 +704,7 @@ CandidateTable read_candidate_csv(std::istream& in, std::string_view source,
 CandidateTable read_candidate_csv_file(const std::string& path, std::vector<std::string>* notes) {
   if (path == "-")
     return read_candidate_csv(std::cin, "<stdin>", notes);
-  // An ifstream opens a directory without complaint and then reads nothing, which would
-  // surface as a puzzling "input is empty".
-  std::error_code ignored;
-  if (std::filesystem::is_directory(path, ignored)) {
-    throw Error("cannot open '" + path +
-                "': " + std::make_error_code(std::errc::is_a_directory).message());
-  }
-  errno = 0;
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    const int reason = errno;
-    throw Error("cannot open '" + path +
-                "': " + (reason != 0 ? std::generic_category().message(reason) : "unknown reason"));
-  }
+  std::ifstream in = csv::open_file(path);
   return read_candidate_csv(in, path, notes);
 }
 

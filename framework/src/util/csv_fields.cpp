@@ -1,8 +1,10 @@
-#include "manifest/csv_fields.hpp"
+#include "util/csv_fields.hpp"
 
 #include <algorithm>
+#include <cerrno>
 #include <charconv>
 #include <cmath>
+#include <string>
 #include <system_error>
 
 #include "kcube/error.hpp"
@@ -47,6 +49,23 @@ void Issues::raise() const {
                std::to_string(stopped_before_) + ", " + stop_reason_;
   }
   throw Error(message);
+}
+
+std::ifstream open_file(const std::filesystem::path& path) {
+  const std::string shown = path.string();
+  std::error_code ignored;
+  if (std::filesystem::is_directory(path, ignored)) {
+    throw Error("cannot open '" + shown +
+                "': " + std::make_error_code(std::errc::is_a_directory).message());
+  }
+  errno = 0;
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    const int reason = errno;
+    throw Error("cannot open '" + shown +
+                "': " + (reason != 0 ? std::generic_category().message(reason) : "unknown reason"));
+  }
+  return in;
 }
 
 std::optional<std::vector<std::string>> split_fields(std::string_view line, char delimiter,
@@ -108,6 +127,10 @@ std::optional<std::vector<std::string>> split_fields(std::string_view line, char
   }
 }
 
+bool quote_open(std::string_view text) {
+  return std::count(text.begin(), text.end(), '"') % 2 == 1;
+}
+
 char header_delimiter(std::string_view header) {
   bool quoted = false, tab = false;
   for (const char c : header) {
@@ -140,6 +163,26 @@ Number parse_number(std::string_view text) {
     return {NumberStatus::infinite};
   // -0 would print as "-0" in every report downstream; it means 0.
   return {NumberStatus::ok, value == 0.0 ? 0.0 : value};
+}
+
+std::optional<std::string> number_problem(std::string_view name, std::string_view shown,
+                                          const Number& number) {
+  const std::string column(name);
+  switch (number.status) {
+    case NumberStatus::ok:
+      return std::nullopt;
+    case NumberStatus::not_a_number:
+      return column + " '" + std::string(shown) + "' is not a number";
+    case NumberStatus::out_of_range:
+      return column + " '" + std::string(shown) + "' is out of the range of a double";
+    case NumberStatus::nan:
+      return "NaN is not a valid " + column;
+    case NumberStatus::infinite:
+      return "infinity ('" + std::string(shown) + "') is not a valid " + column;
+    case NumberStatus::empty:
+      break;
+  }
+  return column + " is empty";
 }
 
 }  // namespace kcube::csv

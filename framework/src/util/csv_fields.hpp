@@ -1,9 +1,12 @@
-// Private: the low-level reading of CSV text behind read_candidate_csv()
-// (manifest/candidate_csv.hpp): problems collected by line and thrown together, lines split into
-// fields, numbers parsed. What the columns mean is candidate_csv.cpp's.
+// Private: the low-level reading of CSV text shared by read_candidate_csv()
+// (manifest/candidate_csv.hpp) and read_sample_log() (kcube/sample_log.hpp): problems collected
+// by line and thrown together, records split into fields, numbers parsed. What the columns mean
+// is each reader's.
 #pragma once
 
 #include <cstddef>
+#include <filesystem>
+#include <fstream>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -70,14 +73,25 @@ class Issues {
   std::string stop_reason_;
 };
 
-/// Splits one physical line at `delimiter` (',' or '\t') into trimmed fields (RFC 4180 quoting,
-/// "" for a literal quote). A quoted field cannot span lines: no value kcube reads contains a line
-/// break, so an open quote at the end of a line is a mistake, reported here rather than swallowing
-/// the rest of the file. A line of more than max_fields fields is reported by the caller: its
-/// fields are nullopt and `too_many` is set.
+/// `path` opened for reading, in binary mode (CRLF line ends are the reader's business). Throws
+/// kcube::Error "cannot open '<path>': <reason>" when it cannot be opened or is a directory (an
+/// ifstream opens a directory without complaint and then reads nothing, which would surface as a
+/// puzzling "the input is empty").
+std::ifstream open_file(const std::filesystem::path& path);
+
+/// Splits one record at `delimiter` (',' or '\t') into trimmed fields (RFC 4180 quoting, "" for
+/// a literal quote). A record is one physical line, unless the caller joins the lines of a quoted
+/// field that spans lines (quote_open(), "\n" between them): read_candidate_csv() does not, since
+/// no value it reads contains a line break, so there an open quote at the end of a line is a
+/// mistake, reported here rather than swallowing the rest of the file. A record of more than
+/// max_fields fields is reported by the caller: its fields are nullopt and `too_many` is set.
 std::optional<std::vector<std::string>> split_fields(std::string_view line, char delimiter,
                                                      std::size_t line_number, Issues& issues,
                                                      bool& too_many);
+
+/// Whether a record that starts with `text` still has a quoted field open at its end: an odd
+/// number of '"' (a quote inside a quoted field is doubled, so quotes pair up where fields close).
+bool quote_open(std::string_view text);
 
 /// The field delimiter of a file, from its header line: a tab when the header has tabs and no
 /// comma outside quotes (a TSV file, as spreadsheets and pandas' to_csv(sep="\t") write it), a
@@ -93,5 +107,11 @@ struct Number {
 
 /// `text` as a finite double ("+1" accepted, -0 read as 0), or why it is none.
 Number parse_number(std::string_view text);
+
+/// The "what is wrong" half of a message about the field of column `name` that reads as `number`
+/// ("cost 'abc' is not a number", "cost is empty"), or nothing when it is a number. `shown` is the
+/// field's text as the message shows it.
+std::optional<std::string> number_problem(std::string_view name, std::string_view shown,
+                                          const Number& number);
 
 }  // namespace kcube::csv
