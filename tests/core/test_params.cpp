@@ -38,7 +38,7 @@ kcube::ParamCheck check(std::vector<kcube::RawParam> raw) {
 }  // namespace
 
 TEST_CASE("defaults are filled in canonical form") {
-  const auto result = check({{"name", "x", ""}});
+  const auto result = check({{"name", "x", "", ""}});
   REQUIRE(result.problems.empty());
   CHECK(result.params.get<std::string>("k_max") == "128");
   CHECK(result.params.get<std::string>("cost_max") == "inf");
@@ -48,10 +48,10 @@ TEST_CASE("defaults are filled in canonical form") {
 }
 
 TEST_CASE("values are canonicalised: shortest round-trip reals, trimmed integers, booleans") {
-  const auto result = check({{"name", " keep spaces ", ""},
-                             {"k_max", " 64 ", ""},
-                             {"cost_max", "5e-1", ""},
-                             {"flag", "On", ""}});
+  const auto result = check({{"name", " keep spaces ", "", ""},
+                             {"k_max", " 64 ", "", ""},
+                             {"cost_max", "5e-1", "", ""},
+                             {"flag", "On", "", ""}});
   REQUIRE(result.problems.empty());
   CHECK(kcube::get_int(result.params, "k_max") == 64);
   CHECK(kcube::get_string(result.params, "cost_max") == "0.5");
@@ -60,12 +60,12 @@ TEST_CASE("values are canonicalised: shortest round-trip reals, trimmed integers
 }
 
 TEST_CASE("every problem is reported, each with its key") {
-  const auto result = check({{"k_max", "1.5", ""},
-                             {"cost_max", "-1", ""},
-                             {"methd", "chord", ""},
-                             {"method", "curvture", ""},
-                             {"flag", "maybe", ""},
-                             {"k_max", "3", ""}});
+  const auto result = check({{"k_max", "1.5", "", ""},
+                             {"cost_max", "-1", "", ""},
+                             {"methd", "chord", "", ""},
+                             {"method", "curvture", "", ""},
+                             {"flag", "maybe", "", ""},
+                             {"k_max", "3", "", ""}});
   std::vector<std::string> messages;
   for (const auto& p : result.problems)
     messages.push_back(p.message);
@@ -87,14 +87,15 @@ TEST_CASE("a missing required key is reported") {
 }
 
 TEST_CASE("NaN is never a valid real, infinities are") {
-  CHECK_FALSE(check({{"name", "x", ""}, {"cost_max", "nan", ""}}).problems.empty());
-  CHECK(check({{"name", "x", ""}, {"cost_max", "Infinity", ""}}).problems.empty());
+  CHECK_FALSE(check({{"name", "x", "", ""}, {"cost_max", "nan", "", ""}}).problems.empty());
+  CHECK(check({{"name", "x", "", ""}, {"cost_max", "Infinity", "", ""}}).problems.empty());
 }
 
 TEST_CASE("integer bounds and out-of-range integers") {
-  CHECK_FALSE(check({{"name", "x", ""}, {"k_max", "0", ""}}).problems.empty());
-  CHECK_FALSE(check({{"name", "x", ""}, {"k_max", "99999999999999999999", ""}}).problems.empty());
-  CHECK_FALSE(check({{"name", "x", ""}, {"k_max", "", ""}}).problems.empty());
+  CHECK_FALSE(check({{"name", "x", "", ""}, {"k_max", "0", "", ""}}).problems.empty());
+  CHECK_FALSE(
+      check({{"name", "x", "", ""}, {"k_max", "99999999999999999999", "", ""}}).problems.empty());
+  CHECK_FALSE(check({{"name", "x", "", ""}, {"k_max", "", "", ""}}).problems.empty());
 }
 
 TEST_CASE("check_schema finds a plugin's own schema mistakes") {
@@ -139,7 +140,7 @@ TEST_CASE("an exclusive infinite bound keeps infinity out and says so") {
        .max_exclusive = true},
   };
   CHECK(kcube::describe_range(finite[0]) == "in [0, inf)");
-  const std::vector<kcube::RawParam> inf = {{"std", "inf", "test"}};
+  const std::vector<kcube::RawParam> inf = {{"std", "inf", "test", ""}};
   const auto result = kcube::check_params(finite, inf);
   REQUIRE(result.problems.size() == 1);
   CHECK(result.problems[0].message == "parameter 'std' must be in [0, inf), got inf");

@@ -54,6 +54,11 @@ std::string make(const kcube::PluginRegistry& registry, const kcube::LoadedPlugi
       params = made.params();
       break;
     }
+    case kcube::PluginKind::aggregator: {
+      const auto made = registry.create<kcube::Aggregator>(spec);
+      params = made.params();
+      break;
+    }
   }
   return kcube::canonical_spec(plugin.name(), params);
 }

@@ -50,7 +50,7 @@ class ProfileLibrary {
   ParamCheck check(const ParamValues& values) const {
     std::vector<RawParam> raw;
     for (const auto& [key, value] : values)
-      raw.push_back({key, value, "test"});
+      raw.push_back({key, value, "test", ""});
     return check_params(schema(), raw);
   }
 

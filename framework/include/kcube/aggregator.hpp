@@ -17,9 +17,9 @@
 //     Monte Carlo variance is lower);
 //   - `needs()` lets the host refuse, before a run, an aggregator that needs answers or scores
 //     from a profile that has none (majority-vote with the gaussian profile), naming both;
-//   - exact evaluation on a finite question (a sample log's n samples) is optional; the SDK's
-//     estimators (kcube/estimators.hpp) give the unbiased curves of pass-at-k, majority vote
-//     and verifier-best.
+//   - exact evaluation is optional: on a logged question (a sample log's n samples) through
+//     exact_curve(), and for profiles with an analytic accuracy distribution through a closed
+//     form the engine knows (iid_form()).
 #pragma once
 
 #include <cstdint>
@@ -53,6 +53,28 @@ class BOOST_SYMBOL_VISIBLE Aggregator : public PluginObject {
   /// between calls): the engine calls it from several threads when the plugin is `shared`.
   virtual void aggregate(std::span<const InferenceOutcome> path, std::span<double> accuracy,
                          std::span<std::int32_t> used) const = 0;
+
+  // ---- Exact evaluation: optional. ------------------------------------------------------------
+
+  /// True when exact_curve() is implemented: the aggregator's accuracy averaged over every
+  /// subset of a logged question's samples has a closed form. Stopping policies depend on the
+  /// order of the samples and have none.
+  virtual bool has_exact() const { return false; }
+  /// For one logged question's n samples and k = 1..accuracy.size() (<= n): the mean, over all
+  /// C(n, k) subsets of k of the samples, of the request's accuracy with that subset (the
+  /// unbiased estimate of its accuracy with k fresh samples). kcube/estimators.hpp has the
+  /// curves of pass@k, majority vote and verifier-best.
+  virtual void exact_curve(std::span<const InferenceOutcome> samples,
+                           std::span<double> accuracy) const;
+
+  /// The closed form of the request's accuracy over k independent samples whose accuracy has
+  /// the distribution function F (a profile with ModelProfile::has_exact()), when there is one.
+  enum class IidForm : std::uint32_t {
+    none = 0,         ///< no closed form: use the Monte Carlo evaluator
+    best_of_k = 1,    ///< E[max of k accuracies] = integral_0^1 (1 - F(y)^k) dy
+    any_correct = 2,  ///< P(some sample is correct) = 1 - (1 - E[accuracy])^k
+  };
+  virtual IidForm iid_form() const { return IidForm::none; }
 };
 
 /// The running plurality of one request's answers, one sample at a time: what majority vote and

@@ -18,11 +18,9 @@ namespace kcube {
 
 /// The outcome of one inference (one of the k samples of a request).
 ///
-/// Design for issue 15 (ABI 3, not yet wired into the engine on this branch): besides cost,
-/// latency and accuracy, a sample carries its answer id and an optional score, and its cost split
-/// into the part paying for input and the part paying for output (issue 16 bills them
-/// differently). The engine's cost of a sample is input_cost + output_cost, in that order: the
-/// gaussian profile's c_in L_in + c_out L_out, so the paper study keeps its numbers.
+/// Besides cost, latency and accuracy, a sample carries its answer id and an optional score, and
+/// the part of its cost that pays for the input (the rest pays for the output; providers bill
+/// the two differently).
 struct InferenceOutcome {
   /// Cost of this inference, USD.
   double cost = 0.0;
@@ -49,19 +47,49 @@ struct SampleFields {
   bool scores = false;
 };
 
+/// One question of a logged profile as the engine sees it: its samples as outcomes, in the order
+/// they were logged (kcube/sample_log.hpp has the log as read).
+struct QuestionSamples {
+  /// The log's question id.
+  std::string id;
+  /// Its n samples (accuracy 0 or 1).
+  std::vector<InferenceOutcome> samples;
+};
+
+/// A profile drawn from a finite log of samples per question (the `samples` profile): what the
+/// engine reads for exact evaluation and to check k against each question's sample count.
+struct QuestionLog {
+  /// Every question of the log, each with at least one sample; empty for other profiles.
+  std::span<const QuestionSamples> questions;
+  /// True when questions with fewer samples than the deployment's largest k are left out of a
+  /// run (the run says how many); false when such a k is an error naming them.
+  bool drop_short = false;
+  /// What a run should tell the user about the log (ignored columns, a log without cost or
+  /// latency whose samples count 0 of it), each one line; the engine passes them on.
+  std::span<const std::string> notes;
+};
+
 /// A model profile: the distribution of one inference's cost, latency and accuracy.
 class BOOST_SYMBOL_VISIBLE ModelProfile : public PluginObject {
  public:
   ~ModelProfile() override;
   /// Name shown in reports (e.g. "GPT-5 mini"); the plugin name when the profile has none.
   virtual std::string display_name() const = 0;
-  /// Fills `path` with the outcomes of path.size() independent, identically distributed
-  /// inferences, drawing only from `stream`, in order, so that the first n outcomes of a longer
-  /// path equal those of a path of n (the engine's nested sampling relies on it). Outcomes must
-  /// be finite, cost and latency >= 0, accuracy in [0, 1]; the engine checks.
+  /// Fills `path` with the outcomes of one request's path.size() inferences, drawing only from
+  /// `stream`, in order, so that the first n outcomes of a longer path equal those of a path of
+  /// n (the engine's nested sampling relies on it). The inferences are exchangeable; they are
+  /// independent unless the profile draws a question first (question_log()). Outcomes must be
+  /// finite, cost and latency >= 0, input_cost in [0, cost], accuracy in [0, 1]; the engine
+  /// checks.
   virtual void draw_path(RandomStream& stream, std::span<InferenceOutcome> path) const = 0;
   /// The optional fields draw_path fills (none by default).
   virtual SampleFields provides() const { return {}; }
+  /// For a profile drawn from a log: its questions. Its draw_path then draws one question
+  /// uniformly among those with at least path.size() samples and a uniformly random order of
+  /// path.size() of its samples without replacement (a request's samples are correlated through
+  /// its question); the engine checks before a run that such a question exists. Empty (the
+  /// default) for profiles whose samples are independent draws.
+  virtual QuestionLog question_log() const { return {}; }
 
   // ---- Exact (noise-free) evaluation: optional. ----------------------------------------------
   // A profile that can describe one inference's distribution analytically lets the engine

@@ -26,6 +26,8 @@ enum class ParamType : std::uint32_t {
   boolean = 3,      ///< "true" or "false" (the user may also write yes/no, on/off, 1/0).
   string = 4,       ///< free text.
   enumeration = 5,  ///< one of ParamSpec::choices.
+  path = 6,         ///< a file path, made absolute by the host: relative to the manifest file
+                    ///< that wrote it, or to the working folder on the command line.
 };
 
 /// The schema of one parameter. Designed for constexpr arrays in plugin sources:

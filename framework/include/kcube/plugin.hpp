@@ -13,6 +13,9 @@
 //   2  kcube 0.1: PluginDescriptor::build (BuildAbi: Boost release, C++ standard library, its
 //      release and ABI) after abi_version, filled in where the plugin is compiled; a plugin
 //      whose build differs from the host's is refused before any other use.
+//   3  kcube 0.2: the aggregator kind (PluginKind::aggregator, kcube/aggregator.hpp);
+//      InferenceOutcome gains input_cost, score and answer; ModelProfile gains provides() and
+//      question_log(); ParamType gains path.
 #pragma once
 
 #include <cstddef>
@@ -30,7 +33,7 @@
 namespace kcube {
 
 /// The plugin ABI version this kcube host and SDK implement.
-inline constexpr std::uint32_t kAbiVersion = 2;
+inline constexpr std::uint32_t kAbiVersion = 3;
 
 /// What a plugin provides.
 enum class PluginKind : std::uint32_t {

@@ -18,8 +18,26 @@
 namespace kcube {
 namespace {
 
-constexpr std::size_t kMetrics = 3;  // cost, latency, accuracy, in this order everywhere
-constexpr const char* kMetricNames[kMetrics] = {"cost", "latency", "accuracy"};
+// Per trial and k: cost, latency, accuracy and, for an aggregator that stops early, the samples
+// it used, in this order everywhere.
+constexpr std::size_t kMaxMetrics = 4;
+constexpr const char* kMetricNames[kMaxMetrics] = {"cost", "latency", "accuracy", "samples_used"};
+
+// The paper's best-of-k: what simulate() aggregates with when no aggregator is given. The same
+// rule as the max-accuracy plugin (plugins/aggregator/max-accuracy), which manifests use.
+class BestOfK final : public Aggregator {
+ public:
+  SampleFields needs() const override { return {}; }
+  void aggregate(std::span<const InferenceOutcome> path, std::span<double> accuracy,
+                 std::span<std::int32_t> used) const override {
+    double best = 0.0;
+    for (std::size_t j = 0; j < path.size(); ++j) {
+      best = std::max(best, path[j].accuracy);
+      accuracy[j] = best;
+      used[j] = static_cast<std::int32_t>(j + 1);
+    }
+  }
+};
 
 // Trials are processed in chunks: the unit of parallel work and of reduction order. Sums are
 // formed within a chunk in trial order and then across chunks in chunk order, so the result does
@@ -60,6 +78,7 @@ std::vector<double> levels_of(const SimulationOptions& options) {
 // Everything the trial loop needs, fixed for one simulation.
 struct Plan {
   std::span<const CheckedProfile> profiles;
+  std::span<const CheckedAggregator> aggregators;  // one shared, or one per thread
   std::uint64_t seed = 0;
   std::uint64_t cell = 0;
   std::vector<int> grid;
@@ -68,42 +87,67 @@ struct Plan {
   Sampling sampling = Sampling::nested;
   std::int64_t trials = 0;
   int threads = 1;
+  std::size_t metrics = 3;                  // 4 when the aggregator stops early
   std::string label;                        // names the profile in messages
   const std::atomic<bool>* stop = nullptr;  // SimulationOptions::stop
 
   std::int64_t chunk = 256;  // trials per chunk: chunk_trials(trials)
 
-  std::size_t width() const { return grid.size() * kMetrics; }  // values per trial
+  std::size_t width() const { return grid.size() * metrics; }  // values per trial
   std::int64_t chunks() const { return (trials + chunk - 1) / chunk; }
 };
 
-// Best-of-k aggregation of one path, emitted at each k of `ks` (increasing, <= path length):
-// out[3 j + m] for the j-th k. Cost is the sum of the k costs; accuracy the best of the k;
-// latency mean-wave (k / P) mean(t_i) = sum(t_i) / P, or max-wave: the sum over the ceil(k / P)
-// waves of P consecutive inferences of each wave's slowest member (the last wave may be partial).
-void aggregate(std::span<const InferenceOutcome> path, std::span<const int> ks, int parallelism,
-               LatencyModel model, double* out) {
-  double cost = 0.0, latency_sum = 0.0, finished_waves = 0.0, wave_max = 0.0, best = 0.0;
-  std::size_t next = 0;
-  const auto p = static_cast<std::size_t>(parallelism);
-  for (std::size_t i = 0; i < path.size() && next < ks.size(); ++i) {
+// A thread's buffers for one path: its outcomes, the aggregator's accuracy and samples used at
+// every prefix, and the cost and latency of every prefix.
+struct PathBuffers {
+  std::vector<InferenceOutcome> path;
+  std::vector<double> accuracy, cost, latency;
+  std::vector<std::int32_t> used;
+  void resize(std::size_t k) {
+    path.resize(k);
+    accuracy.resize(k);
+    cost.resize(k);
+    latency.resize(k);
+    used.resize(k);
+  }
+};
+
+// Aggregates one path (its first n = path.size() entries of `b`) and emits the values at each k
+// of `ks` (increasing, <= n): out[metrics j + m] for the j-th k. The aggregator gives the
+// accuracy at k and the samples u it draws when allowed k; cost and latency are those of the
+// first u samples: cost their sum, latency mean-wave (u / P) mean(t_i) = sum(t_i) / P, or
+// max-wave: the sum over the ceil(u / P) waves of P consecutive inferences of each wave's slowest
+// member (the last wave may be partial). Sums run in draw order, so that with every sample used
+// the numbers are those of the best-of-k engine before aggregators existed, bit for bit.
+void aggregate(const Plan& plan, const CheckedAggregator& aggregator, std::size_t n,
+               std::span<const int> ks, std::int64_t trial, PathBuffers& b, double* out) {
+  const std::span<const InferenceOutcome> path(b.path.data(), n);
+  aggregator.aggregate(path, std::span(b.accuracy.data(), n), std::span(b.used.data(), n), trial);
+  double cost = 0.0, latency_sum = 0.0, finished_waves = 0.0, wave_max = 0.0;
+  const auto p = static_cast<std::size_t>(plan.parallelism);
+  const bool mean_wave = plan.latency_model == LatencyModel::mean_wave;
+  for (std::size_t i = 0; i < n; ++i) {
     const InferenceOutcome& o = path[i];
     cost += o.cost;
     latency_sum += o.latency;
-    best = std::max(best, o.accuracy);
     wave_max = std::max(wave_max, o.latency);
     if ((i + 1) % p == 0) {
       finished_waves += wave_max;
       wave_max = 0.0;
     }
-    if (i + 1 == static_cast<std::size_t>(ks[next])) {
-      out[3 * next + 0] = cost;
-      out[3 * next + 1] = model == LatencyModel::mean_wave
-                              ? latency_sum / static_cast<double>(parallelism)
-                              : finished_waves + wave_max;
-      out[3 * next + 2] = best;
-      ++next;
-    }
+    b.cost[i] = cost;
+    b.latency[i] =
+        mean_wave ? latency_sum / static_cast<double>(plan.parallelism) : finished_waves + wave_max;
+  }
+  for (std::size_t j = 0; j < ks.size(); ++j) {
+    const auto k = static_cast<std::size_t>(ks[j]);
+    const auto u = static_cast<std::size_t>(b.used[k - 1]);
+    double* values = out + plan.metrics * j;
+    values[0] = b.cost[u - 1];
+    values[1] = b.latency[u - 1];
+    values[2] = b.accuracy[k - 1];
+    if (plan.metrics == kMaxMetrics)
+      values[3] = static_cast<double>(u);
   }
 }
 
@@ -112,12 +156,12 @@ void aggregate(std::span<const InferenceOutcome> path, std::span<const int> ks, 
 // are checked finite and >= 0 and accuracy is a maximum of values in [0, 1], so on one nested
 // path cost and latency grow with k: their values at the largest k decide for the whole grid.
 void check_aggregates(const Plan& plan, const double* values, std::int64_t trial) {
-  const std::size_t first = plan.sampling == Sampling::nested ? plan.width() - kMetrics : 0;
+  const std::size_t first = plan.sampling == Sampling::nested ? plan.width() - plan.metrics : 0;
   for (std::size_t c = first; c < plan.width(); ++c) {
     if (!std::isfinite(values[c])) {
-      throw RuntimeFailure(plan.label + ": the " + kMetricNames[c % kMetrics] + " of trial " +
+      throw RuntimeFailure(plan.label + ": the " + kMetricNames[c % plan.metrics] + " of trial " +
                            std::to_string(trial) +
-                           " at k = " + std::to_string(plan.grid[c / kMetrics]) + " is " +
+                           " at k = " + std::to_string(plan.grid[c / plan.metrics]) + " is " +
                            text::format_real(values[c]) +
                            " (its outcomes overflow when aggregated); this is a bug in the "
                            "profile plugin");
@@ -126,7 +170,7 @@ void check_aggregates(const Plan& plan, const double* values, std::int64_t trial
 }
 
 // Runs every trial once, in parallel over chunks, calling
-//   on_trial(thread, chunk, trial, values)   with values[3 g + m] at grid index g.
+//   on_trial(thread, chunk, trial, values)   with values[metrics g + m] at grid index g.
 // Exceptions never leave the parallel region: the first failure (in chunk order among those
 // seen) is rethrown after it.
 template <class OnTrial>
@@ -142,9 +186,10 @@ void for_each_trial(const Plan& plan, OnTrial&& on_trial) {
 #pragma omp parallel num_threads(plan.threads)
   {
     const int thread = omp_get_thread_num();
-    const CheckedProfile& profile =
-        plan.profiles[plan.profiles.size() == 1 ? 0 : static_cast<std::size_t>(thread)];
-    std::vector<InferenceOutcome> path;
+    const auto own = static_cast<std::size_t>(thread);
+    const CheckedProfile& profile = plan.profiles[plan.profiles.size() == 1 ? 0 : own];
+    const CheckedAggregator& aggregator = plan.aggregators[plan.aggregators.size() == 1 ? 0 : own];
+    PathBuffers buffers;
     std::vector<double> values;
 #pragma omp for schedule(dynamic, 1)
     for (std::int64_t chunk = 0; chunk < chunks; ++chunk) {
@@ -153,23 +198,23 @@ void for_each_trial(const Plan& plan, OnTrial&& on_trial) {
       // Everything that may throw, the plugin's draw_path and the buffers' allocation
       // included, is inside this try: an exception that left the region would terminate.
       try {
-        path.resize(static_cast<std::size_t>(max_k));
+        buffers.resize(static_cast<std::size_t>(max_k));
         values.resize(plan.width());
         const std::int64_t end = std::min(plan.trials, (chunk + 1) * plan.chunk);
         for (std::int64_t trial = chunk * plan.chunk; trial < end; ++trial) {
           const auto t = static_cast<std::uint64_t>(trial);
           if (plan.sampling == Sampling::nested) {
             RandomStream stream(plan.seed, plan.cell, t);
-            profile.draw_path(stream, path, trial);
-            aggregate(path, plan.grid, plan.parallelism, plan.latency_model, values.data());
+            profile.draw_path(stream, buffers.path, trial);
+            aggregate(plan, aggregator, buffers.path.size(), plan.grid, trial, buffers,
+                      values.data());
           } else {
             for (std::size_t g = 0; g < plan.grid.size(); ++g) {
               RandomStream stream(plan.seed, plan.cell, t, g + 1);
-              const std::span<InferenceOutcome> part(path.data(),
-                                                     static_cast<std::size_t>(plan.grid[g]));
-              profile.draw_path(stream, part, trial);
-              aggregate(part, std::span<const int>(&plan.grid[g], 1), plan.parallelism,
-                        plan.latency_model, &values[3 * g]);
+              const auto n = static_cast<std::size_t>(plan.grid[g]);
+              profile.draw_path(stream, std::span(buffers.path.data(), n), trial);
+              aggregate(plan, aggregator, n, std::span<const int>(&plan.grid[g], 1), trial, buffers,
+                        &values[plan.metrics * g]);
             }
           }
           check_aggregates(plan, values.data(), trial);
@@ -212,10 +257,10 @@ double order_statistic_quantile(std::span<double> v, double q) {
   return below + (h - static_cast<double>(lo)) * (above - below);
 }
 
-// Per-(k, metric) statistics, index g * 3 + m.
+// Per-(k, metric) statistics, index g * metrics + m.
 struct Moments {
   std::vector<double> mean, std;
-  std::vector<std::vector<double>> quantiles;  // [level][g * 3 + m]
+  std::vector<std::vector<double>> quantiles;  // [level][g * metrics + m]
 };
 
 // Every trial's values are kept, column-major (store[column * n + trial]), and each column's
@@ -260,7 +305,7 @@ Moments exact_moments(const Plan& plan, const std::vector<double>& levels) {
 // histogram of kHistogramBins bins over [min, max]. Each quantile is within one bin width,
 // (max - min) / kHistogramBins, of the exact (type-7) quantile of the same trials.
 Moments histogram_moments(const Plan& plan, const std::vector<double>& levels,
-                          std::array<double, kMetrics>& resolution) {
+                          std::array<double, kMaxMetrics>& resolution) {
   const std::size_t width = plan.width();
   const auto chunks = static_cast<std::size_t>(plan.chunks());
   const auto threads = static_cast<std::size_t>(plan.threads);
@@ -329,7 +374,7 @@ Moments histogram_moments(const Plan& plan, const std::vector<double>& levels,
         total[b] += counts[(t * width + c) * bins + b];
     }
     const double bin_width = (hi[c] - lo[c]) / static_cast<double>(bins);
-    resolution[c % kMetrics] = std::max(resolution[c % kMetrics], bin_width);
+    resolution[c % plan.metrics] = std::max(resolution[c % plan.metrics], bin_width);
     // The j-th smallest value (0-based), estimated inside its bin with the bin's values taken
     // as evenly spread: it lies in the same bin as the true order statistic, so within one bin
     // width of it.
@@ -393,7 +438,7 @@ int default_threads() {
 }
 
 std::uint64_t simulation_memory_bytes(const Deployment& deployment,
-                                      const SimulationOptions& options) {
+                                      const SimulationOptions& options, bool stops_early) {
   const std::vector<int> grid = deployment.k_grid();
   if (grid.empty() || options.trials < 2)
     return 0;  // simulate() refuses these before allocating
@@ -402,13 +447,15 @@ std::uint64_t simulation_memory_bytes(const Deployment& deployment,
   const auto chunks = static_cast<std::uint64_t>((options.trials + chunk - 1) / chunk);
   const auto threads =
       static_cast<std::uint64_t>(team_size(options.threads, static_cast<std::int64_t>(chunks)));
-  const std::uint64_t width = grid.size() * kMetrics;
+  const std::uint64_t width = grid.size() * (stops_early ? kMaxMetrics : kMaxMetrics - 1);
   const auto trials = static_cast<std::uint64_t>(options.trials);
   const auto max_k = static_cast<std::uint64_t>(grid.back());
   constexpr std::uint64_t real = sizeof(double);
 
-  // Each thread: one path of outcomes and one trial's values.
-  const std::uint64_t per_thread = max_k * sizeof(InferenceOutcome) + width * real;
+  // Each thread: one path of outcomes with its prefixes' accuracy, cost, latency and samples
+  // used, and one trial's values.
+  const std::uint64_t per_thread =
+      max_k * (sizeof(InferenceOutcome) + 3 * real + sizeof(std::int32_t)) + width * real;
   // The failure message slot of every chunk; the statistics and the candidate table.
   const std::uint64_t fixed = chunks * sizeof(std::string) + 2 * width * (2 + levels) * real +
                               grid.size() * (sizeof(Candidate) + real);
@@ -456,12 +503,93 @@ std::uint64_t cell_identity(std::string_view profile_plugin, const Params& profi
   return hash;
 }
 
+void require_compatible(const CheckedProfile& profile, const CheckedAggregator& aggregator) {
+  const SampleFields needs = aggregator.needs();
+  const SampleFields has = profile.provides();
+  std::vector<std::string> missing;
+  if (needs.answers && !has.answers)
+    missing.emplace_back("answers");
+  if (needs.scores && !has.scores)
+    missing.emplace_back("scores");
+  if (!missing.empty()) {
+    throw Error(
+        aggregator.who() + " needs the samples' " + text::join(missing, " and ") + ", which " +
+        profile.who() + " does not provide; use an aggregator that needs none of them " +
+        "(max-accuracy, pass-at-k) or a profile whose samples carry them (samples, with a " +
+        "log that has an " + (needs.answers ? "answer" : "score") + " column)");
+  }
+}
+
+std::vector<const QuestionSamples*> logged_population(const CheckedProfile& profile,
+                                                      const QuestionLog& log, int k_max,
+                                                      std::vector<std::string>& notes) {
+  std::vector<const QuestionSamples*> eligible;
+  std::vector<std::string> short_ids;
+  std::size_t largest_possible = 0;
+  for (const QuestionSamples& q : log.questions) {
+    largest_possible = std::max(largest_possible, q.samples.size());
+    if (q.samples.size() >= static_cast<std::size_t>(k_max))
+      eligible.push_back(&q);
+    else
+      short_ids.push_back("'" + q.id + "' (" + std::to_string(q.samples.size()) + ")");
+  }
+  std::size_t smallest = largest_possible;
+  for (const QuestionSamples& q : log.questions)
+    smallest = std::min(smallest, q.samples.size());
+  const auto listed = [&short_ids] {
+    constexpr std::size_t kShown = 5;
+    std::vector<std::string> shown(
+        short_ids.begin(),
+        short_ids.begin() + static_cast<std::ptrdiff_t>(std::min(kShown, short_ids.size())));
+    std::string text = text::join(shown, ", ");
+    if (short_ids.size() > kShown)
+      text += " and " + std::to_string(short_ids.size() - kShown) + " more";
+    return text;
+  };
+  if (eligible.empty()) {
+    throw Error(profile.who() + ": no question of its log has " + std::to_string(k_max) +
+                " samples (the deployment's largest k); the most any has is " +
+                std::to_string(largest_possible) + "; lower k_max to at most that");
+  }
+  if (!short_ids.empty() && !log.drop_short) {
+    throw Error(
+        profile.who() + ": " + std::to_string(short_ids.size()) + " of its " +
+        std::to_string(log.questions.size()) +
+        " questions have fewer samples than the deployment's largest k = " + std::to_string(k_max) +
+        ": " + listed() + "; lower k_max to at most " + std::to_string(smallest) +
+        ", or set the profile's short_questions: drop to leave them out");
+  }
+  if (!short_ids.empty()) {
+    notes.push_back(std::to_string(short_ids.size()) + " of " +
+                    std::to_string(log.questions.size()) + " logged questions have fewer than " +
+                    std::to_string(k_max) +
+                    " samples and were left out (short_questions: drop): " + listed());
+  }
+  return eligible;
+}
+
 SimulationResult simulate(const CheckedProfile& profile, std::uint64_t cell,
                           const Deployment& deployment, const SimulationOptions& options) {
   return simulate(std::span<const CheckedProfile>(&profile, 1), cell, deployment, options);
 }
 
 SimulationResult simulate(std::span<const CheckedProfile> profiles, std::uint64_t cell,
+                          const Deployment& deployment, const SimulationOptions& options) {
+  static const BestOfK best_of_k;
+  const CheckedAggregator aggregator(best_of_k, "the best-of-k rule (max-accuracy)");
+  return simulate(profiles, std::span<const CheckedAggregator>(&aggregator, 1), cell, deployment,
+                  options);
+}
+
+SimulationResult simulate(const CheckedProfile& profile, const CheckedAggregator& aggregator,
+                          std::uint64_t cell, const Deployment& deployment,
+                          const SimulationOptions& options) {
+  return simulate(std::span<const CheckedProfile>(&profile, 1),
+                  std::span<const CheckedAggregator>(&aggregator, 1), cell, deployment, options);
+}
+
+SimulationResult simulate(std::span<const CheckedProfile> profiles,
+                          std::span<const CheckedAggregator> aggregators, std::uint64_t cell,
                           const Deployment& deployment, const SimulationOptions& options) {
   if (options.trials < 2) {
     throw Error("trials must be at least 2 (a standard deviation needs two), got " +
@@ -470,6 +598,7 @@ SimulationResult simulate(std::span<const CheckedProfile> profiles, std::uint64_
   const std::vector<double> levels = levels_of(options);
   Plan plan;
   plan.profiles = profiles;
+  plan.aggregators = aggregators;
   plan.seed = options.seed;
   plan.cell = cell;
   plan.grid = deployment.k_grid();
@@ -485,25 +614,41 @@ SimulationResult simulate(std::span<const CheckedProfile> profiles, std::uint64_
   }
   if (deployment.parallelism < 1)
     throw Error("parallelism must be at least 1");
-  if (profiles.size() != 1 && profiles.size() < static_cast<std::size_t>(plan.threads)) {
-    plan.threads = static_cast<int>(profiles.size());
+  for (const auto count : {profiles.size(), aggregators.size()}) {
+    if (count != 1 && count < static_cast<std::size_t>(plan.threads))
+      plan.threads = static_cast<int>(count);
   }
   plan.label = profiles.front().who();
   plan.stop = options.stop;
+  const CheckedAggregator& aggregator = aggregators.front();
+  require_compatible(profiles.front(), aggregator);
+  plan.metrics = aggregator.stops_early() ? kMaxMetrics : kMaxMetrics - 1;
 
   SimulationResult result;
+  if (const QuestionLog log = profiles.front().question_log(); !log.questions.empty()) {
+    if (log.drop_short && plan.sampling == Sampling::independent) {
+      throw Error(plan.label +
+                  ": short_questions: drop with independent sampling would draw each k from "
+                  "another set of questions; use sampling: nested, or short_questions: error");
+    }
+    result.notes.assign(log.notes.begin(), log.notes.end());
+    logged_population(profiles.front(), log, plan.grid.back(), result.notes);
+  }
   result.exact_quantiles = keeps_every_trial(plan.width(), plan.trials, options);
   Moments m;
+  std::array<double, kMaxMetrics> resolution{};
   try {
     m = result.exact_quantiles ? exact_moments(plan, levels)
-                               : histogram_moments(plan, levels, result.quantile_resolution);
+                               : histogram_moments(plan, levels, resolution);
   } catch (const std::bad_alloc&) {
-    throw RuntimeFailure(plan.label + ": out of memory while simulating " +
-                         std::to_string(plan.trials) + " trials on " +
-                         std::to_string(plan.threads) + " threads (about " +
-                         format_bytes(simulation_memory_bytes(deployment, options)) +
-                         " needed); lower run.trials or --threads, or free memory");
+    throw RuntimeFailure(
+        plan.label + ": out of memory while simulating " + std::to_string(plan.trials) +
+        " trials on " + std::to_string(plan.threads) + " threads (about " +
+        format_bytes(simulation_memory_bytes(deployment, options, aggregator.stops_early())) +
+        " needed); lower run.trials or --threads, or free memory");
   }
+  std::copy_n(resolution.begin(), result.quantile_resolution.size(),
+              result.quantile_resolution.begin());
   std::int64_t per_trial = 0;
   if (plan.sampling == Sampling::nested) {
     per_trial = plan.grid.back();
@@ -515,22 +660,28 @@ SimulationResult simulate(std::span<const CheckedProfile> profiles, std::uint64_
 
   CandidateTable& table = result.table;
   const std::size_t g_count = plan.grid.size();
+  const std::size_t w = plan.metrics;
   const double root_n = std::sqrt(static_cast<double>(plan.trials));
   for (std::size_t g = 0; g < g_count; ++g) {
-    table.rows.push_back({plan.grid[g], m.mean[3 * g], m.mean[3 * g + 1], m.mean[3 * g + 2]});
+    table.rows.push_back({plan.grid[g], m.mean[w * g], m.mean[w * g + 1], m.mean[w * g + 2]});
   }
-  for (std::size_t metric = 0; metric < kMetrics; ++metric) {
+  if (w == kMaxMetrics) {
+    auto& mean_used = table.columns["samples_used"];
+    for (std::size_t g = 0; g < g_count; ++g)
+      mean_used.push_back(m.mean[w * g + 3]);
+  }
+  for (std::size_t metric = 0; metric < w; ++metric) {
     const std::string name = kMetricNames[metric];
     auto& sd = table.columns[name + "_std"];
     auto& se = table.columns[name + "_se"];
     for (std::size_t g = 0; g < g_count; ++g) {
-      sd.push_back(m.std[3 * g + metric]);
-      se.push_back(m.std[3 * g + metric] / root_n);
+      sd.push_back(m.std[w * g + metric]);
+      se.push_back(m.std[w * g + metric] / root_n);
     }
     for (std::size_t l = 0; l < levels.size(); ++l) {
       auto& q = table.columns[quantile_column(name, levels[l])];
       for (std::size_t g = 0; g < g_count; ++g)
-        q.push_back(m.quantiles[l][3 * g + metric]);
+        q.push_back(m.quantiles[l][w * g + metric]);
     }
   }
   table.columns["trials"] = std::vector<double>(g_count, static_cast<double>(plan.trials));

@@ -1,5 +1,6 @@
 // Private: the simulation engine. Monte Carlo trials of a model profile on a deployment's k grid,
-// aggregated best-of-k, with per-k statistics; reproducible bit for bit for any thread count.
+// each trial's samples made into one answer by an aggregator (best-of-k when none is given), with
+// per-k statistics; reproducible bit for bit for any thread count.
 #pragma once
 
 #include <array>
@@ -65,7 +66,21 @@ struct SimulationResult {
   std::array<double, 3> quantile_resolution{};
   /// Inferences drawn (three normals each for the gaussian profile).
   std::int64_t inferences = 0;
+  /// What the run should say besides the table (questions of a log left out, ...).
+  std::vector<std::string> notes;
 };
+
+/// kcube::Error naming both plugins when `aggregator` needs sample fields (answers, scores) that
+/// `profile` does not provide (majority-vote with the gaussian profile).
+void require_compatible(const CheckedProfile& profile, const CheckedAggregator& aggregator);
+
+/// The questions of a logged profile's `log` that a run with largest k `k_max` uses: all of
+/// them, or with log.drop_short those with at least k_max samples (adding a note saying how many
+/// were left out and which). kcube::Error when a question is too short without drop_short
+/// (naming up to five and the largest k possible), or when none is long enough.
+std::vector<const QuestionSamples*> logged_population(const CheckedProfile& profile,
+                                                      const QuestionLog& log, int k_max,
+                                                      std::vector<std::string>& notes);
 
 /// Identity of a simulation cell, a pure function of the profile's plugin name and validated
 /// parameters and of the deployment (P, k_max, k_step, latency model): adding a cell to a study
@@ -89,16 +104,36 @@ SimulationResult simulate(const CheckedProfile& profile, std::uint64_t cell,
 SimulationResult simulate(std::span<const CheckedProfile> profiles, std::uint64_t cell,
                           const Deployment& deployment, const SimulationOptions& options);
 
+/// The same with `aggregator` making each trial's samples into one answer: the accuracy at k is
+/// its accuracy when allowed k samples, and cost and latency count the samples it used. When it
+/// stops early, the table gains the columns samples_used (the mean), samples_used_std,
+/// samples_used_se and its quantiles. Also kcube::Error from require_compatible() and, for a
+/// logged profile, from logged_population() (and for short_questions: drop with independent
+/// sampling); RuntimeFailure naming the aggregator when it throws or breaks its contract. Without
+/// an aggregator (the overloads above) the rule is best-of-k, the max-accuracy plugin's. The
+/// cell's random numbers do not depend on the aggregator: aggregators compared on one cell see
+/// the same samples.
+SimulationResult simulate(const CheckedProfile& profile, const CheckedAggregator& aggregator,
+                          std::uint64_t cell, const Deployment& deployment,
+                          const SimulationOptions& options);
+
+/// The same with one profile object and one aggregator object per worker thread where their
+/// plugins are not thread-safe (a span of one is shared by all threads).
+SimulationResult simulate(std::span<const CheckedProfile> profiles,
+                          std::span<const CheckedAggregator> aggregators, std::uint64_t cell,
+                          const Deployment& deployment, const SimulationOptions& options);
+
 /// Peak bytes simulate() allocates for one cell besides the profile's own objects and the
 /// threads' stacks, for the same options and deployment: with exact quantiles, every trial's
-/// values (8 bytes x 3 metrics x grid size x trials, one store shared by all threads); with
+/// values (8 bytes x 3 metrics, 4 when the aggregator `stops_early`, x grid size x trials, one
+/// store shared by all threads); with
 /// histograms (beyond options.exact_quantile_bytes), per-chunk sums and one histogram per
 /// thread (4 bytes x 3 x grid size x kHistogramBins). Both add each thread's path (max k
 /// outcomes) and values, and the statistics. The thread count and the exact/histogram choice
 /// are simulate()'s. 0 for options simulate() refuses (an empty grid, trials < 2); throws
 /// kcube::Error for a quantile level outside (0, 1).
 std::uint64_t simulation_memory_bytes(const Deployment& deployment,
-                                      const SimulationOptions& options);
+                                      const SimulationOptions& options, bool stops_early = false);
 
 /// OpenMP's default number of threads (what SimulationOptions::threads = 0 means).
 int default_threads();

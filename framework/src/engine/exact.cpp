@@ -39,6 +39,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/engine.hpp"
 #include "kcube/error.hpp"
 #include "kcube/quadrature.hpp"
 #include "util/text.hpp"
@@ -109,9 +110,10 @@ double expected_best_of_k(const CheckedProfile& profile, int k) {
   return std::clamp(sum, 0.0, 1.0);
 }
 
-CandidateTable exact_candidates(const CheckedProfile& profile, const Deployment& deployment) {
-  const std::string& label = profile.who();
-  profile.require_exact();
+namespace {
+
+// Refuses the max-wave latency model, which has no closed form.
+void require_mean_wave(const Deployment& deployment) {
   if (deployment.latency_model == LatencyModel::max_wave) {
     throw Error(
         "the max-wave latency model (the slowest inference of each wave) has no closed form "
@@ -119,29 +121,103 @@ CandidateTable exact_candidates(const CheckedProfile& profile, const Deployment&
         "mean-wave");
   }
   assert(deployment.parallelism >= 1 && "the scenario's schema keeps parallelism >= 1");
-  const double cost = profile.expected_cost();
-  const double latency = profile.expected_latency();
-  const double parallelism = static_cast<double>(deployment.parallelism);
+}
 
+// The table on the deployment's grid with cost k c, latency (k / P) t and accuracy(k); `label`
+// names the profile when k c or (k / P) t overflow.
+template <class Accuracy>
+CandidateTable table_of(const std::string& label, double cost, double latency,
+                        const Deployment& deployment, Accuracy&& accuracy) {
+  const double parallelism = static_cast<double>(deployment.parallelism);
   CandidateTable table;
   const std::vector<int> grid = deployment.k_grid();
   table.rows.reserve(grid.size());
   for (const int k : grid) {
     const double samples = static_cast<double>(k);
-    // E[total cost] = k E[c];  E[mean-wave latency] = (k / P) E[t];  accuracy = E[max of k].
-    const Candidate row{k, samples * cost, samples / parallelism * latency,
-                        expected_best_of_k(profile, k)};
+    const Candidate row{k, samples * cost, samples / parallelism * latency, accuracy(k)};
     if (!std::isfinite(row.cost) || !std::isfinite(row.latency)) {
-      throw RuntimeFailure(label + ": the expected " +
-                           (std::isfinite(row.cost) ? "latency" : "cost") +
-                           " at k = " + std::to_string(k) +
-                           " overflows (expected_cost() = " + text::format_real(cost) +
-                           ", expected_latency() = " + text::format_real(latency) +
-                           " per inference); this is a bug in the profile plugin");
+      throw RuntimeFailure(
+          label + ": the expected " + (std::isfinite(row.cost) ? "latency" : "cost") +
+          " at k = " + std::to_string(k) + " overflows (" + text::format_real(cost) + " USD and " +
+          text::format_real(latency) + " s per inference); this is a bug in the profile plugin");
     }
     table.rows.push_back(row);
   }
   return table;
+}
+
+// A logged profile: per question, the aggregator's mean over every k-subset of its samples;
+// then the mean over the questions, each with weight 1. Cost and latency: k times each
+// question's mean, averaged the same way.
+CandidateTable logged_candidates(const CheckedProfile& profile, const CheckedAggregator& aggregator,
+                                 const QuestionLog& log, const Deployment& deployment,
+                                 std::vector<std::string>& notes) {
+  if (!aggregator.has_exact()) {
+    throw Error(aggregator.who() +
+                " has no exact evaluation on a sample log (its answer depends on the order of "
+                "the samples, or has no closed form over their subsets); use monte-carlo "
+                "(run.evaluator: monte-carlo)");
+  }
+  const std::vector<int> grid = deployment.k_grid();
+  const int k_max = grid.back();
+  notes.insert(notes.end(), log.notes.begin(), log.notes.end());
+  const std::vector<const QuestionSamples*> questions =
+      logged_population(profile, log, k_max, notes);
+  const auto width = static_cast<std::size_t>(k_max);
+  std::vector<double> accuracy(width, 0.0), curve(width);
+  double cost = 0.0, latency = 0.0;
+  for (const QuestionSamples* q : questions) {
+    aggregator.exact_curve(q->samples, curve, q->id);
+    for (std::size_t j = 0; j < width; ++j)
+      accuracy[j] += curve[j];
+    double question_cost = 0.0, question_latency = 0.0;
+    for (const InferenceOutcome& o : q->samples) {
+      question_cost += o.cost;
+      question_latency += o.latency;
+    }
+    const auto n = static_cast<double>(q->samples.size());
+    cost += question_cost / n;
+    latency += question_latency / n;
+  }
+  const auto count = static_cast<double>(questions.size());
+  return table_of(profile.who(), cost / count, latency / count, deployment,
+                  [&](int k) { return accuracy[static_cast<std::size_t>(k - 1)] / count; });
+}
+
+}  // namespace
+
+CandidateTable exact_candidates(const CheckedProfile& profile, const Deployment& deployment) {
+  profile.require_exact();
+  require_mean_wave(deployment);
+  return table_of(profile.who(), profile.expected_cost(), profile.expected_latency(), deployment,
+                  [&](int k) { return expected_best_of_k(profile, k); });
+}
+
+CandidateTable exact_candidates(const CheckedProfile& profile, const CheckedAggregator& aggregator,
+                                const Deployment& deployment, std::vector<std::string>& notes) {
+  require_compatible(profile, aggregator);
+  require_mean_wave(deployment);
+  if (const QuestionLog log = profile.question_log(); !log.questions.empty())
+    return logged_candidates(profile, aggregator, log, deployment, notes);
+  switch (aggregator.iid_form()) {
+    case Aggregator::IidForm::best_of_k:
+      return exact_candidates(profile, deployment);
+    case Aggregator::IidForm::any_correct: {
+      profile.require_exact();
+      // P(some sample is correct) = 1 - prod (1 - a_i), averaged over independent a_i:
+      // 1 - (1 - E[a])^k, with E[a] = E[best of 1].
+      const double miss = 1.0 - expected_best_of_k(profile, 1);
+      return table_of(profile.who(), profile.expected_cost(), profile.expected_latency(),
+                      deployment, [&](int k) {
+                        return std::clamp(-std::expm1(static_cast<double>(k) * std::log1p(-miss)),
+                                          0.0, 1.0);
+                      });
+    }
+    case Aggregator::IidForm::none:
+      break;
+  }
+  throw Error(aggregator.who() + " has no exact form for " + profile.who() +
+              "; use monte-carlo (run.evaluator: monte-carlo)");
 }
 
 }  // namespace kcube

@@ -1,7 +1,9 @@
 // Private: exact (noise-free) evaluation of a model profile on a deployment's k grid.
 #pragma once
 
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "host/checked.hpp"
 #include "kcube/candidate.hpp"
@@ -26,5 +28,18 @@ double expected_best_of_k(const CheckedProfile& profile, int k);
 /// is not a CDF on [0, 1], or one of its methods throws anything (a non-std type included).
 /// Messages name the profile as CheckedProfile::who().
 CandidateTable exact_candidates(const CheckedProfile& profile, const Deployment& deployment);
+
+/// The exact candidate table with `aggregator` making each request's samples into its answer:
+///   - a logged profile (question_log()): per question, the mean of the aggregator's accuracy
+///     over all C(n, k) subsets of k of its n samples (Aggregator::exact_curve), averaged over the
+///     questions (logged_population()) with equal weight; cost k and latency k / P times each
+///     question's mean, averaged. kcube::Error "use monte-carlo" when the aggregator has no
+///     exact evaluation (stopping policies, weighted-vote).
+///   - any other profile with exact evaluation, by the aggregator's iid_form(): best_of_k as
+///     above; any_correct 1 - (1 - E[a])^k; none: kcube::Error "use monte-carlo".
+/// Also require_compatible()'s Error, max-wave's Error, and the failures above. Notes (questions
+/// left out) are appended to `notes`.
+CandidateTable exact_candidates(const CheckedProfile& profile, const CheckedAggregator& aggregator,
+                                const Deployment& deployment, std::vector<std::string>& notes);
 
 }  // namespace kcube

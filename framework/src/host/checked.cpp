@@ -161,6 +161,33 @@ void CheckedProfile::draw_path(RandomStream& stream, std::span<InferenceOutcome>
   }
 }
 
+SampleFields CheckedProfile::provides() const {
+  return call_plugin(who_, "provides", [&] { return object_->provides(); });
+}
+
+QuestionLog CheckedProfile::question_log() const {
+  const QuestionLog log =
+      call_plugin(who_, "question_log", [&] { return object_->question_log(); });
+  for (const QuestionSamples& q : log.questions) {
+    std::string problem;
+    if (q.samples.empty())
+      problem = "has no samples";
+    for (std::size_t i = 0; i < q.samples.size() && problem.empty(); ++i) {
+      const InferenceOutcome& o = q.samples[i];
+      if (const char* bad = invalid_outcome(o))
+        problem = "has " + std::string(bad) + " in sample " + std::to_string(i);
+      else if (o.accuracy != 0.0 && o.accuracy != 1.0)
+        problem = "has accuracy " + text::format_real(o.accuracy) + " in sample " +
+                  std::to_string(i) + " (logged samples are correct, 1, or not, 0)";
+    }
+    if (!problem.empty()) {
+      throw RuntimeFailure(who_ + ": logged question '" + q.id + "' " + problem +
+                           "; this is a bug in the profile plugin");
+    }
+  }
+  return log;
+}
+
 bool CheckedProfile::has_exact() const {
   return call_plugin(who_, "has_exact", [&] { return object_->has_exact(); });
 }
@@ -258,7 +285,7 @@ Selection CheckedOptimizer::select(const SelectionProblem& problem,
 // ---- CheckedAggregator -------------------------------------------------------------------------
 
 CheckedAggregator::CheckedAggregator(const Aggregator& object, std::string who)
-    : object_(&object), who_(std::move(who)) {
+    : object_(&object), who_(who.empty() ? std::string("aggregator") : std::move(who)) {
   stops_early_ = stops_early();
 }
 
@@ -296,11 +323,48 @@ void CheckedAggregator::aggregate(std::span<const InferenceOutcome> path,
       problem = std::to_string(used[j]) + " samples used although it does not stop early";
     if (!problem.empty()) {
       throw RuntimeFailure(who_ + " returned " + problem + " when allowed " +
-                           std::to_string(allowed) + " samples, in trial " +
-                           std::to_string(trial) + "; this is a bug in the aggregator plugin");
+                           std::to_string(allowed) + " samples, in trial " + std::to_string(trial) +
+                           "; this is a bug in the aggregator plugin");
     }
     previous = used[j];
   }
+}
+
+bool CheckedAggregator::has_exact() const {
+  return call_plugin(who_, "has_exact", [&] { return object_->has_exact(); });
+}
+
+void CheckedAggregator::exact_curve(std::span<const InferenceOutcome> samples,
+                                    std::span<double> accuracy, const std::string& question) const {
+  try {
+    const PluginCallGuard guard(who_, "exact_curve");
+    object_->exact_curve(samples, accuracy);
+  } catch (...) {
+    throw RuntimeFailure(who_ + " failed in exact_curve (question '" + question +
+                         "'): " + current_exception_text());
+  }
+  for (std::size_t j = 0; j < accuracy.size(); ++j) {
+    if (!(accuracy[j] >= 0.0 && accuracy[j] <= 1.0)) {
+      throw RuntimeFailure(who_ + " returned an exact accuracy of " +
+                           text::format_real(accuracy[j]) + " at k = " + std::to_string(j + 1) +
+                           " for question '" + question +
+                           "' (must be in [0, 1]); this is a bug in the aggregator plugin");
+    }
+  }
+}
+
+Aggregator::IidForm CheckedAggregator::iid_form() const {
+  const Aggregator::IidForm form =
+      call_plugin(who_, "iid_form", [&] { return object_->iid_form(); });
+  switch (form) {
+    case Aggregator::IidForm::none:
+    case Aggregator::IidForm::best_of_k:
+    case Aggregator::IidForm::any_correct:
+      return form;
+  }
+  throw RuntimeFailure(who_ + " returned an unknown iid_form " +
+                       std::to_string(static_cast<std::uint32_t>(form)) +
+                       "; this is a bug in the aggregator plugin");
 }
 
 }  // namespace kcube

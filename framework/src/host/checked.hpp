@@ -40,6 +40,13 @@ class CheckedProfile {
   /// draws an invalid outcome (non-finite, negative cost or latency, accuracy outside [0, 1]).
   void draw_path(RandomStream& stream, std::span<InferenceOutcome> path, std::int64_t trial) const;
 
+  /// provides().
+  SampleFields provides() const;
+  /// question_log(), checked once per call: every question has at least one sample, every
+  /// sample is a valid outcome with accuracy 0 or 1. RuntimeFailure naming the profile and the
+  /// question otherwise. The spans point into the profile object.
+  QuestionLog question_log() const;
+
   /// has_exact().
   bool has_exact() const;
   /// kcube::Error naming the profile unless has_exact() (use the Monte Carlo evaluator).
@@ -102,8 +109,9 @@ class CheckedOptimizer {
 /// An aggregator's methods, checked.
 class CheckedAggregator {
  public:
-  /// `object` named `who` in messages (LoadedPlugin::who()).
-  CheckedAggregator(const Aggregator& object, std::string who);
+  /// `object` named `who` in messages (LoadedPlugin::who()). Implicit from a bare aggregator
+  /// (library callers and tests): then it is named "aggregator".
+  CheckedAggregator(const Aggregator& object, std::string who = {});  // NOLINT: implicit
 
   const std::string& who() const { return who_; }
   /// needs().
@@ -115,6 +123,14 @@ class CheckedAggregator {
   /// the plugin and `trial` when it throws or breaks that contract.
   void aggregate(std::span<const InferenceOutcome> path, std::span<double> accuracy,
                  std::span<std::int32_t> used, std::int64_t trial) const;
+  /// has_exact().
+  bool has_exact() const;
+  /// exact_curve(samples, accuracy), checked: every value in [0, 1]. RuntimeFailure naming
+  /// the plugin and `question` otherwise.
+  void exact_curve(std::span<const InferenceOutcome> samples, std::span<double> accuracy,
+                   const std::string& question) const;
+  /// iid_form(): one of the known forms.
+  Aggregator::IidForm iid_form() const;
 
  private:
   const Aggregator* object_;

@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <filesystem>
 #include <limits>
 #include <set>
 #include <string_view>
@@ -50,7 +51,7 @@ struct Canonical {
   std::string problem;
 };
 
-Canonical canonicalize(const ParamSpec& spec, std::string_view raw) {
+Canonical canonicalize(const ParamSpec& spec, std::string_view raw, const std::string& base) {
   const std::string_view text = kcube::text::trim(raw);
   switch (spec.type) {
     case ParamType::integer: {
@@ -112,6 +113,20 @@ Canonical canonicalize(const ParamSpec& spec, std::string_view raw) {
     }
     case ParamType::string:
       return {std::string(raw), {}};
+    case ParamType::path: {
+      if (text.empty())
+        return {{}, "expects a file path, got an empty value"};
+      std::filesystem::path path(text);
+      if (path.is_relative()) {
+        std::error_code ec;
+        const std::filesystem::path folder =
+            base.empty() ? std::filesystem::current_path(ec) : std::filesystem::path(base);
+        if (ec)
+          return {{}, "is relative, and the working folder is unknown: " + ec.message()};
+        path = folder / path;
+      }
+      return {path.lexically_normal().string(), {}};
+    }
     case ParamType::enumeration: {
       const auto choices = split_choices(spec.choices);
       for (const auto& choice : choices) {
@@ -175,7 +190,7 @@ ParamCheck check_params(std::span<const ParamSpec> schema, std::span<const RawPa
           {param.key, param.where, "parameter '" + param.key + "' is given twice; keep one"});
       continue;
     }
-    Canonical canonical = canonicalize(*spec, param.value);
+    Canonical canonical = canonicalize(*spec, param.value, param.base);
     if (!canonical.problem.empty()) {
       check.problems.push_back(
           {param.key, param.where, "parameter '" + param.key + "' " + canonical.problem});
@@ -194,7 +209,7 @@ ParamCheck check_params(std::span<const ParamSpec> schema, std::span<const RawPa
                                     std::string(to_string(spec.type)) + ", " + spec.doc + ")"});
     } else if (spec.default_value != nullptr) {
       // Defaults were checked against the schema when the plugin loaded (check_schema).
-      check.params.put(spec.key, canonicalize(spec, spec.default_value).value);
+      check.params.put(spec.key, canonicalize(spec, spec.default_value, {}).value);
     }
   }
   return check;
@@ -227,7 +242,7 @@ std::vector<std::string> check_schema(std::span<const ParamSpec> schema) {
       problems.push_back("parameter '" + key + "' is required but also has a default");
     }
     if (spec.default_value != nullptr) {
-      Canonical canonical = canonicalize(spec, spec.default_value);
+      Canonical canonical = canonicalize(spec, spec.default_value, {});
       if (!canonical.problem.empty()) {
         problems.push_back("the default of parameter '" + key + "' " + canonical.problem);
       }

@@ -15,6 +15,9 @@ struct RawParam {
   std::string key;
   std::string value;
   std::string where;
+  /// The folder a relative value of a ParamType::path parameter is relative to: the folder of
+  /// the manifest file that wrote it; empty: the working folder (the command line).
+  std::string base;
 };
 
 /// One thing wrong with the parameters, with where it was written (empty for missing keys).

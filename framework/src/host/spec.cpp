@@ -88,7 +88,7 @@ PluginSpec parse_spec(std::string_view text) {
           rest.substr(i, end == std::string_view::npos ? std::string_view::npos : end - i)));
       i = end == std::string_view::npos ? rest.size() : end;
     }
-    spec.params.push_back({key, value, where});
+    spec.params.push_back({key, value, where, {}});
     if (i >= rest.size())
       break;
     ++i;  // skip ','

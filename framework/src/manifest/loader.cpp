@@ -502,7 +502,8 @@ void Loader::read_use(const fs::path& file, std::size_t section, const std::stri
       for (const auto& [pk, pv] : entries(*v)) {
         RawValue value;
         if (scalar(file, *pv, path + ".params." + pk->scalar, value))
-          raw.use.params.push_back({pk->scalar, value.text, value.where});
+          raw.use.params.push_back(
+              {pk->scalar, value.text, value.where, fs::absolute(file).parent_path().string()});
       }
     } else {
       problem(where_of(file, k->mark), path + "." + field,
@@ -647,10 +648,11 @@ void Loader::apply_override(const std::string& text) {
     if (param.key == parts[3]) {
       param.value = value;
       param.where = where;
+      param.base.clear();  // a path given on the command line is relative to the working folder
       return;
     }
   }
-  use->use.params.push_back({parts[3], value, where});
+  use->use.params.push_back({parts[3], value, where, {}});
 }
 
 ProblemRank Loader::rank(const std::string& where) const {

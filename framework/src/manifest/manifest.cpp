@@ -68,10 +68,12 @@ Manifest apply_sweep_point(const Manifest& manifest, const SweepPoint& point) {
       const std::string where = "sweep '" + path + "=" + value + "'";
       auto it = std::find_if(use.params.begin(), use.params.end(),
                              [&](const RawParam& p) { return p.key == parts[3]; });
+      // A swept path is relative to the root manifest, where the sweep is written.
+      const std::string base = std::filesystem::absolute(out.file).parent_path().string();
       if (it == use.params.end())
-        use.params.push_back({parts[3], value, where});
+        use.params.push_back({parts[3], value, where, base});
       else
-        *it = {parts[3], value, where};
+        *it = {parts[3], value, where, base};
     }
   }
   out.sweep.clear();

@@ -211,7 +211,7 @@ void Loader::validate_sweep() {
       continue;
     }
     for (std::size_t i = 0; i < raw.axis.values.size(); ++i) {
-      const RawParam one{parts[3], raw.axis.values[i], raw.value_wheres[i]};
+      const RawParam one{parts[3], raw.axis.values[i], raw.value_wheres[i], {}};
       for (const auto& p : check_params(plugin->schema(), std::span(&one, 1)).problems) {
         if (p.key == parts[3] && !p.where.empty())
           problem(p.where, spath, p.message + " (plugin " + plugin->label() + ")");

@@ -37,6 +37,8 @@ std::string_view to_string(ParamType type) noexcept {
       return "string";
     case ParamType::enumeration:
       return "enum";
+    case ParamType::path:
+      return "path";
   }
   return "unknown";
 }

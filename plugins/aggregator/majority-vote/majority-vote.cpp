@@ -1,6 +1,9 @@
 // majority-vote: self-consistency, the most frequent answer. See README.md.
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <unordered_map>
+#include <vector>
 
 #include "kcube/kcube.hpp"
 
@@ -21,6 +24,29 @@ class MajorityVote final : public kcube::Aggregator {
       accuracy[j] = tally.accuracy();
       used[j] = static_cast<std::int32_t>(j + 1);
     }
+  }
+
+  bool has_exact() const override { return true; }
+  void exact_curve(std::span<const kcube::InferenceOutcome> samples,
+                   std::span<double> accuracy) const override {
+    std::unordered_map<std::uint32_t, kcube::AnswerGroup> by_answer;
+    std::int64_t empty = 0;
+    for (const auto& s : samples) {
+      if (s.answer == 0) {
+        ++empty;
+        continue;
+      }
+      kcube::AnswerGroup& group = by_answer[s.answer];
+      ++group.size;
+      group.correct = s.accuracy > 0.5;
+    }
+    std::vector<kcube::AnswerGroup> groups;
+    groups.reserve(by_answer.size());
+    for (const auto& [answer, group] : by_answer)
+      groups.push_back(group);
+    const std::vector<double> curve =
+        kcube::majority_vote_curve(groups, empty, static_cast<std::int64_t>(accuracy.size()));
+    std::copy(curve.begin(), curve.end(), accuracy.begin());
   }
 };
 

@@ -1,6 +1,8 @@
 // verifier-best: the sample a verifier scores highest. See README.md.
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <vector>
 
 #include "kcube/kcube.hpp"
 
@@ -32,6 +34,18 @@ class VerifierBest final : public kcube::Aggregator {
       accuracy[j] = tied_accuracy / static_cast<double>(tied);
       used[j] = static_cast<std::int32_t>(j + 1);
     }
+  }
+
+  bool has_exact() const override { return true; }
+  void exact_curve(std::span<const kcube::InferenceOutcome> samples,
+                   std::span<double> accuracy) const override {
+    std::vector<kcube::ScoredOutcome> scored;
+    scored.reserve(samples.size());
+    for (const auto& s : samples)
+      scored.push_back({.score = s.score, .correct = s.accuracy > 0.5});
+    const std::vector<double> curve =
+        kcube::verifier_best_curve(scored, static_cast<std::int64_t>(accuracy.size()));
+    std::copy(curve.begin(), curve.end(), accuracy.begin());
   }
 };
 
