@@ -109,8 +109,13 @@ TEST_CASE("the memory estimate: one store of every trial's values, not one per t
   const std::uint64_t many = kcube::simulation_memory_bytes(grid_to(4), trials_on(2'000'000, 48));
   CHECK(one >= store);
   CHECK(one < store + store / 100);  // the rest is small: failure slots, statistics, the table
-  // Each extra thread adds its path (4 outcomes of 24 bytes) and one trial's 12 values.
-  CHECK(many - one == 47 * (4 * sizeof(kcube::InferenceOutcome) + 12 * 8));
+  // Each extra thread adds its path (4 outcomes, each with its prefix's accuracy, cost, latency
+  // and samples used) and one trial's 12 values.
+  constexpr std::uint64_t path = 4 * (sizeof(kcube::InferenceOutcome) + 3 * 8 + 4);
+  CHECK(many - one == 47 * (path + 12 * 8));
+  // An aggregator that stops early adds a fourth metric, samples used: 16 values per trial.
+  CHECK(kcube::simulation_memory_bytes(grid_to(4), trials_on(2'000'000, 1), true) - one ==
+        2'000'000ULL * 4 * 8 + 2 * 4 * (2 + 2) * 8 + 4 * 8);  // store, statistics, values
 
   // More quantile levels add only statistics; the thread count is capped at one per chunk.
   SimulationOptions chance = trials_on(2'000'000, 1);
@@ -127,7 +132,7 @@ TEST_CASE("the memory estimate: one store of every trial's values, not one per t
   const std::uint64_t h1 = kcube::simulation_memory_bytes(grid_to(4), histogram);
   CHECK(h1 < store / 10);
   CHECK(kcube::simulation_memory_bytes(grid_to(4), histograms) - h1 ==
-        4 * sizeof(kcube::InferenceOutcome) + 3 * 12 * 8 + 12 * kcube::kHistogramBins * 4);
+        path + 3 * 12 * 8 + 12 * kcube::kHistogramBins * 4);
 
   // What simulate() refuses needs nothing.
   CHECK(kcube::simulation_memory_bytes(grid_to(4), trials_on(1, 4)) == 0);
