@@ -228,7 +228,7 @@ std::vector<std::string> check_schema(std::span<const ParamSpec> schema) {
     if (!keys.insert(key).second)
       problems.push_back("parameter '" + key + "' is declared twice");
     const auto type = static_cast<std::uint32_t>(spec.type);
-    if (type < 1 || type > 5) {
+    if (type < 1 || type > static_cast<std::uint32_t>(ParamType::path)) {
       problems.push_back("parameter '" + key + "' has an unknown type " + std::to_string(type));
       continue;
     }
