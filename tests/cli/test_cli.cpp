@@ -356,6 +356,95 @@ TEST_CASE("simulate refuses what it cannot compute, exit 2") {
   CHECK(run_cli("simulate --profile gaussian --scenario budget").exit_code == 2);  // required
 }
 
+TEST_CASE("plugins list and describe show the aggregators with needs, stopping and exactness") {
+  const auto list = run_cli("plugins list");
+  REQUIRE(list.exit_code == 0);
+  CHECK(list.out.find("aggregator plugins (7)") != std::string::npos);
+  const auto section = list.out.substr(list.out.find("aggregator plugins"));
+  CHECK(section.find("needs") != std::string::npos);
+  CHECK(section.find("stops early") != std::string::npos);
+  CHECK(section.find("answers and scores") != std::string::npos);  // weighted-vote
+  const auto json = run_cli("plugins list --json");
+  CHECK(json.out.find("\"name\": \"esc\", \"kind\": \"aggregator\"") != std::string::npos);
+  CHECK(json.out.find("\"needs\": [\"answers\"], \"stops_early\": true, \"has_exact\": false, "
+                      "\"iid_form\": null") != std::string::npos);
+  CHECK(json.out.find("\"needs\": [], \"stops_early\": false, \"has_exact\": true, "
+                      "\"iid_form\": \"any-correct\"") != std::string::npos);
+
+  const auto esc = run_cli("plugins describe esc");
+  REQUIRE(esc.exit_code == 0);
+  CHECK(esc.out.find("esc 1.0.0  (aggregator plugin)") == 0);
+  CHECK(esc.out.find("needs: answers\n") != std::string::npos);
+  CHECK(esc.out.find("stops early: yes\n") != std::string::npos);
+  CHECK(esc.out.find("exact evaluation: no (monte-carlo only)\n") != std::string::npos);
+  CHECK(esc.out.find("window") != std::string::npos);
+  const auto pass = run_cli("plugins describe pass-at-k");
+  CHECK(pass.out.find("needs: accuracy only\n") != std::string::npos);
+  CHECK(pass.out.find("stops early: no\n") != std::string::npos);
+  CHECK(pass.out.find("exact evaluation: sample logs, analytic profiles (1 - (1 - E[a])^k)\n") !=
+        std::string::npos);
+}
+
+namespace {
+constexpr const char* kAnswering =
+    "--plugin-path '" KCUBE_TEST_ANSWERING_DIR "' simulate --profile answering";
+constexpr const char* kSamplesUsedHeader =
+    "samples_used,samples_used_std,samples_used_se,samples_used_p025,samples_used_p975";
+}  // namespace
+
+TEST_CASE("simulate --aggregator: max-accuracy is the default, others change accuracy") {
+  const std::string base =
+      std::string("simulate ") + kGpt5 + " --scenario budget:parallelism=2,k_max=8 --trials 500";
+  const auto plain = run_cli(base);
+  const auto max_accuracy = run_cli(base + " --aggregator max-accuracy");
+  REQUIRE(plain.exit_code == 0);
+  CHECK(plain.out == max_accuracy.out);
+  CHECK(plain.err.find("aggregator max-accuracy") != std::string::npos);
+  const auto pass = run_cli(base + " --aggregator pass-at-k");
+  REQUIRE(pass.exit_code == 0);
+  CHECK(pass.out.find(std::string(kHeader) + ",trials\n") == 0);  // same columns
+  CHECK(pass.out != plain.out);
+  // Exact pass-at-k on an analytic profile: 1 - (1 - E[a])^k.
+  const auto exact = run_cli(std::string("simulate ") + kGpt5 +
+                             " --scenario budget:parallelism=4,k_max=8 --evaluator exact "
+                             "--aggregator pass-at-k");
+  CHECK(exact.exit_code == 0);
+  CHECK(exact.out.find(",,,,,,,,,,,,0\n") != std::string::npos);
+}
+
+TEST_CASE("simulate --aggregator with a stopping rule prints samples_used and its spread") {
+  const auto esc = run_cli(std::string(kAnswering) +
+                           " --scenario budget:parallelism=1,k_max=6 --trials 400 "
+                           "--aggregator esc:window=2");
+  REQUIRE(esc.exit_code == 0);
+  CHECK(esc.out.find(std::string(kHeader) + "," + kSamplesUsedHeader + ",trials\n") == 0);
+  CHECK(lines(esc.out) == 7);
+  // k = 1 draws one sample: samples_used 1 with no spread, cost 1 USD, latency 1 s.
+  CHECK(esc.out.find("\n1,1,1,") != std::string::npos);
+  const auto majority = run_cli(std::string(kAnswering) +
+                                " --scenario budget:parallelism=1,k_max=6 --trials 400 "
+                                "--aggregator majority-vote");
+  REQUIRE(majority.exit_code == 0);
+  CHECK(majority.out.find("samples_used") == std::string::npos);
+}
+
+TEST_CASE("simulate --aggregator refuses incompatible or inexact choices, exit 2") {
+  const auto refused = run_cli(std::string("simulate ") + kGpt5 +
+                               " --scenario budget:k_max=8 --aggregator majority-vote");
+  CHECK(refused.exit_code == 2);
+  CHECK(refused.err.find("majority-vote") != std::string::npos);
+  CHECK(refused.err.find("gaussian") != std::string::npos);
+  CHECK(refused.out.empty());
+  const auto inexact = run_cli(std::string(kAnswering) +
+                               " --scenario budget:k_max=8 --evaluator exact --aggregator esc");
+  CHECK(inexact.exit_code == 2);
+  CHECK(inexact.err.find("use monte-carlo") != std::string::npos);
+  const auto typo = run_cli(std::string("simulate ") + kGpt5 +
+                            " --scenario budget:k_max=8 --aggregator majority-vot");
+  CHECK(typo.exit_code == 2);
+  CHECK(typo.err.find("did you mean 'majority-vote'") != std::string::npos);
+}
+
 TEST_CASE("simulate feeds select: chance quantile columns included, file round trip") {
   kcube::test::TempDir dir;
   const auto csv = dir.path() / "candidates.csv";

@@ -15,6 +15,7 @@ case $kind in
   optimizer) tests=3 extra_files=(candidates.csv) ;;    # describe, select, fallback
   scenario) tests=2 extra_files=(candidates.csv) ;;     # describe, select
   model-profile) tests=1 extra_files=() ;;              # describe
+  aggregator) tests=3 extra_files=("check-$name.cpp") ;;  # describe, aggregate, refused
   *) fail "unknown kind '$kind'" ;;
 esac
 
@@ -94,7 +95,17 @@ if [[ $kind == model-profile ]]; then
   check_json object "$WORK/clipped.json" accuracy.min=0 accuracy.max=1 accuracy.mean=0.80477+-0.014
 fi
 
-if [[ $kind != model-profile ]]; then
+if [[ $kind == aggregator ]]; then
+  # The aggregate test must reject another rule: on the built-in max-accuracy plugin (the best
+  # sample's accuracy, every sample drawn) its hand-made paths give other values.
+  step "the aggregate check can fail"
+  other=$(find "$PREFIX" -name kcube-aggregator-max-accuracy.so | head -n 1)
+  [[ -n $other ]] || fail "no kcube-aggregator-max-accuracy.so under $PREFIX"
+  expect_exit 1 check-other "$dir/build/check-$name" "$other"
+  expect_output check-other "mismatches"
+fi
+
+if [[ $kind == scenario || $kind == optimizer ]]; then
   # The select test must reject a wrong k: expecting k = 8 instead of 4, it has to fail.
   step "the select test can fail"
   # shellcheck disable=SC2016 # ${ws} is CMake's, not the shell's

@@ -273,8 +273,8 @@ SimulationResult simulate_profile(const Bench& bench, const PaperProfile& profil
   options.threads = kcube::simulation_threads(
       profile.instance.plugin(), options.threads > 0 ? options.threads : kcube::default_threads());
   const kcube::ProfileObjects objects =
-      kcube::profile_objects(profile.instance, options.threads,
-                             [&] { return bench.registry.create<ModelProfile>(profile.spec); });
+      kcube::plugin_objects(profile.instance, options.threads,
+                            [&] { return bench.registry.create<ModelProfile>(profile.spec); });
   return kcube::simulate(objects.objects, profile.cell(deployment), deployment, options);
 }
 

@@ -30,7 +30,7 @@ namespace po = boost::program_options;
 constexpr const char* kSynopsis = "kcube new-plugin --kind KIND NAME DIR";
 
 /// The plugin kinds, as --kind spells them; framework/templates/<kind>/ is each one's template.
-constexpr std::string_view kKinds[] = {"model-profile", "scenario", "optimizer"};
+constexpr std::string_view kKinds[] = {"model-profile", "scenario", "optimizer", "aggregator"};
 
 /// One file of the generated folder.
 struct GeneratedFile {
@@ -149,14 +149,18 @@ std::string shell_quote(const std::string& word) {
   return out + "'";
 }
 
+/// The kinds' names, as --kind spells them.
+std::vector<std::string> kind_names() {
+  return {std::begin(kKinds), std::end(kKinds)};
+}
+
 /// `kind` if it is a plugin kind; throws kcube::Error with "did you mean" otherwise.
 std::string_view checked_kind(const std::string& kind) {
-  std::vector<std::string> names;
   for (const std::string_view k : kKinds) {
     if (k == kind)
       return k;
-    names.emplace_back(k);
   }
+  const std::vector<std::string> names = kind_names();
   throw Error("kcube new-plugin: --kind '" + kind + "' is not a plugin kind" +
               text::did_you_mean(kind, names) + "; use one of " + text::join(names, ", "));
 }
@@ -205,6 +209,8 @@ std::string role(std::string_view file, const Renaming& renaming) {
     return "five candidates the select test reads";
   if (file == "README.md")
     return "what it computes; how to build, test, use and edit it";
+  if (file == "check-" + renaming.from_name + ".cpp")
+    return "the aggregate test: the rule on hand-made paths, values worked out by hand";
   // The only other file framework/CMakeLists.txt embeds is the source, example-<kind>.cpp.
   assert(file == renaming.from_name + ".cpp" && "a template file new-plugin has no role for");
   return "the plugin, class " + renaming.to_class + ": a working example to edit";
@@ -278,8 +284,9 @@ std::string help_text(const po::options_description& visible) {
       "\nWrites a new plugin folder DIR that builds out of tree against this kcube:\n"
       "CMakeLists.txt (find_package(kcube) + kcube_add_plugin, with ctest tests), NAME.cpp (a\n"
       "small working example of the KIND interface), README.md and, for scenarios and\n"
-      "optimizers, the candidates.csv its tests read.\n\n"
-      "  KIND  model-profile, scenario or optimizer\n"
+      "optimizers, the candidates.csv its tests read; for aggregators, check-NAME.cpp, its\n"
+      "unit test.\n\n"
+      "  KIND  model-profile, scenario, optimizer or aggregator\n"
       "  NAME  the plugin's name, kebab-case (e.g. cheapest-feasible)\n"
       "  DIR   a folder that does not exist yet or is empty (nothing is ever overwritten)\n";
   return help;
@@ -291,16 +298,15 @@ int cmd_new_plugin(const Args& args, const GlobalOptions& /*global*/) {
   po::options_description visible("Options");
   visible.add_options()("help,h", "print this help and exit")(
       "kind", po::value<std::string>()->value_name("KIND"),
-      "what the plugin provides: model-profile, scenario or optimizer (required)");
+      "what the plugin provides: model-profile, scenario, optimizer or aggregator (required)");
   const po::variables_map vm = parse_positional(args, visible, {"name", "dir"}, "new-plugin");
   if (vm.count("help") != 0) {
     std::cout << help_text(visible);
     return 0;
   }
   if (vm.count("kind") == 0) {
-    throw Error(
-        "kcube new-plugin: --kind is missing; give model-profile, scenario or optimizer (usage: " +
-        std::string(kSynopsis) + ")");
+    throw Error("kcube new-plugin: --kind is missing; give one of " +
+                text::join(kind_names(), ", ") + " (usage: " + std::string(kSynopsis) + ")");
   }
   if (vm.count("name") == 0 || vm.count("dir") == 0) {
     throw Error("kcube new-plugin: NAME and DIR are required (usage: " + std::string(kSynopsis) +

@@ -1,9 +1,13 @@
 // kcube plugins list | describe
 #include <iostream>
+#include <string>
+#include <vector>
 
 #include "cli/commands.hpp"
 #include "cli/output.hpp"
 #include "host/param_validation.hpp"
+#include "host/plugin_host.hpp"
+#include "host/spec.hpp"
 #include "kcube/error.hpp"
 #include "util/json.hpp"
 #include "util/text.hpp"
@@ -33,6 +37,87 @@ std::string default_text(const ParamSpec& spec) {
   return spec.default_value;
 }
 
+// What an aggregator reads and can do, from an object made with its default parameters (the
+// descriptor does not say); `problem` when it cannot be made so (a required parameter).
+struct AggregatorTraits {
+  SampleFields needs;
+  bool stops_early = false;
+  bool has_exact = false;
+  Aggregator::IidForm iid_form = Aggregator::IidForm::none;
+  std::string problem;
+};
+
+AggregatorTraits traits_of(const PluginRegistry& registry, const LoadedPlugin& plugin) {
+  AggregatorTraits t;
+  try {
+    const auto object = registry.create<Aggregator>(parse_spec(plugin.name()));
+    const CheckedAggregator checked = object.checked();
+    t.needs = checked.needs();
+    t.stops_early = checked.stops_early();
+    t.has_exact = checked.has_exact();
+    t.iid_form = checked.iid_form();
+  } catch (const Error& e) {
+    t.problem = e.what();
+  } catch (const RuntimeFailure& e) {
+    t.problem = e.what();
+  }
+  return t;
+}
+
+// "answers and scores", "answers", "scores", or "accuracy only".
+std::string needs_text(const SampleFields& needs) {
+  std::vector<std::string> fields;
+  if (needs.answers)
+    fields.emplace_back("answers");
+  if (needs.scores)
+    fields.emplace_back("scores");
+  return fields.empty() ? "accuracy only" : text::join(fields, " and ");
+}
+
+// How exact evaluation works with it: on sample logs (exact_curve) and on profiles with an
+// analytic accuracy distribution (iid_form), or "no".
+std::string exact_text(const AggregatorTraits& t) {
+  std::vector<std::string> where;
+  if (t.has_exact)
+    where.emplace_back("sample logs");
+  switch (t.iid_form) {
+    case Aggregator::IidForm::best_of_k:
+      where.emplace_back("analytic profiles (best-of-k)");
+      break;
+    case Aggregator::IidForm::any_correct:
+      where.emplace_back("analytic profiles (1 - (1 - E[a])^k)");
+      break;
+    case Aggregator::IidForm::none:
+      break;
+  }
+  return where.empty() ? "no (monte-carlo only)" : text::join(where, ", ");
+}
+
+void write_traits(json::Writer& w, const AggregatorTraits& t) {
+  if (!t.problem.empty()) {
+    w.key("traits_unknown").string(t.problem);
+    return;
+  }
+  w.key("needs").begin_array(json::Layout::spaced);
+  if (t.needs.answers)
+    w.string("answers");
+  if (t.needs.scores)
+    w.string("scores");
+  w.end_array().key("stops_early").boolean(t.stops_early).key("has_exact").boolean(t.has_exact);
+  w.key("iid_form");
+  switch (t.iid_form) {
+    case Aggregator::IidForm::best_of_k:
+      w.string("best-of-k");
+      break;
+    case Aggregator::IidForm::any_correct:
+      w.string("any-correct");
+      break;
+    case Aggregator::IidForm::none:
+      w.null();
+      break;
+  }
+}
+
 void write_param(json::Writer& w, const ParamSpec& p) {
   w.begin_object(json::Layout::spaced).key("key").string(p.key);
   w.key("type").string(to_string(p.type)).key("required").boolean(p.required).key("default");
@@ -57,6 +142,8 @@ void print_json(const PluginRegistry& registry) {
     w.key("summary").string(d.summary).key("file").string(plugin->file().string());
     w.key("abi_version").integer(d.abi_version);
     w.key("thread_safety").string(to_string(d.thread_safety));
+    if (d.kind == PluginKind::aggregator)
+      write_traits(w, traits_of(registry, *plugin));
     w.key("params").begin_array(json::Layout::spaced);
     for (const ParamSpec& spec : plugin->schema())
       write_param(w, spec);
@@ -80,14 +167,29 @@ void print_text(const PluginRegistry& registry) {
                                 : "")
               << ")\n";
   }
-  for (PluginKind kind : {PluginKind::model_profile, PluginKind::scenario, PluginKind::optimizer}) {
-    Table table({"name", "version", "summary", "file"});
+  for (PluginKind kind : {PluginKind::model_profile, PluginKind::scenario, PluginKind::optimizer,
+                          PluginKind::aggregator}) {
+    const bool aggregators = kind == PluginKind::aggregator;
+    Table table(aggregators ? std::vector<std::string>{"name", "version", "needs", "stops early",
+                                                       "exact", "summary", "file"}
+                            : std::vector<std::string>{"name", "version", "summary", "file"});
     std::size_t count = 0;
     for (const auto& plugin : registry.plugins()) {
       if (plugin->kind() != kind)
         continue;
       const PluginDescriptor& d = plugin->descriptor();
-      table.add({d.name, d.version, d.summary, plugin->file().filename().string()});
+      const std::string file = plugin->file().filename().string();
+      if (aggregators) {
+        const AggregatorTraits t = traits_of(registry, *plugin);
+        const bool known = t.problem.empty();
+        table.add(
+            {d.name, d.version, known ? needs_text(t.needs) : "?",
+             known ? (t.stops_early ? "yes" : "no") : "?",
+             known ? (t.has_exact || t.iid_form != Aggregator::IidForm::none ? "yes" : "no") : "?",
+             d.summary, file});
+      } else {
+        table.add({d.name, d.version, d.summary, file});
+      }
       ++count;
     }
     std::cout << "\n" << to_string(kind) << " plugins (" << count << "):\n";
@@ -143,7 +245,20 @@ int cmd_plugins_describe(const Args& args, const GlobalOptions& global) {
             << "  " << text::printable(d.summary) << "\n"
             << "  file: " << text::printable(plugin->file().string()) << "\n"
             << "  plugin ABI: " << d.abi_version << ", built against " << to_string(d.build)
-            << "\n  thread safety: " << to_string(d.thread_safety) << "\n\n";
+            << "\n  thread safety: " << to_string(d.thread_safety) << "\n";
+  if (d.kind == PluginKind::aggregator) {
+    const AggregatorTraits t = traits_of(registry, *plugin);
+    if (t.problem.empty()) {
+      std::cout << "  needs: " << needs_text(t.needs)
+                << "\n  stops early: " << (t.stops_early ? "yes" : "no")
+                << "\n  exact evaluation: " << exact_text(t) << "\n";
+    } else {
+      std::cout << "  needs, stopping, exact evaluation: unknown (no object with the default "
+                   "parameters: "
+                << text::printable(t.problem) << ")\n";
+    }
+  }
+  std::cout << "\n";
   if (d.param_count == 0) {
     std::cout << "Parameters: none\n";
     return 0;

@@ -1,5 +1,6 @@
-// kcube simulate --profile SPEC --scenario SPEC [--evaluator monte-carlo|exact] [--trials N]
-//                [--seed S] [--sampling nested|independent] [--threads N] [-o FILE]
+// kcube simulate --profile SPEC --scenario SPEC [--aggregator SPEC]
+//                [--evaluator monte-carlo|exact] [--trials N] [--seed S]
+//                [--sampling nested|independent] [--threads N] [-o FILE]
 #include <algorithm>
 #include <chrono>
 #include <fstream>
@@ -29,6 +30,14 @@ namespace {
 const std::vector<std::string> kSpreadColumns = {
     "cost_std",  "latency_std", "accuracy_std", "cost_se",      "latency_se",    "accuracy_se",
     "cost_p025", "cost_p975",   "latency_p025", "latency_p975", "accuracy_p025", "accuracy_p975"};
+
+// The columns an aggregator that stops early adds (the engine's names), after the spread ones.
+const std::vector<std::string> kSamplesUsedColumns = {"samples_used", "samples_used_std",
+                                                      "samples_used_se", "samples_used_p025",
+                                                      "samples_used_p975"};
+
+// The default aggregator: the paper's best-of-k.
+constexpr const char* kDefaultAggregator = "max-accuracy";
 
 Sampling parse_sampling(const std::string& text) {
   if (text == "nested")
@@ -71,17 +80,21 @@ int cmd_simulate(const Args& args, const GlobalOptions& global) {
       "refuse to simulate when it would need more memory than this, e.g. 4G or 512M (default: "
       "half of the physical memory, or of the cgroup's limit)")(
       "output,o", po::value<std::string>()->value_name("FILE"), "write the CSV here, not stdout")(
+      "aggregator", po::value<std::string>()->default_value(kDefaultAggregator)->value_name("SPEC"),
+      "how a request's k samples become its answer, e.g. majority-vote or esc:window=5")(
       "help,h", "show this help");
   add_plugin_path_option(options);
   const auto vm = parse(args, options, {}, "simulate");
   if (vm.count("help") != 0) {
     std::cout << usage(
-        "kcube simulate --profile SPEC --scenario SPEC [--evaluator monte-carlo|exact] "
-        "[--trials N] [--seed S] [--sampling nested|independent] [--threads N] "
-        "[--memory-limit SIZE] [-o FILE]\n\n"
+        "kcube simulate --profile SPEC --scenario SPEC [--aggregator SPEC] "
+        "[--evaluator monte-carlo|exact] [--trials N] [--seed S] "
+        "[--sampling nested|independent] [--threads N] [--memory-limit SIZE] [-o FILE]\n\n"
         "Writes the candidate table as CSV: k,cost,latency,accuracy, the spread columns\n"
-        "(<metric>_std, _se, _p025, _p975; empty for exact), the quantiles a chance-constrained\n"
-        "scenario needs, and trials (0 for exact). It feeds 'kcube select -'.",
+        "(<metric>_std, _se, _p025, _p975; empty for exact), with an aggregator that stops\n"
+        "early samples_used and its spread columns, the quantiles a chance-constrained\n"
+        "scenario needs, and trials (0 for exact). It feeds 'kcube select -'. Notes (questions\n"
+        "of a log left out, ...) go to standard error.",
         options);
     return 0;
   }
@@ -110,12 +123,19 @@ int cmd_simulate(const Args& args, const GlobalOptions& global) {
 
   const PluginRegistry registry = discover_plugins(plugin_paths(vm, global));
   const PluginSpec profile_spec = parse_spec(vm["profile"].as<std::string>());
+  const PluginSpec aggregator_spec = parse_spec(vm["aggregator"].as<std::string>());
   const auto scenario = registry.create<Scenario>(parse_spec(vm["scenario"].as<std::string>()));
   const auto profile = registry.create<ModelProfile>(profile_spec);
+  const auto aggregator = registry.create<Aggregator>(aggregator_spec);
+  // An aggregator reading answers or scores the profile has none of: refused before any work.
+  require_compatible(profile.checked(), aggregator.checked());
   const Deployment deployment = scenario.checked().deployment();
   const std::string display_name = profile.checked().display_name();
+  const bool stops_early = aggregator.checked().stops_early();
 
   std::vector<std::string> columns = kSpreadColumns;
+  if (stops_early)
+    columns.insert(columns.end(), kSamplesUsedColumns.begin(), kSamplesUsedColumns.end());
   for (const auto& column : scenario.checked().required_columns()) {
     if (std::find(columns.begin(), columns.end(), column) != columns.end())
       continue;
@@ -131,29 +151,35 @@ int cmd_simulate(const Args& args, const GlobalOptions& global) {
 
   const auto start = std::chrono::steady_clock::now();
   CandidateTable table;
+  std::vector<std::string> notes;
   std::string how;
   if (evaluator == Evaluator::exact) {
-    if (columns.size() > kSpreadColumns.size() + 1) {
+    if (!sim.quantile_levels.empty()) {
       throw Error("scenario '" + scenario.spec() +
                   "' has chance constraints, which need quantiles; the exact evaluator gives "
                   "expected values only: use --evaluator monte-carlo");
     }
-    table = exact_candidates(profile.checked(), deployment);
+    table = exact_candidates(profile.checked(), aggregator.checked(), deployment, notes);
     table.columns["trials"] = std::vector<double>(table.rows.size(), 0.0);
     how = "exact evaluation";
   } else {
     // The thread-safety policy of kcube run too (run/profile_threads.hpp).
-    sim.threads = simulation_threads(profile.plugin(), sim.threads);
-    check_memory_limit(simulation_memory_bytes(deployment, sim), memory_limit,
+    sim.threads =
+        simulation_threads(aggregator.plugin(), simulation_threads(profile.plugin(), sim.threads));
+    check_memory_limit(simulation_memory_bytes(deployment, sim, stops_early), memory_limit,
                        "kcube simulate: " + std::to_string(sim.trials) + " trials on " +
                            std::to_string(sim.threads) +
                            (sim.threads == 1 ? " thread" : " threads"));
     check_threads_start(sim.threads, "lower --threads");
-    const ProfileObjects objects = profile_objects(
+    const ProfileObjects profiles = plugin_objects(
         profile, sim.threads, [&] { return registry.create<ModelProfile>(profile_spec); });
+    const PluginObjects<Aggregator> aggregators = plugin_objects(
+        aggregator, sim.threads, [&] { return registry.create<Aggregator>(aggregator_spec); });
     const std::uint64_t cell = cell_identity(profile.plugin().name(), profile.params(), deployment);
-    const SimulationResult result = simulate(objects.objects, cell, deployment, sim);
+    const SimulationResult result =
+        simulate(profiles.objects, aggregators.objects, cell, deployment, sim);
     table = result.table;
+    notes = result.notes;
     how =
         std::to_string(sim.trials) + " trials, " + std::string(to_string(sim.sampling)) +
         " sampling, " +
@@ -174,9 +200,12 @@ int cmd_simulate(const Args& args, const GlobalOptions& global) {
   } else {
     write_candidate_csv(std::cout, table, columns);
   }
-  std::cerr << "kcube simulate: " << text::printable(display_name) << ", " << table.rows.size()
-            << " values of k (" << deployment.k_step << " to " << table.rows.back().k << "), "
-            << how << ", " << text::format_fixed(seconds, 3) << " s\n";
+  for (const auto& note : notes)
+    std::cerr << "kcube simulate: note: " << text::printable(note) << '\n';
+  std::cerr << "kcube simulate: " << text::printable(display_name) << ", aggregator "
+            << text::printable(aggregator.spec()) << ", " << table.rows.size() << " values of k ("
+            << deployment.k_step << " to " << table.rows.back().k << "), " << how << ", "
+            << text::format_fixed(seconds, 3) << " s\n";
   return 0;
 }
 

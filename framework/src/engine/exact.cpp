@@ -205,11 +205,11 @@ CandidateTable exact_candidates(const CheckedProfile& profile, const CheckedAggr
     case Aggregator::IidForm::any_correct: {
       profile.require_exact();
       // P(some sample is correct) = 1 - prod (1 - a_i), averaged over independent a_i:
-      // 1 - (1 - E[a])^k, with E[a] = E[best of 1].
-      const double miss = 1.0 - expected_best_of_k(profile, 1);
+      // 1 - (1 - E[a])^k = -expm1(k log1p(-E[a])), with E[a] = E[best of 1].
+      const double mean = expected_best_of_k(profile, 1);
       return table_of(profile.who(), profile.expected_cost(), profile.expected_latency(),
                       deployment, [&](int k) {
-                        return std::clamp(-std::expm1(static_cast<double>(k) * std::log1p(-miss)),
+                        return std::clamp(-std::expm1(static_cast<double>(k) * std::log1p(-mean)),
                                           0.0, 1.0);
                       });
     }

@@ -42,7 +42,7 @@ CandidateTable evaluate(const PluginRegistry& registry, const PluginInstance<Mod
     if (const auto q = parse_quantile_column(column))
       sim.quantile_levels.push_back(q->second);
   }
-  const ProfileObjects objects = profile_objects(profile, sim.threads, [&] {
+  const ProfileObjects objects = plugin_objects(profile, sim.threads, [&] {
     return make<ModelProfile>(registry, m.profiles[cell.profile], "profiles", state);
   });
   state.enter(&plugin, label + ", draw_path (Monte Carlo simulation)");

@@ -1,5 +1,6 @@
-// Private: how a model profile is simulated on several threads, by its plugin's thread safety
-// (kcube/plugin.hpp): the one policy of `kcube run` and `kcube simulate`.
+// Private: how a plugin object (a model profile, an aggregator) is used on several threads, by
+// its plugin's thread safety (kcube/plugin.hpp): the one policy of `kcube run` and
+// `kcube simulate`.
 //   shared      one object, called from every thread;
 //   per_thread  one object per thread (the host makes threads - 1 more);
 //   serial      one thread.
@@ -7,28 +8,41 @@
 // trial and draw), so the policy changes speed, never numbers.
 #pragma once
 
-#include <functional>
 #include <vector>
 
 #include "host/plugin_host.hpp"
-#include "kcube/model_profile.hpp"
 
 namespace kcube {
 
-/// The threads a simulation of `profile` uses when `threads` are asked for: 1 for a serial
-/// plugin, else `threads`.
-int simulation_threads(const LoadedPlugin& profile, int threads);
+/// The threads a simulation with `plugin` uses when `threads` are asked for: 1 for a serial
+/// plugin, else `threads`. For several plugins (a profile and an aggregator), apply it to each.
+int simulation_threads(const LoadedPlugin& plugin, int threads);
 
-/// The profile objects of a simulation on `threads` threads (already simulation_threads()).
-struct ProfileObjects {
+/// The objects of one plugin for a simulation on `threads` threads (already
+/// simulation_threads()).
+template <class T>
+struct PluginObjects {
   /// The objects made besides the first (per_thread plugins only); they own the plugin objects.
-  std::vector<PluginInstance<ModelProfile>> extra;
+  std::vector<PluginInstance<T>> extra;
   /// One object per thread for a per_thread plugin, else the one object: simulate()'s argument.
-  std::vector<CheckedProfile> objects;
+  std::vector<Checked<T>> objects;
 };
 
-/// `profile`, and for a per_thread plugin threads - 1 more objects made by `make`.
-ProfileObjects profile_objects(const PluginInstance<ModelProfile>& profile, int threads,
-                               const std::function<PluginInstance<ModelProfile>()>& make);
+using ProfileObjects = PluginObjects<ModelProfile>;
+
+/// `instance`, and for a per_thread plugin threads - 1 more objects made by `make()` (a callable
+/// returning PluginInstance<T>).
+template <class T, class Make>
+PluginObjects<T> plugin_objects(const PluginInstance<T>& instance, int threads, Make make) {
+  PluginObjects<T> out;
+  out.objects.push_back(instance.checked());
+  if (instance.plugin().descriptor().thread_safety != ThreadSafety::per_thread)
+    return out;
+  for (int t = 1; t < threads; ++t) {
+    out.extra.push_back(make());
+    out.objects.push_back(out.extra.back().checked());
+  }
+  return out;
+}
 
 }  // namespace kcube
