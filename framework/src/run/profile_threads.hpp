@@ -1,5 +1,6 @@
-// Private: how a model profile is simulated on several threads, by its plugin's thread safety
-// (kcube/plugin.hpp): the one policy of `kcube run` and `kcube simulate`.
+// Private: how the plugin objects of a simulation (its model profile and its aggregator) are used
+// on several threads, by each plugin's thread safety (kcube/plugin.hpp): the one policy of
+// `kcube run` and `kcube simulate`.
 //   shared      one object, called from every thread;
 //   per_thread  one object per thread (the host makes threads - 1 more);
 //   serial      one thread.
@@ -19,15 +20,38 @@ namespace kcube {
 /// plugin, else `threads`.
 int simulation_threads(const LoadedPlugin& profile, int threads);
 
-/// The profile objects of a simulation on `threads` threads (already simulation_threads()).
-struct ProfileObjects {
+/// The same for a simulation of `profile` through `aggregator`: 1 when either is serial.
+int simulation_threads(const LoadedPlugin& profile, const LoadedPlugin& aggregator, int threads);
+
+/// The objects of one plugin for a simulation on `threads` threads (already
+/// simulation_threads()).
+template <class T>
+struct PluginObjects {
   /// The objects made besides the first (per_thread plugins only); they own the plugin objects.
-  std::vector<PluginInstance<ModelProfile>> extra;
+  std::vector<PluginInstance<T>> extra;
   /// One object per thread for a per_thread plugin, else the one object: simulate()'s argument.
-  std::vector<CheckedProfile> objects;
+  std::vector<Checked<T>> objects;
 };
 
-/// `profile`, and for a per_thread plugin threads - 1 more objects made by `make`.
+/// `first`, and for a per_thread plugin threads - 1 more objects made by `make`.
+template <class T>
+PluginObjects<T> plugin_objects(const PluginInstance<T>& first, int threads,
+                                const std::function<PluginInstance<T>()>& make) {
+  PluginObjects<T> out;
+  out.objects.push_back(first.checked());
+  if (first.plugin().descriptor().thread_safety != ThreadSafety::per_thread)
+    return out;
+  for (int t = 1; t < threads; ++t) {
+    out.extra.push_back(make());
+    out.objects.push_back(out.extra.back().checked());
+  }
+  return out;
+}
+
+/// The profile objects of a simulation.
+using ProfileObjects = PluginObjects<ModelProfile>;
+
+/// plugin_objects() of a profile.
 ProfileObjects profile_objects(const PluginInstance<ModelProfile>& profile, int threads,
                                const std::function<PluginInstance<ModelProfile>()>& make);
 
