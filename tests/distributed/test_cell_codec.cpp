@@ -37,6 +37,9 @@ CellResult full_cell() {
   c.position = 1234567890123;
   c.profile_spec = "gaussian:k_max=16,mean=0.5";
   c.scenario_spec = "budget:cost_max=1";
+  c.aggregator = "vote";
+  c.aggregator_spec = "esc:window=4";
+  c.notes = {"3 questions left out", "", "a note with \xc3\xa9"};
   c.seed = 18446744073709551615ull;
   c.status = CellStatus::finished;
   c.message = std::string("bytes \0 inside\n", 15);
@@ -91,6 +94,9 @@ void check_equal(const CellResult& a, const CellResult& b) {
   CHECK(a.position == b.position);
   CHECK(a.profile_spec == b.profile_spec);
   CHECK(a.scenario_spec == b.scenario_spec);
+  CHECK(a.aggregator == b.aggregator);
+  CHECK(a.aggregator_spec == b.aggregator_spec);
+  CHECK(a.notes == b.notes);
   CHECK(a.seed == b.seed);
   CHECK(a.status == b.status);
   CHECK(a.message == b.message);
@@ -136,7 +142,7 @@ void check_equal(const CellResult& a, const CellResult& b) {
 TEST_CASE("a cell with every field set arrives bit for bit") {
   const CellResult cell = full_cell();
   const std::string bytes = kcube::encode_cell(cell);
-  CHECK(bytes.substr(0, 4) == "KCC1");
+  CHECK(bytes.substr(0, 4) == "KCC2");
   check_equal(kcube::decode_cell(bytes, "rank 1 (test)"), cell);
   // Encoding is deterministic: the same cell, the same bytes.
   CHECK(kcube::encode_cell(kcube::decode_cell(bytes, "rank 1 (test)")) == bytes);
@@ -161,7 +167,7 @@ TEST_CASE("the layout is fixed little-endian, whatever the machine") {
   CellResult cell;
   cell.replication = 1;
   const std::string bytes = kcube::encode_cell(cell);
-  // "KCC1", then the replication as 8 little-endian bytes.
+  // "KCC2", then the replication as 8 little-endian bytes.
   REQUIRE(bytes.size() > 12);
   CHECK(bytes.substr(4, 8) == std::string("\x01\0\0\0\0\0\0\0", 8));
 }
@@ -186,14 +192,15 @@ TEST_CASE("bytes left over, a wrong tag and unknown enum values are refused") {
   CHECK_THROWS_WITH_AS(kcube::decode_cell(bytes + "x", "rank 1 (a)"),
                        doctest::Contains("1 bytes are left over"), kcube::RuntimeFailure);
   std::string tag = bytes;
-  tag[3] = '2';
+  tag[3] = '1';  // the format without aggregators
   CHECK_THROWS_WITH_AS(kcube::decode_cell(tag, "rank 1 (a)"), doctest::Contains("format tag"),
                        kcube::RuntimeFailure);
   CellResult cell;
+  cell.aggregator.clear();
   std::string status = kcube::encode_cell(cell);
-  // The cell status follows magic (4), replication (8), three empty strings (24), the position
-  // flag (1), two empty specs (16) and the seed flag (1).
-  const std::size_t at = 4 + 8 + 24 + 1 + 16 + 1;
+  // The cell status follows magic (4), replication (8), four empty strings (32), the position
+  // flag (1), three empty specs (24), no notes (8) and the seed flag (1).
+  const std::size_t at = 4 + 8 + 32 + 1 + 24 + 8 + 1;
   status[at] = 9;
   CHECK_THROWS_WITH_AS(kcube::decode_cell(status, "rank 1 (a)"),
                        doctest::Contains("cell status has the unknown value 9"),

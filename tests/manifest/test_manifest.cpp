@@ -269,3 +269,61 @@ TEST_CASE("a file included twice without a cycle is read once") {
   CHECK(m.sources.size() == 3);
   CHECK(m.optimizers.size() == 1);
 }
+
+TEST_CASE("without an aggregators section a manifest has one implicit max-accuracy aggregator") {
+  kcube::test::TempDir dir;
+  write_file(dir.path() / "m.yaml", kBase);
+  const auto m = load_manifest(dir.path() / "m.yaml", {}, builtin_registry());
+  REQUIRE(m.aggregators.size() == 1);
+  CHECK(m.aggregators[0].name == "max-accuracy");
+  CHECK(m.aggregators[0].plugin == "max-accuracy");
+  CHECK(m.aggregators[0].params.empty());
+  CHECK(m.cell_count == 1);
+  // The implicit entry may be set like a written one.
+  const auto set = load_manifest(
+      dir.path() / "m.yaml",
+      {"aggregators.max-accuracy.plugin=esc", "aggregators.max-accuracy.params.window=3"},
+      builtin_registry());
+  CHECK(set.aggregators[0].plugin == "esc");
+  CHECK(param(set.aggregators[0], "window") == "3");
+}
+
+TEST_CASE(
+    "aggregators are read like optimizers: includes, --set, sweeps, and they multiply cells") {
+  kcube::test::TempDir dir;
+  write_file(dir.path() / "more.yaml", "aggregators:\n  vote: {plugin: majority-vote}\n");
+  write_file(dir.path() / "m.yaml", kBase +
+                                        "include: [more.yaml]\n"
+                                        "aggregators:\n"
+                                        "  early: {plugin: esc, params: {window: 4}}\n"
+                                        "run: {replications: 2}\n"
+                                        "sweep: {aggregators.early.params.window: [2, 3, 5]}\n");
+  const auto m = load_manifest(dir.path() / "m.yaml", {"aggregators.vote.plugin=pass-at-k"},
+                               builtin_registry());
+  REQUIRE(m.aggregators.size() == 2);
+  CHECK(m.aggregators[0].name == "early");
+  CHECK(m.aggregators[1].name == "vote");
+  CHECK(m.aggregators[1].plugin == "pass-at-k");
+  // 1 profile x 1 scenario x 2 aggregators x 3 sweep points x 2 replications.
+  CHECK(m.cell_count == 12);
+  const auto points = kcube::expand_sweep(m);
+  REQUIRE(points.size() == 3);
+  const auto at = kcube::apply_sweep_point(m, points[1]);
+  CHECK(param(at.aggregators[0], "window") == "3");
+  CHECK(at.cell_count == 4);
+}
+
+TEST_CASE("an aggregator entry of another kind, or an unknown aggregator param, is refused") {
+  kcube::test::TempDir dir;
+  write_file(dir.path() / "m.yaml", kBase +
+                                        "aggregators:\n"
+                                        "  a: {plugin: knee-point}\n"
+                                        "  b: {plugin: esc, params: {windw: 3}}\n");
+  const std::string e = kcube::test::load_error(dir.path() / "m.yaml");
+  CHECK(e.find("aggregators.a.plugin") != std::string::npos);
+  CHECK(e.find("aggregators.b.params.windw") != std::string::npos);
+  CHECK(e.find("did you mean 'window'") != std::string::npos);
+  const std::string sweep =
+      kcube::test::load_error(dir.path() / "m.yaml", {"aggregators.nope.params.window=3"});
+  CHECK(sweep.find("no aggregators entry named 'nope'") != std::string::npos);
+}

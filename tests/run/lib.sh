@@ -82,8 +82,8 @@ resumed_cells() {
 
 # Export headers, first column to last (ResultStore::export_table), and the paper study's names;
 # used by the scripts that source this file.
-SELECTIONS_HEADER=run_id,replication,profile,scenario,sweep,optimizer,status,k,cost,latency,accuracy,score,reason
-CANDIDATES_HEADER=run_id,replication,profile,scenario,sweep,k,trials,cost,latency,accuracy,cost_std,latency_std,accuracy_std,cost_se,latency_se,accuracy_se,cost_p025,cost_p975,latency_p025,latency_p975,accuracy_p025,accuracy_p975,feasible
+SELECTIONS_HEADER=run_id,replication,profile,scenario,aggregator,sweep,optimizer,status,k,cost,latency,accuracy,score,reason
+CANDIDATES_HEADER=run_id,replication,profile,scenario,aggregator,sweep,k,trials,cost,latency,accuracy,cost_std,latency_std,accuracy_std,cost_se,latency_se,accuracy_se,cost_p025,cost_p975,latency_p025,latency_p975,accuracy_p025,accuracy_p975,feasible
 
 PAPER_PROFILES=(gpt5 gpt5-mini gpt5-nano nvidia-nemotron-ultra-253b nvidia-nemotron-h-47b
   nvidia-nemotron-nano-9b-v2 qwen3-max qwen3-next-80b-a3b qwen3-30b-a3b)

@@ -44,7 +44,7 @@ expect_eq "candidates lines" "$(wc -l <"$WORK/cand1.csv")" \
   $(($(sql "$store" "SELECT count(*) FROM candidates WHERE run_id=1") + 1))
 # Every data row belongs to run 1, with a trial count of 50.
 expect_eq "selections rows of another run" "$(tail -n +2 "$WORK/sel1.csv" | cut -d, -f1 | sort -u)" 1
-expect_eq "candidates trials" "$(tail -n +2 "$WORK/cand1.csv" | cut -d, -f7 | sort -u)" 50
+expect_eq "candidates trials" "$(tail -n +2 "$WORK/cand1.csv" | cut -d, -f8 | sort -u)" 50
 # Without -o, the export goes to standard output, identical to the file.
 run sel1-stdout "$KCUBE" export "$store" --table selections
 cmp -s "$LOGS/sel1-stdout.out" "$WORK/sel1.csv" || fail "export to stdout differs from export -o FILE"

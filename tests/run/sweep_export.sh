@@ -31,10 +31,10 @@ expect_out run "Scenario balanced: k picked by each optimizer (sweep point 1 of 
 step "selections CSV: a sweep column and a column of the swept path, with their values"
 run sel "$KCUBE" export "$store" --table selections -o "$WORK/selections.csv"
 expect_eq "selections header" "$(head -n 1 "$WORK/selections.csv")" \
-  "run_id,replication,profile,scenario,sweep,$path,optimizer,status,k,cost,latency,accuracy,score,reason"
+  "run_id,replication,profile,scenario,aggregator,sweep,$path,optimizer,status,k,cost,latency,accuracy,score,reason"
 # Per row: the label and the value of the path, which must agree; 3 points x 2 optimizers.
 expect_eq "selections (sweep, value, optimizer)" \
-  "$(tail -n +2 "$WORK/selections.csv" | cut -d, -f5-7 | sort)" \
+  "$(tail -n +2 "$WORK/selections.csv" | cut -d, -f6-8 | sort)" \
   "$(printf '%s\n' "$path=0.02,0.02,accuracy-max" "$path=0.02,0.02,cube-max" \
     "$path=0.05,0.05,accuracy-max" "$path=0.05,0.05,cube-max" \
     "$path=0.2,0.2,accuracy-max" "$path=0.2,0.2,cube-max")"
@@ -42,9 +42,9 @@ expect_eq "selections (sweep, value, optimizer)" \
 
 step "candidates CSV: the same columns, every row at one of the 3 points"
 run cand "$KCUBE" export "$store" --table candidates -o "$WORK/candidates.csv"
-expect_eq "candidates header start" "$(head -n 1 "$WORK/candidates.csv" | cut -d, -f1-8)" \
-  "run_id,replication,profile,scenario,sweep,$path,k,trials"
-expect_eq "candidates (sweep, value)" "$(tail -n +2 "$WORK/candidates.csv" | cut -d, -f5-6 | sort -u)" \
+expect_eq "candidates header start" "$(head -n 1 "$WORK/candidates.csv" | cut -d, -f1-9)" \
+  "run_id,replication,profile,scenario,aggregator,sweep,$path,k,trials"
+expect_eq "candidates (sweep, value)" "$(tail -n +2 "$WORK/candidates.csv" | cut -d, -f6-7 | sort -u)" \
   "$(printf '%s\n' "$path=0.02,0.02" "$path=0.05,0.05" "$path=0.2,0.2")"
 
 step "JSON: the same keys, the swept value a number"
@@ -70,7 +70,7 @@ sed '/^sweep:/,$d' "$WORK/sweep.yaml" >"$WORK/plain.yaml"
 run plain "$KCUBE" run "$WORK/plain.yaml" --store "$store" --quiet
 run plain-sel "$KCUBE" export "$store" --table selections -o "$WORK/plain.csv"
 expect_eq "selections header without a sweep" "$(head -n 1 "$WORK/plain.csv")" "$SELECTIONS_HEADER"
-expect_eq "sweep column without a sweep" "$(tail -n +2 "$WORK/plain.csv" | cut -d, -f5 | sort -u)" ""
+expect_eq "sweep column without a sweep" "$(tail -n +2 "$WORK/plain.csv" | cut -d, -f6 | sort -u)" ""
 run plain-json "$KCUBE" export "$store" --table candidates --format json -o "$WORK/plain.json"
 python3 -c 'import json, sys; rows = json.load(open(sys.argv[1])); assert rows and all(r["sweep"] is None and "k" in r for r in rows)' \
   "$WORK/plain.json" || fail "the JSON export of a run without a sweep has a sweep other than null"

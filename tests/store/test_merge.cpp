@@ -265,7 +265,8 @@ TEST_CASE("open_read_only and open_immutable refuse a version 2 store and leave 
   for (const auto& open : {ResultStore::open_read_only, ResultStore::open_immutable}) {
     const std::string message = message_of([&] { open(path.string()); });
     CHECK(message.find("results store '" + path.string() +
-                       "' has schema version 2, older than this kcube's (4)") != std::string::npos);
+                       "' has schema version 2, older than this kcube's (" +
+                       std::to_string(kcube::kStoreSchemaVersion) + ")") != std::string::npos);
     CHECK(message.find("`kcube runs '" + path.string() + "'` migrates it") != std::string::npos);
   }
   CHECK(file_bytes(path) == before);
@@ -564,15 +565,17 @@ TEST_CASE("merge refuses a missing source, another version, a missing run and it
     const auto old = dir.path() / "v2.sqlite";
     execute(old, kVersion2Store);
     CHECK(merge({{a, 1}, {old, 1}})
-              .find("'" + old.string() + "' has schema version 2, older than this kcube's (4)") !=
-          std::string::npos);
+              .find("'" + old.string() + "' has schema version 2, older than this kcube's (" +
+                    std::to_string(kcube::kStoreSchemaVersion) + ")") != std::string::npos);
     CHECK(query(old, "PRAGMA user_version") == "2");
   }
   SUBCASE("a store of a newer schema version") {
-    const auto newer = dir.path() / "v5.sqlite";
+    const auto newer = dir.path() / "newer.sqlite";
+    const std::string version = std::to_string(kcube::kStoreSchemaVersion + 1);
     fs::copy_file(a, newer);
-    query(newer, "PRAGMA user_version = 5");
-    CHECK(merge({{newer, 1}}).find("has schema version 5, newer than this kcube knows") !=
+    query(newer, "PRAGMA user_version = " + version);
+    CHECK(merge({{newer, 1}})
+              .find("has schema version " + version + ", newer than this kcube knows") !=
           std::string::npos);
   }
   SUBCASE("a run the source does not hold") {

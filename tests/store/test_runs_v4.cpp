@@ -68,7 +68,11 @@ TEST_CASE("a version 3 store is migrated to version 4 keeping every row, writer 
     store.finish_run(1, RunStatus::interrupted);
     CHECK(store.runs()[0].status == RunStatus::interrupted);
   }
-  CHECK(query(path, "PRAGMA user_version") == "4");
+  CHECK(query(path, "PRAGMA user_version") == std::to_string(kcube::kStoreSchemaVersion));
+  // Migration 4 -> 5: every cell stored before was best-of-k, and keeps its key.
+  CHECK(query(path, "SELECT cell_key || ' ' || aggregator || ' ' || aggregator_spec FROM cells") ==
+        "gpt|tight||0 max-accuracy max-accuracy");
+  CHECK(query(path, "SELECT notes IS NULL FROM cells") == "1");
   CHECK(query(path, "SELECT count(*) FROM cells") == "1");
   CHECK(query(path, "SELECT count(*) FROM candidates") == "1");
   CHECK(query(path, "SELECT count(*) FROM selections") == "1");

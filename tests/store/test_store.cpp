@@ -134,7 +134,7 @@ std::string exported(ResultStore& store, Table table, Format format,
 
 }  // namespace
 
-TEST_CASE("an empty file becomes a store with schema version 4 in WAL mode") {
+TEST_CASE("an empty file becomes a store with the current schema version in WAL mode") {
   kcube::test::TempDir dir;
   const auto path = dir.path() / "results.sqlite";
   std::ofstream(path).close();  // an empty file is an empty database: migrated from version 0
@@ -144,7 +144,6 @@ TEST_CASE("an empty file becomes a store with schema version 4 in WAL mode") {
     CHECK(store.runs().empty());
   }
   CHECK(query(path, "PRAGMA user_version") == std::to_string(kcube::kStoreSchemaVersion));
-  CHECK(query(path, "PRAGMA user_version") == "4");
   CHECK(query(path, "PRAGMA application_id") == std::to_string(0x6b637562));
   CHECK(query(path, "PRAGMA journal_mode") == "wal");
   CHECK(query(path,
@@ -152,7 +151,7 @@ TEST_CASE("an empty file becomes a store with schema version 4 in WAL mode") {
               "type = 'table' ORDER BY name)") == "candidates,cells,runs,selections");
   // Opening again applies nothing and keeps the version.
   ResultStore again = ResultStore::open(path.string());
-  CHECK(query(path, "PRAGMA user_version") == "4");
+  CHECK(query(path, "PRAGMA user_version") == std::to_string(kcube::kStoreSchemaVersion));
   check_integrity(path);
 }
 
@@ -198,35 +197,42 @@ TEST_CASE("a run with two cells round-trips through both exports in both formats
 
   // Cells in (replication, profile, scenario, sweep) order: exact-model before gpt.
   CHECK(exported(store, Table::selections, Format::csv) ==
-        "run_id,replication,profile,scenario,sweep,optimizer,status,k,cost,latency,accuracy,score,"
-        "reason\n"
-        "1,0,exact-model,tight,,cube,infeasible,,,,,,no feasible candidate\n"
-        "1,0,gpt,tight,,cube,selected,1,0.5,2,0.25,0.125,\"largest cube, \"\"volume\"\" 0.125\"\n");
+        "run_id,replication,profile,scenario,aggregator,sweep,optimizer,status,k,cost,latency,"
+        "accuracy,score,reason\n"
+        "1,0,exact-model,tight,max-accuracy,,cube,infeasible,,,,,,no feasible candidate\n"
+        "1,0,gpt,tight,max-accuracy,,cube,selected,1,0.5,2,0.25,0.125,\"largest cube, "
+        "\"\"volume\"\" 0.125\"\n");
   CHECK(exported(store, Table::candidates, Format::csv) ==
-        "run_id,replication,profile,scenario,sweep,k,trials,cost,latency,accuracy,cost_std,"
+        "run_id,replication,profile,scenario,aggregator,sweep,k,trials,cost,latency,accuracy,cost_"
+        "std,"
         "latency_std,accuracy_std,cost_se,latency_se,accuracy_se,cost_p025,cost_p975,"
         "latency_p025,latency_p975,accuracy_p025,accuracy_p975,feasible\n"
-        "1,0,exact-model,tight,,1,,0.25,1,0.5,,,,,,,,,,,,,0\n"
-        "1,0,gpt,tight,,1,1000,0.5,2,0.25,0.1,0.2,0.3,0.01,0.02,0.03,0.4,0.6,1.5,2.5,0.2,0.3,1\n"
-        "1,0,gpt,tight,,2,1000,1,3.5,0.5,0.2,0.4,0.6,0.02,0.04,0.06,0.8,1.2,3,4,0.45,0.55,0\n");
+        "1,0,exact-model,tight,max-accuracy,,1,,0.25,1,0.5,,,,,,,,,,,,,0\n"
+        "1,0,gpt,tight,max-accuracy,,1,1000,0.5,2,0.25,0.1,0.2,0.3,0.01,0.02,0.03,0.4,0.6,1.5,2.5,"
+        "0.2,0.3,1\n"
+        "1,0,gpt,tight,max-accuracy,,2,1000,1,3.5,0.5,0.2,0.4,0.6,0.02,0.04,0.06,0.8,1.2,3,4,0.45,"
+        "0.55,0\n");
   CHECK(exported(store, Table::selections, Format::json, run) ==
         "[\n"
         "  {\"run_id\": 1, \"replication\": 0, \"profile\": \"exact-model\", \"scenario\": "
-        "\"tight\", \"sweep\": null, \"optimizer\": \"cube\", \"status\": \"infeasible\", \"k\": "
+        "\"tight\", \"aggregator\": \"max-accuracy\", \"sweep\": null, \"optimizer\": \"cube\", "
+        "\"status\": \"infeasible\", \"k\": "
         "null, \"cost\": "
         "null, \"latency\": null, \"accuracy\": null, \"score\": null, \"reason\": \"no feasible "
         "candidate\"},\n"
         "  {\"run_id\": 1, \"replication\": 0, \"profile\": \"gpt\", \"scenario\": \"tight\", "
-        "\"sweep\": null, \"optimizer\": \"cube\", \"status\": \"selected\", \"k\": 1, \"cost\": "
+        "\"aggregator\": \"max-accuracy\", \"sweep\": null, \"optimizer\": \"cube\", \"status\": "
+        "\"selected\", \"k\": 1, \"cost\": "
         "0.5, \"latency\": "
         "2, \"accuracy\": 0.25, \"score\": 0.125, \"reason\": \"largest cube, \\\"volume\\\" "
         "0.125\"}\n"
         "]\n");
   const std::string candidates_json = exported(store, Table::candidates, Format::json);
-  CHECK(candidates_json.find(
-            "{\"run_id\": 1, \"replication\": 0, \"profile\": \"exact-model\", "
-            "\"scenario\": \"tight\", \"sweep\": null, \"k\": 1, \"trials\": null, \"cost\": 0.25, "
-            "\"latency\": 1, \"accuracy\": 0.5, \"cost_std\": null,") != std::string::npos);
+  CHECK(candidates_json.find("{\"run_id\": 1, \"replication\": 0, \"profile\": \"exact-model\", "
+                             "\"scenario\": \"tight\", \"aggregator\": \"max-accuracy\", "
+                             "\"sweep\": null, \"k\": 1, \"trials\": null, \"cost\": 0.25, "
+                             "\"latency\": 1, \"accuracy\": 0.5, \"cost_std\": null,") !=
+        std::string::npos);
   CHECK(candidates_json.find("\"accuracy_p975\": 0.55, \"feasible\": 0}\n]\n") !=
         std::string::npos);
 
@@ -250,8 +256,8 @@ TEST_CASE("an empty run exports a header or an empty array") {
   ResultStore store = ResultStore::open((dir.path() / "s.sqlite").string());
   store.begin_run(context());
   CHECK(exported(store, Table::selections, Format::csv) ==
-        "run_id,replication,profile,scenario,sweep,optimizer,status,k,cost,latency,accuracy,score,"
-        "reason\n");
+        "run_id,replication,profile,scenario,aggregator,sweep,optimizer,status,k,cost,latency,"
+        "accuracy,score,reason\n");
   CHECK(exported(store, Table::candidates, Format::json) == "[]\n");
 }
 
@@ -271,13 +277,15 @@ TEST_CASE("a sweep's exports name each cell's point: its label and one column pe
   std::ostringstream csv;
   CHECK(store.export_table(csv, Table::selections, run, Format::csv).empty());
   CHECK(csv.str() ==
-        "run_id,replication,profile,scenario,sweep,scenarios.tight.params.cost_max,run.sampling,"
+        "run_id,replication,profile,scenario,aggregator,sweep,scenarios.tight.params.cost_max,"
+        "run.sampling,"
         "optimizer,status,k,cost,latency,accuracy,score,reason\n"
-        "1,0,gpt,tight,\"scenarios.tight.params.cost_max=2,run.sampling=a,b\",2,\"a,b\",cube,"
+        "1,0,gpt,tight,max-accuracy,\"scenarios.tight.params.cost_max=2,run.sampling=a,b\",2,\"a,"
+        "b\",cube,"
         "selected,1,0.5,2,0.25,0.125,\"largest cube, \"\"volume\"\" 0.125\"\n");
   std::ostringstream json;
   store.export_table(json, Table::candidates, run, Format::json);
-  CHECK(json.str().find("\"scenario\": \"tight\", \"sweep\": "
+  CHECK(json.str().find("\"scenario\": \"tight\", \"aggregator\": \"max-accuracy\", \"sweep\": "
                         "\"scenarios.tight.params.cost_max=2,run.sampling=a,b\", "
                         "\"scenarios.tight.params.cost_max\": 2, \"run.sampling\": \"a,b\", "
                         "\"k\": 1,") != std::string::npos);
@@ -444,12 +452,15 @@ TEST_CASE("a store with a newer schema version is refused") {
   kcube::test::TempDir dir;
   const auto path = dir.path() / "s.sqlite";
   { ResultStore::open(path.string()); }
-  query(path, "PRAGMA user_version = 5");
-  REQUIRE(query(path, "PRAGMA user_version") == "5");
+  const std::string current = std::to_string(kcube::kStoreSchemaVersion);
+  const std::string newer = std::to_string(kcube::kStoreSchemaVersion + 1);
+  query(path, "PRAGMA user_version = " + newer);
+  REQUIRE(query(path, "PRAGMA user_version") == newer);
   const std::string message = message_of([&] { ResultStore::open(path.string()); });
   CHECK(message.find(path.string()) != std::string::npos);
-  CHECK(message.find("schema version 5, newer than this kcube knows (4)") != std::string::npos);
-  CHECK(query(path, "PRAGMA user_version") == "5");  // untouched
+  CHECK(message.find("schema version " + newer + ", newer than this kcube knows (" + current +
+                     ")") != std::string::npos);
+  CHECK(query(path, "PRAGMA user_version") == newer);  // untouched
 }
 
 TEST_CASE("files that are not kcube stores are refused") {
@@ -719,7 +730,7 @@ TEST_CASE("a version 1 store is migrated to the current version and keeps its ro
   CHECK(query(path, "PRAGMA user_version") == std::to_string(kcube::kStoreSchemaVersion));
   CHECK(query(path,
               "SELECT group_concat(name, ',') FROM pragma_table_info('cells') WHERE cid >= 10") ==
-        "position,profile_spec,scenario_spec");
+        "position,profile_spec,scenario_spec,aggregator,aggregator_spec,notes");
   CHECK(query(path, "SELECT name FROM pragma_table_info('selections') WHERE cid >= 18") ==
         "optimizer_spec");
   CHECK(query(path, "SELECT count(*) FROM candidates") == "1");
@@ -946,4 +957,52 @@ TEST_CASE("load_run refuses an unknown run, a store without runs and values kcub
           }).find("the extra columns of cell gpt|tight||0 at k=2: not valid JSON") !=
           std::string::npos);
   }
+}
+
+TEST_CASE(
+    "a cell keeps its aggregator and notes, and a stopping aggregator's samples_used exports") {
+  kcube::test::TempDir dir;
+  const auto path = dir.path() / "s.sqlite";
+  ResultStore store = ResultStore::open(path.string());
+  const auto run = store.begin_run(context());
+  CellResult best = simulated_cell();
+  store.write_cell(run, best);
+  CellResult esc = simulated_cell();
+  esc.aggregator = "early";
+  esc.aggregator_spec = "esc:window=4";
+  esc.notes = {"2 of 100 questions have fewer than 16 samples and were left out", "second"};
+  auto& col = esc.candidates.columns;
+  col["samples_used"] = {1.0, 1.75};
+  col["samples_used_std"] = {0.0, 0.5};
+  col["samples_used_se"] = {0.0, 0.125};
+  col["samples_used_p025"] = {1.0, 1.0};
+  col["samples_used_p975"] = {1.0, 2.0};
+  store.write_cell(run, esc);
+  // The default aggregator keeps the key cells had before aggregators; another one adds its name.
+  CHECK(best.key() == "gpt|tight||0");
+  CHECK(esc.key() == "gpt|tight||0|early");
+  CHECK(kcube::cell_key("p", "s", "max-accuracy", "x=1", 2) == "p|s|x=1|2");
+
+  const kcube::StoredRun stored = store.load_run(run);
+  REQUIRE(stored.cells.size() == 2);
+  const CellResult& back =
+      stored.cells[0].aggregator == "early" ? stored.cells[0] : stored.cells[1];
+  const CellResult& back_best =
+      stored.cells[0].aggregator == "early" ? stored.cells[1] : stored.cells[0];
+  CHECK(back.aggregator_spec == "esc:window=4");
+  CHECK(back.notes == esc.notes);
+  CHECK(back.candidates.columns.at("samples_used") == std::vector<double>{1.0, 1.75});
+  CHECK(back_best.aggregator == "max-accuracy");
+  CHECK(back_best.notes.empty());
+  CHECK(query(path, "SELECT notes IS NULL FROM cells WHERE aggregator = 'max-accuracy'") == "1");
+
+  const std::string csv = exported(store, Table::candidates, Format::csv);
+  CHECK(csv.find("accuracy_p975,samples_used,samples_used_std,samples_used_se,samples_used_p025,"
+                 "samples_used_p975,feasible\n") != std::string::npos);
+  CHECK(csv.find("1,0,gpt,tight,early,,2,1000,1,3.5,0.5,0.2,0.4,0.6,0.02,0.04,0.06,0.8,1.2,3,4,"
+                 "0.45,0.55,1.75,0.5,0.125,1,2,0\n") != std::string::npos);
+  // Best-of-k draws every sample: no value there.
+  CHECK(csv.find("1,0,gpt,tight,max-accuracy,,2,1000,1,3.5,0.5,0.2,0.4,0.6,0.02,0.04,0.06,0.8,1.2,"
+                 "3,4,0.45,0.55,,,,,,0\n") != std::string::npos);
+  check_integrity(path);
 }

@@ -29,7 +29,8 @@ namespace kcube {
 
 /// A cell just stored, for progress reports.
 struct ExperimentProgress {
-  /// The cell's key: "profile|scenario|sweep point|replication".
+  /// The cell's key: "profile|scenario|sweep point|replication", then "|aggregator" unless the
+  /// aggregator is named max-accuracy (the one of a manifest that names none).
   std::string cell;
   /// True when the cell failed (stored with status error); `message` says why.
   bool failed = false;
@@ -78,6 +79,8 @@ struct ExperimentOptions {
 struct ExperimentPick {
   std::string profile;
   std::string scenario;
+  /// The aggregator's name in the manifest ("max-accuracy" when it names none).
+  std::string aggregator;
   /// The sweep point's label ("" without a sweep) and the replication (0-based).
   std::string sweep;
   int replication = 0;

@@ -141,9 +141,12 @@ int cmd_validate(const Args& args, const GlobalOptions& global) {
   WorkState state;
   check_factories(registry, m, points, point_manifests_of(m, points), state);
   std::cout << file << ": valid manifest '" << m.experiment << "': " << m.profiles.size()
-            << " profiles x " << m.scenarios.size() << " scenarios x " << points.size()
-            << " sweep points x " << m.run.replications << " replications = " << m.cell_count
-            << " cells, " << m.optimizers.size() << " optimizers; " << to_string(m.run.evaluator)
+            << " profiles x " << m.scenarios.size() << " scenarios x "
+            << (m.aggregators.size() > 1 ? std::to_string(m.aggregators.size()) + " aggregators x "
+                                         : std::string())
+            << points.size() << " sweep points x " << m.run.replications
+            << " replications = " << m.cell_count << " cells, " << m.optimizers.size()
+            << " optimizers; " << to_string(m.run.evaluator)
             << (m.run.evaluator == Evaluator::exact
                     ? ""
                     : ", " + std::to_string(m.run.trials) + " trials")
@@ -193,6 +196,15 @@ int cmd_run(const Args& args, const GlobalOptions& global) {
     if (p.result.status == CellStatus::error) {
       std::cerr << (progress ? "\n" : "") << "kcube run: cell '" << text::printable(p.cell.key)
                 << "' failed: " << text::printable(p.result.message) << "\n";
+    }
+    // What the evaluation said besides the table (questions of a log left out, ...), once per
+    // cell; the store keeps it with the cell.
+    if (!quiet && !p.result.notes.empty()) {
+      std::cerr << (progress ? "\n" : "") << "kcube run: cell '" << text::printable(p.cell.key)
+                << "':";
+      for (const std::string& note : p.result.notes)
+        std::cerr << "\n  note: " << text::printable(note);
+      std::cerr << "\n";
     }
     if (progress)
       print_progress(std::cerr, *manifest, p);

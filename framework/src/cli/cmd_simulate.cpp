@@ -164,8 +164,7 @@ int cmd_simulate(const Args& args, const GlobalOptions& global) {
     how = "exact evaluation";
   } else {
     // The thread-safety policy of kcube run too (run/profile_threads.hpp).
-    sim.threads =
-        simulation_threads(aggregator.plugin(), simulation_threads(profile.plugin(), sim.threads));
+    sim.threads = simulation_threads(profile.plugin(), aggregator.plugin(), sim.threads);
     check_memory_limit(simulation_memory_bytes(deployment, sim, stops_early), memory_limit,
                        "kcube simulate: " + std::to_string(sim.trials) + " trials on " +
                            std::to_string(sim.threads) +

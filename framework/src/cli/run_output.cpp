@@ -54,31 +54,41 @@ std::string resume_command(const Args& args, const GlobalOptions& global, bool r
 void print_summary(std::ostream& out, const RunReport& report) {
   const Manifest& m = report.manifest;
   const std::string scope = summary_scope(m, report.points);
+  // With one aggregator (a manifest naming none has max-accuracy) the table is as it always was.
+  const bool by_aggregator = m.aggregators.size() > 1;
   for (const PluginUse& scenario : m.scenarios) {
     out << "\nScenario " << scenario.name << ": k picked by each optimizer" << scope << "\n";
     std::vector<std::string> header = {"profile"};
+    if (by_aggregator)
+      header.emplace_back("aggregator");
     for (const PluginUse& o : m.optimizers)
       header.push_back(o.name);
     Table table(header);
     for (const PluginUse& profile : m.profiles) {
-      std::vector<std::string> row = {profile.name};
-      const CellResult* found = nullptr;
-      for (const auto& c : report.first_cells) {
-        if (c.profile == profile.name && c.scenario == scenario.name) {
-          found = &c;
-          break;
+      for (const PluginUse& aggregator : m.aggregators) {
+        std::vector<std::string> row = {profile.name};
+        if (by_aggregator)
+          row.push_back(aggregator.name);
+        const CellResult* found = nullptr;
+        for (const auto& c : report.first_cells) {
+          if (c.profile == profile.name && c.scenario == scenario.name &&
+              c.aggregator == aggregator.name) {
+            found = &c;
+            break;
+          }
         }
-      }
-      for (std::size_t o = 0; o < m.optimizers.size(); ++o) {
-        if (found == nullptr || found->status == CellStatus::error ||
-            o >= found->selections.size()) {
-          row.push_back(found != nullptr && found->status == CellStatus::error ? "error" : "-");
-          continue;
+        for (std::size_t o = 0; o < m.optimizers.size(); ++o) {
+          if (found == nullptr || found->status == CellStatus::error ||
+              o >= found->selections.size()) {
+            row.push_back(found != nullptr && found->status == CellStatus::error ? "error" : "-");
+            continue;
+          }
+          const auto& record = found->selections[o].record;
+          row.push_back(record.k ? std::to_string(*record.k)
+                                 : std::string(to_string(record.status)));
         }
-        const auto& record = found->selections[o].record;
-        row.push_back(record.k ? std::to_string(*record.k) : std::string(to_string(record.status)));
+        table.add(row);
       }
-      table.add(row);
     }
     table.print(out, "  ");
   }

@@ -15,8 +15,8 @@ namespace kcube::cli {
 /// POSIX shell: the command that continues a run after an interruption. `resume`: ARGS hold it.
 std::string resume_command(const Args& args, const GlobalOptions& global, bool resume);
 
-/// Per scenario: profiles x optimizers -> picked k, at the first sweep point and replication
-/// (`kcube export` has them all).
+/// Per scenario: profiles (x aggregators, when the manifest has more than one) x optimizers ->
+/// picked k, at the first sweep point and replication (`kcube export` has them all).
 void print_summary(std::ostream& out, const RunReport& report);
 
 /// "N cells run in S s" with what is worth knowing about them: resumed, failed cells, the shard,

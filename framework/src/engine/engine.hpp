@@ -20,6 +20,10 @@
 
 namespace kcube {
 
+/// The aggregator plugin whose rule the overloads without an aggregator apply (best-of-k), and
+/// the name and plugin of the one aggregator of a manifest that defines none.
+inline constexpr std::string_view kDefaultAggregator = "max-accuracy";
+
 /// How trial paths serve the k grid.
 enum class Sampling {
   /// One path of max(grid) inferences per trial; the statistic at k uses its first k draws

@@ -521,6 +521,18 @@ void Loader::read_use(const fs::path& file, std::size_t section, const std::stri
   uses_[section].push_back(std::move(raw));
 }
 
+void Loader::add_default_aggregator() {
+  if (!uses_[kAggregatorSection].empty())
+    return;
+  RawUse raw;
+  raw.use.name = raw.use.plugin = std::string(kDefaultAggregator);
+  raw.use.where = raw.plugin_where = raw.params_where =
+      root_where_.empty() ? root_file_.string() : root_where_;
+  raw.has_plugin = true;
+  use_index_[kAggregatorSection].emplace(raw.use.name, 0);
+  uses_[kAggregatorSection].push_back(std::move(raw));
+}
+
 void Loader::read_run(const fs::path& file, const YNode& node) {
   if (node.kind == YNode::Kind::null)
     return;
@@ -589,8 +601,9 @@ void Loader::apply_override(const std::string& text) {
   const std::string path(text::trim(std::string_view(text).substr(0, equals)));
   const std::string value = text.substr(equals + 1);
   const auto parts = split(path, '.');
-  const std::vector<std::string> settable = {"kcube", "experiment", "description", "store",
-                                             "run",   "profiles",   "scenarios",   "optimizers"};
+  const std::vector<std::string> settable = {"kcube",     "experiment", "description",
+                                             "store",     "run",        "profiles",
+                                             "scenarios", "optimizers", "aggregators"};
   const std::string& head = parts.front();
   if (head == "include" || head == "sweep") {
     problem(where, path, "'" + head + "' cannot be set with --set; edit the manifest");
@@ -731,6 +744,7 @@ Manifest Loader::load(const fs::path& file, const std::vector<std::string>& over
   } else if (root_where_.empty() && problem_count_ != 0) {
     // The root did not parse: only its own problems are meaningful.
   } else {
+    add_default_aggregator();
     for (const auto& text : overrides)
       apply_override(text);
     validate_top();

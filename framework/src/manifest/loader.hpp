@@ -75,18 +75,21 @@ std::uint64_t times(std::uint64_t a, std::uint64_t b);
 inline constexpr std::string_view kMergeKey = "<<";
 
 inline const std::vector<std::string> kRootKeys = {
-    "kcube",      "experiment", "description", "include", "profiles",   "scenarios",
-    "optimizers", "run",        "sweep",       "store",   "plugin_path"};
+    "kcube",      "experiment",  "description", "include", "profiles", "scenarios",
+    "optimizers", "aggregators", "run",         "sweep",   "store",    "plugin_path"};
 inline const std::vector<std::string> kIncludedKeys = {"profiles", "scenarios", "optimizers",
-                                                       "include"};
+                                                       "aggregators", "include"};
 inline const std::vector<std::string> kRunKeys = {"evaluator", "trials",   "replications",
                                                   "seed",      "sampling", "threads"};
 inline const std::vector<std::string> kSweepableRunKeys = {"evaluator", "trials", "seed",
                                                            "sampling"};
 inline const std::vector<std::string> kUseKeys = {"plugin", "params"};
-inline const std::vector<std::string> kSections = {"profiles", "scenarios", "optimizers"};
-inline constexpr std::array<PluginKind, 3> kSectionKinds = {
-    PluginKind::model_profile, PluginKind::scenario, PluginKind::optimizer};
+inline const std::vector<std::string> kSections = {"profiles", "scenarios", "optimizers",
+                                                   "aggregators"};
+inline constexpr std::array<PluginKind, 4> kSectionKinds = {
+    PluginKind::model_profile, PluginKind::scenario, PluginKind::optimizer, PluginKind::aggregator};
+// The index of `aggregators` in kSections.
+inline constexpr std::size_t kAggregatorSection = 3;
 
 /// The index of section `name` in kSections, or nullopt.
 std::optional<std::size_t> section_index(std::string_view name);
@@ -96,7 +99,7 @@ bool contains(const std::vector<std::string>& list, std::string_view item);
 /// `text` cut at every `separator` (n separators give n + 1 pieces).
 std::vector<std::string> split(std::string_view text, char separator);
 
-/// [A-Za-z0-9_-]+: a name of a profile, scenario or optimizer.
+/// [A-Za-z0-9_-]+: a name of a profile, scenario, optimizer or aggregator.
 bool is_plain_name(std::string_view name);
 
 // ---------------------------------------------------------------------------------------------
@@ -110,7 +113,7 @@ struct RawValue {
   bool present = false;
 };
 
-// A profile, scenario or optimizer as written, before its plugin is checked.
+// A profile, scenario, optimizer or aggregator as written, before its plugin is checked.
 struct RawUse {
   PluginUse use;
   std::string plugin_where;
@@ -166,6 +169,9 @@ class Loader {
                      std::vector<std::pair<fs::path, std::string>>& out);
   void read_plugin_path(const fs::path& file, const YNode& node);
 
+  // The implicit `max-accuracy` aggregator of a manifest that defines none.
+  void add_default_aggregator();
+
   // Overrides.
   void apply_override(const std::string& text);
 
@@ -209,9 +215,9 @@ class Loader {
   RawValue version_, experiment_, description_, store_;
   std::string root_where_;
   std::map<std::string, RawValue> run_;
-  std::array<std::vector<RawUse>, 3> uses_;
-  std::array<std::map<std::string, std::size_t>, 3> use_index_;  // name -> index in uses_
-  std::array<std::vector<std::shared_ptr<const LoadedPlugin>>, 3> plugins_;
+  std::array<std::vector<RawUse>, 4> uses_;
+  std::array<std::map<std::string, std::size_t>, 4> use_index_;  // name -> index in uses_
+  std::array<std::vector<std::shared_ptr<const LoadedPlugin>>, 4> plugins_;
   std::vector<RawAxis> sweep_;
 };
 

@@ -59,9 +59,10 @@ Manifest apply_sweep_point(const Manifest& manifest, const SweepPoint& point) {
         run.trials = parse_int(v).value_or(run.trials);
       continue;
     }
-    auto& uses = parts[0] == "profiles"    ? out.profiles
-                 : parts[0] == "scenarios" ? out.scenarios
-                                           : out.optimizers;
+    auto& uses = parts[0] == "profiles"     ? out.profiles
+                 : parts[0] == "scenarios"  ? out.scenarios
+                 : parts[0] == "optimizers" ? out.optimizers
+                                            : out.aggregators;
     for (auto& use : uses) {
       if (use.name != parts[1])
         continue;
@@ -77,8 +78,9 @@ Manifest apply_sweep_point(const Manifest& manifest, const SweepPoint& point) {
     }
   }
   out.sweep.clear();
-  out.cell_count = times(times(out.profiles.size(), out.scenarios.size()),
-                         static_cast<std::uint64_t>(out.run.replications));
+  out.cell_count =
+      times(times(times(out.profiles.size(), out.scenarios.size()), out.aggregators.size()),
+            static_cast<std::uint64_t>(out.run.replications));
   return out;
 }
 

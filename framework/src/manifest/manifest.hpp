@@ -5,10 +5,14 @@
 //   experiment: paper-2025            # required, kebab-case
 //   description: ...                  # optional
 //   include: [profiles/x.yaml]        # optional, relative to the including file; included files
-//                                     # hold only profiles/scenarios/optimizers/include
+//                                     # hold only profiles/scenarios/optimizers/aggregators/
+//                                     # include
 //   profiles:   {NAME: {plugin: gaussian, params: {...}}}
 //   scenarios:  {NAME: {plugin: budget, params: {...}}}
 //   optimizers: {NAME: {plugin: knee-point, params: {...}}}
+//   aggregators: {NAME: {plugin: majority-vote, params: {...}}}  # optional; without it (or
+//                                     # with no entries) one entry kDefaultAggregator using the
+//                                     # max-accuracy plugin, the paper's best-of-k
 //   run: {evaluator: monte-carlo|exact, trials: 1000, replications: 1, seed: 42,
 //         sampling: nested|independent, threads: auto|N}
 //   sweep: {scenarios.balanced.params.parallelism: [1, 2, 4, 8]}
@@ -46,7 +50,7 @@ struct ManifestSource {
   std::string text;
 };
 
-/// A named use of a plugin: one profile, scenario or optimizer of the manifest.
+/// A named use of a plugin: one profile, scenario, optimizer or aggregator of the manifest.
 struct PluginUse {
   /// The name the manifest gives it ("balanced").
   std::string name;
@@ -106,6 +110,8 @@ struct Manifest {
   std::vector<PluginUse> profiles;
   std::vector<PluginUse> scenarios;
   std::vector<PluginUse> optimizers;
+  /// At least one: the implicit kDefaultAggregator entry when the manifest defines none.
+  std::vector<PluginUse> aggregators;
   /// The run settings.
   RunSettings run;
   /// Sweep axes in the order written; empty when there is no sweep.
@@ -115,22 +121,23 @@ struct Manifest {
   /// plugin_path: each folder or plugin file, absolute (written relative to the root manifest's
   /// folder), in the order written; empty when the key is absent.
   std::vector<std::filesystem::path> plugin_path;
-  /// profiles x scenarios x product of sweep sizes x replications.
+  /// profiles x scenarios x aggregators x product of sweep sizes x replications.
   std::uint64_t cell_count = 0;
 };
 
 /// Reads, overrides and validates a manifest. `overrides` are "PATH=VALUE" strings (--set),
 /// applied after all files are read: kcube, experiment, description, store, run.KEY,
-/// SECTION.NAME.plugin, SECTION.NAME.params.KEY (SECTION = profiles|scenarios|optimizers; the
-/// NAME must exist, a param may be added even if the file omits it); include, sweep and
+/// SECTION.NAME.plugin, SECTION.NAME.params.KEY (SECTION = profiles|scenarios|optimizers|
+/// aggregators; the NAME must exist, the implicit `max-accuracy` aggregator included, a param may
+/// be added even if the file omits it); include, sweep and
 /// plugin_path cannot be set. Their `where` is "--set 'PATH=VALUE'".
 ///
 /// Rules beyond the format comment above: profiles and scenarios must each define at least one
-/// entry (optimizers may be empty); entry names are [A-Za-z0-9_-]+; a file reached twice without
-/// a cycle is read once; sweep paths are SECTION.NAME.params.KEY (KEY in the plugin's schema) or
-/// run.evaluator|trials|seed|sampling (replications and threads cannot be swept); sweep lists
-/// are non-empty without repeated values; plugin_path (root file only) is one path or a list of
-/// them, each an existing folder or file.
+/// entry (optimizers may be empty; aggregators default as above); entry names are [A-Za-z0-9_-]+; a
+/// file reached twice without a cycle is read once; sweep paths are SECTION.NAME.params.KEY (KEY in
+/// the plugin's schema) or run.evaluator|trials|seed|sampling (replications and threads cannot be
+/// swept); sweep lists are non-empty without repeated values; plugin_path (root file only) is one
+/// path or a list of them, each an existing folder or file.
 ///
 /// Every problem (YAML syntax, unknown or duplicate keys, types, version, names, includes and
 /// cycles, plugins of an unknown or wrong kind and their parameters, sweep paths and values, a
@@ -168,8 +175,8 @@ struct SweepPoint {
 std::vector<SweepPoint> expand_sweep(const Manifest& manifest);
 
 /// The manifest with `point` applied: each plugin parameter of the point replaces (or is added
-/// to) the params of its profile/scenario/optimizer, each run.* value replaces the run setting.
-/// The sweep is cleared and cell_count recomputed. Values were validated by load_manifest.
+/// to) the params of its profile/scenario/optimizer/aggregator, each run.* value replaces the run
+/// setting. The sweep is cleared and cell_count recomputed. Values were validated by load_manifest.
 Manifest apply_sweep_point(const Manifest& manifest, const SweepPoint& point);
 
 /// The manifest's text as a run stores it (RunContext::manifest_text): the root file's text,

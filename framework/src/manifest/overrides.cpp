@@ -81,6 +81,8 @@ std::optional<std::string> value_at(const Manifest& m, const std::string& path,
     return use_value(m.scenarios, parts, registry);
   if (parts[0] == "optimizers")
     return use_value(m.optimizers, parts, registry);
+  if (parts[0] == "aggregators")
+    return use_value(m.aggregators, parts, registry);
   return std::nullopt;
 }
 

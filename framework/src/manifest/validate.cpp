@@ -152,7 +152,8 @@ void Loader::validate_uses() {
   for (std::size_t s = 0; s < kSections.size(); ++s) {
     auto& target = s == 0   ? manifest_.profiles
                    : s == 1 ? manifest_.scenarios
-                            : manifest_.optimizers;
+                   : s == 2 ? manifest_.optimizers
+                            : manifest_.aggregators;
     for (auto& raw : uses_[s])
       target.push_back(raw.use);
   }
@@ -189,8 +190,8 @@ void Loader::validate_sweep() {
       problem(where, spath,
               "'" + path + "' does not name a parameter" +
                   (section ? std::string() : text::did_you_mean(parts.front(), heads)) +
-                  "; write SECTION.NAME.params.KEY (SECTION is profiles, scenarios or "
-                  "optimizers) or run.KEY");
+                  "; write SECTION.NAME.params.KEY (SECTION is profiles, scenarios, "
+                  "optimizers or aggregators) or run.KEY");
       continue;
     }
     const auto found = find_use(*section, parts[1], where, spath);
@@ -227,9 +228,11 @@ std::uint64_t times(std::uint64_t a, std::uint64_t b) {
 }
 
 void Loader::count_cells() {
-  std::uint64_t cells = times(uses_[0].size(), uses_[1].size());
+  std::uint64_t cells =
+      times(times(uses_[0].size(), uses_[1].size()), uses_[kAggregatorSection].size());
   std::string formula = std::to_string(uses_[0].size()) + " profile(s) x " +
-                        std::to_string(uses_[1].size()) + " scenario(s)";
+                        std::to_string(uses_[1].size()) + " scenario(s) x " +
+                        std::to_string(uses_[kAggregatorSection].size()) + " aggregator(s)";
   for (const auto& raw : sweep_) {
     cells = times(cells, raw.axis.values.size());
     formula += " x " + std::to_string(raw.axis.values.size()) + " (" + raw.axis.path + ")";

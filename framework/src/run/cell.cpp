@@ -18,37 +18,51 @@
 namespace kcube {
 namespace {
 
-// The candidate table of a cell, from its profile on its deployment.
+// The candidate table of a cell, from its profile on its deployment, its samples made into answers
+// by its aggregator; what the engine says besides the table is appended to `notes`.
 // `interrupt`, when not null, stops the engine instead of the work's own stop flag (which only a
 // timeout raises, so it is used with a cell timeout alone).
 CandidateTable evaluate(const PluginRegistry& registry, const PluginInstance<ModelProfile>& profile,
+                        const PluginInstance<Aggregator>& aggregator,
                         const PluginInstance<Scenario>& scenario, const Deployment& deployment,
                         const Manifest& m, const Cell& cell, int threads, WorkState& state,
-                        const std::atomic<bool>* interrupt) {
+                        const std::atomic<bool>* interrupt, std::vector<std::string>& notes) {
   const LoadedPlugin& plugin = profile.plugin();
   const std::string label = plugin.who();
   if (m.run.evaluator == Evaluator::exact) {
+    // The message of a timeout names the profile's methods, as before aggregators; the
+    // aggregator's exact_curve runs inside the same call.
     state.enter(&plugin, label + ", exact evaluation (expected_cost, accuracy_cdf, ...)");
-    return exact_candidates(profile.checked(), deployment);
+    return exact_candidates(profile.checked(), aggregator.checked(), deployment, notes);
   }
   SimulationOptions sim;
   sim.trials = m.run.trials;
   sim.seed = *cell_seed(m, cell);
   sim.sampling = m.run.sampling;
-  sim.threads = simulation_threads(plugin, threads);
+  sim.threads = simulation_threads(plugin, aggregator.plugin(), threads);
   sim.stop = interrupt != nullptr ? interrupt : &state.stop_flag();
   state.enter(&scenario.plugin(), scenario.plugin().who() + ", required_columns");
   for (const auto& column : scenario.checked().required_columns()) {
     if (const auto q = parse_quantile_column(column))
       sim.quantile_levels.push_back(q->second);
   }
-  const ProfileObjects objects = plugin_objects(profile, sim.threads, [&] {
-    return make<ModelProfile>(registry, m.profiles[cell.profile], "profiles", state);
-  });
-  state.enter(&plugin, label + ", draw_path (Monte Carlo simulation)");
-  return simulate(objects.objects, cell_identity(plugin.name(), profile.params(), deployment),
-                  deployment, sim)
-      .table;
+  const auto profiles = plugin_objects(
+      profile, sim.threads, std::function<PluginInstance<ModelProfile>()>([&] {
+        return make<ModelProfile>(registry, m.profiles[cell.profile], "profiles", state);
+      }));
+  const auto aggregators = plugin_objects(
+      aggregator, sim.threads, std::function<PluginInstance<Aggregator>()>([&] {
+        return make<Aggregator>(registry, m.aggregators[cell.aggregator], "aggregators", state);
+      }));
+  state.enter(&plugin, label + ", draw_path (Monte Carlo simulation, with " +
+                           aggregator.plugin().who() + ", aggregate)");
+  // The cell's identity leaves the aggregator out: aggregators compared on one cell see the same
+  // samples.
+  SimulationResult result =
+      simulate(profiles.objects, aggregators.objects,
+               cell_identity(plugin.name(), profile.params(), deployment), deployment, sim);
+  notes.insert(notes.end(), result.notes.begin(), result.notes.end());
+  return std::move(result.table);
 }
 
 // A cell's result without results yet: its names, position and seed.
@@ -57,6 +71,7 @@ CellResult empty_cell(const Manifest& m, const Cell& cell, const std::string& sw
   result.replication = static_cast<int>(cell.replication);
   result.profile = m.profiles[cell.profile].name;
   result.scenario = m.scenarios[cell.scenario].name;
+  result.aggregator = m.aggregators[cell.aggregator].name;
   result.sweep = sweep_label;
   result.position = cell.position;
   result.seed = cell_seed(m, cell);
@@ -74,10 +89,13 @@ CellResult run_cell(const PluginRegistry& registry, const Manifest& m, const Cel
     result.profile_spec = canonical_spec(profile.plugin().name(), profile.params());
     const auto scenario = make<Scenario>(registry, m.scenarios[cell.scenario], "scenarios", state);
     result.scenario_spec = canonical_spec(scenario.plugin().name(), scenario.params());
+    const auto aggregator =
+        make<Aggregator>(registry, m.aggregators[cell.aggregator], "aggregators", state);
+    result.aggregator_spec = canonical_spec(aggregator.plugin().name(), aggregator.params());
     state.enter(&scenario.plugin(), scenario.plugin().who() + ", deployment");
     const Deployment deployment = scenario.checked().deployment();
-    CandidateTable table =
-        evaluate(registry, profile, scenario, deployment, m, cell, threads, state, interrupt);
+    CandidateTable table = evaluate(registry, profile, aggregator, scenario, deployment, m, cell,
+                                    threads, state, interrupt, result.notes);
     state.enter(&scenario.plugin(), scenario.plugin().who() + ", budget and assess");
     const AssessedTable assessed = assess(scenario, table);
     for (const auto& verdict : assessed.verdicts)
@@ -104,6 +122,7 @@ CellResult run_cell(const PluginRegistry& registry, const Manifest& m, const Cel
     result.candidates = {};
     result.feasible.clear();
     result.selections.clear();
+    result.notes.clear();
   }
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return result;
@@ -170,6 +189,7 @@ std::string CellRunner::blocked_by_serial(const Manifest& cm, const Cell& cell) 
   for (const auto& [plugin, where] : busy_) {
     const auto is_it = [plugin = plugin](const PluginUse& u) { return u.plugin == plugin->name(); };
     if (is_it(cm.profiles[cell.profile]) || is_it(cm.scenarios[cell.scenario]) ||
+        is_it(cm.aggregators[cell.aggregator]) ||
         std::any_of(cm.optimizers.begin(), cm.optimizers.end(), is_it)) {
       return "not run: the serial plugin " + plugin->label() +
              " may still be running the call abandoned in cell '" + where +

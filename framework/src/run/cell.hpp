@@ -1,5 +1,6 @@
-// Private: running one cell of a plan (its plugin objects, its candidate table, the optimizers'
-// picks) and storing it; CellRunner runs cells one at a time under the watchdog.
+// Private: running one cell of a plan (its plugin objects, its candidate table through its
+// aggregator, the optimizers' picks) and storing it; CellRunner runs cells one at a time under
+// the watchdog.
 //
 // Every plugin call is guarded: whatever a plugin throws and every output that breaks its
 // contract becomes status `error` for its cell or selection, with a message naming the plugin,

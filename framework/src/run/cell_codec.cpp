@@ -12,7 +12,7 @@
 namespace kcube {
 namespace {
 
-constexpr std::string_view kMagic = "KCC1";
+constexpr std::string_view kMagic = "KCC2";
 
 class Writer {
  public:
@@ -123,10 +123,15 @@ std::string encode_cell(const CellResult& cell) {
   w.i32(cell.replication);
   w.text(cell.profile);
   w.text(cell.scenario);
+  w.text(cell.aggregator);
   w.text(cell.sweep);
   w.optional(cell.position, &Writer::i64);
   w.text(cell.profile_spec);
   w.text(cell.scenario_spec);
+  w.text(cell.aggregator_spec);
+  w.u64(cell.notes.size());
+  for (const std::string& note : cell.notes)
+    w.text(note);
   w.optional(cell.seed, &Writer::u64);
   w.i32(static_cast<std::int32_t>(cell.status));
   w.text(cell.message);
@@ -171,16 +176,22 @@ std::string encode_cell(const CellResult& cell) {
 CellResult decode_cell(std::string_view bytes, std::string_view origin) {
   Reader r(bytes, origin);
   if (r.bytes(kMagic.size(), "the format tag") != kMagic)
-    r.fail("it does not start with the format tag KCC1");
+    r.fail("it does not start with the format tag KCC2");
   CellResult cell;
   cell.replication = r.i32("the replication");
   cell.profile = r.text("the profile name");
   cell.scenario = r.text("the scenario name");
+  cell.aggregator = r.text("the aggregator name");
   cell.sweep = r.text("the sweep label");
   if (r.flag("the position flag"))
     cell.position = r.i64("the position");
   cell.profile_spec = r.text("the profile spec");
   cell.scenario_spec = r.text("the scenario spec");
+  cell.aggregator_spec = r.text("the aggregator spec");
+  // A note is at least its length's 8 bytes.
+  cell.notes.resize(r.count(8, "the notes"));
+  for (std::string& note : cell.notes)
+    note = r.text("a note");
   if (r.flag("the seed flag"))
     cell.seed = r.u64("the seed");
   cell.status = r.enumerated<CellStatus>(1, 2, "the cell status");

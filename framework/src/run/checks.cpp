@@ -24,6 +24,80 @@ std::string use_key(const std::string& name, const PluginUse& use) {
   return key;
 }
 
+// Refuses the profile x aggregator pairs of the run whose aggregator needs sample fields (answers,
+// scores) that the profile does not provide: kcube::Error listing them all, each naming both
+// entries and plugins (require_compatible()'s message). Plugin objects are made once per distinct
+// parameter set; their factories were checked already.
+void check_compatible(const PluginRegistry& registry, const Manifest& m,
+                      const std::vector<SweepPoint>& points,
+                      const std::vector<Manifest>& point_manifests, WorkState& state) {
+  std::map<std::string, PluginInstance<ModelProfile>> profiles;
+  std::map<std::string, PluginInstance<Aggregator>> aggregators;
+  std::set<std::string> seen;
+  std::vector<std::string> problems;
+  for (std::size_t p = 0; p < points.size(); ++p) {
+    const Manifest& pm = point_manifests[p];
+    for (const PluginUse& profile_use : pm.profiles) {
+      const std::string profile_key = use_key(profile_use.name, profile_use);
+      auto profile = profiles.find(profile_key);
+      if (profile == profiles.end()) {
+        profile =
+            profiles
+                .emplace(profile_key, make<ModelProfile>(registry, profile_use, "profiles", state))
+                .first;
+      }
+      for (const PluginUse& aggregator_use : pm.aggregators) {
+        const std::string aggregator_key = use_key(aggregator_use.name, aggregator_use);
+        if (!seen.insert(profile_key + "\n\n" + aggregator_key).second)
+          continue;
+        auto aggregator = aggregators.find(aggregator_key);
+        if (aggregator == aggregators.end()) {
+          aggregator = aggregators
+                           .emplace(aggregator_key, make<Aggregator>(registry, aggregator_use,
+                                                                     "aggregators", state))
+                           .first;
+        }
+        state.enter(&profile->second.plugin(), profile->second.plugin().who() + ", provides");
+        try {
+          require_compatible(profile->second.checked(), aggregator->second.checked());
+        } catch (const Error& e) {
+          problems.push_back(
+              "profiles." + profile_use.name + " (" + profile_use.plugin + ", defined at " +
+              profile_use.where + ") with aggregators." + aggregator_use.name + " (" +
+              aggregator_use.plugin + ", defined at " + aggregator_use.where + "): " + e.what() +
+              (points[p].label.empty() ? "" : " (sweep point " + points[p].label + ")"));
+        }
+      }
+    }
+  }
+  if (problems.empty())
+    return;
+  std::string message = "manifest '" + m.file.string() + "': " + std::to_string(problems.size()) +
+                        " profile and aggregator pair" + (problems.size() == 1 ? "" : "s") +
+                        " cannot run together (nothing was run); remove the aggregator or the "
+                        "profile, or move one of them to another manifest:";
+  for (const auto& problem : problems)
+    message += "\n  " + problem;
+  throw Error(message);
+}
+
+// True when an aggregator of `pm` stops early (the engine then keeps a fourth metric per trial).
+// One that fails here fails in its cells too, which store why as errors.
+bool any_stops_early(const PluginRegistry& registry, const Manifest& pm, WorkState& state) {
+  for (const PluginUse& use : pm.aggregators) {
+    try {
+      const auto aggregator = make<Aggregator>(registry, use, "aggregators", state);
+      if (aggregator.checked().stops_early())
+        return true;
+    } catch (const WorkAbandoned&) {
+      throw;
+    } catch (...) {
+      continue;
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
 void check_factories(const PluginRegistry& registry, const Manifest& m,
@@ -57,9 +131,12 @@ void check_factories(const PluginRegistry& registry, const Manifest& m,
     check(pm.profiles, "profiles", static_cast<ModelProfile*>(nullptr));
     check(pm.scenarios, "scenarios", static_cast<Scenario*>(nullptr));
     check(pm.optimizers, "optimizers", static_cast<Optimizer*>(nullptr));
+    check(pm.aggregators, "aggregators", static_cast<Aggregator*>(nullptr));
   }
-  if (problems.empty())
+  if (problems.empty()) {
+    check_compatible(registry, m, points, point_manifests, state);
     return;
+  }
   std::string message = "manifest '" + m.file.string() + "': " + std::to_string(problems.size()) +
                         " plugin object" + (problems.size() == 1 ? "" : "s") +
                         " could not be made (nothing was run):";
@@ -81,6 +158,7 @@ void check_memory(const PluginRegistry& registry, const std::vector<SweepPoint>&
     const Manifest& pm = point_manifests[p];
     if (pm.run.evaluator == Evaluator::exact)
       continue;  // a few values per k
+    const bool stops_early = any_stops_early(registry, pm, state);
     for (const PluginUse& use : pm.scenarios) {
       const std::string key = use_key(use.name, use);
       if (scenarios.count(key) == 0) {
@@ -110,8 +188,9 @@ void check_memory(const PluginRegistry& registry, const std::vector<SweepPoint>&
       sim.sampling = pm.run.sampling;
       sim.quantile_levels = levels;
       for (const PluginUse& profile : pm.profiles) {
+        // A serial aggregator would only lower the thread count: this bounds it from above.
         sim.threads = simulation_threads(*registry.find(profile.plugin), threads);
-        const std::uint64_t bytes = simulation_memory_bytes(deployment, sim);
+        const std::uint64_t bytes = simulation_memory_bytes(deployment, sim, stops_early);
         if (bytes > most) {
           most = bytes;
           largest = "the cell of profile '" + profile.name + "' and scenario '" + use.name + "'" +

@@ -12,11 +12,14 @@
 namespace kcube {
 
 /// A plugin's factory is its own check of its parameters (PluginFactory): validate and run call
-/// every one, for each profile, scenario and optimizer at each sweep point (once per distinct
-/// parameter set), before any store exists. A kcube::Error from a factory is the user's mistake
-/// (thrown as kcube::Error, exit 2); anything else it throws is a plugin bug (thrown as
-/// kcube::RuntimeFailure, exit 1). Either way all of them are reported at once. The objects are
-/// destroyed at once: cells make their own.
+/// every one, for each profile, scenario, optimizer and aggregator at each sweep point (once per
+/// distinct parameter set), before any store exists. A kcube::Error from a factory is the user's
+/// mistake (thrown as kcube::Error, exit 2); anything else it throws is a plugin bug (thrown as
+/// kcube::RuntimeFailure, exit 1). Either way all of them are reported at once. When every object
+/// could be made, each profile x aggregator pair is checked: an aggregator that needs answers or
+/// scores the profile does not provide (majority-vote with the gaussian profile) is a
+/// kcube::Error listing every such pair, naming both entries, their plugins and where they are
+/// defined. The objects are destroyed at once: cells make their own.
 void check_factories(const PluginRegistry& registry, const Manifest& m,
                      const std::vector<SweepPoint>& points,
                      const std::vector<Manifest>& point_manifests, WorkState& state);

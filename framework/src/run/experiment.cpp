@@ -63,8 +63,8 @@ ExperimentSummary run_experiment(const ExperimentOptions& options) {
   summary.seconds = report.seconds;
   for (const CellResult& cell : report.first_cells) {
     for (const auto& selection : cell.selections) {
-      summary.picks.push_back({cell.profile, cell.scenario, cell.sweep, cell.replication,
-                               selection.name, selection.record.k,
+      summary.picks.push_back({cell.profile, cell.scenario, cell.aggregator, cell.sweep,
+                               cell.replication, selection.name, selection.record.k,
                                std::string(to_string(selection.record.status))});
     }
   }

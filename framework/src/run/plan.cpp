@@ -51,7 +51,7 @@ std::vector<Manifest> point_manifests_of(const Manifest& m, const std::vector<Sw
 std::vector<PluginRecord> plugins_used(const PluginRegistry& registry, const Manifest& m) {
   std::vector<PluginRecord> out;
   std::vector<std::string> seen;
-  for (const auto* section : {&m.profiles, &m.scenarios, &m.optimizers}) {
+  for (const auto* section : {&m.profiles, &m.scenarios, &m.optimizers, &m.aggregators}) {
     for (const PluginUse& use : *section) {
       if (std::find(seen.begin(), seen.end(), use.plugin) != seen.end())
         continue;
@@ -75,9 +75,12 @@ Plan plan_cells(Manifest m, Shard shard) {
     for (std::size_t p = 0; p < plan.points.size(); ++p) {
       for (std::size_t i = 0; i < pm.profiles.size(); ++i) {
         for (std::size_t s = 0; s < pm.scenarios.size(); ++s) {
-          plan.cells.push_back({static_cast<std::int64_t>(plan.cells.size()), r, p, i, s,
-                                cell_key(pm.profiles[i].name, pm.scenarios[s].name,
-                                         plan.points[p].label, static_cast<int>(r))});
+          for (std::size_t a = 0; a < pm.aggregators.size(); ++a) {
+            plan.cells.push_back(
+                {static_cast<std::int64_t>(plan.cells.size()), r, p, i, s, a,
+                 cell_key(pm.profiles[i].name, pm.scenarios[s].name, pm.aggregators[a].name,
+                          plan.points[p].label, static_cast<int>(r))});
+          }
         }
       }
     }

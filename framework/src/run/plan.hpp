@@ -1,6 +1,6 @@
 // Private: the plan of a run, the cells of a manifest in the order they are run and stored:
-// replications x sweep points x profiles x scenarios, their seeds, and the shard of them one
-// process runs (`kcube run --shard I/N`).
+// replications x sweep points x profiles x scenarios x aggregators, their seeds, and the shard of
+// them one process runs (`kcube run --shard I/N`).
 #pragma once
 
 #include <cstddef>
@@ -14,16 +14,17 @@
 
 namespace kcube {
 
-/// One cell: profile x scenario at one sweep point and replication.
+/// One cell: profile x scenario x aggregator at one sweep point and replication.
 struct Cell {
   /// Index in the run's plan (Plan::cells), stored as the cell's position.
   std::int64_t position = 0;
   std::int64_t replication = 0;
-  /// Indices into Plan::points, and into the manifest's profiles and scenarios.
+  /// Indices into Plan::points, and into the manifest's profiles, scenarios and aggregators.
   std::size_t point = 0;
   std::size_t profile = 0;
   std::size_t scenario = 0;
-  /// cell_key(profile, scenario, sweep label, replication).
+  std::size_t aggregator = 0;
+  /// cell_key(profile, scenario, aggregator, sweep label, replication).
   std::string key;
 };
 
@@ -62,8 +63,9 @@ struct Plan {
   std::vector<SweepPoint> points;
   /// The manifest at each point.
   std::vector<Manifest> point_manifests;
-  /// The whole plan, by position: replications outermost, then sweep points, profiles and
-  /// scenarios.
+  /// The whole plan, by position: replications outermost, then sweep points, profiles,
+  /// scenarios and aggregators (a manifest with one aggregator keeps the positions it had
+  /// before aggregators existed).
   std::vector<Cell> cells;
   Shard shard;
   /// Cells of this shard (all cells for a whole run).

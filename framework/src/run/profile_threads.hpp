@@ -15,8 +15,11 @@
 namespace kcube {
 
 /// The threads a simulation with `plugin` uses when `threads` are asked for: 1 for a serial
-/// plugin, else `threads`. For several plugins (a profile and an aggregator), apply it to each.
+/// plugin, else `threads`.
 int simulation_threads(const LoadedPlugin& plugin, int threads);
+
+/// The same for a simulation of `profile` through `aggregator`: 1 when either is serial.
+int simulation_threads(const LoadedPlugin& profile, const LoadedPlugin& aggregator, int threads);
 
 /// The objects of one plugin for a simulation on `threads` threads (already
 /// simulation_threads()).

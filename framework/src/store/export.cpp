@@ -1,6 +1,7 @@
 // The results store: exporting a table of a run as CSV or JSON (ResultStore::export_table).
 #include <sqlite3.h>
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -26,23 +27,51 @@ using namespace store_detail;
 namespace {
 
 constexpr const char* kSelectionsExport =
-    "SELECT s.run_id, s.replication, s.profile, s.scenario, c.sweep, s.optimizer, s.status, s.k,"
-    " s.cost, s.latency, s.accuracy, s.score, s.reason"
+    "SELECT s.run_id, s.replication, s.profile, s.scenario, c.aggregator, c.sweep, s.optimizer,"
+    " s.status, s.k, s.cost, s.latency, s.accuracy, s.score, s.reason"
     " FROM selections s JOIN cells c ON c.run_id = s.run_id AND c.cell_key = s.cell_key"
     " WHERE s.run_id = ?1"
-    " ORDER BY c.replication, c.profile, c.scenario, c.sweep, c.cell_key, s.position";
+    " ORDER BY c.replication, c.profile, c.scenario, c.aggregator, c.sweep, c.cell_key,"
+    " s.position";
 
 // Both exports' column of the sweep label; the swept paths' columns follow it.
-constexpr int kExportSweepColumn = 4;
+constexpr int kExportSweepColumn = 5;
 
-constexpr const char* kCandidatesExport =
-    "SELECT d.run_id, d.replication, d.profile, d.scenario, c.sweep, d.k, d.trials, d.cost,"
-    " d.latency, d.accuracy, d.cost_std, d.latency_std, d.accuracy_std, d.cost_se, d.latency_se,"
-    " d.accuracy_se, d.cost_p025, d.cost_p975, d.latency_p025, d.latency_p975,"
-    " d.accuracy_p025, d.accuracy_p975, d.feasible"
+// The candidates export; SAMPLES_USED is replaced by the samples_used columns of a run whose
+// cells have them (a stopping aggregator's), or by nothing.
+constexpr std::string_view kCandidatesExport =
+    "SELECT d.run_id, d.replication, d.profile, d.scenario, c.aggregator, c.sweep, d.k,"
+    " d.trials, d.cost, d.latency, d.accuracy, d.cost_std, d.latency_std, d.accuracy_std,"
+    " d.cost_se, d.latency_se, d.accuracy_se, d.cost_p025, d.cost_p975, d.latency_p025,"
+    " d.latency_p975, d.accuracy_p025, d.accuracy_p975,SAMPLES_USED d.feasible"
     " FROM candidates d JOIN cells c ON c.run_id = d.run_id AND c.cell_key = d.cell_key"
     " WHERE d.run_id = ?1"
-    " ORDER BY c.replication, c.profile, c.scenario, c.sweep, c.cell_key, d.k";
+    " ORDER BY c.replication, c.profile, c.scenario, c.aggregator, c.sweep, c.cell_key, d.k";
+
+// The extra columns of a stopping aggregator that the candidates export has, in order.
+constexpr std::array<std::string_view, 5> kSamplesUsedColumns = {
+    "samples_used", "samples_used_std", "samples_used_se", "samples_used_p025",
+    "samples_used_p975"};
+
+// The candidates export of run `id`, with the samples_used columns when a cell of it has them.
+std::string candidates_export(sqlite3* db, const std::string& path, std::int64_t id) {
+  Statement any(db, path,
+                "SELECT 1 FROM candidates WHERE run_id = ?1 AND"
+                " json_extract(extra, '$.samples_used') IS NOT NULL LIMIT 1");
+  any.bind_int(1, id);
+  std::string columns;
+  if (any.step()) {
+    // Column names are our own constants, not input.
+    for (const std::string_view name : kSamplesUsedColumns) {
+      columns +=
+          " json_extract(d.extra, '$." + std::string(name) + "') AS " + std::string(name) + ",";
+    }
+  }
+  std::string sql(kCandidatesExport);
+  const std::string_view mark = "SAMPLES_USED";
+  sql.replace(sql.find(mark), mark.size(), columns);
+  return sql;
+}
 
 /// Column c of the current row as one CSV field.
 std::string csv_value(const Statement& s, int c) {
@@ -223,7 +252,9 @@ std::vector<std::string> ResultStore::export_table(std::ostream& out, Table tabl
   const std::int64_t id = impl_->resolve_run(run);
   std::vector<std::string> notes;
   const ExportSweep sweep = export_sweep(db, path, id, notes);
-  Statement s(db, path, table == Table::selections ? kSelectionsExport : kCandidatesExport);
+  const std::string sql =
+      table == Table::selections ? std::string(kSelectionsExport) : candidates_export(db, path, id);
+  Statement s(db, path, sql.c_str());
   s.bind_int(1, id);
   if (format == Format::csv)
     write_csv(out, s, sweep);

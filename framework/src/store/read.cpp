@@ -220,7 +220,8 @@ CellIndex read_cells(sqlite3* db, const std::string& path, std::int64_t id,
                      std::vector<CellResult>& cells) {
   Statement s(db, path,
               "SELECT cell_key, replication, profile, scenario, sweep, position, profile_spec,"
-              " scenario_spec, seed, status, message, seconds FROM cells WHERE run_id = ?1"
+              " scenario_spec, seed, status, message, seconds, aggregator, aggregator_spec, notes"
+              " FROM cells WHERE run_id = ?1"
               " ORDER BY position IS NULL, position, rowid");
   s.bind_int(1, id);
   CellIndex index;
@@ -247,6 +248,13 @@ CellIndex read_cells(sqlite3* db, const std::string& path, std::int64_t id,
       corrupt(path, where + " has the unknown status '" + status + "'");
     cell.message = s.text_at(10);
     cell.seconds = s.is_null(11) ? 0.0 : s.real_at(11);
+    cell.aggregator = s.text_at(12);
+    cell.aggregator_spec = s.text_at(13);
+    if (!s.is_null(14)) {
+      std::istringstream notes(s.text_at(14));
+      for (std::string note; std::getline(notes, note);)
+        cell.notes.push_back(note);
+    }
     index.emplace(key, cells.size());
     cells.push_back(std::move(cell));
   }

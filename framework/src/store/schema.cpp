@@ -190,9 +190,20 @@ ALTER TABLE runs_v4 RENAME TO runs;
 CREATE INDEX runs_by_manifest ON runs (manifest_sha256, status);
 )sql";
 
+// Version 5: aggregators. Each cell records the aggregator that made its samples into answers
+// (its name in the manifest and its canonical spec) and the notes of its evaluation (questions of
+// a log left out, ...). Every cell stored before was best-of-k, the rule of the max-accuracy
+// plugin, which a manifest without aggregators uses under that name: so they get it.
+constexpr const char* kMigrationTo5 = R"sql(
+ALTER TABLE cells ADD COLUMN aggregator TEXT NOT NULL DEFAULT 'max-accuracy';
+ALTER TABLE cells ADD COLUMN aggregator_spec TEXT;
+ALTER TABLE cells ADD COLUMN notes TEXT;
+UPDATE cells SET aggregator_spec = 'max-accuracy' WHERE profile_spec IS NOT NULL;
+)sql";
+
 // Ordered: kMigrations[i] brings a store from version i to i + 1. Append, never edit.
-constexpr std::array<const char*, kStoreSchemaVersion> kMigrations = {kMigrationTo1, kMigrationTo2,
-                                                                      kMigrationTo3, kMigrationTo4};
+constexpr std::array<const char*, kStoreSchemaVersion> kMigrations = {
+    kMigrationTo1, kMigrationTo2, kMigrationTo3, kMigrationTo4, kMigrationTo5};
 
 // ---- opening ----
 

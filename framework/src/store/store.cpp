@@ -174,14 +174,17 @@ std::string canonical_overrides(std::vector<std::string> overrides) {
   return text::join(overrides, "\n");
 }
 
-std::string cell_key(std::string_view profile, std::string_view scenario, std::string_view sweep,
-                     int replication) {
-  return std::string(profile) + "|" + std::string(scenario) + "|" + std::string(sweep) + "|" +
-         std::to_string(replication);
+std::string cell_key(std::string_view profile, std::string_view scenario,
+                     std::string_view aggregator, std::string_view sweep, int replication) {
+  std::string key = std::string(profile) + "|" + std::string(scenario) + "|" + std::string(sweep) +
+                    "|" + std::to_string(replication);
+  if (aggregator != kDefaultAggregator)
+    key += "|" + std::string(aggregator);
+  return key;
 }
 
 std::string CellResult::key() const {
-  return cell_key(profile, scenario, sweep, replication);
+  return cell_key(profile, scenario, aggregator, sweep, replication);
 }
 
 std::string_view to_string(RunStatus status) noexcept {

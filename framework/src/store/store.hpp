@@ -4,7 +4,7 @@
 // Design
 // - One file, any number of runs. The schema has a version, `PRAGMA user_version`, and an
 //   application id, `PRAGMA application_id` = 0x6b637562 ("kcub"). Opening a store applies the
-//   migrations it lacks from an explicit, ordered list (0 -> 1 -> 2 -> 3 -> 4 today), all in
+//   migrations it lacks from an explicit, ordered list (0 -> 1 -> ... -> 5 today), all in
 //   one transaction; a store whose version is newer than this kcube knows is refused
 //   (kcube::Error), and so is a file that is not SQLite or an SQLite database of another program,
 //   and anything that is not a regular file once links are followed (a directory, a device such as
@@ -19,7 +19,7 @@
 //   has no spread, an infeasible selection no k). NaN and infinities are never stored: writing
 //   one is a kcube::RuntimeFailure and the cell's transaction is rolled back, leaving nothing.
 //
-// Schema, version 4
+// Schema, version 5
 //   runs(id INTEGER PRIMARY KEY, experiment, status 'running'|'finished'|'failed'|'interrupted'
 //        (interrupted: ended by SIGINT or SIGTERM between cells; `kcube run --resume` goes on),
 //        started_at, finished_at (ISO-8601 UTC, "2026-11-28T14:39:43Z"; NULL while running),
@@ -41,7 +41,10 @@
 //        cell is not part of a sweep), seed (TEXT, decimal; NULL if none), status
 //        'finished'|'error', message, seconds (wall time), position (index in the run's plan),
 //        profile_spec, scenario_spec (canonical_spec() of the plugin objects the cell was made
-//        with; NULL when a plugin could not be made); UNIQUE(run_id, cell_key))
+//        with; NULL when a plugin could not be made), aggregator (its name in the manifest),
+//        aggregator_spec (canonical_spec(), NULL like the others), notes (what the evaluation
+//        said besides the table, one line each, '\n'-separated; NULL when none);
+//        UNIQUE(run_id, cell_key))
 //   candidates(run_id, cell_key -> cells, replication, profile, scenario, k, trials, cost,
 //        latency, accuracy, <metric>_std, <metric>_se, <metric>_p025, <metric>_p975 for metric in
 //        cost, latency, accuracy, feasible (0/1; NULL if not assessed), extra (JSON object of any
@@ -86,6 +89,10 @@
 //           build_changes (NULL in older rows: writer unknown, no build changes). Plugin records
 //           of older runs have no sha256: unknown, which --resume and merge refuse to mix
 //           unless given --allow-changed-plugins.
+//   4 -> 5  adds cells.aggregator (NOT NULL, 'max-accuracy' in older rows: every cell stored
+//           before was best-of-k, that plugin's rule), cells.aggregator_spec ('max-accuracy'
+//           where profile_spec is known, else NULL) and cells.notes (NULL). Cell keys do not
+//           change (see cell_key()).
 #pragma once
 
 #include <cstdint>
@@ -97,6 +104,7 @@
 #include <string_view>
 #include <vector>
 
+#include "engine/engine.hpp"
 #include "engine/evaluator.hpp"
 #include "engine/selection.hpp"
 #include "kcube/candidate.hpp"
@@ -116,13 +124,13 @@ class BOOST_SYMBOL_VISIBLE UnstorableCell : public RuntimeFailure {
 };
 
 /// The schema version this kcube writes and reads (`PRAGMA user_version`).
-inline constexpr int kStoreSchemaVersion = 4;
+inline constexpr int kStoreSchemaVersion = 5;
 
 /// A plugin library a run used.
 struct PluginRecord {
   /// The plugin's name, e.g. "cube-max".
   std::string name;
-  /// "profile", "scenario" or "optimizer".
+  /// "profile", "scenario", "optimizer" or "aggregator".
   std::string kind;
   /// The plugin's version.
   std::string version;
@@ -229,9 +237,13 @@ std::string utc_now_iso8601();
 /// Overrides in the stored form: sorted, joined by '\n' ("" when none).
 std::string canonical_overrides(std::vector<std::string> overrides);
 
-/// The key of a cell, unique within a run: "profile|scenario|sweep|replication".
-std::string cell_key(std::string_view profile, std::string_view scenario, std::string_view sweep,
-                     int replication);
+/// The key of a cell, unique within a run: "profile|scenario|sweep|replication", followed by
+/// "|aggregator" unless the aggregator is named kDefaultAggregator ("max-accuracy", the one
+/// aggregator of a manifest that names none). So every cell stored before aggregators existed
+/// (all best-of-k, see migration 4 -> 5) keeps its key, and with it --resume, kcube merge and
+/// the messages that name cells.
+std::string cell_key(std::string_view profile, std::string_view scenario,
+                     std::string_view aggregator, std::string_view sweep, int replication);
 
 /// A run's state as stored. A running run whose process is gone (process_gone()) is shown as
 /// `stopped` by `kcube runs`; that is not a stored state.
@@ -256,18 +268,24 @@ struct NamedSelection {
 struct CellResult {
   /// Replication index (0-based).
   int replication = 0;
-  /// Profile and scenario names from the manifest.
-  std::string profile, scenario;
+  /// Profile, scenario and aggregator names from the manifest.
+  std::string profile, scenario, aggregator = std::string(kDefaultAggregator);
   /// Sweep label, e.g. "k_max=16"; empty when the cell is not part of a sweep.
   std::string sweep;
-  /// The cell's index in the run's plan (replication-major, then sweep point, profile and
-  /// scenario in manifest order); orders cells the way the manifest lists them. Empty when
-  /// unknown (stores of schema version 1).
+  /// The cell's index in the run's plan (replication-major, then sweep point, profile,
+  /// scenario and aggregator in manifest order); orders cells the way the manifest lists them.
+  /// Empty when unknown (stores of schema version 1).
   std::optional<std::int64_t> position;
   /// Canonical spec strings (canonical_spec()) of the profile and the scenario the cell was made
   /// with, parameters after any sweep point applied: enough to make the same plugin objects
   /// again. Empty when unknown (schema version 1).
   std::string profile_spec, scenario_spec;
+  /// The same of the aggregator (cells of schema 4 and older: "max-accuracy", or empty with
+  /// the others).
+  std::string aggregator_spec;
+  /// What the evaluation said besides the table (SimulationResult::notes: questions of a log
+  /// left out, ...), one line each.
+  std::vector<std::string> notes;
   /// The root seed of the cell's random streams (replication_seed() of the run's seed, see
   /// run/plan.hpp; a stream is keyed by it, the cell's identity and the trial); empty for the
   /// exact evaluator and in cells stored before kcube recorded it.
@@ -286,7 +304,7 @@ struct CellResult {
   /// The selections, in the order they are to be reported.
   std::vector<NamedSelection> selections;
 
-  /// cell_key(profile, scenario, sweep, replication).
+  /// cell_key(profile, scenario, aggregator, sweep, replication).
   std::string key() const;
 };
 
@@ -445,19 +463,23 @@ class ResultStore {
   std::vector<RunSummary> runs();
 
   /// Writes one table of run `run` (default: the newest run) to `out`. Columns, in order:
-  ///   selections: run_id,replication,profile,scenario,sweep,SWEPT...,optimizer,status,k,cost,
-  ///               latency,accuracy,score,reason
-  ///   candidates: run_id,replication,profile,scenario,sweep,SWEPT...,k,trials,cost,latency,
-  ///               accuracy,
+  ///   selections: run_id,replication,profile,scenario,aggregator,sweep,SWEPT...,optimizer,
+  ///               status,k,cost,latency,accuracy,score,reason
+  ///   candidates: run_id,replication,profile,scenario,aggregator,sweep,SWEPT...,k,trials,cost,
+  ///               latency,accuracy,
   ///               cost_std,latency_std,accuracy_std,cost_se,latency_se,accuracy_se,
   ///               cost_p025,cost_p975,latency_p025,latency_p975,accuracy_p025,accuracy_p975,
-  ///               feasible
+  ///               [samples_used,samples_used_std,samples_used_se,samples_used_p025,
+  ///               samples_used_p975,] feasible
+  /// The samples_used columns (the mean samples a stopping aggregator drew per request, from
+  /// the candidates' extra columns) only when a cell of the run has them.
   /// `sweep` is the cell's sweep label ("scenarios.s.params.cost_max=0.05"; NULL outside a
   /// sweep), and SWEPT... one column per swept path, named by the path, holding its value at the
   /// cell's point as written in the manifest (in JSON a number when it is one, else a string);
   /// the paths and values come from the run's manifest text (stored_sweep_points()), and a run
   /// without a sweep has none of these columns.
-  /// Rows by cell (replication, profile, scenario, sweep), then k or the selections' order.
+  /// Rows by cell (replication, profile, scenario, aggregator, sweep), then k or the selections'
+  /// order.
   /// CSV: a header line, RFC 4180 quoting, empty field for NULL, reals in shortest round-trip
   /// form, '\n' line ends. JSON: an array of objects, null for NULL.
   /// Returns notes for the user: a manifest text that could not be read, or a cell whose label

@@ -117,8 +117,9 @@ void ResultStore::Impl::insert_cell(std::int64_t run, const std::string& key,
                                     const CellResult& cell) {
   Statement s(handle(), path,
               "INSERT INTO cells (run_id, cell_key, replication, profile, scenario, sweep, seed,"
-              " status, message, seconds, position, profile_spec, scenario_spec)"
-              " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)");
+              " status, message, seconds, position, profile_spec, scenario_spec, aggregator,"
+              " aggregator_spec, notes)"
+              " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)");
   s.bind_int(1, run);
   s.bind_text(2, key);
   s.bind_int(3, cell.replication);
@@ -138,6 +139,9 @@ void ResultStore::Impl::insert_cell(std::int64_t run, const std::string& key,
     s.bind_null(11);
   s.bind_text_or_null(12, cell.profile_spec);
   s.bind_text_or_null(13, cell.scenario_spec);
+  s.bind_text(14, cell.aggregator);
+  s.bind_text_or_null(15, cell.aggregator_spec);
+  s.bind_text_or_null(16, text::join(cell.notes, "\n"));
   s.run();
 }
 
