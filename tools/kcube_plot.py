@@ -54,7 +54,7 @@ import sys
 import textwrap
 
 VERSION = 1
-KINDS = ("space3d", "accuracy", "cost-latency", "fronts", "sweep")
+KINDS = ("space3d", "accuracy", "cost-latency", "fronts", "sweep", "aggregators")
 INSTALL_HINT = ("kcube_plot: drawing figures needs matplotlib and numpy, and {py} cannot "
                 "import them.\n"
                 "On Debian or Ubuntu: sudo apt-get install python3-matplotlib python3-numpy\n"
@@ -266,6 +266,8 @@ def _series(chk, fig):
         for key in ("cost", "latency", "accuracy"):
             s[key] = _array(chk, obj, key, "%s.%s" % (field, key), "number", len(ks))
         s["feasible"] = _array(chk, obj, "feasible", field + ".feasible", "bool", len(ks))
+        s["samples_used"] = _array(chk, obj, "samples_used", field + ".samples_used", "number",
+                                   len(ks), required=False)
         out.append(s)
     return out
 
@@ -351,6 +353,8 @@ def validate(data, fmt_default="png"):
             if kind == "fronts":
                 f["series"] = _series(chk, fig)
                 f["pooled_pareto"] = _points(chk, fig, "pooled_pareto", with_profile=True)
+            elif kind == "aggregators":
+                f["series"] = _series(chk, fig)
             else:
                 f["candidates"] = _candidates(chk, fig)
                 f["picks"] = _points(chk, fig, "picks", with_optimizer=True)
@@ -930,8 +934,46 @@ def draw_sweep(fig_spec, dpi):
     return fig
 
 
+def draw_aggregators(fig_spec, dpi):
+    """Accuracy against k of one profile, one line per aggregator (how a request's samples
+    become its answer); a stopping policy's line is labelled with its mean samples used at the
+    largest k. Lines that coincide (majority vote and the policies that stop it early) stay
+    apart by their dash patterns and markers."""
+    _, plt, np, ticker = _mpl
+    budget, series = fig_spec["budget"], fig_spec["series"]
+    fig, ax = plt.subplots(figsize=(7, 5), dpi=dpi)
+    ks = sorted({k for s in series for k in s["k"]})
+    _setup_k_axis(ax, ks)
+    markers = ["o", "s", "^", "D", "v", "P", "X", "h"]
+    dashes = ["-", "--", "-.", ":"]
+    colors = [plt.get_cmap("tab10")(i) for i in range(10)]
+    top = 0.0
+    for i, s in enumerate(series):
+        label = s["label"]
+        used = s.get("samples_used")
+        if used:
+            label += " (%.1f samples used at k = %d)" % (used[-1], s["k"][-1])
+        top = max(top, max(s["accuracy"]))
+        ax.plot(s["k"], s["accuracy"], color=colors[i % len(colors)], lw=1.5,
+                ls=dashes[i % len(dashes)], marker=markers[i % len(markers)],
+                ms=3.5 if len(s["k"]) > 24 else 5,
+                markevery=(i % 3, max(1, len(s["k"]) // 10)), label=label, zorder=3)
+    amin = budget["accuracy_min"]
+    if amin is not None and amin > 0:
+        ax.axhline(amin, color=BUDGET, ls="--", lw=1.0, label="accuracy_min = %s" % _fmt(amin))
+        top = max(top, amin)
+    ax.set_ylabel("accuracy (fraction correct)")
+    ax.set_ylim(0.0, min(1.0, top * 1.12 + 0.01))
+    ax.grid(True, alpha=0.3)
+    ax.set_title(_title(fig_spec["title"]))
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2, fontsize=8.5,
+              borderaxespad=0.0)
+    fig.tight_layout()
+    return fig
+
+
 DRAW = {"space3d": draw_space3d, "accuracy": draw_accuracy, "cost-latency": draw_cost_latency,
-        "fronts": draw_fronts, "sweep": draw_sweep}
+        "fronts": draw_fronts, "sweep": draw_sweep, "aggregators": draw_aggregators}
 
 
 def _palette_png(path):

@@ -13,6 +13,9 @@
 #include <csignal>
 #include <iostream>
 #include <optional>
+#include <set>
+#include <string>
+#include <vector>
 
 #include "cli/commands.hpp"
 #include "cli/interrupt.hpp"
@@ -192,17 +195,25 @@ int cmd_run(const Args& args, const GlobalOptions& global) {
     handlers.emplace();
     manifest = &plan.manifest;
   };
+  std::set<std::string> notes_shown;
   callbacks.on_cell = [&](const CellProgress& p) {
     if (p.result.status == CellStatus::error) {
       std::cerr << (progress ? "\n" : "") << "kcube run: cell '" << text::printable(p.cell.key)
                 << "' failed: " << text::printable(p.result.message) << "\n";
     }
-    // What the evaluation said besides the table (questions of a log left out, ...), once per
-    // cell; the store keeps it with the cell.
-    if (!quiet && !p.result.notes.empty()) {
+    // What the evaluation said besides the table (questions of a log left out, a log without
+    // cost, ...): each note once, with the first cell that said it (the aggregators of one log
+    // all say the same); the store keeps every cell's notes.
+    std::vector<std::string> fresh;
+    for (const std::string& note : p.result.notes) {
+      if (notes_shown.insert(note).second)
+        fresh.push_back(note);
+    }
+    if (!quiet && !fresh.empty()) {
       std::cerr << (progress ? "\n" : "") << "kcube run: cell '" << text::printable(p.cell.key)
-                << "':";
-      for (const std::string& note : p.result.notes)
+                << "'" << (fresh.size() < p.result.notes.size() ? " (and notes said before)" : "")
+                << ":";
+      for (const std::string& note : fresh)
         std::cerr << "\n  note: " << text::printable(note);
       std::cerr << "\n";
     }

@@ -65,6 +65,8 @@ void print_summary(std::ostream& out, const RunReport& report) {
       header.push_back(o.name);
     Table table(header);
     for (const PluginUse& profile : m.profiles) {
+      if (!pairs_with(scenario, profile.name))
+        continue;  // the scenario's `profiles:` leaves it out: no cells
       for (const PluginUse& aggregator : m.aggregators) {
         std::vector<std::string> row = {profile.name};
         if (by_aggregator)

@@ -505,10 +505,21 @@ void Loader::read_use(const fs::path& file, std::size_t section, const std::stri
           raw.use.params.push_back(
               {pk->scalar, value.text, value.where, fs::absolute(file).parent_path().string()});
       }
+    } else if (field == "profiles" && kSections[section] == "scenarios") {
+      const auto items = scalar_or_list(file, *v, path + ".profiles",
+                                        "expected a list of profile names, e.g. [gpt5-mini]");
+      for (std::size_t i = 0; items && i < items->size(); ++i) {
+        RawValue value;
+        if (scalar(file, *(*items)[i], path + ".profiles[" + std::to_string(i) + "]", value)) {
+          raw.use.profiles.emplace_back(text::trim(value.text));
+          raw.profile_wheres.push_back(value.where);
+        }
+      }
     } else {
+      const bool scenario = kSections[section] == "scenarios";
       problem(where_of(file, k->mark), path + "." + field,
               "unknown key '" + field + "'" + text::did_you_mean(field, kUseKeys) +
-                  "; allowed: plugin, params");
+                  (scenario ? "; allowed: plugin, params, profiles" : "; allowed: plugin, params"));
     }
   }
   if (!plugin_key) {

@@ -83,7 +83,7 @@ inline const std::vector<std::string> kRunKeys = {"evaluator", "trials",   "repl
                                                   "seed",      "sampling", "threads"};
 inline const std::vector<std::string> kSweepableRunKeys = {"evaluator", "trials", "seed",
                                                            "sampling"};
-inline const std::vector<std::string> kUseKeys = {"plugin", "params"};
+inline const std::vector<std::string> kUseKeys = {"plugin", "params", "profiles"};
 inline const std::vector<std::string> kSections = {"profiles", "scenarios", "optimizers",
                                                    "aggregators"};
 inline constexpr std::array<PluginKind, 4> kSectionKinds = {
@@ -118,6 +118,8 @@ struct RawUse {
   PluginUse use;
   std::string plugin_where;
   std::string params_where;
+  /// Where each of use.profiles was written (scenarios only).
+  std::vector<std::string> profile_wheres;
   bool has_plugin = false;
 };
 

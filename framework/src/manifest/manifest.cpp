@@ -78,10 +78,24 @@ Manifest apply_sweep_point(const Manifest& manifest, const SweepPoint& point) {
     }
   }
   out.sweep.clear();
-  out.cell_count =
-      times(times(times(out.profiles.size(), out.scenarios.size()), out.aggregators.size()),
-            static_cast<std::uint64_t>(out.run.replications));
+  out.cell_count = times(times(pair_count(out.profiles, out.scenarios), out.aggregators.size()),
+                         static_cast<std::uint64_t>(out.run.replications));
   return out;
+}
+
+bool pairs_with(const PluginUse& scenario, const std::string& profile) {
+  return scenario.profiles.empty() || std::find(scenario.profiles.begin(), scenario.profiles.end(),
+                                                profile) != scenario.profiles.end();
+}
+
+std::uint64_t pair_count(const std::vector<PluginUse>& profiles,
+                         const std::vector<PluginUse>& scenarios) {
+  std::uint64_t pairs = 0;
+  for (const PluginUse& scenario : scenarios) {
+    for (const PluginUse& profile : profiles)
+      pairs += pairs_with(scenario, profile.name) ? 1 : 0;
+  }
+  return pairs;
 }
 
 namespace {

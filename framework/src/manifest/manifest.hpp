@@ -8,7 +8,8 @@
 //                                     # hold only profiles/scenarios/optimizers/aggregators/
 //                                     # include
 //   profiles:   {NAME: {plugin: gaussian, params: {...}}}
-//   scenarios:  {NAME: {plugin: budget, params: {...}}}
+//   scenarios:  {NAME: {plugin: budget, params: {...}, profiles: [P1, P2]}}  # profiles:
+//                                     # optional, the profiles it pairs with (default all)
 //   optimizers: {NAME: {plugin: knee-point, params: {...}}}
 //   aggregators: {NAME: {plugin: majority-vote, params: {...}}}  # optional; without it (or
 //                                     # with no entries) one entry kDefaultAggregator using the
@@ -62,7 +63,19 @@ struct PluginUse {
   std::vector<RawParam> params;
   /// Where the entry was defined: "file:line:col".
   std::string where;
+  /// Scenarios only: the profiles (by name) it is paired with, as written under `profiles:`;
+  /// empty: every profile. A study of logs with different sample counts pairs each log with the
+  /// scenario whose k_max it can serve.
+  std::vector<std::string> profiles;
 };
+
+/// Whether `scenario` is paired with the profile named `profile` (PluginUse::profiles).
+bool pairs_with(const PluginUse& scenario, const std::string& profile);
+
+/// The (profile, scenario) pairs of the manifest's cells: each scenario with the profiles it is
+/// paired with.
+std::uint64_t pair_count(const std::vector<PluginUse>& profiles,
+                         const std::vector<PluginUse>& scenarios);
 
 /// The run: section, validated, defaults filled in.
 struct RunSettings {

@@ -228,11 +228,32 @@ std::uint64_t times(std::uint64_t a, std::uint64_t b) {
 }
 
 void Loader::count_cells() {
-  std::uint64_t cells =
-      times(times(uses_[0].size(), uses_[1].size()), uses_[kAggregatorSection].size());
-  std::string formula = std::to_string(uses_[0].size()) + " profile(s) x " +
-                        std::to_string(uses_[1].size()) + " scenario(s) x " +
-                        std::to_string(uses_[kAggregatorSection].size()) + " aggregator(s)";
+  std::vector<PluginUse> profiles, scenarios;
+  for (const auto& raw : uses_[0])
+    profiles.push_back(raw.use);
+  for (const auto& raw : uses_[1])
+    scenarios.push_back(raw.use);
+  const std::uint64_t pairs = pair_count(profiles, scenarios);
+  std::uint64_t cells = times(pairs, uses_[kAggregatorSection].size());
+  std::string formula = (pairs == times(profiles.size(), scenarios.size())
+                             ? std::to_string(profiles.size()) + " profile(s) x " +
+                                   std::to_string(scenarios.size()) + " scenario(s)"
+                             : std::to_string(pairs) + " (profile, scenario) pair(s)") +
+                        " x " + std::to_string(uses_[kAggregatorSection].size()) + " aggregator(s)";
+  // Every name under a scenario's profiles: must be a profile of the manifest.
+  std::vector<std::string> names;
+  for (const auto& p : profiles)
+    names.push_back(p.name);
+  for (const auto& raw : uses_[1]) {
+    for (std::size_t i = 0; i < raw.use.profiles.size(); ++i) {
+      const std::string& name = raw.use.profiles[i];
+      if (std::find(names.begin(), names.end(), name) == names.end()) {
+        problem(raw.profile_wheres[i], "scenarios." + raw.use.name + ".profiles",
+                "no profile is named '" + name + "'" + text::did_you_mean(name, names) +
+                    "; the profiles are " + text::join(names, ", "));
+      }
+    }
+  }
   for (const auto& raw : sweep_) {
     cells = times(cells, raw.axis.values.size());
     formula += " x " + std::to_string(raw.axis.values.size()) + " (" + raw.axis.path + ")";

@@ -48,7 +48,12 @@ std::vector<PickDifference> compare_runs(const StoredRun& a, const StoredRun& b)
   auto visit = [&](const StoredRun& run, bool first) {
     for (const CellResult& cell : run.cells) {
       for (const NamedSelection& s : cell.selections) {
-        PickKey key{cell.scenario, cell.sweep, cell.profile, cell.replication, s.name};
+        // A pick belongs to a (profile, aggregator) pair; runs without aggregators have only
+        // the default one, and their keys stay the profile.
+        const std::string profile = cell.aggregator == kDefaultAggregator
+                                        ? cell.profile
+                                        : cell.profile + " / " + cell.aggregator;
+        PickKey key{cell.scenario, cell.sweep, profile, cell.replication, s.name};
         auto [it, inserted] = at.emplace(key, out.size());
         if (inserted)
           out.push_back({key, std::nullopt, std::nullopt, false});

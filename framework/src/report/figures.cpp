@@ -252,6 +252,39 @@ FigurePlan plan_figures(const Index& index, const ProfileNames& names, Plugins& 
       w.end_object();
       add(g.title(), owner, stem + "--cost-latency" + ext, where + ": cost and latency against k");
     }
+    // Several aggregators: per manifest profile, accuracy against k, one line per aggregator.
+    if (index.aggregators.size() < 2)
+      continue;
+    for (const auto& profile : index.base_profiles) {
+      std::vector<std::pair<std::string, const CellResult*>> lines;
+      for (const auto& aggregator : index.aggregators) {
+        const std::string key = profile + " / " + aggregator;
+        const CellResult* cell = index.finished(0, g, key);
+        if (cell != nullptr && !cell->candidates.rows.empty())
+          lines.emplace_back(aggregator, cell);
+      }
+      if (lines.empty())
+        continue;
+      const std::string file =
+          "figures/" + g.file_stem() + "--" + slug(profile) + "--aggregators" + ext;
+      const std::string shown = names(profile + " / " + lines.front().first);
+      const std::string owner = shown.substr(0, shown.rfind(" / "));
+      w.begin_object().key("kind").string("aggregators").key("output").string(file);
+      w.key("title").string(owner + ", scenario " + g.title() +
+                            ": how the samples become one answer");
+      write_budget(w.key("budget"), budget);
+      w.key("series").begin_array();
+      for (const auto& [aggregator, cell] : lines) {
+        w.begin_object().key("profile").string(aggregator).key("label").string(aggregator);
+        write_columns(w, cell->candidates, cell->feasible);
+        if (const auto* used = cell->candidates.column("samples_used"))
+          write_reals(w.key("samples_used"), *used);
+        w.end_object();
+      }
+      w.end_array().end_object();
+      add(g.title(), "", file,
+          owner + ", scenario " + g.title() + ": accuracy against k, one line per aggregator");
+    }
   }
   w.end_array().end_object();
   data << '\n';

@@ -87,6 +87,7 @@ ReportFiles write_report(ResultStore& store, std::optional<std::int64_t> run_id,
   context_section(doc, index);
   sweep_section(doc, index, names, sweeps, drawn ? &plan.by_sweep : nullptr);
   picks_section(doc, index, names, exact);
+  aggregators_section(doc, index, names);
   if (index.replications > 1 && run.context.evaluator != Evaluator::exact) {
     const auto entries = stability_entries(index, exact);
     stability_section(doc, index, names, entries, !exact.empty());

@@ -286,6 +286,80 @@ void picks_section(Document& doc, const Index& index, const ProfileNames& names,
   }
 }
 
+void aggregators_section(Document& doc, const Index& index, const ProfileNames& names) {
+  if (index.aggregators.size() < 2)
+    return;
+  doc.heading(2, "Aggregators");
+  doc.paragraph(
+      "How a request's samples become its one answer (" + text::join(index.aggregators, ", ") +
+      "), compared on the same samples: each aggregator of a cell sees the same random numbers. "
+      "For each, the expected accuracy at the largest k and the k where it is highest (majority "
+      "vote can fall as k grows), the mean samples a stopping policy drew when allowed the "
+      "largest k (cost and latency count only those), and each rule's pick with its accuracy and "
+      "cost (replication 0).");
+  for (const Group& g : index.groups) {
+    for (const auto& profile : index.base_profiles) {
+      DocTable t;
+      t.name = "aggregators-" + g.file_stem() + "--" + slug(profile);
+      t.header = {"aggregator",         "largest k",       "E[accuracy] there",
+                  "samples used there", "most accurate k", "E[accuracy] at it"};
+      t.numeric = {false, true, true, true, true, true};
+      for (const auto& o : index.optimizers) {
+        t.header.insert(t.header.end(), {o + " k", o + " E[accuracy]", o + " E[cost] (USD)"});
+        t.numeric.insert(t.numeric.end(), {true, true, true});
+      }
+      std::string owner;
+      for (const auto& aggregator : index.aggregators) {
+        const std::string key = profile + " / " + aggregator;
+        const CellResult* cell = index.finished(0, g, key);
+        if (cell == nullptr || cell->candidates.rows.empty())
+          continue;
+        if (owner.empty()) {
+          const std::string shown = names(key);
+          owner = shown.substr(0, shown.rfind(" / "));
+        }
+        const auto& rows = cell->candidates.rows;
+        const Candidate& last = rows.back();
+        const auto best =
+            std::max_element(rows.begin(), rows.end(),
+                             [](const auto& a, const auto& b) { return a.accuracy < b.accuracy; });
+        const auto* used = cell->candidates.column("samples_used");
+        std::vector<std::string> shown = {aggregator,
+                                          std::to_string(last.k),
+                                          fmt_accuracy(last.accuracy),
+                                          used != nullptr ? fmt(used->back(), "%.2f") : "all",
+                                          std::to_string(best->k),
+                                          fmt_accuracy(best->accuracy)};
+        std::vector<std::string> values = {
+            aggregator,
+            std::to_string(last.k),
+            text::format_real(last.accuracy),
+            used != nullptr ? text::format_real(used->back()) : std::to_string(last.k),
+            std::to_string(best->k),
+            text::format_real(best->accuracy)};
+        for (const auto& o : index.optimizers) {
+          const NamedSelection* s = find_selection(*cell, o);
+          if (s == nullptr) {
+            shown.insert(shown.end(), {"-", "", ""});
+            values.insert(values.end(), {"", "", ""});
+            continue;
+          }
+          const SelectionRecord& r = s->record;
+          shown.insert(shown.end(), {pick_text(r), fmt_opt(r.accuracy, fmt_accuracy),
+                                     fmt_opt(r.cost, fmt_cost)});
+          values.insert(values.end(), {full_k(r.k), full(r.accuracy), full(r.cost)});
+        }
+        t.rows.push_back(std::move(shown));
+        t.values.push_back(std::move(values));
+      }
+      if (t.rows.empty())
+        continue;
+      doc.heading(3, owner + ", scenario " + g.title());
+      doc.table(std::move(t));
+    }
+  }
+}
+
 void stability_section(Document& doc, const Index& index, const ProfileNames& names,
                        const std::vector<StabilityEntry>& all, bool with_exact) {
   doc.heading(2, "Stability over replications");

@@ -29,6 +29,12 @@ void sweep_section(Document& doc, const Index& index, const ProfileNames& names,
 void picks_section(Document& doc, const Index& index, const ProfileNames& names,
                    const std::map<ExactKey, ExactCell>& exact);
 
+/// "Aggregators": with several aggregators, per scenario and profile, how each turns the samples
+/// into one answer: its accuracy at the largest k (and the samples a stopping policy used there),
+/// the k where it is most accurate, and each rule's pick with its accuracy and cost, so that the
+/// aggregators' picks can be compared side by side. Nothing with one aggregator.
+void aggregators_section(Document& doc, const Index& index, const ProfileNames& names);
+
 /// "Stability over replications": how each pick varies over the replications.
 void stability_section(Document& doc, const Index& index, const ProfileNames& names,
                        const std::vector<StabilityEntry>& all, bool with_exact);

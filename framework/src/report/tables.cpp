@@ -8,6 +8,7 @@
 #include "kcube/error.hpp"
 #include "kcube/model_profile.hpp"
 #include "manifest/manifest.hpp"
+#include "util/text.hpp"
 
 namespace kcube::report {
 
@@ -17,19 +18,39 @@ void add_unique(std::vector<std::string>& list, const std::string& item) {
 }
 
 Index::Index(const StoredRun& stored) : run(stored) {
+  for (const CellResult& c : stored.cells)
+    add_unique(aggregators, c.aggregator);
   for (const CellResult& c : stored.cells) {
+    const std::string key = series_key(c);
     add_unique(sweeps, c.sweep);
-    add_unique(profiles, c.profile);
+    add_unique(profiles, key);
+    add_unique(base_profiles, c.profile);
     add_unique(scenarios, c.scenario);
+    series.emplace(key, std::make_pair(c.profile, c.aggregator));
     for (const auto& s : c.selections)
       add_unique(optimizers, s.name);
-    cells[{c.replication, c.sweep, c.profile, c.scenario}] = &c;
+    cells[{c.replication, c.sweep, key, c.scenario}] = &c;
     replications = std::max(replications, c.replication + 1);
   }
   replications = std::max(replications, stored.context.replications);
   for (const auto& sweep : sweeps)
     for (const auto& scenario : scenarios)
       groups.push_back({scenario, sweep});
+}
+
+std::string Index::series_key(const CellResult& cell) const {
+  return aggregators.size() > 1 ? cell.profile + " / " + cell.aggregator : cell.profile;
+}
+
+const std::string& Index::profile_of(const std::string& key) const {
+  const auto it = series.find(key);
+  return it == series.end() ? key : it->second.first;
+}
+
+const std::string& Index::aggregator_of(const std::string& key) const {
+  static const std::string none;
+  const auto it = series.find(key);
+  return it == series.end() ? none : it->second.second;
 }
 
 const CellResult* Index::cell(int replication, const Group& g, const std::string& profile) const {
@@ -76,28 +97,31 @@ std::string ProfileNames::display_name(const Index& index, const std::string& ke
                                        std::vector<std::string>& notes) {
   std::string spec;
   for (const auto& c : index.run.cells)
-    if (c.profile == key && !c.profile_spec.empty()) {
+    if (index.series_key(c) == key && !c.profile_spec.empty()) {
       spec = c.profile_spec;
       break;
     }
+  // With several aggregators a curve is a (profile, aggregator) pair: "GPT-4 CoT / esc".
+  const std::string aggregator =
+      index.aggregators.size() > 1 ? " / " + index.aggregator_of(key) : std::string();
   if (spec.empty())
-    return {};
+    return aggregator.empty() ? std::string() : key;
   std::string given;
   for (const auto& p : parse_spec(spec).params)
     if (p.key == "display_name")
       given = p.value;
   if (given.empty())
-    return {};
+    return aggregator.empty() ? std::string() : key;
   const auto* profile = plugins.get<ModelProfile>(spec);
   if (profile == nullptr)
-    return given;
+    return given + aggregator;
   try {
     const std::string name = profile->checked().display_name();
-    return name.empty() ? given : name;
+    return (name.empty() ? given : name) + aggregator;
   } catch (const std::exception& e) {
     notes.push_back(std::string(e.what()) + "; the report shows profile '" + key +
                     "' by its display_name parameter");
-    return given;
+    return given + aggregator;
   }
 }
 
@@ -107,6 +131,7 @@ std::map<ExactKey, ExactCell> exact_references(const Index& index, Plugins& plug
   if (index.run.context.evaluator == Evaluator::exact)
     return out;
   std::set<std::string> unsupported;
+  std::set<std::string> no_exact_form;  // aggregators without an exact form on a sample log
   for (const Group& g : index.groups) {
     for (const auto& profile_name : index.profiles) {
       const CellResult* cell = nullptr;
@@ -116,13 +141,22 @@ std::map<ExactKey, ExactCell> exact_references(const Index& index, Plugins& plug
         continue;
       const auto* profile = plugins.get<ModelProfile>(cell->profile_spec);
       const auto* scenario = plugins.get<Scenario>(cell->scenario_spec);
-      if (profile == nullptr || scenario == nullptr)
+      const auto* aggregator = plugins.get<Aggregator>(
+          cell->aggregator_spec.empty() ? std::string(kDefaultAggregator) : cell->aggregator_spec);
+      if (profile == nullptr || scenario == nullptr || aggregator == nullptr)
         continue;
       try {
-        if (!profile->checked().has_exact())
+        const bool logged = !profile->checked().question_log().questions.empty();
+        if (!profile->checked().has_exact() && !logged)
           continue;
+        if (logged && !aggregator->checked().has_exact()) {
+          no_exact_form.insert(cell->aggregator);
+          continue;
+        }
         ExactCell exact;
-        exact.table = exact_candidates(profile->checked(), scenario->checked().deployment());
+        std::vector<std::string> evaluation_notes;  // the cell's own run reported them
+        exact.table = exact_candidates(profile->checked(), aggregator->checked(),
+                                       scenario->checked().deployment(), evaluation_notes);
         const AssessedTable assessed = assess(*scenario, exact.table);
         for (const auto& s : cell->selections) {
           if (const auto* optimizer = plugins.get<Optimizer>(s.record.canonical_spec))
@@ -135,6 +169,13 @@ std::map<ExactKey, ExactCell> exact_references(const Index& index, Plugins& plug
           notes.push_back(std::string("no exact reference for some cells: ") + e.what());
       }
     }
+  }
+  if (!no_exact_form.empty()) {
+    notes.push_back(
+        "no exact reference for the aggregators " +
+        text::join(std::vector<std::string>(no_exact_form.begin(), no_exact_form.end()), ", ") +
+        " on sample logs: their answer depends on the order of the samples, so only "
+        "Monte Carlo estimates them");
   }
   return out;
 }

@@ -40,8 +40,21 @@ struct Group {
 
 /// The run, indexed: its sweep points, profiles, scenarios and optimizers in first-seen order,
 /// its groups (every sweep point x scenario) and its cells by CellId.
+///
+/// With one aggregator (every run before aggregators existed), a profile is what the report
+/// draws a curve, a table row and a pick for. With several, each (profile, aggregator) pair is:
+/// `profiles` then holds series keys "PROFILE / AGGREGATOR" (series_key()), CellId::profile is
+/// that key, and profile_of()/aggregator_of() give its parts, so that every section reports each
+/// pair as it reports a profile, and the aggregator section compares the pairs of one profile.
 struct Index {
   explicit Index(const StoredRun& stored);
+
+  /// The key the report uses for `cell`'s curve: its profile, or "profile / aggregator" when the
+  /// run has several aggregators.
+  std::string series_key(const CellResult& cell) const;
+  /// The manifest profile and aggregator of a key of `profiles`.
+  const std::string& profile_of(const std::string& key) const;
+  const std::string& aggregator_of(const std::string& key) const;
 
   const CellResult* cell(int replication, const Group& g, const std::string& profile) const;
   /// The cell when it finished, else nullptr.
@@ -51,6 +64,11 @@ struct Index {
 
   const StoredRun& run;
   std::vector<std::string> sweeps, profiles, scenarios, optimizers;
+  /// The manifest's profiles and aggregators in first-seen order (`profiles` above are series
+  /// keys when there are several aggregators).
+  std::vector<std::string> base_profiles, aggregators;
+  /// Series key -> (manifest profile, aggregator).
+  std::map<std::string, std::pair<std::string, std::string>> series;
   std::vector<Group> groups;
   std::map<CellId, const CellResult*> cells;
   int replications = 1;
@@ -90,6 +108,8 @@ class Plugins {
       return profiles_;
     else if constexpr (std::is_same_v<T, Scenario>)
       return scenarios_;
+    else if constexpr (std::is_same_v<T, Aggregator>)
+      return aggregators_;
     else
       return optimizers_;
   }
@@ -99,6 +119,7 @@ class Plugins {
   std::map<std::string, std::unique_ptr<PluginInstance<ModelProfile>>> profiles_;
   std::map<std::string, std::unique_ptr<PluginInstance<Scenario>>> scenarios_;
   std::map<std::string, std::unique_ptr<PluginInstance<Optimizer>>> optimizers_;
+  std::map<std::string, std::unique_ptr<PluginInstance<Aggregator>>> aggregators_;
 };
 
 /// What a person reads for each profile: its display name where the manifest gives one (the
@@ -132,8 +153,9 @@ struct ExactCell {
 
 using ExactKey = std::tuple<std::string, std::string, std::string>;  // sweep, profile, scenario
 
-/// Exact references for every (group, profile) whose profile has an exact evaluator. Only for
-/// Monte Carlo runs: an exact run is its own reference.
+/// Exact references for every (group, profile) whose profile has an exact evaluator, or is a
+/// sample log, through the cell's aggregator (exact_candidates() with it; an aggregator without
+/// an exact form gets a note). Only for Monte Carlo runs: an exact run is its own reference.
 std::map<ExactKey, ExactCell> exact_references(const Index& index, Plugins& plugins,
                                                std::vector<std::string>& notes);
 

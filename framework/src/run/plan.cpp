@@ -75,6 +75,8 @@ Plan plan_cells(Manifest m, Shard shard) {
     for (std::size_t p = 0; p < plan.points.size(); ++p) {
       for (std::size_t i = 0; i < pm.profiles.size(); ++i) {
         for (std::size_t s = 0; s < pm.scenarios.size(); ++s) {
+          if (!pairs_with(pm.scenarios[s], pm.profiles[i].name))
+            continue;
           for (std::size_t a = 0; a < pm.aggregators.size(); ++a) {
             plan.cells.push_back(
                 {static_cast<std::int64_t>(plan.cells.size()), r, p, i, s, a,
