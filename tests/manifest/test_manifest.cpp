@@ -5,6 +5,7 @@
 #include <fstream>
 #include <iterator>
 #include <string>
+#include <vector>
 
 #include "host/spec.hpp"
 #include "kcube/scenario.hpp"
@@ -326,4 +327,36 @@ TEST_CASE("an aggregator entry of another kind, or an unknown aggregator param, 
   const std::string sweep =
       kcube::test::load_error(dir.path() / "m.yaml", {"aggregators.nope.params.window=3"});
   CHECK(sweep.find("no aggregators entry named 'nope'") != std::string::npos);
+}
+
+TEST_CASE("a scenario's profiles: pairs it with those profiles only, in cells and the plan") {
+  kcube::test::TempDir dir;
+  const std::string two_profiles =
+      kcube::test::edit(kBase, "scenarios:\n",
+                        "  q:\n"
+                        "    plugin: gaussian\n"
+                        "    params: {c_in: 1e-6, c_out: 1e-6, t_in: 0.001, t_out: 0.01, "
+                        "acc_mean: 0.6, acc_std: 0.1}\n"
+                        "scenarios:\n"
+                        "  only-q: {plugin: budget, profiles: q}\n"
+                        "  both: {plugin: budget, profiles: [p, q]}\n");
+  write_file(dir.path() / "m.yaml", two_profiles + "run: {replications: 2}\n");
+  const auto m = load_manifest(dir.path() / "m.yaml", {}, builtin_registry());
+  REQUIRE(m.scenarios.size() == 3);
+  CHECK(m.scenarios[0].profiles == std::vector<std::string>{"q"});
+  CHECK(m.scenarios[2].profiles.empty());  // s: every profile
+  CHECK(kcube::pairs_with(m.scenarios[0], "q"));
+  CHECK_FALSE(kcube::pairs_with(m.scenarios[0], "p"));
+  CHECK(kcube::pairs_with(m.scenarios[2], "p"));
+  // (s: p, q) + (only-q: q) + (both: p, q) = 5 pairs x 1 aggregator x 2 replications.
+  CHECK(m.cell_count == 10);
+
+  // A name that is not a profile, and the key on another section, are refused with where.
+  write_file(dir.path() / "bad.yaml",
+             kcube::test::edit(two_profiles, "profiles: [p, q]", "profiles: [p, qq]") +
+                 "aggregators:\n  a: {plugin: esc, profiles: [p]}\n");
+  const std::string e = kcube::test::load_error(dir.path() / "bad.yaml");
+  CHECK(e.find("scenarios.both.profiles: no profile is named 'qq' (did you mean 'q'?)") !=
+        std::string::npos);
+  CHECK(e.find("aggregators.a.profiles: unknown key 'profiles'") != std::string::npos);
 }

@@ -8,8 +8,10 @@ usage: check_report.py REPORT_DIR STORE RUN_ID [--figures | --no-figures]
   CSS; every <img> is a data: URI whose bytes are a PNG);
 - with --figures: every finished cell of replication 0 has its three figure files, every
   scenario (at every sweep point) its fronts figure, and a swept scenario one sweep-summary
-  figure per swept parameter that can change it, each a non-empty PNG, and the HTML embeds them
-  all;
+  figure per swept parameter that can change it; with several aggregators, every profile of a
+  scenario its aggregators figure; each a non-empty PNG, and the HTML embeds them all;
+- with several aggregators a curve, a row and a pick belong to a (profile, aggregator) pair:
+  the report's key is "PROFILE / AGGREGATOR" and its name the profile's name + " / AGGREGATOR";
 - the picks tables (tables/picks-*.csv) hold exactly the stored selections of replication 0,
   bit for bit, with the profile's manifest key, and report.md shows each of them with the
   documented rounding and the profile's display name (its display_name parameter, else the key;
@@ -158,13 +160,23 @@ def main():
         markdown = f.read()
 
     db = sqlite3.connect(store)
-    cells = db.execute(
-        "SELECT profile, scenario, coalesce(sweep, '') FROM cells WHERE run_id = ? AND "
-        "replication = 0 AND status = 'finished'", (run_id,)).fetchall()
-    if not cells:
+    aggregators = [a for (a,) in db.execute(
+        "SELECT DISTINCT aggregator FROM cells WHERE run_id = ?", (run_id,))]
+    several = len(aggregators) > 1
+
+    def series(profile, aggregator):
+        return profile + " / " + aggregator if several else profile
+
+    stored_cells = db.execute(
+        "SELECT profile, aggregator, scenario, coalesce(sweep, '') FROM cells WHERE run_id = ? "
+        "AND replication = 0 AND status = 'finished'", (run_id,)).fetchall()
+    if not stored_cells:
         fail("run %d has no finished cell of replication 0" % run_id)
+    cells = [(series(p, a), s, w) for p, a, s, w in stored_cells]
     groups = sorted({(scenario, sweep) for _, scenario, sweep in cells})
     names = display_names(db, run_id)
+    for p, a, _, _ in stored_cells:
+        names.setdefault(series(p, a), names[p] + " / " + a)
 
     if figures:
         expected = []
@@ -175,6 +187,10 @@ def main():
         for scenario, sweep in groups:
             expected.append("figures/%s--fronts.png" % slug(
                 scenario if not sweep else scenario + "--" + sweep))
+        if several:
+            for profile, scenario, sweep in sorted({(p, s, w) for p, _, s, w in stored_cells}):
+                stem = slug(scenario if not sweep else scenario + "--" + sweep)
+                expected.append("figures/%s--%s--aggregators.png" % (stem, slug(profile)))
         # Sweep labels are "path=value,path=value"; a scenario's summary leaves out the other
         # scenarios' parameters.
         paths = []
@@ -214,12 +230,12 @@ def main():
             fail("missing table " + path)
         with open(path, newline="", encoding="utf-8") as f:
             rows = list(csv.DictReader(f))
-        stored = db.execute(
-            "SELECT c.profile, s.optimizer, s.status, s.k, s.accuracy, s.cost, s.latency "
-            "FROM selections s JOIN cells c ON c.run_id = s.run_id AND c.cell_key = s.cell_key "
-            "WHERE s.run_id = ? AND c.replication = 0 AND c.scenario = ? AND "
-            "coalesce(c.sweep, '') = ? ORDER BY c.position, s.position",
-            (run_id, scenario, sweep)).fetchall()
+        stored = [(series(p, a),) + tuple(rest) for p, a, *rest in db.execute(
+            "SELECT c.profile, c.aggregator, s.optimizer, s.status, s.k, s.accuracy, s.cost, "
+            "s.latency FROM selections s JOIN cells c ON c.run_id = s.run_id AND "
+            "c.cell_key = s.cell_key WHERE s.run_id = ? AND c.replication = 0 AND "
+            "c.scenario = ? AND coalesce(c.sweep, '') = ? ORDER BY c.position, s.position",
+            (run_id, scenario, sweep))]
         if len(rows) != len(stored):
             fail("%s has %d rows, the store %d selections" % (name, len(rows), len(stored)))
         for row, (profile, optimizer, status, k, accuracy, cost, latency) in zip(rows, stored):

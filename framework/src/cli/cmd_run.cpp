@@ -143,8 +143,15 @@ int cmd_validate(const Args& args, const GlobalOptions& global) {
   const std::vector<SweepPoint> points = expand_sweep(m);
   WorkState state;
   check_factories(registry, m, points, point_manifests_of(m, points), state);
-  std::cout << file << ": valid manifest '" << m.experiment << "': " << m.profiles.size()
-            << " profiles x " << m.scenarios.size() << " scenarios x "
+  // Scenarios that name their profiles (profiles:) make fewer pairs than the full product.
+  const std::uint64_t pairs = pair_count(m.profiles, m.scenarios);
+  const std::string pairs_text = pairs == m.profiles.size() * m.scenarios.size()
+                                     ? std::to_string(m.profiles.size()) + " profiles x " +
+                                           std::to_string(m.scenarios.size()) + " scenarios"
+                                     : std::to_string(pairs) + " (profile, scenario) pairs of " +
+                                           std::to_string(m.profiles.size()) + " profiles and " +
+                                           std::to_string(m.scenarios.size()) + " scenarios";
+  std::cout << file << ": valid manifest '" << m.experiment << "': " << pairs_text << " x "
             << (m.aggregators.size() > 1 ? std::to_string(m.aggregators.size()) + " aggregators x "
                                          : std::string())
             << points.size() << " sweep points x " << m.run.replications
