@@ -1,8 +1,10 @@
 // adaptive-consistency: stop once the leading answer is a likely majority (Aggarwal et al.
 // 2023). See README.md.
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <iterator>
+#include <vector>
 
 #include <boost/math/special_functions/beta.hpp>
 
@@ -35,7 +37,20 @@ class AdaptiveConsistency final : public kcube::Aggregator {
  public:
   explicit AdaptiveConsistency(const kcube::Params& params)
       : min_samples_(static_cast<std::size_t>(kcube::get_int(params, "min_samples"))),
-        threshold_(kcube::get_real(params, "threshold")) {}
+        threshold_(kcube::get_real(params, "threshold")) {
+    // P(X > 1/2) grows with v1 and falls with v2, so for each runner-up count v2 the rule stops
+    // exactly when v1 reaches the smallest leader count that satisfies it, and that count grows
+    // with v2: one pass finds it for every v2 < kTabled with about 2 kTabled evaluations,
+    // instead of one per sample of every path.
+    stop_at_.reserve(kTabled);
+    std::int32_t v1 = 0;
+    for (std::int32_t v2 = 0; v2 < kTabled; ++v2) {
+      v1 = std::max(v1, v2);
+      while (!confident(v1, v2))
+        ++v1;
+      stop_at_.push_back(v1);
+    }
+  }
 
   kcube::SampleFields needs() const override { return {.answers = true}; }
   bool stops_early() const override { return true; }
@@ -43,26 +58,39 @@ class AdaptiveConsistency final : public kcube::Aggregator {
   void aggregate(std::span<const kcube::InferenceOutcome> path, std::span<double> accuracy,
                  std::span<std::int32_t> used) const override {
     kcube::PluralityTally tally;
-    std::size_t stop = path.size() + 1;  // samples drawn at the first stop, or none
+    std::size_t stop = path.size();  // samples drawn when allowed all of them
     for (std::size_t j = 0; j < path.size(); ++j) {
       tally.add(path[j]);
       accuracy[j] = tally.accuracy();
-      if (stop > path.size() && j + 1 >= min_samples_ && tally.leader_count() > 0) {
-        const double v1 = tally.leader_count(), v2 = tally.runner_up_count();
-        if (1.0 - boost::math::ibeta(v1 + 1.0, v2 + 1.0, 0.5) >= threshold_)
-          stop = j + 1;
+      if (j + 1 >= min_samples_ && tally.leader_count() > 0 &&
+          stops(tally.leader_count(), tally.runner_up_count())) {
+        stop = j + 1;
+        break;  // later samples are never drawn
       }
     }
     for (std::size_t j = 0; j < path.size(); ++j) {
-      const std::size_t drawn = stop <= j + 1 ? stop : j + 1;
+      const std::size_t drawn = std::min(stop, j + 1);
       used[j] = static_cast<std::int32_t>(drawn);
       accuracy[j] = accuracy[drawn - 1];
     }
   }
 
  private:
+  /// Runner-up counts whose stopping leader count is tabled.
+  static constexpr std::int32_t kTabled = 1024;
+
+  /// The rule itself: P(X > 1/2) >= threshold, X ~ Beta(v1 + 1, v2 + 1).
+  bool confident(std::int32_t v1, std::int32_t v2) const {
+    return 1.0 - boost::math::ibeta(v1 + 1.0, v2 + 1.0, 0.5) >= threshold_;
+  }
+  bool stops(std::int32_t v1, std::int32_t v2) const {
+    return v2 < kTabled ? v1 >= stop_at_[static_cast<std::size_t>(v2)] : confident(v1, v2);
+  }
+
   std::size_t min_samples_;
   double threshold_;
+  /// stop_at_[v2]: the smallest v1 >= v2 with confident(v1, v2).
+  std::vector<std::int32_t> stop_at_;
 };
 
 const kcube::PluginDescriptor descriptor{
