@@ -89,7 +89,9 @@ expect_err() {
   }
 }
 expect_output() {
-  cat "$LOGS/$1.out" "$LOGS/$1.err" | grep -qF -- "$2" || {
+  # grep reads the files itself: `cat ... | grep -q` fails under pipefail whenever grep quits at
+  # its first match before cat has written everything (SIGPIPE), which depends on timing.
+  grep -qF -- "$2" "$LOGS/$1.out" "$LOGS/$1.err" || {
     echo "${HARNESS_PREFIX-}FAIL: the output logged as $1 lacks '$2'" >&2
     show_log "$1"
     exit 1
