@@ -17,6 +17,8 @@
 #include <span>
 #include <vector>
 
+#include "kcube/model_profile.hpp"
+
 namespace kcube {
 
 /// The largest sample count a question may have here (2^50: every count is exact in a double).
@@ -38,6 +40,12 @@ double pass_at_k(std::int64_t n, std::int64_t c, std::int64_t k);
 /// from the second product form. Relative error at most 4 (k + 2) eps at k. Requires
 /// 0 <= c <= n <= kMaxEstimatorSamples and 0 <= k_max <= n; otherwise kcube::Error.
 std::vector<double> pass_at_k_curve(std::int64_t n, std::int64_t c, std::int64_t k_max);
+
+/// The same for one logged question's samples (accuracy 1 = correct, 0 = wrong; a sample counts
+/// as correct when its accuracy is above 1/2), written into `accuracy` for k = 1..accuracy.size()
+/// (<= samples.size()): the exact curve of the max-accuracy and pass-at-k aggregators
+/// (Aggregator::exact_curve), which agree on such samples.
+void pass_at_k_curve(std::span<const InferenceOutcome> samples, std::span<double> accuracy);
 
 /// The samples of one question that gave the same final answer: how many there are and whether
 /// that answer is correct. Several groups of a question may be correct (different strings that

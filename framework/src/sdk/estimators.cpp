@@ -231,6 +231,15 @@ double pass_at_k(std::int64_t n, std::int64_t c, std::int64_t k) {
   return -std::expm1(log_miss);
 }
 
+void pass_at_k_curve(std::span<const InferenceOutcome> samples, std::span<double> accuracy) {
+  const auto correct = std::count_if(samples.begin(), samples.end(),
+                                     [](const InferenceOutcome& s) { return s.accuracy > 0.5; });
+  const std::vector<double> curve =
+      pass_at_k_curve(static_cast<std::int64_t>(samples.size()), correct,
+                      static_cast<std::int64_t>(accuracy.size()));
+  std::copy(curve.begin(), curve.end(), accuracy.begin());
+}
+
 std::vector<double> pass_at_k_curve(std::int64_t n, std::int64_t c, std::int64_t k_max) {
   check_correct_count("pass_at_k_curve", n, c);
   check_draws("pass_at_k_curve", "k_max", k_max, 0, n);

@@ -2,7 +2,6 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
-#include <vector>
 
 #include "kcube/kcube.hpp"
 
@@ -29,13 +28,7 @@ class MaxAccuracy final : public kcube::Aggregator {
   // Logged samples are correct (1) or not (0): the mean over k-subsets is pass@k.
   void exact_curve(std::span<const kcube::InferenceOutcome> samples,
                    std::span<double> accuracy) const override {
-    std::int64_t correct = 0;
-    for (const auto& s : samples)
-      correct += s.accuracy > 0.5 ? 1 : 0;
-    const std::vector<double> curve =
-        kcube::pass_at_k_curve(static_cast<std::int64_t>(samples.size()), correct,
-                               static_cast<std::int64_t>(accuracy.size()));
-    std::copy(curve.begin(), curve.end(), accuracy.begin());
+    kcube::pass_at_k_curve(samples, accuracy);
   }
   IidForm iid_form() const override { return IidForm::best_of_k; }
 };
