@@ -208,6 +208,61 @@ TEST_CASE("select: a failing optimizer is an error record and exit 1, the others
       std::string::npos);
 }
 
+TEST_CASE("select: accuracy-max takes a tolerance or the one-se rule in its spec") {
+  // A = 0.90, 0.95, 0.97 at k = 4, 8, 12 feasible: within 0.02 of 0.97 the smallest k is 8.
+  const auto tolerance =
+      run_cli(std::string("select - ") + kScenario +
+                  " --optimizer accuracy-max --optimizer accuracy-max:tolerance=0.02 --json",
+              kCandidates);
+  CHECK(tolerance.exit_code == 0);
+  CHECK(
+      tolerance.out.find(
+          R"({"optimizer": "accuracy-max", "spec": "accuracy-max", "status": "selected", "k": 12,)") !=
+      std::string::npos);
+  CHECK(
+      tolerance.out.find(
+          R"({"optimizer": "accuracy-max", "spec": "accuracy-max:tolerance=0.02", "status": "selected", "k": 8,)") !=
+      std::string::npos);
+  CHECK(tolerance.out.find("within the tolerance 0.02; saves $0.1 (-33.3 %) and 10 s (-33.3 %)") !=
+        std::string::npos);
+  // one-se reads accuracy_se: 0.015 at k = 12 puts k = 8 (0.02 below) outside, 0.025 inside.
+  // The rows of kCandidates with accuracy_se, the last one's left to each case.
+  const std::string with_se =
+      "k,cost,latency,accuracy,accuracy_se\n"
+      "4,0.1,10,0.90,0.01\n"
+      "8,0.2,20,0.95,0.01\n"
+      "12,0.3,30,0.97,";
+  const auto narrow =
+      run_cli(std::string("select - ") + kScenario + " --optimizer accuracy-max:rule=one-se --json",
+              with_se + "0.015\n");
+  CHECK(narrow.exit_code == 0);
+  CHECK(narrow.out.find(R"("status": "selected", "k": 12,)") != std::string::npos);
+  const auto wide =
+      run_cli(std::string("select - ") + kScenario + " --optimizer accuracy-max:rule=one-se --json",
+              with_se + "0.025\n");
+  CHECK(wide.exit_code == 0);
+  CHECK(wide.out.find(R"("status": "selected", "k": 8,)") != std::string::npos);
+  // Without the column: an error record naming it, exit 1, the other rules still run.
+  const auto missing = run_cli(std::string("select - ") + kScenario +
+                                   " --optimizer accuracy-max:rule=one-se --optimizer cube-max "
+                                   "--json",
+                               kCandidates);
+  CHECK(missing.exit_code == 1);
+  CHECK(missing.out.find(R"("status": "error")") != std::string::npos);
+  CHECK(missing.out.find("accuracy_se column") != std::string::npos);
+  CHECK(missing.out.find(R"("spec": "cube-max", "status": "selected", "k": 4,)") !=
+        std::string::npos);
+  // Both margins at once, or a tolerance out of range: refused before any work, exit 2.
+  const auto both = run_cli(
+      std::string("select - ") + kScenario + " --optimizer accuracy-max:tolerance=0.01,rule=one-se",
+      kCandidates);
+  CHECK(both.exit_code == 2);
+  CHECK(both.err.find("give one of them") != std::string::npos);
+  CHECK(run_cli(std::string("select - ") + kScenario + " --optimizer accuracy-max:tolerance=1",
+                kCandidates)
+            .exit_code == 2);
+}
+
 TEST_CASE("select: chance mode without quantile columns is an input error") {
   const auto result = run_cli(
       "select - --scenario budget:cost_max=0.5,constraint_mode=chance --optimizer accuracy-max",

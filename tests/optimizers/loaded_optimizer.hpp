@@ -59,8 +59,9 @@ class LoadedOptimizer {
 };
 
 /// The optimizers with their default parameters, as the host would make them.
-inline LoadedOptimizer accuracy_max() {
-  return {"accuracy-max", {}};
+inline LoadedOptimizer accuracy_max(const std::string& tolerance = "0",
+                                    const std::string& rule = "best") {
+  return {"accuracy-max", {{"tolerance", tolerance}, {"rule", rule}}};
 }
 inline LoadedOptimizer cube_max(const std::string& accuracy_term = "raw") {
   return {"cube-max", {{"accuracy_term", accuracy_term}}};

@@ -10,11 +10,12 @@ namespace {
 
 using namespace kcube::test;
 
-void check_identity(const kcube::PluginDescriptor& d, std::string_view name) {
+void check_identity(const kcube::PluginDescriptor& d, std::string_view name,
+                    std::string_view version = "1.0.0") {
   CHECK(d.abi_version == kcube::kAbiVersion);
   CHECK(d.kind == kcube::PluginKind::optimizer);
   CHECK(std::string_view(d.name) == name);
-  CHECK(std::string_view(d.version) == "1.0.0");
+  CHECK(std::string_view(d.version) == version);
   REQUIRE(d.summary != nullptr);
   CHECK_FALSE(std::string_view(d.summary).empty());
   CHECK(d.thread_safety == kcube::ThreadSafety::shared);
@@ -45,10 +46,27 @@ void check_enum(const kcube::PluginDescriptor& d, std::size_t index, std::string
   CHECK_FALSE(std::string_view(spec.doc).empty());
 }
 
-TEST_CASE("accuracy-max and utopia-closest export their identity and take no parameters") {
+TEST_CASE(
+    "accuracy-max exports its identity, the real tolerance below 1 and the rule enumeration") {
   const LoadedOptimizer accuracy = accuracy_max();
-  check_identity(accuracy.descriptor(), "accuracy-max");
-  CHECK(accuracy.descriptor().param_count == 0);
+  const kcube::PluginDescriptor& d = accuracy.descriptor();
+  check_identity(d, "accuracy-max", "1.1.0");
+  REQUIRE(d.param_count == 2);
+  const kcube::ParamSpec& tolerance = d.params[0];
+  CHECK(std::string_view(tolerance.key) == "tolerance");
+  CHECK(tolerance.type == kcube::ParamType::real);
+  CHECK_FALSE(tolerance.required);
+  REQUIRE(tolerance.default_value != nullptr);
+  CHECK(std::string_view(tolerance.default_value) == "0");
+  CHECK(tolerance.min == 0.0);
+  CHECK_FALSE(tolerance.min_exclusive);
+  CHECK(tolerance.max == 1.0);
+  CHECK(tolerance.max_exclusive);
+  CHECK_FALSE(std::string_view(tolerance.doc).empty());
+  check_enum(d, 1, "rule", "best|one-se", "best");
+}
+
+TEST_CASE("utopia-closest exports its identity and takes no parameters") {
   const LoadedOptimizer utopia = utopia_closest();
   check_identity(utopia.descriptor(), "utopia-closest");
   CHECK(utopia.descriptor().param_count == 0);
