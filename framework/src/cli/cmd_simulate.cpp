@@ -15,8 +15,8 @@
 #include "engine/resources.hpp"
 #include "engine/selection.hpp"
 #include "host/spec.hpp"
+#include "kcube/candidate_csv.hpp"
 #include "kcube/error.hpp"
-#include "manifest/candidate_csv.hpp"
 #include "run/profile_threads.hpp"
 #include "util/text.hpp"
 
