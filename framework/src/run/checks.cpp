@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "engine/engine.hpp"
+#include "engine/exact.hpp"
 #include "engine/resources.hpp"
 #include "host/plugin_call.hpp"
 #include "kcube/error.hpp"
@@ -25,9 +26,10 @@ std::string use_key(const std::string& name, const PluginUse& use) {
 }
 
 // Refuses the profile x aggregator pairs of the run whose aggregator needs sample fields (answers,
-// scores) that the profile does not provide: kcube::Error listing them all, each naming both
-// entries and plugins (require_compatible()'s message). Plugin objects are made once per distinct
-// parameter set; their factories were checked already.
+// scores) that the profile does not provide, and a profile with a measured curve under Monte
+// Carlo or with an aggregator other than max-accuracy: kcube::Error listing them all, each naming
+// both entries and plugins (require_compatible()'s message). Plugin objects are made once per
+// distinct parameter set; their factories were checked already.
 void check_compatible(const PluginRegistry& registry, const Manifest& m,
                       const std::vector<SweepPoint>& points,
                       const std::vector<Manifest>& point_manifests, WorkState& state) {
@@ -59,7 +61,14 @@ void check_compatible(const PluginRegistry& registry, const Manifest& m,
         }
         state.enter(&profile->second.plugin(), profile->second.plugin().who() + ", provides");
         try {
-          require_compatible(profile->second.checked(), aggregator->second.checked());
+          // A measured curve: exact evaluation with the aggregator that keeps it as it is.
+          if (profile->second.checked().has_curve()) {
+            if (pm.run.evaluator == Evaluator::monte_carlo)
+              require_drawable(profile->second.checked());
+            require_curve_aggregator(profile->second.checked(), aggregator->second.checked());
+          } else {
+            require_compatible(profile->second.checked(), aggregator->second.checked());
+          }
         } catch (const Error& e) {
           problems.push_back(
               "profiles." + profile_use.name + " (" + profile_use.plugin + ", defined at " +
