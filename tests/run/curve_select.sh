@@ -5,7 +5,8 @@
 # copy of it with quantile columns, under caps on cost and latency, an accuracy floor, an
 # infeasible floor, a grid of every k and chance constraints. Then what is refused with a message
 # that says what to do: the Monte Carlo evaluator (kcube run and kcube simulate) and an aggregator
-# other than max-accuracy. `kcube simulate --evaluator exact` prints the table as it is.
+# other than max-accuracy, and a scenario whose grid holds none of the table's k. `kcube simulate
+# --evaluator exact` prints the table as it is.
 #   usage: bash curve_select.sh KCUBE SOURCE_DIR SCRATCH_DIR
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -121,6 +122,15 @@ sed 's/^run: .*/aggregators: {vote: {plugin: pass-at-k}}\nrun: {evaluator: exact
 expect_exit 2 vote "$KCUBE" run "$WORK/vote.yaml" --store "$WORK/vote.sqlite" --quiet
 expect_err vote "serves a measured curve, which is already aggregated"
 no_file "$WORK/vote.sqlite" "a refused run"
+
+step "a scenario whose grid holds none of the table's k is refused before the run"
+sed 's/^  open: {plugin: budget, params: {parallelism: 4, k_max: 64}}/  open: {plugin: budget, params: {parallelism: 3, k_max: 30}}/' \
+  "$manifest" >"$WORK/grid.yaml"
+grep -q "parallelism: 3, k_max: 30" "$WORK/grid.yaml" || fail "grid.yaml: the scenario was not changed"
+expect_exit 2 grid "$KCUBE" validate "$WORK/grid.yaml"
+expect_err grid "2 measured curve and scenario pairs have no k in common (nothing was run)"
+expect_err grid "with scenarios.open (defined at $WORK/grid.yaml:"
+expect_err grid "none of the table's k (4, 8, 16, 32, 64) is on the deployment's k grid (3, 6, ..., 30"
 
 step "kcube simulate: exact prints the measured rows, Monte Carlo is refused"
 run sim "$KCUBE" simulate --profile "curve:path=$measured" \

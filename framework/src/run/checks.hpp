@@ -20,8 +20,9 @@ namespace kcube {
 /// scores the profile does not provide (majority-vote with the gaussian profile), and a profile
 /// with a measured curve (the `curve` profile) under the Monte Carlo evaluator or with an
 /// aggregator other than max-accuracy, is a kcube::Error listing every such pair, naming both
-/// entries, their plugins and where they are defined. The objects are destroyed at once: cells make
-/// their own.
+/// entries, their plugins and where they are defined; so is, under the exact evaluator, a measured
+/// curve and a scenario whose k grid holds none of the k the curve serves. The objects are
+/// destroyed at once: cells make their own.
 void check_factories(const PluginRegistry& registry, const Manifest& m,
                      const std::vector<SweepPoint>& points,
                      const std::vector<Manifest>& point_manifests, WorkState& state);
