@@ -12,8 +12,8 @@
 #include <system_error>
 #include <vector>
 
+#include "kcube/candidate_csv.hpp"
 #include "kcube/error.hpp"
-#include "manifest/candidate_csv.hpp"
 
 namespace {
 

@@ -16,8 +16,8 @@
 #include "engine/selection.hpp"
 #include "fuzz_support.hpp"
 #include "host/spec.hpp"
+#include "kcube/candidate_csv.hpp"
 #include "kcube/error.hpp"
-#include "manifest/candidate_csv.hpp"
 
 namespace {
 

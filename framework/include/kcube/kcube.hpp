@@ -3,6 +3,7 @@
 
 #include "kcube/aggregator.hpp"     // IWYU pragma: export
 #include "kcube/candidate.hpp"      // IWYU pragma: export
+#include "kcube/candidate_csv.hpp"  // IWYU pragma: export
 #include "kcube/error.hpp"          // IWYU pragma: export
 #include "kcube/estimators.hpp"     // IWYU pragma: export
 #include "kcube/format.hpp"         // IWYU pragma: export

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "kcube/candidate.hpp"
 #include "kcube/plugin.hpp"
 #include "kcube/random.hpp"
 
@@ -107,6 +108,27 @@ class BOOST_SYMBOL_VISIBLE ModelProfile : public PluginObject {
   /// Points of [0, 1] where F jumps or changes fastest (its mean, atoms), so quadrature of
   /// integrals of F can split its interval there. May be empty.
   virtual std::vector<double> accuracy_breakpoints() const { return {}; }
+
+  // ---- A measured curve: optional. -----------------------------------------------------------
+  // A profile whose outcomes are already expectations per k (a table of measured or published
+  // per-k values, the `curve` profile) hands the engine those rows instead of one inference's
+  // distribution. The exact evaluator then takes them as the candidate table as they are; the
+  // Monte Carlo evaluator refuses such a profile (there is nothing to draw).
+
+  /// True when expected_curve() is implemented. Such a profile need not implement draw_path
+  /// beyond throwing, nor the three exact functions above (has_exact() may be false).
+  virtual bool has_curve() const { return false; }
+  /// The candidate rows the profile serves on `grid`, the deployment's k grid (k_step, 2 k_step,
+  /// ..., k_max: increasing, every k >= 1): a subset of `grid`, in increasing k, at least one
+  /// row. Each row is the expected outcome of one request at that k as measured: cost (USD per
+  /// request), latency (s per request; measured, so the deployment's parallelism and latency
+  /// model are not applied to it) and accuracy in [0, 1]. `columns` holds the spread columns the
+  /// profile has (`<metric>_std`, `<metric>_se`, `<metric>_pNN`, `trials`; see
+  /// kcube/candidate_csv.hpp), one finite value per row. Grid k the profile leaves out are named
+  /// in one line appended to `notes`. Throws kcube::Error (a user's mistake the message explains:
+  /// e.g. no k of the grid is served, listing the k the profile has and the grid).
+  virtual CandidateTable expected_curve(std::span<const int> grid,
+                                        std::vector<std::string>& notes) const;
 };
 
 }  // namespace kcube

@@ -7,8 +7,8 @@
 #include "cli/output.hpp"
 #include "engine/selection.hpp"
 #include "host/spec.hpp"
+#include "kcube/candidate_csv.hpp"
 #include "kcube/error.hpp"
-#include "manifest/candidate_csv.hpp"
 #include "util/json.hpp"
 #include "util/text.hpp"
 

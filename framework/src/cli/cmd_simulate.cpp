@@ -15,8 +15,8 @@
 #include "engine/resources.hpp"
 #include "engine/selection.hpp"
 #include "host/spec.hpp"
+#include "kcube/candidate_csv.hpp"
 #include "kcube/error.hpp"
-#include "manifest/candidate_csv.hpp"
 #include "run/profile_threads.hpp"
 #include "util/text.hpp"
 
@@ -154,13 +154,15 @@ int cmd_simulate(const Args& args, const GlobalOptions& global) {
   std::vector<std::string> notes;
   std::string how;
   if (evaluator == Evaluator::exact) {
-    if (!sim.quantile_levels.empty()) {
+    // A measured curve brings its own quantile columns, if it has them (the scenario says if not).
+    if (!sim.quantile_levels.empty() && !profile.checked().has_curve()) {
       throw Error("scenario '" + scenario.spec() +
                   "' has chance constraints, which need quantiles; the exact evaluator gives "
                   "expected values only: use --evaluator monte-carlo");
     }
     table = exact_candidates(profile.checked(), aggregator.checked(), deployment, notes);
-    table.columns["trials"] = std::vector<double>(table.rows.size(), 0.0);
+    if (table.column("trials") == nullptr)  // a measured curve may say how it was measured
+      table.columns["trials"] = std::vector<double>(table.rows.size(), 0.0);
     how = "exact evaluation";
   } else {
     // The thread-safety policy of kcube run too (run/profile_threads.hpp).

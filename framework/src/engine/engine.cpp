@@ -520,6 +520,15 @@ void require_compatible(const CheckedProfile& profile, const CheckedAggregator& 
   }
 }
 
+void require_drawable(const CheckedProfile& profile) {
+  if (profile.has_curve()) {
+    throw Error(profile.who() +
+                " serves a measured curve (expected values per k), which has no samples to "
+                "draw; use the exact evaluator (run.evaluator: exact in a manifest, --evaluator "
+                "exact for kcube simulate)");
+  }
+}
+
 std::vector<const QuestionSamples*> logged_population(const CheckedProfile& profile,
                                                       const QuestionLog& log, int k_max,
                                                       std::vector<std::string>& notes) {
@@ -621,6 +630,7 @@ SimulationResult simulate(std::span<const CheckedProfile> profiles,
   plan.label = profiles.front().who();
   plan.stop = options.stop;
   const CheckedAggregator& aggregator = aggregators.front();
+  require_drawable(profiles.front());
   require_compatible(profiles.front(), aggregator);
   plan.metrics = aggregator.stops_early() ? kMaxMetrics : kMaxMetrics - 1;
 

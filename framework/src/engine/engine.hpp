@@ -78,6 +78,11 @@ struct SimulationResult {
 /// `profile` does not provide (majority-vote with the gaussian profile).
 void require_compatible(const CheckedProfile& profile, const CheckedAggregator& aggregator);
 
+/// kcube::Error naming the profile when it serves a measured curve (has_curve()): its outcomes are
+/// expectations per k, so Monte Carlo has nothing to draw; the message says to use the exact
+/// evaluator. simulate() calls it before any work.
+void require_drawable(const CheckedProfile& profile);
+
 /// The questions of a logged profile's `log` that a run with largest k `k_max` uses: all of
 /// them, or with log.drop_short those with at least k_max samples (adding a note saying how many
 /// were left out and which). kcube::Error when a question is too short without drop_short
@@ -111,12 +116,12 @@ SimulationResult simulate(std::span<const CheckedProfile> profiles, std::uint64_
 /// The same with `aggregator` making each trial's samples into one answer: the accuracy at k is
 /// its accuracy when allowed k samples, and cost and latency count the samples it used. When it
 /// stops early, the table gains the columns samples_used (the mean), samples_used_std,
-/// samples_used_se and its quantiles. Also kcube::Error from require_compatible() and, for a
-/// logged profile, from logged_population() (and for short_questions: drop with independent
-/// sampling); RuntimeFailure naming the aggregator when it throws or breaks its contract. Without
-/// an aggregator (the overloads above) the rule is best-of-k, the max-accuracy plugin's. The
-/// cell's random numbers do not depend on the aggregator: aggregators compared on one cell see
-/// the same samples.
+/// samples_used_se and its quantiles. Also kcube::Error from require_drawable() (a measured
+/// curve), require_compatible() and, for a logged profile, from logged_population() (and for
+/// short_questions: drop with independent sampling); RuntimeFailure naming the aggregator when
+/// it throws or breaks its contract. Without an aggregator (the overloads above) the rule is
+/// best-of-k, the max-accuracy plugin's. The cell's random numbers do not depend on the
+/// aggregator: aggregators compared on one cell see the same samples.
 SimulationResult simulate(const CheckedProfile& profile, const CheckedAggregator& aggregator,
                           std::uint64_t cell, const Deployment& deployment,
                           const SimulationOptions& options);

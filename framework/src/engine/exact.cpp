@@ -184,7 +184,25 @@ CandidateTable logged_candidates(const CheckedProfile& profile, const CheckedAgg
                   [&](int k) { return accuracy[static_cast<std::size_t>(k - 1)] / count; });
 }
 
+// A measured curve: the profile's own rows on the grid, as they are.
+CandidateTable curve_candidates(const CheckedProfile& profile, const CheckedAggregator& aggregator,
+                                const Deployment& deployment, std::vector<std::string>& notes) {
+  require_curve_aggregator(profile, aggregator);
+  const std::vector<int> grid = deployment.k_grid();
+  return profile.expected_curve(grid, notes);
+}
+
 }  // namespace
+
+void require_curve_aggregator(const CheckedProfile& profile, const CheckedAggregator& aggregator) {
+  if (aggregator.iid_form() != Aggregator::IidForm::best_of_k) {
+    throw Error(profile.who() + " serves a measured curve, which is already aggregated; " +
+                aggregator.who() +
+                " cannot aggregate it again: leave the aggregators out of the manifest (the "
+                "implicit max-accuracy takes the curve as it is), or use a sample log (the "
+                "samples profile) to compare aggregators");
+  }
+}
 
 CandidateTable exact_candidates(const CheckedProfile& profile, const Deployment& deployment) {
   profile.require_exact();
@@ -195,6 +213,9 @@ CandidateTable exact_candidates(const CheckedProfile& profile, const Deployment&
 
 CandidateTable exact_candidates(const CheckedProfile& profile, const CheckedAggregator& aggregator,
                                 const Deployment& deployment, std::vector<std::string>& notes) {
+  // Before require_compatible: a curve provides no answers, but the fix is not another log.
+  if (profile.has_curve())
+    return curve_candidates(profile, aggregator, deployment, notes);
   require_compatible(profile, aggregator);
   require_mean_wave(deployment);
   if (const QuestionLog log = profile.question_log(); !log.questions.empty())

@@ -29,7 +29,16 @@ double expected_best_of_k(const CheckedProfile& profile, int k);
 /// Messages name the profile as CheckedProfile::who().
 CandidateTable exact_candidates(const CheckedProfile& profile, const Deployment& deployment);
 
+/// kcube::Error naming both when `profile` serves a measured curve (has_curve()) and `aggregator`
+/// is not one that keeps the best sample (iid_form() best_of_k, as max-accuracy): a measured
+/// curve is already aggregated.
+void require_curve_aggregator(const CheckedProfile& profile, const CheckedAggregator& aggregator);
+
 /// The exact candidate table with `aggregator` making each request's samples into its answer:
+///   - a profile with a measured curve (has_curve()): its expected_curve() on the deployment's
+///     grid as it is (any latency model: the latency is measured); require_curve_aggregator()'s
+///     Error for another aggregator, expected_curve()'s Error when the curve and the grid have no
+///     k in common. Grid k the curve leaves out are named in `notes`.
 ///   - a logged profile (question_log()): per question, the mean of the aggregator's accuracy
 ///     over all C(n, k) subsets of k of its n samples (Aggregator::exact_curve), averaged over the
 ///     questions (logged_population()) with equal weight; cost k and latency k / P times each

@@ -1,6 +1,8 @@
 #include "host/checked.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <cstddef>
 #include <limits>
 #include <optional>
 #include <utility>
@@ -223,6 +225,61 @@ double CheckedProfile::accuracy_cdf(double y) const {
 
 std::vector<double> CheckedProfile::accuracy_breakpoints() const {
   return call_plugin(who_, "accuracy_breakpoints", [&] { return object_->accuracy_breakpoints(); });
+}
+
+bool CheckedProfile::has_curve() const {
+  return call_plugin(who_, "has_curve", [&] { return object_->has_curve(); });
+}
+
+CandidateTable CheckedProfile::expected_curve(std::span<const int> grid,
+                                              std::vector<std::string>& notes) const {
+  CandidateTable table;
+  try {
+    const PluginCallGuard guard(who_, "expected_curve");  // an exit() in it stops kcube, named
+    table = object_->expected_curve(grid, notes);
+  } catch (const Error& e) {
+    // The profile's own table and the deployment do not fit together: the user's to fix.
+    throw Error(who_ + ": " + e.what());
+  } catch (...) {
+    throw RuntimeFailure(who_ + " failed in expected_curve: " + current_exception_text());
+  }
+  const auto bug = [&](const std::string& what) {
+    return RuntimeFailure(who_ + " returned a measured curve " + what +
+                          "; this is a bug in the profile plugin");
+  };
+  if (table.rows.empty())
+    throw bug("with no rows (it must serve at least one k of the grid or throw kcube::Error)");
+  std::size_t next = 0;  // grid position after the previous row's k
+  for (const Candidate& row : table.rows) {
+    const auto at =
+        std::lower_bound(grid.begin() + static_cast<std::ptrdiff_t>(next), grid.end(), row.k);
+    if (at == grid.end() || *at != row.k) {
+      throw bug("with k = " + std::to_string(row.k) +
+                ", which is not on the deployment's k grid or not in increasing order");
+    }
+    next = static_cast<std::size_t>(at - grid.begin()) + 1;
+    const std::string at_k = " at k = " + std::to_string(row.k);
+    if (!(std::isfinite(row.cost) && row.cost >= 0.0))
+      throw bug("with cost " + text::format_real(row.cost) + at_k + " (must be finite, >= 0)");
+    if (!(std::isfinite(row.latency) && row.latency >= 0.0))
+      throw bug("with latency " + text::format_real(row.latency) + at_k +
+                " (must be finite, >= 0)");
+    if (!(row.accuracy >= 0.0 && row.accuracy <= 1.0))
+      throw bug("with accuracy " + text::format_real(row.accuracy) + at_k + " (must be in [0, 1])");
+  }
+  for (const auto& [name, values] : table.columns) {
+    if (values.size() != table.rows.size()) {
+      throw bug("whose column '" + name + "' has " + std::to_string(values.size()) +
+                " values for " + std::to_string(table.rows.size()) + " rows");
+    }
+    for (std::size_t i = 0; i < values.size(); ++i) {
+      if (!std::isfinite(values[i])) {
+        throw bug("whose column '" + name + "' is " + text::format_real(values[i]) +
+                  " at k = " + std::to_string(table.rows[i].k) + " (must be finite)");
+      }
+    }
+  }
+  return table;
 }
 
 // ---- CheckedScenario ---------------------------------------------------------------------------

@@ -60,6 +60,16 @@ class CheckedProfile {
   /// accuracy_breakpoints() as returned (they are hints; callers drop what is outside (0, 1)).
   std::vector<double> accuracy_breakpoints() const;
 
+  /// has_curve().
+  bool has_curve() const;
+  /// expected_curve(grid, notes), checked against its contract: at least one row, every k on
+  /// `grid` and strictly increasing, cost and latency finite and >= 0, accuracy in [0, 1], every
+  /// column one finite value per row. A kcube::Error the profile throws (the table and the grid
+  /// have no k in common, ...) stays a kcube::Error, prefixed with who(); anything else it throws
+  /// or a broken contract is a RuntimeFailure naming the profile ("this is a bug in the profile
+  /// plugin").
+  CandidateTable expected_curve(std::span<const int> grid, std::vector<std::string>& notes) const;
+
  private:
   const ModelProfile* object_;
   std::string who_;

@@ -5,8 +5,10 @@
 #include <set>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "engine/engine.hpp"
+#include "engine/exact.hpp"
 #include "engine/resources.hpp"
 #include "host/plugin_call.hpp"
 #include "kcube/error.hpp"
@@ -24,17 +26,64 @@ std::string use_key(const std::string& name, const PluginUse& use) {
   return key;
 }
 
+// Appends to `problems` one line per scenario of `pm` (paired with the profile) whose k grid has
+// no k that the measured curve `profile` serves: expected_curve()'s kcube::Error, which lists the
+// curve's k and the grid, naming both entries. Without this the run would start and store those
+// cells as errors. A plugin failing otherwise is left to the cells, which store why. Scenario
+// objects are made once per distinct parameter set (`scenarios`); `seen` skips pairs checked at
+// another sweep point.
+void check_curve_grids(const PluginRegistry& registry, const std::string& profile_key,
+                       const PluginInstance<ModelProfile>& profile, const PluginUse& profile_use,
+                       const Manifest& pm, const SweepPoint& point,
+                       std::map<std::string, PluginInstance<Scenario>>& scenarios,
+                       std::set<std::string>& seen, std::vector<std::string>& problems,
+                       WorkState& state) {
+  for (const PluginUse& scenario_use : pm.scenarios) {
+    if (!pairs_with(scenario_use, profile_use.name))
+      continue;
+    const std::string scenario_key = use_key(scenario_use.name, scenario_use);
+    if (!seen.insert(profile_key + "\n\ncurve\n\n" + scenario_key).second)
+      continue;
+    try {
+      auto scenario = scenarios.find(scenario_key);
+      if (scenario == scenarios.end()) {
+        scenario =
+            scenarios
+                .emplace(scenario_key, make<Scenario>(registry, scenario_use, "scenarios", state))
+                .first;
+      }
+      state.enter(&scenario->second.plugin(), scenario->second.plugin().who() + ", deployment");
+      const std::vector<int> grid = scenario->second.checked().deployment().k_grid();
+      state.enter(&profile.plugin(), profile.plugin().who() + ", expected_curve");
+      std::vector<std::string> notes;  // the cells report them
+      (void)profile.checked().expected_curve(grid, notes);
+    } catch (const WorkAbandoned&) {
+      throw;
+    } catch (const Error& e) {
+      problems.push_back("profiles." + profile_use.name + " (defined at " + profile_use.where +
+                         ") with scenarios." + scenario_use.name + " (defined at " +
+                         scenario_use.where + "): " + e.what() +
+                         (point.label.empty() ? "" : " (sweep point " + point.label + ")"));
+    } catch (...) {
+      continue;
+    }
+  }
+}
+
 // Refuses the profile x aggregator pairs of the run whose aggregator needs sample fields (answers,
-// scores) that the profile does not provide: kcube::Error listing them all, each naming both
-// entries and plugins (require_compatible()'s message). Plugin objects are made once per distinct
-// parameter set; their factories were checked already.
+// scores) that the profile does not provide, and a profile with a measured curve under Monte
+// Carlo or with an aggregator other than max-accuracy: kcube::Error listing them all, each naming
+// both entries and plugins (require_compatible()'s message). Plugin objects are made once per
+// distinct parameter set; their factories were checked already.
 void check_compatible(const PluginRegistry& registry, const Manifest& m,
                       const std::vector<SweepPoint>& points,
                       const std::vector<Manifest>& point_manifests, WorkState& state) {
   std::map<std::string, PluginInstance<ModelProfile>> profiles;
   std::map<std::string, PluginInstance<Aggregator>> aggregators;
+  std::map<std::string, PluginInstance<Scenario>> scenarios;
   std::set<std::string> seen;
   std::vector<std::string> problems;
+  std::vector<std::string> curve_problems;  // measured curves with no k on a scenario's grid
   for (std::size_t p = 0; p < points.size(); ++p) {
     const Manifest& pm = point_manifests[p];
     for (const PluginUse& profile_use : pm.profiles) {
@@ -59,7 +108,14 @@ void check_compatible(const PluginRegistry& registry, const Manifest& m,
         }
         state.enter(&profile->second.plugin(), profile->second.plugin().who() + ", provides");
         try {
-          require_compatible(profile->second.checked(), aggregator->second.checked());
+          // A measured curve: exact evaluation with the aggregator that keeps it as it is.
+          if (profile->second.checked().has_curve()) {
+            if (pm.run.evaluator == Evaluator::monte_carlo)
+              require_drawable(profile->second.checked());
+            require_curve_aggregator(profile->second.checked(), aggregator->second.checked());
+          } else {
+            require_compatible(profile->second.checked(), aggregator->second.checked());
+          }
         } catch (const Error& e) {
           problems.push_back(
               "profiles." + profile_use.name + " (" + profile_use.plugin + ", defined at " +
@@ -68,16 +124,31 @@ void check_compatible(const PluginRegistry& registry, const Manifest& m,
               (points[p].label.empty() ? "" : " (sweep point " + points[p].label + ")"));
         }
       }
+      if (pm.run.evaluator == Evaluator::exact && profile->second.checked().has_curve()) {
+        check_curve_grids(registry, profile_key, profile->second, profile_use, pm, points[p],
+                          scenarios, seen, curve_problems, state);
+      }
     }
   }
-  if (problems.empty())
+  if (problems.empty() && curve_problems.empty())
     return;
-  std::string message = "manifest '" + m.file.string() + "': " + std::to_string(problems.size()) +
-                        " profile and aggregator pair" + (problems.size() == 1 ? "" : "s") +
-                        " cannot run together (nothing was run); remove the aggregator or the "
-                        "profile, or move one of them to another manifest:";
-  for (const auto& problem : problems)
-    message += "\n  " + problem;
+  std::string message = "manifest '" + m.file.string() + "': ";
+  if (!problems.empty()) {
+    message += std::to_string(problems.size()) + " profile and aggregator pair" +
+               (problems.size() == 1 ? "" : "s") +
+               " cannot run together (nothing was run); remove the aggregator or the profile, or "
+               "move one of them to another manifest:";
+    for (const auto& problem : problems)
+      message += "\n  " + problem;
+  }
+  if (!curve_problems.empty()) {
+    message += std::string(problems.empty() ? "" : "\n") + std::to_string(curve_problems.size()) +
+               " measured curve and scenario pair" +
+               (curve_problems.size() == 1 ? " has" : "s have") +
+               " no k in common (nothing was run):";
+    for (const auto& problem : curve_problems)
+      message += "\n  " + problem;
+  }
   throw Error(message);
 }
 

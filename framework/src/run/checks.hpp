@@ -17,9 +17,12 @@ namespace kcube {
 /// mistake (thrown as kcube::Error, exit 2); anything else it throws is a plugin bug (thrown as
 /// kcube::RuntimeFailure, exit 1). Either way all of them are reported at once. When every object
 /// could be made, each profile x aggregator pair is checked: an aggregator that needs answers or
-/// scores the profile does not provide (majority-vote with the gaussian profile) is a
-/// kcube::Error listing every such pair, naming both entries, their plugins and where they are
-/// defined. The objects are destroyed at once: cells make their own.
+/// scores the profile does not provide (majority-vote with the gaussian profile), and a profile
+/// with a measured curve (the `curve` profile) under the Monte Carlo evaluator or with an
+/// aggregator other than max-accuracy, is a kcube::Error listing every such pair, naming both
+/// entries, their plugins and where they are defined; so is, under the exact evaluator, a measured
+/// curve and a scenario whose k grid holds none of the k the curve serves. The objects are
+/// destroyed at once: cells make their own.
 void check_factories(const PluginRegistry& registry, const Manifest& m,
                      const std::vector<SweepPoint>& points,
                      const std::vector<Manifest>& point_manifests, WorkState& state);

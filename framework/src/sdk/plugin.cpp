@@ -25,6 +25,9 @@ double ModelProfile::expected_latency() const {
 double ModelProfile::accuracy_cdf(double) const {
   throw RuntimeFailure("model profile '" + display_name() + "' has no exact evaluation");
 }
+CandidateTable ModelProfile::expected_curve(std::span<const int>, std::vector<std::string>&) const {
+  throw RuntimeFailure("model profile '" + display_name() + "' has no measured curve");
+}
 void Aggregator::exact_curve(std::span<const InferenceOutcome>, std::span<double>) const {
   throw RuntimeFailure("this aggregator has no exact evaluation (has_exact() is false)");
 }

@@ -1,5 +1,5 @@
 // Private: the low-level reading of CSV text shared by read_candidate_csv()
-// (manifest/candidate_csv.hpp) and read_sample_log() (kcube/sample_log.hpp): problems collected
+// (kcube/candidate_csv.hpp) and read_sample_log() (kcube/sample_log.hpp): problems collected
 // by line and thrown together, records split into fields, numbers parsed. What the columns mean
 // is each reader's.
 #pragma once

@@ -1,4 +1,5 @@
-// Private: reading candidate tables from CSV (`kcube select`).
+// kcube public SDK: reading and writing candidate tables as CSV (`kcube select`, `kcube
+// simulate`, the `curve` model profile).
 #pragma once
 
 #include <istream>

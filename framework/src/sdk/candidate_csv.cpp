@@ -1,4 +1,4 @@
-#include "manifest/candidate_csv.hpp"
+#include "kcube/candidate_csv.hpp"
 
 #include <algorithm>
 #include <charconv>
