@@ -4,7 +4,8 @@
 # (pick_share, pick_distribution) are the same whoever runs it: the exported candidates and
 # selections are identical byte for byte with --threads 1, --threads 2 and, when an MPI launcher
 # is given, `mpirun -np 2`; for the Monte Carlo and the exact evaluator. A profile without a log
-# gets a note instead, and a negative run.bootstrap is refused.
+# gets a note instead, and a negative run.bootstrap is refused. `kcube simulate --bootstrap` gives
+# the same intervals as the run (same seed, cell identity and resamples).
 #   usage: bash bootstrap.sh KCUBE SOURCE_DIR SCRATCH_DIR [MPIEXEC]
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../run/lib.sh"
@@ -69,6 +70,26 @@ for evaluator in monte-carlo exact; do
   expect_eq "$evaluator: distributions that do not sum to 1" "$(sql "$WORK/$evaluator-1.sqlite" \
     "SELECT count(*) FROM selections WHERE abs((SELECT sum(value) FROM
        json_each(pick_distribution)) - 1) > 1e-9")" 0
+
+  step "$evaluator: kcube simulate --bootstrap gives the run's intervals"
+  run "$evaluator-simulate" "$KCUBE" simulate --evaluator "$evaluator" --trials 400 --seed 7 \
+    --bootstrap 200 --aggregator pass-at-k \
+    --profile "samples:path=$SRC/experiments/data/game24-cot-gpt4.csv,c_in=3.0e-5,c_out=6.0e-5" \
+    --scenario "budget:cost_max=0.10,accuracy_min=0.05,parallelism=1,k_max=20,latency_model=mean-wave,constraint_mode=mean"
+  "$KCUBE" export "$WORK/$evaluator-1.sqlite" --table candidates --run 1 >"$WORK/$evaluator-export.csv"
+  python3 - "$LOGS/$evaluator-simulate.out" "$WORK/$evaluator-export.csv" <<'PY' ||
+import csv, sys
+names = ["accuracy_lo", "accuracy_hi", "cost_lo", "cost_hi", "latency_lo", "latency_hi"]
+simulated = {r["k"]: [r[n] for n in names] for r in csv.DictReader(open(sys.argv[1]))}
+stored = {r["k"]: [r[n] for n in names] for r in csv.DictReader(open(sys.argv[2]))
+          if r["aggregator"] == "pass-at-k"}
+if simulated != stored or len(stored) != 20:
+    for k in sorted(stored, key=int):
+        if simulated.get(k) != stored[k]:
+            print("k =", k, "simulate", simulated.get(k), "run", stored[k])
+    sys.exit(1)
+PY
+    fail "$evaluator: kcube simulate --bootstrap and kcube run differ (above)"
 
   step "$evaluator: --threads 2 gives the same exports"
   run "$evaluator-2" "$KCUBE" run "$WORK/boot.yaml" "${sets[@]}" --store "$WORK/$evaluator-2.sqlite" \
