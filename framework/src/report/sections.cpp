@@ -743,7 +743,11 @@ void cross_model_section(Document& doc, const Index& index, const ProfileNames& 
     for (const std::size_t row : p.pareto) {
       const Candidate& c = p.table.rows[row];
       const PoolOrigin& o = p.origin[row];
-      front.rows.push_back({names(o.profile), std::to_string(o.k), fmt_accuracy(c.accuracy),
+      // With run.bootstrap, the accuracy's interval from the candidate's own cell.
+      const CellResult* cell = index.cell(0, g, o.profile);
+      front.rows.push_back({names(o.profile), std::to_string(o.k),
+                            cell != nullptr ? accuracy_with_interval(*cell, o.k, c.accuracy)
+                                            : fmt_accuracy(c.accuracy),
                             fmt_cost(c.cost), fmt_latency(c.latency)});
       front.values.push_back({o.profile, std::to_string(o.k), text::format_real(c.accuracy),
                               text::format_real(c.cost), text::format_real(c.latency)});
