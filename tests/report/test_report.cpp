@@ -252,6 +252,7 @@ TEST_CASE("report: P(pick) from run.bootstrap and the accuracy's interval next t
   // Markdown escapes the brackets.
   CHECK(text.str().find("| 4 | 0.85000 \\[0.80000, 0.90000\\] |") != std::string::npos);
   CHECK(text.str().find("| 0.62 |") != std::string::npos);
+  CHECK(text.str().find("| log | 4 (P(pick) 0.62) |") != std::string::npos);  // k picked
   // The cross-model Pareto set (a candidate table) shows the intervals too.
   CHECK(text.str().find("| log | 2 | 0.75000 \\[0.70000, 0.80000\\] |") != std::string::npos);
 }

@@ -86,6 +86,11 @@ std::string accuracy_with_interval(const CellResult& cell, std::optional<int> k,
   return text;
 }
 
+// " (P(pick) 0.62)" after a pick with run.bootstrap's share, else "".
+std::string share_text(const NamedSelection& s) {
+  return s.pick_share ? " (P(pick) " + fmt(*s.pick_share, "%.2f") + ")" : "";
+}
+
 // Whether the picks tables have a P(pick) column: some selection has a bootstrap share, or the
 // run has replications to count picks over.
 bool has_pick_confidence(const Index& index) {
@@ -315,7 +320,7 @@ void picks_section(Document& doc, const Index& index, const ProfileNames& names,
           continue;
         }
         const SelectionRecord& r = s->record;
-        wide_row.push_back(pick_text(r));
+        wide_row.push_back(pick_text(r) + share_text(*s));
         std::vector<std::string> row = {names(profile),
                                         o,
                                         status_text(r),
@@ -426,8 +431,9 @@ void aggregators_section(Document& doc, const Index& index, const ProfileNames& 
             continue;
           }
           const SelectionRecord& r = s->record;
-          shown.insert(shown.end(), {pick_text(r), accuracy_with_interval(*cell, r.k, r.accuracy),
-                                     fmt_opt(r.cost, fmt_cost)});
+          shown.insert(shown.end(),
+                       {pick_text(r) + share_text(*s),
+                        accuracy_with_interval(*cell, r.k, r.accuracy), fmt_opt(r.cost, fmt_cost)});
           values.insert(values.end(), {full_k(r.k), full(r.accuracy), full(r.cost)});
         }
         t.rows.push_back(std::move(shown));
