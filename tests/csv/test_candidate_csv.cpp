@@ -122,6 +122,19 @@ TEST_CASE("rows and columns in any order come back sorted by k, columns permuted
   CHECK(*table.column("cost_p95") == std::vector<double>{0.003, 0.006, 0.011});
 }
 
+TEST_CASE("run.bootstrap's interval columns (<metric>_lo, <metric>_hi) are read") {
+  const CandidateTable table = read(
+      "k,cost,latency,accuracy,accuracy_lo,accuracy_hi,cost_lo,cost_hi\n"
+      "2,0.2,1,0.5,0.4,0.6,0.19,0.21\n"
+      "1,0.1,1,0.3,0.2,0.4,0.09,0.11\n");
+  REQUIRE(table.columns.size() == 4);
+  CHECK(*table.column("accuracy_lo") == std::vector<double>{0.2, 0.4});
+  CHECK(*table.column("cost_hi") == std::vector<double>{0.11, 0.21});
+  // A bound of an accuracy is an accuracy.
+  CHECK_THROWS_WITH_AS(read("k,cost,latency,accuracy,accuracy_hi\n1,0.1,1,0.3,1.5\n"),
+                       doctest::Contains("accuracy_hi = 1.5 is outside [0, 1]"), kcube::Error);
+}
+
 TEST_CASE("a quoted header name keeps its commas and doubled quotes") {
   // Five columns, not six: the comma inside the quotes does not split (a sixth would make the
   // row's five fields an error).

@@ -69,6 +69,8 @@ CellResult full_cell() {
   picked.record.feasible = 4;
   picked.record.pareto = 2;
   picked.record.reason = "largest cube";
+  picked.pick_share = 1.0 / 3.0;
+  picked.pick_distribution = "{\"3\":0.3333333333333333,\"4\":0.6666666666666666}";
   kcube::NamedSelection none;
   none.name = "utopia";
   none.record.optimizer = "utopia-closest";
@@ -134,6 +136,8 @@ void check_equal(const CellResult& a, const CellResult& b) {
     CHECK(x.record.feasible == y.record.feasible);
     CHECK(x.record.pareto == y.record.pareto);
     CHECK(x.record.reason == y.record.reason);
+    CHECK(same_bits(x.pick_share, y.pick_share));
+    CHECK(x.pick_distribution == y.pick_distribution);
   }
 }
 
@@ -142,7 +146,7 @@ void check_equal(const CellResult& a, const CellResult& b) {
 TEST_CASE("a cell with every field set arrives bit for bit") {
   const CellResult cell = full_cell();
   const std::string bytes = kcube::encode_cell(cell);
-  CHECK(bytes.substr(0, 4) == "KCC2");
+  CHECK(bytes.substr(0, 4) == "KCC3");
   check_equal(kcube::decode_cell(bytes, "rank 1 (test)"), cell);
   // Encoding is deterministic: the same cell, the same bytes.
   CHECK(kcube::encode_cell(kcube::decode_cell(bytes, "rank 1 (test)")) == bytes);
@@ -167,7 +171,7 @@ TEST_CASE("the layout is fixed little-endian, whatever the machine") {
   CellResult cell;
   cell.replication = 1;
   const std::string bytes = kcube::encode_cell(cell);
-  // "KCC2", then the replication as 8 little-endian bytes.
+  // "KCC3", then the replication as 8 little-endian bytes.
   REQUIRE(bytes.size() > 12);
   CHECK(bytes.substr(4, 8) == std::string("\x01\0\0\0\0\0\0\0", 8));
 }

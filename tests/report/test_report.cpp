@@ -200,7 +200,8 @@ TEST_CASE("report stability over replications against the exact optimum") {
   CHECK(number(r0[4]) == a.accuracy);
   CHECK(number(r0[5]) == a.cost);
   CHECK(number(r0[6]) == a.latency);
-  CHECK(r0[7] == std::to_string(k_star));  // exact k
+  CHECK(r0[7] == "0.50");                  // P(pick): the modal k* in 2 of 4 replications
+  CHECK(r0[8] == std::to_string(k_star));  // exact k
 
   // Markdown and HTML are written and name the run.
   std::ifstream md(files.markdown);
@@ -208,6 +209,52 @@ TEST_CASE("report stability over replications against the exact optimum") {
   text << md.rdbuf();
   CHECK(text.str().find("# kcube report: hand-built (run 1)") != std::string::npos);
   CHECK(std::filesystem::file_size(files.html) > 1000);
+}
+
+TEST_CASE("report: P(pick) from run.bootstrap and the accuracy's interval next to each pick") {
+  CandidateTable t;
+  t.rows = {{1, 0.1, 2, 0.60}, {2, 0.2, 4, 0.75}, {4, 0.4, 8, 0.85}};
+  t.columns["accuracy_lo"] = {0.5, 0.7, 0.8};
+  t.columns["accuracy_hi"] = {0.7, 0.8, 0.9};
+  kcube::test::TempDir dir;
+  const auto store_path = dir.path() / "s.sqlite";
+  {
+    auto store = kcube::ResultStore::open(store_path.string());
+    const auto run = store.begin_run(context(1));
+    CellResult cell;
+    cell.profile = "log";
+    cell.scenario = "tight";
+    cell.position = 0;
+    cell.candidates = t;
+    cell.feasible = {true, true, true};
+    NamedSelection s = pick("acc", "accuracy-max", t, 4);
+    s.pick_share = 0.625;
+    s.pick_distribution = R"({"2":0.375,"4":0.625})";
+    cell.selections.push_back(s);
+    store.write_cell(run, cell);
+    store.finish_run(run, kcube::RunStatus::finished);
+  }
+  auto store = kcube::ResultStore::open(store_path.string());
+  const auto out = dir.path() / "report";
+  const auto files =
+      kcube::report::write_report(store, std::nullopt, out, registry(), no_figures());
+  const auto picks = read_csv(out / "tables" / "picks-tight.csv");
+  REQUIRE(picks.size() == 2);
+  REQUIRE(picks[0].size() > 7);
+  CHECK(picks[0][7] == "P(pick)");
+  CHECK(picks[1][3] == "4");
+  CHECK(number(picks[1][4]) == 0.85);  // the CSV keeps the number alone
+  CHECK(number(picks[1][7]) == 0.625);
+  std::ifstream md(files.markdown);
+  std::stringstream text;
+  text << md.rdbuf();
+  INFO(text.str());
+  // Markdown escapes the brackets.
+  CHECK(text.str().find("| 4 | 0.85000 \\[0.80000, 0.90000\\] |") != std::string::npos);
+  CHECK(text.str().find("| 0.62 |") != std::string::npos);
+  CHECK(text.str().find("| log | 4 (P(pick) 0.62) |") != std::string::npos);  // k picked
+  // The cross-model Pareto set (a candidate table) shows the intervals too.
+  CHECK(text.str().find("| log | 2 | 0.75000 \\[0.70000, 0.80000\\] |") != std::string::npos);
 }
 
 TEST_CASE("report cross-model view on a small case computed by hand") {

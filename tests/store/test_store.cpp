@@ -716,6 +716,8 @@ void check_same_cell(const CellResult& got, const CellResult& want) {
     CHECK(g.record.feasible == w.record.feasible);
     CHECK(g.record.pareto == w.record.pareto);
     CHECK(g.record.reason == w.record.reason);
+    CHECK(g.pick_share == w.pick_share);
+    CHECK(g.pick_distribution == w.pick_distribution);
   }
 }
 
@@ -731,8 +733,15 @@ TEST_CASE("a version 1 store is migrated to the current version and keeps its ro
   CHECK(query(path,
               "SELECT group_concat(name, ',') FROM pragma_table_info('cells') WHERE cid >= 10") ==
         "position,profile_spec,scenario_spec,aggregator,aggregator_spec,notes");
-  CHECK(query(path, "SELECT name FROM pragma_table_info('selections') WHERE cid >= 18") ==
-        "optimizer_spec");
+  CHECK(
+      query(
+          path,
+          "SELECT group_concat(name, ',') FROM pragma_table_info('selections') WHERE cid >= 18") ==
+      "optimizer_spec,pick_share,pick_distribution");
+  // Selections stored before version 6 had no bootstrap.
+  CHECK(query(path,
+              "SELECT count(*) FROM selections WHERE pick_share IS NULL AND "
+              "pick_distribution IS NULL") == "1");
   CHECK(query(path, "SELECT count(*) FROM candidates") == "1");
   CHECK(query(path, "SELECT reason FROM selections") == "the only point");
   check_integrity(path);
@@ -765,6 +774,8 @@ TEST_CASE("a version 1 store is migrated to the current version and keeps its ro
   CHECK(cell.selections[0].record.canonical_spec.empty());
   CHECK(cell.selections[0].record.status == SelectionStatus::selected);
   CHECK(cell.selections[0].record.k == 1);
+  CHECK_FALSE(cell.selections[0].pick_share.has_value());
+  CHECK(cell.selections[0].pick_distribution.empty());
 
   // The migrated store takes cells of version 2.
   CellResult fresh = simulated_cell("new");
@@ -802,6 +813,9 @@ TEST_CASE("load_run gives back everything write_cell wrote, cells in plan order"
                                         std::nullopt, std::nullopt, std::nullopt, std::nullopt,
                                         "needs three points"));
   second.selections[0].record.canonical_spec = "cube-max";
+  // run.bootstrap's pick frequencies (schema version 6); the second selection has none.
+  second.selections[0].pick_share = 0.625;
+  second.selections[0].pick_distribution = R"({"2":0.625,"4":0.25,"none":0.125})";
   second.selections[1].record.optimizer = "knee-point";
   second.selections[1].record.spec = "optimizers.knee (knee-point)";
   second.selections[1].record.canonical_spec = "knee-point:method=chord";

@@ -25,7 +25,9 @@ namespace kcube {
 /// (in [0, 1]) are required. Optional: `<metric>_std`, `<metric>_se` (>= 0), `<metric>_pNN`
 /// (metric: cost, latency or accuracy; NN: two or three digits read as "0.NN", so p95 is the
 /// 0.95 quantile and p025 the 0.025 one; same range as the metric; quantiles of one metric may
-/// not decrease with their level) and `trials` (a whole number >= 0). An optional column empty in
+/// not decrease with their level), `<metric>_lo` and `<metric>_hi` (the 95 % interval of the
+/// mean from run.bootstrap or `kcube simulate --bootstrap`; same range as the metric) and
+/// `trials` (a whole number >= 0). An optional column empty in
 /// every row is dropped (that is how `kcube simulate` writes an exact evaluation); one empty in
 /// some rows only is an error. Other columns (model, notes) are ignored and named in `notes`
 /// ("<source>:<line>: ignoring the column 'model', ..."), unless they look meant for kcube: a

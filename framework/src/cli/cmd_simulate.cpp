@@ -1,6 +1,6 @@
 // kcube simulate --profile SPEC --scenario SPEC [--aggregator SPEC]
 //                [--evaluator monte-carlo|exact] [--trials N] [--seed S]
-//                [--sampling nested|independent] [--threads N] [-o FILE]
+//                [--sampling nested|independent] [--threads N] [--bootstrap B] [-o FILE]
 #include <algorithm>
 #include <chrono>
 #include <fstream>
@@ -9,6 +9,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/output.hpp"
+#include "engine/bootstrap.hpp"
 #include "engine/engine.hpp"
 #include "engine/evaluator.hpp"
 #include "engine/exact.hpp"
@@ -82,6 +83,9 @@ int cmd_simulate(const Args& args, const GlobalOptions& global) {
       "output,o", po::value<std::string>()->value_name("FILE"), "write the CSV here, not stdout")(
       "aggregator", po::value<std::string>()->default_value(kDefaultAggregator)->value_name("SPEC"),
       "how a request's k samples become its answer, e.g. majority-vote or esc:window=5")(
+      "bootstrap", po::value<std::int64_t>()->default_value(0)->value_name("B"),
+      "resample the questions of a sample log B times and add each candidate's 95 % interval "
+      "(accuracy_lo, accuracy_hi, cost_lo, cost_hi, latency_lo, latency_hi); 0 = off")(
       "help,h", "show this help");
   add_plugin_path_option(options);
   const auto vm = parse(args, options, {}, "simulate");
@@ -89,12 +93,13 @@ int cmd_simulate(const Args& args, const GlobalOptions& global) {
     std::cout << usage(
         "kcube simulate --profile SPEC --scenario SPEC [--aggregator SPEC] "
         "[--evaluator monte-carlo|exact] [--trials N] [--seed S] "
-        "[--sampling nested|independent] [--threads N] [--memory-limit SIZE] [-o FILE]\n\n"
+        "[--sampling nested|independent] [--threads N] [--memory-limit SIZE] [--bootstrap B] "
+        "[-o FILE]\n\n"
         "Writes the candidate table as CSV: k,cost,latency,accuracy, the spread columns\n"
         "(<metric>_std, _se, _p025, _p975; empty for exact), with an aggregator that stops\n"
         "early samples_used and its spread columns, the quantiles a chance-constrained\n"
-        "scenario needs, and trials (0 for exact). It feeds 'kcube select -'. Notes (questions\n"
-        "of a log left out, ...) go to standard error.",
+        "scenario needs, and trials (0 for exact); with --bootstrap, the intervals after them. It\n"
+        "feeds 'kcube select -'. Notes (questions of a log left out, ...) go to standard error.",
         options);
     return 0;
   }
@@ -115,6 +120,13 @@ int cmd_simulate(const Args& args, const GlobalOptions& global) {
   sim.threads = parse_threads(vm["threads"].as<std::string>());
   if (evaluator == Evaluator::monte_carlo && sim.trials < 2) {
     throw Error("kcube simulate: --trials must be at least 2, got " + std::to_string(sim.trials));
+  }
+  const std::int64_t bootstrap = vm["bootstrap"].as<std::int64_t>();
+  if (bootstrap < 0) {
+    throw Error(
+        "kcube simulate: --bootstrap must be 0 (off) or a number of resamples, e.g. "
+        "2000; got " +
+        std::to_string(bootstrap));
   }
   const std::uint64_t memory_limit = vm.count("memory-limit") != 0
                                          ? parse_memory_size(vm["memory-limit"].as<std::string>(),
@@ -190,6 +202,25 @@ int cmd_simulate(const Args& args, const GlobalOptions& global) {
                    text::format_fixed(result.quantile_resolution[0], 3) + " USD, latency within " +
                    text::format_fixed(result.quantile_resolution[1], 3) + " s, accuracy within " +
                    text::format_fixed(result.quantile_resolution[2], 3) + ")");
+  }
+  if (bootstrap > 0) {
+    // As a manifest's run.bootstrap on replication 0: the same resamples, the same intervals.
+    if (profile.checked().question_log().questions.empty()) {
+      notes.push_back(
+          "--bootstrap resamples questions of a sample log; this profile has none, so the "
+          "table has no intervals");
+    } else {
+      const std::uint64_t cell =
+          cell_identity(profile.plugin().name(), profile.params(), deployment);
+      const QuestionCurves curves =
+          evaluator == Evaluator::exact
+              ? exact_question_curves(profile.checked(), aggregator.checked(), deployment)
+              : simulated_question_curves(profile.checked(), aggregator.checked(), deployment,
+                                          sim.trials, sim.seed, cell);
+      add_intervals(table, resample(curves, bootstrap, sim.seed, cell));
+      columns.insert(columns.end(), kIntervalColumns.begin(), kIntervalColumns.end());
+      how += ", " + std::to_string(bootstrap) + " resamples of the questions";
+    }
   }
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -1,6 +1,7 @@
 #include "cli/run_output.hpp"
 
 #include <csignal>
+#include <cstdio>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -85,9 +86,17 @@ void print_summary(std::ostream& out, const RunReport& report) {
             row.push_back(found != nullptr && found->status == CellStatus::error ? "error" : "-");
             continue;
           }
-          const auto& record = found->selections[o].record;
-          row.push_back(record.k ? std::to_string(*record.k)
-                                 : std::string(to_string(record.status)));
+          const NamedSelection& selection = found->selections[o];
+          const auto& record = selection.record;
+          std::string pick =
+              record.k ? std::to_string(*record.k) : std::string(to_string(record.status));
+          // run.bootstrap: how sure the pick is, the share of question resamples that agree.
+          if (selection.pick_share) {
+            char share[16];
+            std::snprintf(share, sizeof share, "%.2f", *selection.pick_share);
+            pick += std::string(" (P(pick) ") + share + ")";
+          }
+          row.push_back(pick);
         }
         table.add(row);
       }

@@ -433,6 +433,23 @@ void check_statistics(const Plan& plan, const CandidateTable& table) {
 
 }  // namespace
 
+std::size_t aggregate_path(const CheckedAggregator& aggregator,
+                           std::span<const InferenceOutcome> path, std::span<const int> ks,
+                           const Deployment& deployment, std::int64_t trial,
+                           std::vector<double>& out) {
+  // The trial loop's own aggregation (aggregate() above), on a plan that holds what it reads.
+  Plan plan;
+  plan.parallelism = deployment.parallelism;
+  plan.latency_model = deployment.latency_model;
+  plan.metrics = aggregator.stops_early() ? kMaxMetrics : kMaxMetrics - 1;
+  PathBuffers buffers;
+  buffers.resize(path.size());
+  std::copy(path.begin(), path.end(), buffers.path.begin());
+  out.resize(plan.metrics * ks.size());
+  aggregate(plan, aggregator, path.size(), ks, trial, buffers, out.data());
+  return plan.metrics;
+}
+
 int default_threads() {
   return omp_get_max_threads();
 }

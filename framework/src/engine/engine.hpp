@@ -144,6 +144,17 @@ SimulationResult simulate(std::span<const CheckedProfile> profiles,
 std::uint64_t simulation_memory_bytes(const Deployment& deployment,
                                       const SimulationOptions& options, bool stops_early = false);
 
+/// One path aggregated exactly as a trial of simulate() aggregates it: for each k of `ks`
+/// (increasing, <= path.size()), out[m j + 0..m-1] = the cost and latency of the samples the
+/// aggregator used when allowed k (latency by the deployment's latency model and parallelism),
+/// its accuracy and, when it stops early, the samples used; returns m (3, or 4 when it stops
+/// early). `trial` is passed to the aggregator. RuntimeFailure naming the aggregator when it
+/// throws or breaks its contract.
+std::size_t aggregate_path(const CheckedAggregator& aggregator,
+                           std::span<const InferenceOutcome> path, std::span<const int> ks,
+                           const Deployment& deployment, std::int64_t trial,
+                           std::vector<double>& out);
+
 /// OpenMP's default number of threads (what SimulationOptions::threads = 0 means).
 int default_threads();
 

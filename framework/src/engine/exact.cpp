@@ -123,8 +123,8 @@ void require_mean_wave(const Deployment& deployment) {
   assert(deployment.parallelism >= 1 && "the scenario's schema keeps parallelism >= 1");
 }
 
-// The table on the deployment's grid with cost k c, latency (k / P) t and accuracy(k); `label`
-// names the profile when k c or (k / P) t overflow.
+// The table on the deployment's grid with cost cost_of_samples(k, c), latency (k / P) t and
+// accuracy(k); `label` names the profile when the cost or (k / P) t overflow.
 template <class Accuracy>
 CandidateTable table_of(const std::string& label, double cost, double latency,
                         const Deployment& deployment, Accuracy&& accuracy) {
@@ -134,7 +134,7 @@ CandidateTable table_of(const std::string& label, double cost, double latency,
   table.rows.reserve(grid.size());
   for (const int k : grid) {
     const double samples = static_cast<double>(k);
-    const Candidate row{k, samples * cost, samples / parallelism * latency, accuracy(k)};
+    const Candidate row{k, cost_of_samples(k, cost), samples / parallelism * latency, accuracy(k)};
     if (!std::isfinite(row.cost) || !std::isfinite(row.latency)) {
       throw RuntimeFailure(
           label + ": the expected " + (std::isfinite(row.cost) ? "latency" : "cost") +
@@ -146,42 +146,27 @@ CandidateTable table_of(const std::string& label, double cost, double latency,
   return table;
 }
 
-// A logged profile: per question, the aggregator's mean over every k-subset of its samples;
-// then the mean over the questions, each with weight 1. Cost and latency: k times each
-// question's mean, averaged the same way.
+// A logged profile: per question, the aggregator's mean over every k-subset of its samples
+// (question_expectation()); then the mean over the questions, each with weight 1. Cost and
+// latency: k times each question's mean, averaged the same way.
 CandidateTable logged_candidates(const CheckedProfile& profile, const CheckedAggregator& aggregator,
                                  const QuestionLog& log, const Deployment& deployment,
                                  std::vector<std::string>& notes) {
-  if (!aggregator.has_exact()) {
-    throw Error(aggregator.who() +
-                " has no exact evaluation on a sample log (its answer depends on the order of "
-                "the samples, or has no closed form over their subsets); use monte-carlo "
-                "(run.evaluator: monte-carlo)");
-  }
-  const std::vector<int> grid = deployment.k_grid();
-  const int k_max = grid.back();
-  notes.insert(notes.end(), log.notes.begin(), log.notes.end());
   const std::vector<const QuestionSamples*> questions =
-      logged_population(profile, log, k_max, notes);
+      exact_population(profile, aggregator, log, deployment, notes);
+  const int k_max = deployment.k_grid().back();
   const auto width = static_cast<std::size_t>(k_max);
-  std::vector<double> accuracy(width, 0.0), curve(width);
-  double cost = 0.0, latency = 0.0;
+  QuestionExpectation mean{std::vector<double>(width, 0.0), 0.0, 0.0};
   for (const QuestionSamples* q : questions) {
-    aggregator.exact_curve(q->samples, curve, q->id);
+    const QuestionExpectation e = question_expectation(aggregator, *q, k_max);
     for (std::size_t j = 0; j < width; ++j)
-      accuracy[j] += curve[j];
-    double question_cost = 0.0, question_latency = 0.0;
-    for (const InferenceOutcome& o : q->samples) {
-      question_cost += o.cost;
-      question_latency += o.latency;
-    }
-    const auto n = static_cast<double>(q->samples.size());
-    cost += question_cost / n;
-    latency += question_latency / n;
+      mean.accuracy[j] += e.accuracy[j];
+    mean.cost += e.cost;
+    mean.latency += e.latency;
   }
   const auto count = static_cast<double>(questions.size());
-  return table_of(profile.who(), cost / count, latency / count, deployment,
-                  [&](int k) { return accuracy[static_cast<std::size_t>(k - 1)] / count; });
+  return table_of(profile.who(), mean.cost / count, mean.latency / count, deployment,
+                  [&](int k) { return mean.accuracy[static_cast<std::size_t>(k - 1)] / count; });
 }
 
 // A measured curve: the profile's own rows on the grid, as they are.
@@ -193,6 +178,40 @@ CandidateTable curve_candidates(const CheckedProfile& profile, const CheckedAggr
 }
 
 }  // namespace
+
+double cost_of_samples(int k, double sample_cost) {
+  return static_cast<double>(k) * sample_cost;
+}
+
+std::vector<const QuestionSamples*> exact_population(const CheckedProfile& profile,
+                                                     const CheckedAggregator& aggregator,
+                                                     const QuestionLog& log,
+                                                     const Deployment& deployment,
+                                                     std::vector<std::string>& notes) {
+  if (!aggregator.has_exact()) {
+    throw Error(aggregator.who() +
+                " has no exact evaluation on a sample log (its answer depends on the order of "
+                "the samples, or has no closed form over their subsets); use monte-carlo "
+                "(run.evaluator: monte-carlo)");
+  }
+  notes.insert(notes.end(), log.notes.begin(), log.notes.end());
+  return logged_population(profile, log, deployment.k_grid().back(), notes);
+}
+
+QuestionExpectation question_expectation(const CheckedAggregator& aggregator,
+                                         const QuestionSamples& question, int k_max) {
+  QuestionExpectation e{std::vector<double>(static_cast<std::size_t>(k_max)), 0.0, 0.0};
+  aggregator.exact_curve(question.samples, e.accuracy, question.id);
+  double cost = 0.0, latency = 0.0;
+  for (const InferenceOutcome& o : question.samples) {
+    cost += o.cost;
+    latency += o.latency;
+  }
+  const auto n = static_cast<double>(question.samples.size());
+  e.cost = cost / n;
+  e.latency = latency / n;
+  return e;
+}
 
 void require_curve_aggregator(const CheckedProfile& profile, const CheckedAggregator& aggregator) {
   if (aggregator.iid_form() != Aggregator::IidForm::best_of_k) {

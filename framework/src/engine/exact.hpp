@@ -51,4 +51,36 @@ void require_curve_aggregator(const CheckedProfile& profile, const CheckedAggreg
 CandidateTable exact_candidates(const CheckedProfile& profile, const CheckedAggregator& aggregator,
                                 const Deployment& deployment, std::vector<std::string>& notes);
 
+/// Expected cost (USD) of k samples of one request whose samples cost `sample_cost` each on
+/// average: k x sample_cost. Every exact cost of k samples goes through this one function (the
+/// exact tables and the bootstrap's per-question curves).
+double cost_of_samples(int k, double sample_cost);
+
+/// What the exact evaluator knows of one logged question: the aggregator's expected accuracy at
+/// k = 1..k_max (its mean over every k-subset of the question's samples), and the mean cost and
+/// latency of one of its samples.
+struct QuestionExpectation {
+  /// accuracy[k - 1]: the expected accuracy with k samples.
+  std::vector<double> accuracy;
+  /// Mean cost (USD) and latency (s) of one sample of the question.
+  double cost = 0.0, latency = 0.0;
+};
+
+/// The questions of a logged profile that the exact evaluator averages over for `deployment`
+/// (logged_population() at its largest k), the log's notes appended to `notes` first.
+/// kcube::Error "use monte-carlo" when the aggregator has no exact evaluation, and
+/// logged_population()'s errors.
+std::vector<const QuestionSamples*> exact_population(const CheckedProfile& profile,
+                                                     const CheckedAggregator& aggregator,
+                                                     const QuestionLog& log,
+                                                     const Deployment& deployment,
+                                                     std::vector<std::string>& notes);
+
+/// The exact expectation of one question with `k_max` <= its sample count
+/// (Aggregator::exact_curve and the means of its samples). The exact table of a logged profile
+/// is the equal-weight mean of these over exact_population(); RuntimeFailure naming the
+/// aggregator when it fails.
+QuestionExpectation question_expectation(const CheckedAggregator& aggregator,
+                                         const QuestionSamples& question, int k_max);
+
 }  // namespace kcube

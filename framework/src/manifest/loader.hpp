@@ -79,8 +79,8 @@ inline const std::vector<std::string> kRootKeys = {
     "optimizers", "aggregators", "run",         "sweep",   "store",    "plugin_path"};
 inline const std::vector<std::string> kIncludedKeys = {"profiles", "scenarios", "optimizers",
                                                        "aggregators", "include"};
-inline const std::vector<std::string> kRunKeys = {"evaluator", "trials",   "replications",
-                                                  "seed",      "sampling", "threads"};
+inline const std::vector<std::string> kRunKeys = {"evaluator", "trials",  "replications", "seed",
+                                                  "sampling",  "threads", "bootstrap"};
 inline const std::vector<std::string> kSweepableRunKeys = {"evaluator", "trials", "seed",
                                                            "sampling"};
 inline const std::vector<std::string> kUseKeys = {"plugin", "params", "profiles"};

@@ -15,7 +15,7 @@
 //                                     # with no entries) one entry kDefaultAggregator using the
 //                                     # max-accuracy plugin, the paper's best-of-k
 //   run: {evaluator: monte-carlo|exact, trials: 1000, replications: 1, seed: 42,
-//         sampling: nested|independent, threads: auto|N}
+//         sampling: nested|independent, threads: auto|N, bootstrap: 0}
 //   sweep: {scenarios.balanced.params.parallelism: [1, 2, 4, 8]}
 //   store: results/paper-2025.sqlite  # default results/<experiment>.sqlite
 //   plugin_path: [plugins, ../my-rule/build/plugins]  # optional, relative to the manifest file:
@@ -91,6 +91,9 @@ struct RunSettings {
   Sampling sampling = Sampling::nested;
   /// OpenMP threads; 0 = auto.
   int threads = 0;
+  /// Resamples of the questions of a sample log per cell (engine/bootstrap.hpp): intervals of
+  /// every candidate and the share of resamples that pick each k; 0 = off.
+  std::int64_t bootstrap = 0;
 };
 
 /// One sweep axis: a parameter path and the values it takes, in the order written.

@@ -28,6 +28,8 @@ std::optional<std::string> run_value(const RunSettings& run, const std::string& 
     return std::to_string(run.trials);
   if (key == "replications")
     return std::to_string(run.replications);
+  if (key == "bootstrap")
+    return std::to_string(run.bootstrap);
   if (key == "seed")
     return std::to_string(run.seed);
   if (key == "sampling")

@@ -69,6 +69,71 @@ std::string pick_text(const SelectionRecord& r) {
   return r.k ? std::to_string(*r.k) : status_text(r);
 }
 
+// The accuracy of the candidate at k of `cell` for people, with its 95 % bootstrap interval
+// " [lo, hi]" when the table has one (run.bootstrap).
+std::string accuracy_with_interval(const CellResult& cell, std::optional<int> k,
+                                   const std::optional<double>& accuracy) {
+  std::string text = fmt_opt(accuracy, fmt_accuracy);
+  const auto* lo = cell.candidates.column("accuracy_lo");
+  const auto* hi = cell.candidates.column("accuracy_hi");
+  if (!k || !accuracy || lo == nullptr || hi == nullptr)
+    return text;
+  const auto& rows = cell.candidates.rows;
+  for (std::size_t i = 0; i < rows.size() && i < lo->size() && i < hi->size(); ++i) {
+    if (rows[i].k == *k)
+      return text + " [" + fmt_accuracy((*lo)[i]) + ", " + fmt_accuracy((*hi)[i]) + "]";
+  }
+  return text;
+}
+
+// " (P(pick) 0.62)" after a pick with run.bootstrap's share, else "".
+std::string share_text(const NamedSelection& s) {
+  return s.pick_share ? " (P(pick) " + fmt(*s.pick_share, "%.2f") + ")" : "";
+}
+
+// Whether the picks tables have a P(pick) column: some selection has a bootstrap share, or the
+// run has replications to count picks over.
+bool has_pick_confidence(const Index& index) {
+  if (index.replications > 1)
+    return true;
+  for (const auto& [id, cell] : index.cells) {
+    for (const NamedSelection& s : cell->selections) {
+      if (s.pick_share)
+        return true;
+    }
+  }
+  return false;
+}
+
+// How sure the pick of `optimizer` for `profile` in `g` is: the share of question resamples that
+// pick the same k (run.bootstrap); without one, over the replications, the share of the most
+// frequent pick (with that k when it is not replication 0's); "" when neither exists.
+std::string pick_confidence(const Index& index, const Group& g, const std::string& profile,
+                            const std::string& optimizer, const NamedSelection& shown) {
+  if (shown.pick_share)
+    return fmt(*shown.pick_share, "%.2f");
+  if (index.replications < 2)
+    return "";
+  std::vector<std::optional<int>> picks;
+  for (int rep = 0; rep < index.replications; ++rep) {
+    const CellResult* cell = index.cell(rep, g, profile);
+    const NamedSelection* s = cell != nullptr ? find_selection(*cell, optimizer) : nullptr;
+    if (s != nullptr)
+      picks.push_back(s->record.k);
+  }
+  if (picks.empty())
+    return "";
+  const Stability st = stability(picks, nullptr);
+  const double n = static_cast<double>(picks.size());
+  if (!st.modal_k || st.no_pick > st.modal_count) {
+    const std::string share = fmt(static_cast<double>(st.no_pick) / n, "%.2f");
+    return shown.record.k ? share + " (no pick)" : share;
+  }
+  const std::string share = fmt(static_cast<double>(st.modal_count) / n, "%.2f");
+  return shown.record.k == st.modal_k ? share
+                                      : share + " (k = " + std::to_string(*st.modal_k) + ")";
+}
+
 std::string plugin_params_text(const std::string& spec) {
   if (spec.empty())
     return "(parameters not recorded: the run was stored by an older kcube)";
@@ -198,6 +263,14 @@ void picks_section(Document& doc, const Index& index, const ProfileNames& names,
     intro +=
         " 'exact k' is the same rule's pick on the exact (noise-free) expected values, where "
         "the profile has an exact evaluator.";
+  const bool with_confidence = has_pick_confidence(index);
+  if (with_confidence)
+    intro +=
+        " 'P(pick)' is how sure the pick is: with run.bootstrap, the share of the resamples of "
+        "the log's questions that pick the same k; otherwise the share of the replications that "
+        "pick the most frequent k (named when it is not replication 0's pick). With "
+        "run.bootstrap, E[accuracy] is followed by its 95 % interval over the resamples, "
+        "[lo, hi].";
   doc.paragraph(intro);
   for (const Group& g : index.groups) {
     doc.heading(3, "Scenario " + g.title());
@@ -217,6 +290,10 @@ void picks_section(Document& doc, const Index& index, const ProfileNames& names,
     t.header = {"profile",     "optimizer",     "status",        "k",
                 "E[accuracy]", "E[cost] (USD)", "E[latency] (s)"};
     t.numeric = {false, false, false, true, true, true, true};
+    if (with_confidence) {
+      t.header.insert(t.header.begin() + 7, "P(pick)");
+      t.numeric.insert(t.numeric.begin() + 7, true);
+    }
     const bool with_exact = !exact.empty();
     if (with_exact) {
       t.header.push_back("exact k");
@@ -243,17 +320,22 @@ void picks_section(Document& doc, const Index& index, const ProfileNames& names,
           continue;
         }
         const SelectionRecord& r = s->record;
-        wide_row.push_back(pick_text(r));
+        wide_row.push_back(pick_text(r) + share_text(*s));
         std::vector<std::string> row = {names(profile),
                                         o,
                                         status_text(r),
                                         full_k(r.k),
-                                        fmt_opt(r.accuracy, fmt_accuracy),
+                                        accuracy_with_interval(*cell, r.k, r.accuracy),
                                         fmt_opt(r.cost, fmt_cost),
                                         fmt_opt(r.latency, fmt_latency)};
         std::vector<std::string> values = {
             profile,        o, status_text(r), full_k(r.k), full(r.accuracy), full(r.cost),
             full(r.latency)};
+        if (with_confidence) {
+          const std::string confidence = pick_confidence(index, g, profile, o, *s);
+          row.push_back(confidence);
+          values.push_back(s->pick_share ? text::format_real(*s->pick_share) : confidence);
+        }
         if (with_exact) {
           std::string exact_k = "-";
           if (exact_it != exact.end()) {
@@ -271,6 +353,8 @@ void picks_section(Document& doc, const Index& index, const ProfileNames& names,
       }
       if (cell != nullptr && cell->status == CellStatus::error && cell->selections.empty()) {
         std::vector<std::string> row = {profile, "-", "error", "", "", "", ""};
+        if (with_confidence)
+          row.push_back("");
         if (with_exact)
           row.push_back("");
         row.push_back(cell->message);
@@ -293,6 +377,8 @@ void aggregators_section(Document& doc, const Index& index, const ProfileNames& 
   doc.paragraph(
       "How a request's samples become its one answer (" + text::join(index.aggregators, ", ") +
       "), compared on the same samples: each aggregator of a cell sees the same random numbers. "
+      "With run.bootstrap, an accuracy is followed by its 95 % interval over resamples of the "
+      "questions, [lo, hi]. "
       "For each, the expected accuracy at the largest k and the k where it is highest (majority "
       "vote can fall as k grows), the mean samples a stopping policy drew when allowed the "
       "largest k (cost and latency count only those), and each rule's pick with its accuracy and "
@@ -345,8 +431,9 @@ void aggregators_section(Document& doc, const Index& index, const ProfileNames& 
             continue;
           }
           const SelectionRecord& r = s->record;
-          shown.insert(shown.end(), {pick_text(r), fmt_opt(r.accuracy, fmt_accuracy),
-                                     fmt_opt(r.cost, fmt_cost)});
+          shown.insert(shown.end(),
+                       {pick_text(r) + share_text(*s),
+                        accuracy_with_interval(*cell, r.k, r.accuracy), fmt_opt(r.cost, fmt_cost)});
           values.insert(values.end(), {full_k(r.k), full(r.accuracy), full(r.cost)});
         }
         t.rows.push_back(std::move(shown));
@@ -662,7 +749,11 @@ void cross_model_section(Document& doc, const Index& index, const ProfileNames& 
     for (const std::size_t row : p.pareto) {
       const Candidate& c = p.table.rows[row];
       const PoolOrigin& o = p.origin[row];
-      front.rows.push_back({names(o.profile), std::to_string(o.k), fmt_accuracy(c.accuracy),
+      // With run.bootstrap, the accuracy's interval from the candidate's own cell.
+      const CellResult* cell = index.cell(0, g, o.profile);
+      front.rows.push_back({names(o.profile), std::to_string(o.k),
+                            cell != nullptr ? accuracy_with_interval(*cell, o.k, c.accuracy)
+                                            : fmt_accuracy(c.accuracy),
                             fmt_cost(c.cost), fmt_latency(c.latency)});
       front.values.push_back({o.profile, std::to_string(o.k), text::format_real(c.accuracy),
                               text::format_real(c.cost), text::format_real(c.latency)});

@@ -6,6 +6,7 @@
 #include <utility>
 #include <variant>
 
+#include "engine/bootstrap.hpp"
 #include "engine/engine.hpp"
 #include "engine/exact.hpp"
 #include "engine/resources.hpp"
@@ -65,6 +66,56 @@ CandidateTable evaluate(const PluginRegistry& registry, const PluginInstance<Mod
   return std::move(result.table);
 }
 
+// run.bootstrap on a cell: resamples the questions of its profile's log, adds the intervals to
+// `table` (after the selections, which saw the table without them) and each selection's pick
+// frequencies; a profile without a log gets a note instead.
+void bootstrap_cell(const PluginInstance<ModelProfile>& profile,
+                    const PluginInstance<Aggregator>& aggregator,
+                    const PluginInstance<Scenario>& scenario,
+                    const std::vector<PluginInstance<Optimizer>>& optimizers,
+                    const Deployment& deployment, const Manifest& m, const Cell& cell,
+                    WorkState& state, CandidateTable& table, CellResult& result) {
+  const LoadedPlugin& plugin = profile.plugin();
+  state.enter(&plugin, plugin.who() + ", question_log");
+  if (profile.checked().question_log().questions.empty()) {
+    result.notes.push_back(
+        "bootstrap resamples questions of a sample log; this profile has none: replications "
+        "give P(pick)");
+    return;
+  }
+  // The exact evaluator draws nothing and has no cell seed: its resamples use run.seed.
+  const std::uint64_t seed = cell_seed(m, cell).value_or(m.run.seed);
+  // Not keyed on the aggregator: every aggregator of the cell sees the same resamples.
+  const std::uint64_t identity = cell_identity(plugin.name(), profile.params(), deployment);
+  state.enter(&aggregator.plugin(),
+              aggregator.plugin().who() + ", per-question curves of the bootstrap");
+  const QuestionCurves curves =
+      m.run.evaluator == Evaluator::exact
+          ? exact_question_curves(profile.checked(), aggregator.checked(), deployment)
+          : simulated_question_curves(profile.checked(), aggregator.checked(), deployment,
+                                      m.run.trials, seed, identity);
+  const Resamples resamples = resample(curves, m.run.bootstrap, seed, identity);
+  // Serially: plugin objects need not be thread-safe.
+  const std::vector<PickTally> counts =
+      tally_picks(table, resamples, optimizers.size(), [&](const CandidateTable& resampled) {
+        state.enter(&scenario.plugin(), scenario.plugin().who() + ", assess (bootstrap)");
+        const AssessedTable assessed = assess(scenario, resampled);
+        std::vector<std::optional<int>> picks;
+        for (const auto& optimizer : optimizers) {
+          state.enter(&optimizer.plugin(), optimizer.plugin().who() + ", select (bootstrap)");
+          const SelectionRecord record = run_selection(optimizer, resampled, assessed);
+          picks.push_back(record.status == SelectionStatus::error ? std::nullopt : record.k);
+        }
+        return picks;
+      });
+  for (std::size_t i = 0; i < result.selections.size() && i < counts.size(); ++i) {
+    NamedSelection& s = result.selections[i];
+    s.pick_share = pick_share(counts[i], s.record.k);
+    s.pick_distribution = pick_distribution_json(counts[i]);
+  }
+  add_intervals(table, resamples);
+}
+
 // A cell's result without results yet: its names, position and seed.
 CellResult empty_cell(const Manifest& m, const Cell& cell, const std::string& sweep_label) {
   CellResult result;
@@ -100,10 +151,16 @@ CellResult run_cell(const PluginRegistry& registry, const Manifest& m, const Cel
     const AssessedTable assessed = assess(scenario, table);
     for (const auto& verdict : assessed.verdicts)
       result.feasible.push_back(verdict.feasible);
+    std::vector<PluginInstance<Optimizer>> optimizers;
     for (const PluginUse& use : m.optimizers) {
-      const auto optimizer = make<Optimizer>(registry, use, "optimizers", state);
+      optimizers.push_back(make<Optimizer>(registry, use, "optimizers", state));
+      const auto& optimizer = optimizers.back();
       state.enter(&optimizer.plugin(), optimizer.plugin().who() + ", select");
       result.selections.push_back({use.name, run_selection(optimizer, table, assessed)});
+    }
+    if (m.run.bootstrap > 0) {
+      bootstrap_cell(profile, aggregator, scenario, optimizers, deployment, m, cell, state, table,
+                     result);
     }
     result.candidates = std::move(table);
     for (const auto& s : result.selections) {

@@ -12,7 +12,7 @@
 namespace kcube {
 namespace {
 
-constexpr std::string_view kMagic = "KCC2";
+constexpr std::string_view kMagic = "KCC3";
 
 class Writer {
  public:
@@ -169,6 +169,8 @@ std::string encode_cell(const CellResult& cell) {
     w.u64(r.feasible);
     w.u64(r.pareto);
     w.text(r.reason);
+    w.optional(s.pick_share, &Writer::real);
+    w.text(s.pick_distribution);
   }
   return w.take();
 }
@@ -176,7 +178,7 @@ std::string encode_cell(const CellResult& cell) {
 CellResult decode_cell(std::string_view bytes, std::string_view origin) {
   Reader r(bytes, origin);
   if (r.bytes(kMagic.size(), "the format tag") != kMagic)
-    r.fail("it does not start with the format tag KCC2");
+    r.fail("it does not start with the format tag KCC3");
   CellResult cell;
   cell.replication = r.i32("the replication");
   cell.profile = r.text("the profile name");
@@ -242,6 +244,9 @@ CellResult decode_cell(std::string_view bytes, std::string_view origin) {
     rec.feasible = static_cast<std::size_t>(r.u64("a feasible count"));
     rec.pareto = static_cast<std::size_t>(r.u64("a Pareto count"));
     rec.reason = r.text("a selection's reason");
+    if (r.flag("the pick share flag"))
+      s.pick_share = r.real("a selection's pick share");
+    s.pick_distribution = r.text("a selection's pick distribution");
   }
   r.finish();
   return cell;

@@ -1,8 +1,8 @@
 // Private: a cell's results as bytes, for sending them from the process that ran the cell to the
 // one that stores it (MPI ranks, see team.hpp).
 //
-// Format, version 2 (version 1, "KCC1", had no aggregator and notes): the bytes "KCC2", then
-// every field of CellResult in declaration order.
+// Format, version 3 (version 1, "KCC1", had no aggregator and notes; version 2, "KCC2", no pick
+// shares): the bytes "KCC3", then every field of CellResult in declaration order.
 // Integers are fixed-width little-endian (i32, i64, u64); a real is the u64 of its IEEE-754 bits,
 // so every value arrives with the bits it left with (no text round trip); a string is its u64
 // length then its bytes; an optional is a u8 flag (0 or 1) then the value when the flag is 1; a

@@ -34,8 +34,8 @@ using csv::utf8_bom;
 
 const char* const accepted_columns =
     "accepted columns are k, cost, latency, accuracy, trials and <metric>_std, <metric>_se, "
-    "<metric>_pNN with <metric> one of cost, latency, accuracy and NN two or three digits read "
-    "as \"0.NN\" (cost_p95, latency_p975)";
+    "<metric>_pNN, <metric>_lo, <metric>_hi with <metric> one of cost, latency, accuracy and NN "
+    "two or three digits read as \"0.NN\" (cost_p95, latency_p975)";
 
 // ---- Columns -------------------------------------------------------------------------------
 
@@ -69,7 +69,8 @@ std::string_view metric_unit(Metric metric) {
 
 // What a header column holds. `unusable` marks an unknown or duplicate column: it is reported
 // once, at the header, and its values are not looked at.
-enum class Role { k, mean, spread, quantile, trials, unusable };
+// interval: a bound of run.bootstrap's 95 % interval of a mean (accuracy_lo, cost_hi, ...).
+enum class Role { k, mean, spread, quantile, interval, trials, unusable };
 
 struct Column {
   std::string name;
@@ -119,6 +120,10 @@ std::optional<Column> classify(std::string_view name) {
     column.role = Role::spread;
     return column;
   }
+  if (suffix == "lo" || suffix == "hi") {
+    column.role = Role::interval;
+    return column;
+  }
   const std::string_view digits = suffix.substr(1);
   if (suffix.starts_with('p') && all_digits(digits) && (digits.size() == 2 || digits.size() == 3)) {
     column.role = Role::quantile;
@@ -163,6 +168,9 @@ std::string expectation(const Column& column) {
     case Role::quantile:
       return column.name + " is a quantile of " + metric + " (" +
              std::string(metric_unit(column.metric)) + "): write " + in_range;
+    case Role::interval:
+      return column.name + " is a bound of the 95 % interval of the mean " + metric + " (" +
+             std::string(metric_unit(column.metric)) + ", run.bootstrap): write " + in_range;
     case Role::trials:
       return "trials counts Monte Carlo trials: write a whole number >= 0 (0 for an exact "
              "evaluation)";
@@ -196,6 +204,7 @@ std::optional<std::string> range_problem(const Column& column, std::string_view 
       return std::nullopt;
     case Role::mean:
     case Role::quantile:
+    case Role::interval:
       if (column.metric == Metric::accuracy && (value < 0.0 || value > 1.0)) {
         return shown + " is outside [0, 1]";
       }
@@ -445,7 +454,7 @@ class CandidateCsvReader {
       notes_.push_back(issues_.where(line) + "ignoring the column" +
                        (ignored.size() > 1 ? "s " : " ") + text::join(ignored, ", ") +
                        ", which kcube does not read (it reads k, cost, latency, accuracy, trials, "
-                       "<metric>_std, <metric>_se and <metric>_pNN)");
+                       "<metric>_std, <metric>_se, <metric>_pNN, <metric>_lo and <metric>_hi)");
     }
   }
 
@@ -612,7 +621,8 @@ class CandidateCsvReader {
 
   bool is_optional(std::size_t column) const {
     const Role role = columns_[column].role;
-    return role == Role::spread || role == Role::quantile || role == Role::trials;
+    return role == Role::spread || role == Role::quantile || role == Role::interval ||
+           role == Role::trials;
   }
 
   bool is_dropped(std::size_t column) const { return fills_[column].first_filled_line == 0; }

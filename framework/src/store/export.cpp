@@ -26,9 +26,11 @@ using namespace store_detail;
 
 namespace {
 
-constexpr const char* kSelectionsExport =
+// The selections export; PICK_SHARE is replaced by the columns pick_share and
+// pick_distribution for a run whose selections have them (run.bootstrap), or by nothing.
+constexpr std::string_view kSelectionsExport =
     "SELECT s.run_id, s.replication, s.profile, s.scenario, c.aggregator, c.sweep, s.optimizer,"
-    " s.status, s.k, s.cost, s.latency, s.accuracy, s.score, s.reason"
+    " s.status, s.k, s.cost, s.latency, s.accuracy, s.score, s.reason PICK_SHARE"
     " FROM selections s JOIN cells c ON c.run_id = s.run_id AND c.cell_key = s.cell_key"
     " WHERE s.run_id = ?1"
     " ORDER BY c.replication, c.profile, c.scenario, c.aggregator, c.sweep, c.cell_key,"
@@ -38,7 +40,8 @@ constexpr const char* kSelectionsExport =
 constexpr int kExportSweepColumn = 5;
 
 // The candidates export; SAMPLES_USED is replaced by the samples_used columns of a run whose
-// cells have them (a stopping aggregator's), or by nothing.
+// cells have them (a stopping aggregator's) and the bootstrap's interval columns of a run whose
+// cells have them, or by nothing.
 constexpr std::string_view kCandidatesExport =
     "SELECT d.run_id, d.replication, d.profile, d.scenario, c.aggregator, c.sweep, d.k,"
     " d.trials, d.cost, d.latency, d.accuracy, d.cost_std, d.latency_std, d.accuracy_std,"
@@ -53,23 +56,52 @@ constexpr std::array<std::string_view, 5> kSamplesUsedColumns = {
     "samples_used", "samples_used_std", "samples_used_se", "samples_used_p025",
     "samples_used_p975"};
 
-// The candidates export of run `id`, with the samples_used columns when a cell of it has them.
-std::string candidates_export(sqlite3* db, const std::string& path, std::int64_t id) {
+// The bootstrap's interval columns (engine/bootstrap.hpp), which the candidates export has after
+// the samples_used ones when a cell of the run has them.
+constexpr std::array<std::string_view, 6> kIntervalColumns = {
+    "accuracy_lo", "accuracy_hi", "cost_lo", "cost_hi", "latency_lo", "latency_hi"};
+
+// " json_extract(d.extra, '$.NAME') AS NAME," for each of `names` when a candidate of run `id`
+// has the first of them in its extra columns; "" otherwise.
+template <std::size_t N>
+std::string extra_columns(sqlite3* db, const std::string& path, std::int64_t id,
+                          const std::array<std::string_view, N>& names) {
+  // Column names are our own constants, not input.
+  const std::string probe = "$." + std::string(names.front());
   Statement any(db, path,
                 "SELECT 1 FROM candidates WHERE run_id = ?1 AND"
-                " json_extract(extra, '$.samples_used') IS NOT NULL LIMIT 1");
+                " json_extract(extra, ?2) IS NOT NULL LIMIT 1");
   any.bind_int(1, id);
+  any.bind_text(2, probe);
   std::string columns;
   if (any.step()) {
-    // Column names are our own constants, not input.
-    for (const std::string_view name : kSamplesUsedColumns) {
+    for (const std::string_view name : names) {
       columns +=
           " json_extract(d.extra, '$." + std::string(name) + "') AS " + std::string(name) + ",";
     }
   }
+  return columns;
+}
+
+// The candidates export of run `id`, with the samples_used columns when a cell of it has them
+// (a stopping aggregator's) and the interval columns when one has them (run.bootstrap).
+std::string candidates_export(sqlite3* db, const std::string& path, std::int64_t id) {
+  const std::string columns = extra_columns(db, path, id, kSamplesUsedColumns) +
+                              extra_columns(db, path, id, kIntervalColumns);
   std::string sql(kCandidatesExport);
   const std::string_view mark = "SAMPLES_USED";
   sql.replace(sql.find(mark), mark.size(), columns);
+  return sql;
+}
+
+// The selections export of run `id`, with the pick frequencies when a selection of it has them.
+std::string selections_export(sqlite3* db, const std::string& path, std::int64_t id) {
+  Statement any(db, path,
+                "SELECT 1 FROM selections WHERE run_id = ?1 AND pick_share IS NOT NULL LIMIT 1");
+  any.bind_int(1, id);
+  std::string sql(kSelectionsExport);
+  const std::string_view mark = "PICK_SHARE";
+  sql.replace(sql.find(mark), mark.size(), any.step() ? ", s.pick_share, s.pick_distribution" : "");
   return sql;
 }
 
@@ -252,8 +284,8 @@ std::vector<std::string> ResultStore::export_table(std::ostream& out, Table tabl
   const std::int64_t id = impl_->resolve_run(run);
   std::vector<std::string> notes;
   const ExportSweep sweep = export_sweep(db, path, id, notes);
-  const std::string sql =
-      table == Table::selections ? std::string(kSelectionsExport) : candidates_export(db, path, id);
+  const std::string sql = table == Table::selections ? selections_export(db, path, id)
+                                                     : candidates_export(db, path, id);
   Statement s(db, path, sql.c_str());
   s.bind_int(1, id);
   if (format == Format::csv)

@@ -395,7 +395,8 @@ void read_selections(sqlite3* db, const std::string& path, std::int64_t id, cons
                      std::vector<CellResult>& cells) {
   Statement s(db, path,
               "SELECT cell_key, optimizer, plugin, spec, optimizer_spec, status, k, cost, latency,"
-              " accuracy, score, feasible_count, pareto_count, reason FROM selections"
+              " accuracy, score, feasible_count, pareto_count, reason, pick_share,"
+              " pick_distribution FROM selections"
               " WHERE run_id = ?1 ORDER BY cell_key, position");
   s.bind_int(1, id);
   std::string last_key;
@@ -423,6 +424,9 @@ void read_selections(sqlite3* db, const std::string& path, std::int64_t id, cons
     r.feasible = static_cast<std::size_t>(s.int_at(11));
     r.pareto = static_cast<std::size_t>(s.int_at(12));
     r.reason = s.text_at(13);
+    named.pick_share = optional_real(s, 14);
+    if (!s.is_null(15))
+      named.pick_distribution = s.text_at(15);
     cell->selections.push_back(std::move(named));
   }
 }

@@ -201,9 +201,17 @@ ALTER TABLE cells ADD COLUMN notes TEXT;
 UPDATE cells SET aggregator_spec = 'max-accuracy' WHERE profile_spec IS NOT NULL;
 )sql";
 
+// Version 6: confidence from the questions (run.bootstrap). Each selection records the share of
+// the question resamples that pick the same k and the share of each k picked. Selections stored
+// before had no bootstrap: NULL.
+constexpr const char* kMigrationTo6 = R"sql(
+ALTER TABLE selections ADD COLUMN pick_share REAL;
+ALTER TABLE selections ADD COLUMN pick_distribution TEXT;
+)sql";
+
 // Ordered: kMigrations[i] brings a store from version i to i + 1. Append, never edit.
 constexpr std::array<const char*, kStoreSchemaVersion> kMigrations = {
-    kMigrationTo1, kMigrationTo2, kMigrationTo3, kMigrationTo4, kMigrationTo5};
+    kMigrationTo1, kMigrationTo2, kMigrationTo3, kMigrationTo4, kMigrationTo5, kMigrationTo6};
 
 // ---- opening ----
 

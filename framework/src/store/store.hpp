@@ -4,7 +4,7 @@
 // Design
 // - One file, any number of runs. The schema has a version, `PRAGMA user_version`, and an
 //   application id, `PRAGMA application_id` = 0x6b637562 ("kcub"). Opening a store applies the
-//   migrations it lacks from an explicit, ordered list (0 -> 1 -> ... -> 5 today), all in
+//   migrations it lacks from an explicit, ordered list (0 -> 1 -> ... -> 6 today), all in
 //   one transaction; a store whose version is newer than this kcube knows is refused
 //   (kcube::Error), and so is a file that is not SQLite or an SQLite database of another program,
 //   and anything that is not a regular file once links are followed (a directory, a device such as
@@ -19,7 +19,7 @@
 //   has no spread, an infeasible selection no k). NaN and infinities are never stored: writing
 //   one is a kcube::RuntimeFailure and the cell's transaction is rolled back, leaving nothing.
 //
-// Schema, version 5
+// Schema, version 6
 //   runs(id INTEGER PRIMARY KEY, experiment, status 'running'|'finished'|'failed'|'interrupted'
 //        (interrupted: ended by SIGINT or SIGTERM between cells; `kcube run --resume` goes on),
 //        started_at, finished_at (ISO-8601 UTC, "2026-11-28T14:39:43Z"; NULL while running),
@@ -53,7 +53,10 @@
 //   selections(run_id, cell_key -> cells, position (order written), replication, profile,
 //        scenario, optimizer (its name in the manifest), plugin, spec, status, k, cost, latency,
 //        accuracy, score, feasible_count, pareto_count, reason, optimizer_spec (canonical_spec()
-//        of the optimizer); UNIQUE(run_id, cell_key, position))
+//        of the optimizer), pick_share (run.bootstrap: the share of question resamples that
+//        pick the same k; NULL without a bootstrap), pick_distribution (run.bootstrap: JSON
+//        object of each picked k's share, keys the k as strings in increasing order and
+//        "none"; NULL without); UNIQUE(run_id, cell_key, position))
 //   Candidates and selections are deleted with their cell (ON DELETE CASCADE).
 //
 // Reading a store you may not write
@@ -93,6 +96,8 @@
 //           before was best-of-k, that plugin's rule), cells.aggregator_spec ('max-accuracy'
 //           where profile_spec is known, else NULL) and cells.notes (NULL). Cell keys do not
 //           change (see cell_key()).
+//   5 -> 6  adds selections.pick_share and selections.pick_distribution (NULL in older rows:
+//           no bootstrap).
 #pragma once
 
 #include <cstdint>
@@ -124,7 +129,7 @@ class BOOST_SYMBOL_VISIBLE UnstorableCell : public RuntimeFailure {
 };
 
 /// The schema version this kcube writes and reads (`PRAGMA user_version`).
-inline constexpr int kStoreSchemaVersion = 5;
+inline constexpr int kStoreSchemaVersion = 6;
 
 /// A plugin library a run used.
 struct PluginRecord {
@@ -262,6 +267,12 @@ struct NamedSelection {
   std::string name;
   /// What it picked.
   SelectionRecord record;
+  /// With run.bootstrap: the share of the question resamples whose pick equals record.k (for
+  /// no pick: the share that picked nothing too), in [0, 1]; empty without a bootstrap.
+  std::optional<double> pick_share = std::nullopt;
+  /// With run.bootstrap: the share of resamples that picked each k, a JSON object with the k
+  /// as keys in increasing order and "none" last, e.g. {"4":0.62,"8":0.38}; empty without.
+  std::string pick_distribution = std::string();
 };
 
 /// Everything a cell produced; written in one transaction by ResultStore::write_cell().
@@ -464,15 +475,18 @@ class ResultStore {
 
   /// Writes one table of run `run` (default: the newest run) to `out`. Columns, in order:
   ///   selections: run_id,replication,profile,scenario,aggregator,sweep,SWEPT...,optimizer,
-  ///               status,k,cost,latency,accuracy,score,reason
+  ///               status,k,cost,latency,accuracy,score,reason, then pick_share,
+  ///               pick_distribution when a selection of the run has them (run.bootstrap)
   ///   candidates: run_id,replication,profile,scenario,aggregator,sweep,SWEPT...,k,trials,cost,
   ///               latency,accuracy,
   ///               cost_std,latency_std,accuracy_std,cost_se,latency_se,accuracy_se,
   ///               cost_p025,cost_p975,latency_p025,latency_p975,accuracy_p025,accuracy_p975,
   ///               [samples_used,samples_used_std,samples_used_se,samples_used_p025,
-  ///               samples_used_p975,] feasible
+  ///               samples_used_p975,] [accuracy_lo,accuracy_hi,cost_lo,cost_hi,latency_lo,
+  ///               latency_hi,] feasible
   /// The samples_used columns (the mean samples a stopping aggregator drew per request, from
-  /// the candidates' extra columns) only when a cell of the run has them.
+  /// the candidates' extra columns) only when a cell of the run has them; the same for the
+  /// interval columns of run.bootstrap (engine/bootstrap.hpp).
   /// `sweep` is the cell's sweep label ("scenarios.s.params.cost_max=0.05"; NULL outside a
   /// sweep), and SWEPT... one column per swept path, named by the path, holding its value at the
   /// cell's point as written in the manifest (in JSON a number when it is one, else a string);

@@ -235,8 +235,9 @@ void ResultStore::Impl::insert_selections(std::int64_t run, const std::string& k
   Statement s(handle(), path,
               "INSERT INTO selections (run_id, cell_key, position, replication, profile,"
               " scenario, optimizer, plugin, spec, status, k, cost, latency, accuracy, score,"
-              " feasible_count, pareto_count, reason, optimizer_spec) VALUES (?1, ?2, ?3, ?4,"
-              " ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)");
+              " feasible_count, pareto_count, reason, optimizer_spec, pick_share,"
+              " pick_distribution) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
+              " ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)");
   for (std::size_t i = 0; i < cell.selections.size(); ++i) {
     const NamedSelection& named = cell.selections[i];
     const SelectionRecord& r = named.record;
@@ -264,6 +265,8 @@ void ResultStore::Impl::insert_selections(std::int64_t run, const std::string& k
     s.bind_int(17, static_cast<std::int64_t>(r.pareto));
     s.bind_text(18, r.reason);
     s.bind_text_or_null(19, r.canonical_spec);
+    s.bind_real(20, named.pick_share, "pick_share" + where);
+    s.bind_text_or_null(21, named.pick_distribution);
     s.run();
   }
 }
