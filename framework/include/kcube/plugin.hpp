@@ -16,6 +16,8 @@
 //   3  kcube 0.2: the aggregator kind (PluginKind::aggregator, kcube/aggregator.hpp);
 //      InferenceOutcome gains input_cost, score and answer; ModelProfile gains provides() and
 //      question_log(); ParamType gains path.
+//   4  kcube 0.3: Deployment::billing (Billing: per-sample, per-call or cached input billing);
+//      ModelProfile::expected_input_cost(); SampleFields::input_cost.
 #pragma once
 
 #include <cstddef>
@@ -33,7 +35,7 @@
 namespace kcube {
 
 /// The plugin ABI version this kcube host and SDK implement.
-inline constexpr std::uint32_t kAbiVersion = 3;
+inline constexpr std::uint32_t kAbiVersion = 4;
 
 /// What a plugin provides.
 enum class PluginKind : std::uint32_t {
