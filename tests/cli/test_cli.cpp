@@ -115,7 +115,7 @@ TEST_CASE("KCUBE_PLUGIN_PATH adds folders") {
 TEST_CASE("plugins describe prints the parameter table") {
   const auto describe = run_cli("plugins describe budget");
   CHECK(describe.exit_code == 0);
-  CHECK(describe.out.find("budget 1.0.0  (scenario plugin)") == 0);
+  CHECK(describe.out.find("budget 1.1.0  (scenario plugin)") == 0);
   CHECK(describe.out.find("kcube-scenario-budget.so") != std::string::npos);
   CHECK(describe.out.find("cost_max") != std::string::npos);
   CHECK(describe.out.find("USD") != std::string::npos);

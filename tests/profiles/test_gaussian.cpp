@@ -75,7 +75,7 @@ TEST_CASE("gaussian exports its identity and parameter schema") {
   const ProfileLibrary library("gaussian");
   const kcube::PluginDescriptor& d = library.descriptor();
   CHECK(std::string_view(d.name) == "gaussian");
-  CHECK(std::string_view(d.version) == "1.0.0");
+  CHECK(std::string_view(d.version) == "1.1.0");
   CHECK(d.thread_safety == kcube::ThreadSafety::shared);
   REQUIRE(d.summary != nullptr);
   CHECK_FALSE(std::string_view(d.summary).empty());

@@ -46,6 +46,9 @@ struct SampleFields {
   bool answers = false;
   /// `score` (verifier-best, weighted vote).
   bool scores = false;
+  /// `input_cost`: the part of each cost that pays for the input, which billing other than per
+  /// sample (per call, cached prompts; Deployment::billing) needs.
+  bool input_cost = false;
 };
 
 /// One question of a logged profile as the engine sees it: its samples as outcomes, in the order
@@ -103,6 +106,11 @@ class BOOST_SYMBOL_VISIBLE ModelProfile : public PluginObject {
   virtual double expected_cost() const;
   /// E[latency of one inference], seconds.
   virtual double expected_latency() const;
+  /// E[input part of one inference's cost] (InferenceOutcome::input_cost), USD, in
+  /// [0, expected_cost()]. Read by exact evaluation when the input is not billed per sample.
+  /// The default throws kcube::Error saying the profile does not split its cost, so only
+  /// per-sample billing works with it.
+  virtual double expected_input_cost() const;
   /// F(y) = P(accuracy of one inference <= y) for y in [0, 1]: a CDF, right-continuous.
   virtual double accuracy_cdf(double y) const;
   /// Points of [0, 1] where F jumps or changes fastest (its mean, atoms), so quadrature of

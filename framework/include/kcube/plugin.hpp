@@ -16,8 +16,9 @@
 //   3  kcube 0.2: the aggregator kind (PluginKind::aggregator, kcube/aggregator.hpp);
 //      InferenceOutcome gains input_cost, score and answer; ModelProfile gains provides() and
 //      question_log(); ParamType gains path.
-//   4  kcube 0.2: ModelProfile gains has_curve() and expected_curve() (a profile that serves
-//      measured per-k expectations, the `curve` profile).
+//   4  kcube 0.3: Deployment::billing (Billing: per-sample, per-call or cached input billing);
+//      ModelProfile gains expected_input_cost(), has_curve() and expected_curve() (a profile
+//      that serves measured per-k expectations, the `curve` profile); SampleFields::input_cost.
 #pragma once
 
 #include <cstddef>

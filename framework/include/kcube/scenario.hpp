@@ -3,6 +3,7 @@
 
 #include <limits>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "kcube/candidate.hpp"
@@ -28,7 +29,94 @@ enum class LatencyModel {
   max_wave = 2,
 };
 
-/// The hardware side of a scenario: how many inferences run at once and which k are considered.
+/// How a provider bills the input (prompt) of the k samples of one request.
+enum class InputBilling {
+  /// Every sample pays the whole input: the paper's model, k x (input + output).
+  per_sample = 1,
+  /// The samples come in calls of call_size (an API's `n`); each call pays the input once.
+  per_call = 2,
+  /// Prompt caching: the first sample writes the cache (cache_write x input), every later
+  /// sample reads it (cache_read x input).
+  cached = 3,
+};
+
+/// How the cost of one request of k samples is billed. The output is always paid per sample;
+/// only the input's share changes. Sample i (0-based) of a request pays factor(i) x its input
+/// cost plus its output cost.
+struct Billing {
+  /// How the input is billed.
+  InputBilling input_billing = InputBilling::per_sample;
+  /// per_call: samples per call (>= 1).
+  int call_size = 1;
+  /// cached: multiple of the input cost that the first sample pays (writes the cache), >= 0.
+  double cache_write = 1.25;
+  /// cached: multiple of the input cost that every later sample pays (reads the cache), >= 0.
+  double cache_read = 0.1;
+
+  /// The multiple of one sample's input cost that sample i (0-based) of a request pays:
+  /// per_sample 1; per_call 1 when i opens a call (i % call_size == 0), else 0; cached
+  /// cache_write for i == 0, else cache_read.
+  double factor(int i) const {
+    switch (input_billing) {
+      case InputBilling::per_call:
+        return i % call_size == 0 ? 1.0 : 0.0;
+      case InputBilling::cached:
+        return i == 0 ? cache_write : cache_read;
+      case InputBilling::per_sample:
+        break;
+    }
+    return 1.0;
+  }
+  /// Inputs billed for a request of k >= 0 samples, the sum of factor(i) for i < k:
+  /// per_sample k; per_call ceil(k / call_size); cached cache_write + (k - 1) cache_read (0 for
+  /// k = 0).
+  double inputs_billed(int k) const {
+    if (k <= 0)
+      return 0.0;
+    switch (input_billing) {
+      case InputBilling::per_call:
+        return static_cast<double>((k + call_size - 1) / call_size);
+      case InputBilling::cached:
+        return cache_write + static_cast<double>(k - 1) * cache_read;
+      case InputBilling::per_sample:
+        break;
+    }
+    return static_cast<double>(k);
+  }
+  /// Billed cost of sample i (0-based) of a request, USD, from its input cost `input` and total
+  /// cost `cost` (InferenceOutcome::input_cost and cost): factor(i) x input + (cost - input);
+  /// with per_sample billing exactly `cost`.
+  double sample_cost(int i, double input, double cost) const {
+    if (input_billing == InputBilling::per_sample)
+      return cost;
+    return factor(i) * input + (cost - input);
+  }
+  /// Expected cost of a request of k samples, USD, from one sample's expected input cost
+  /// `input` and expected total cost `cost` (input + output):
+  ///   inputs_billed(k) x input + k x (cost - input);
+  /// with per_sample billing exactly k x cost (input is not read).
+  double request_cost(int k, double input, double cost) const {
+    if (input_billing == InputBilling::per_sample)
+      return static_cast<double>(k) * cost;
+    return inputs_billed(k) * input + static_cast<double>(k) * (cost - input);
+  }
+};
+
+/// "per-sample", "per-call" or "cached": the budget scenario's `input_billing` values.
+inline std::string_view to_string(InputBilling billing) noexcept {
+  switch (billing) {
+    case InputBilling::per_call:
+      return "per-call";
+    case InputBilling::cached:
+      return "cached";
+    case InputBilling::per_sample:
+      break;
+  }
+  return "per-sample";
+}
+
+/// The hardware side of a scenario: how many inferences run at once, which k are considered and
+/// how a request is billed.
 struct Deployment {
   /// Inferences that run concurrently (P >= 1).
   int parallelism = 1;
@@ -38,6 +126,8 @@ struct Deployment {
   int k_step = 1;
   /// Latency aggregation of the simulation engine.
   LatencyModel latency_model = LatencyModel::mean_wave;
+  /// How the input of the k samples is billed (per sample by default: the paper's cost).
+  Billing billing{};
 
   /// The k grid: k_step, 2 k_step, ..., the largest multiple of k_step <= k_max.
   std::vector<int> k_grid() const {

@@ -61,7 +61,7 @@ QuestionCurves exact_question_curves(const CheckedProfile& profile,
     for (std::size_t g = 0; g < width; ++g) {
       const int k = curves.grid[g];
       curves.accuracy[q * width + g] = e.accuracy[static_cast<std::size_t>(k - 1)];
-      curves.cost[q * width + g] = cost_of_samples(k, e.cost);
+      curves.cost[q * width + g] = deployment.billing.request_cost(k, e.input, e.cost);
       curves.latency[q * width + g] = static_cast<double>(k) / parallelism * e.latency;
     }
   }

@@ -45,10 +45,10 @@ struct QuestionCurves {
 };
 
 /// The exact question curves of a logged profile: for each question of exact_population(), the
-/// aggregator's exact accuracy at each k of the grid, cost cost_of_samples(k, mean sample cost)
-/// and latency (k / P) x mean sample latency, so that their equal-weight mean is
-/// exact_candidates(). Errors as exact_candidates() (no exact form, max-wave, short questions);
-/// the log's notes are not repeated (exact_candidates() gave them).
+/// aggregator's exact accuracy at each k of the grid, cost deployment.billing.request_cost(k, mean
+/// input cost, mean sample cost) and latency (k / P) x mean sample latency, so that their
+/// equal-weight mean is exact_candidates(). Errors as exact_candidates() (no exact form, max-wave,
+/// short questions); the log's notes are not repeated (exact_candidates() gave them).
 QuestionCurves exact_question_curves(const CheckedProfile& profile,
                                      const CheckedAggregator& aggregator,
                                      const Deployment& deployment);

@@ -84,6 +84,7 @@ struct Plan {
   std::vector<int> grid;
   int parallelism = 1;
   LatencyModel latency_model = LatencyModel::mean_wave;
+  Billing billing;  // what each sample of a request pays
   Sampling sampling = Sampling::nested;
   std::int64_t trials = 0;
   int threads = 1;
@@ -115,10 +116,12 @@ struct PathBuffers {
 // Aggregates one path (its first n = path.size() entries of `b`) and emits the values at each k
 // of `ks` (increasing, <= n): out[metrics j + m] for the j-th k. The aggregator gives the
 // accuracy at k and the samples u it draws when allowed k; cost and latency are those of the
-// first u samples: cost their sum, latency mean-wave (u / P) mean(t_i) = sum(t_i) / P, or
-// max-wave: the sum over the ceil(u / P) waves of P consecutive inferences of each wave's slowest
-// member (the last wave may be partial). Sums run in draw order, so that with every sample used
-// the numbers are those of the best-of-k engine before aggregators existed, bit for bit.
+// first u samples: cost the sum of their bills (Billing::sample_cost: sample i pays factor(i)
+// times its input cost and all of its output cost; per sample, its cost), latency mean-wave (u / P)
+// mean(t_i) = sum(t_i) / P, or max-wave: the sum over the ceil(u / P) waves of P consecutive
+// inferences of each wave's slowest member (the last wave may be partial). Sums run in draw order,
+// so that with every sample used the numbers are those of the best-of-k engine before aggregators
+// existed, bit for bit.
 void aggregate(const Plan& plan, const CheckedAggregator& aggregator, std::size_t n,
                std::span<const int> ks, std::int64_t trial, PathBuffers& b, double* out) {
   const std::span<const InferenceOutcome> path(b.path.data(), n);
@@ -128,7 +131,7 @@ void aggregate(const Plan& plan, const CheckedAggregator& aggregator, std::size_
   const bool mean_wave = plan.latency_model == LatencyModel::mean_wave;
   for (std::size_t i = 0; i < n; ++i) {
     const InferenceOutcome& o = path[i];
-    cost += o.cost;
+    cost += plan.billing.sample_cost(static_cast<int>(i), o.input_cost, o.cost);
     latency_sum += o.latency;
     wave_max = std::max(wave_max, o.latency);
     if ((i + 1) % p == 0) {
@@ -441,6 +444,7 @@ std::size_t aggregate_path(const CheckedAggregator& aggregator,
   Plan plan;
   plan.parallelism = deployment.parallelism;
   plan.latency_model = deployment.latency_model;
+  plan.billing = deployment.billing;
   plan.metrics = aggregator.stops_early() ? kMaxMetrics : kMaxMetrics - 1;
   PathBuffers buffers;
   buffers.resize(path.size());
@@ -546,6 +550,17 @@ void require_drawable(const CheckedProfile& profile) {
   }
 }
 
+void require_billable(const CheckedProfile& profile, const Deployment& deployment) {
+  const InputBilling billing = deployment.billing.input_billing;
+  if (billing == InputBilling::per_sample || profile.provides().input_cost)
+    return;
+  throw Error(profile.who() + " does not split its cost into input and output, which " +
+              "input_billing: " + std::string(to_string(billing)) +
+              " needs (it bills the input part only); use input_billing: per-sample, or a "
+              "profile whose samples carry their input cost (gaussian; samples with a log of "
+              "input_tokens and output_tokens priced by c_in and c_out)");
+}
+
 std::vector<const QuestionSamples*> logged_population(const CheckedProfile& profile,
                                                       const QuestionLog& log, int k_max,
                                                       std::vector<std::string>& notes) {
@@ -630,6 +645,7 @@ SimulationResult simulate(std::span<const CheckedProfile> profiles,
   plan.grid = deployment.k_grid();
   plan.parallelism = deployment.parallelism;
   plan.latency_model = deployment.latency_model;
+  plan.billing = deployment.billing;
   plan.sampling = options.sampling;
   plan.trials = options.trials;
   plan.chunk = chunk_trials(options.trials);
@@ -649,6 +665,7 @@ SimulationResult simulate(std::span<const CheckedProfile> profiles,
   const CheckedAggregator& aggregator = aggregators.front();
   require_drawable(profiles.front());
   require_compatible(profiles.front(), aggregator);
+  require_billable(profiles.front(), deployment);
   plan.metrics = aggregator.stops_early() ? kMaxMetrics : kMaxMetrics - 1;
 
   SimulationResult result;

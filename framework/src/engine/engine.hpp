@@ -83,6 +83,11 @@ void require_compatible(const CheckedProfile& profile, const CheckedAggregator& 
 /// evaluator. simulate() calls it before any work.
 void require_drawable(const CheckedProfile& profile);
 
+/// kcube::Error naming the profile and the billing when `deployment` bills the input other than
+/// per sample (per-call, cached) and `profile` does not provide its samples' input cost
+/// (SampleFields::input_cost).
+void require_billable(const CheckedProfile& profile, const Deployment& deployment);
+
 /// The questions of a logged profile's `log` that a run with largest k `k_max` uses: all of
 /// them, or with log.drop_short those with at least k_max samples (adding a note saying how many
 /// were left out and which). kcube::Error when a question is too short without drop_short
@@ -92,8 +97,9 @@ std::vector<const QuestionSamples*> logged_population(const CheckedProfile& prof
                                                       std::vector<std::string>& notes);
 
 /// Identity of a simulation cell, a pure function of the profile's plugin name and validated
-/// parameters and of the deployment (P, k_max, k_step, latency model): adding a cell to a study
-/// never changes another's random numbers. FNV-1a over a canonical text, then a 64-bit mix.
+/// parameters and of the deployment (P, k_max, k_step, latency model; not its billing, so that
+/// billings compared on one deployment bill the same samples): adding a cell to a study never
+/// changes another's random numbers. FNV-1a over a canonical text, then a 64-bit mix.
 std::uint64_t cell_identity(std::string_view profile_plugin, const Params& profile_params,
                             const Deployment& deployment);
 

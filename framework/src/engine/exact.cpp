@@ -123,10 +123,12 @@ void require_mean_wave(const Deployment& deployment) {
   assert(deployment.parallelism >= 1 && "the scenario's schema keeps parallelism >= 1");
 }
 
-// The table on the deployment's grid with cost cost_of_samples(k, c), latency (k / P) t and
-// accuracy(k); `label` names the profile when the cost or (k / P) t overflow.
+// The table on the deployment's grid with cost billed as deployment.billing.request_cost(k,
+// input, cost) (k c per sample; inputs_billed(k) c_in + k (c - c_in) otherwise, c_in = `input`
+// the input part of c), latency (k / P) t and accuracy(k); `label` names the profile when the
+// cost or (k / P) t overflow.
 template <class Accuracy>
-CandidateTable table_of(const std::string& label, double cost, double latency,
+CandidateTable table_of(const std::string& label, double input, double cost, double latency,
                         const Deployment& deployment, Accuracy&& accuracy) {
   const double parallelism = static_cast<double>(deployment.parallelism);
   CandidateTable table;
@@ -134,7 +136,8 @@ CandidateTable table_of(const std::string& label, double cost, double latency,
   table.rows.reserve(grid.size());
   for (const int k : grid) {
     const double samples = static_cast<double>(k);
-    const Candidate row{k, cost_of_samples(k, cost), samples / parallelism * latency, accuracy(k)};
+    const Candidate row{k, deployment.billing.request_cost(k, input, cost),
+                        samples / parallelism * latency, accuracy(k)};
     if (!std::isfinite(row.cost) || !std::isfinite(row.latency)) {
       throw RuntimeFailure(
           label + ": the expected " + (std::isfinite(row.cost) ? "latency" : "cost") +
@@ -148,7 +151,9 @@ CandidateTable table_of(const std::string& label, double cost, double latency,
 
 // A logged profile: per question, the aggregator's mean over every k-subset of its samples
 // (question_expectation()); then the mean over the questions, each with weight 1. Cost and
-// latency: k times each question's mean, averaged the same way.
+// latency: k times each question's mean, averaged the same way; with billing other than per
+// sample, a question's cost at k is inputs_billed(k) x its mean input cost + k x its mean output
+// cost, which is linear in the means, so it is billed once from their averages.
 CandidateTable logged_candidates(const CheckedProfile& profile, const CheckedAggregator& aggregator,
                                  const QuestionLog& log, const Deployment& deployment,
                                  std::vector<std::string>& notes) {
@@ -156,16 +161,18 @@ CandidateTable logged_candidates(const CheckedProfile& profile, const CheckedAgg
       exact_population(profile, aggregator, log, deployment, notes);
   const int k_max = deployment.k_grid().back();
   const auto width = static_cast<std::size_t>(k_max);
-  QuestionExpectation mean{std::vector<double>(width, 0.0), 0.0, 0.0};
+  QuestionExpectation mean{std::vector<double>(width, 0.0)};
   for (const QuestionSamples* q : questions) {
     const QuestionExpectation e = question_expectation(aggregator, *q, k_max);
     for (std::size_t j = 0; j < width; ++j)
       mean.accuracy[j] += e.accuracy[j];
+    mean.input += e.input;
     mean.cost += e.cost;
     mean.latency += e.latency;
   }
   const auto count = static_cast<double>(questions.size());
-  return table_of(profile.who(), mean.cost / count, mean.latency / count, deployment,
+  return table_of(profile.who(), mean.input / count, mean.cost / count, mean.latency / count,
+                  deployment,
                   [&](int k) { return mean.accuracy[static_cast<std::size_t>(k - 1)] / count; });
 }
 
@@ -173,15 +180,27 @@ CandidateTable logged_candidates(const CheckedProfile& profile, const CheckedAgg
 CandidateTable curve_candidates(const CheckedProfile& profile, const CheckedAggregator& aggregator,
                                 const Deployment& deployment, std::vector<std::string>& notes) {
   require_curve_aggregator(profile, aggregator);
+  if (deployment.billing.input_billing != InputBilling::per_sample) {
+    throw Error(profile.who() +
+                " serves a measured curve, whose costs are billed as they were "
+                "measured; input_billing: " +
+                std::string(to_string(deployment.billing.input_billing)) +
+                " cannot bill them again: use input_billing: per-sample (the default) with a "
+                "curve, or measure the curve under the billing you want");
+  }
   const std::vector<int> grid = deployment.k_grid();
   return profile.expected_curve(grid, notes);
 }
 
-}  // namespace
-
-double cost_of_samples(int k, double sample_cost) {
-  return static_cast<double>(k) * sample_cost;
+// E[input part of one inference's cost], read only when the input is not billed per sample.
+double expected_input(const CheckedProfile& profile, const Deployment& deployment) {
+  require_billable(profile, deployment);
+  return deployment.billing.input_billing == InputBilling::per_sample
+             ? 0.0
+             : profile.expected_input_cost();
 }
+
+}  // namespace
 
 std::vector<const QuestionSamples*> exact_population(const CheckedProfile& profile,
                                                      const CheckedAggregator& aggregator,
@@ -200,14 +219,16 @@ std::vector<const QuestionSamples*> exact_population(const CheckedProfile& profi
 
 QuestionExpectation question_expectation(const CheckedAggregator& aggregator,
                                          const QuestionSamples& question, int k_max) {
-  QuestionExpectation e{std::vector<double>(static_cast<std::size_t>(k_max)), 0.0, 0.0};
+  QuestionExpectation e{std::vector<double>(static_cast<std::size_t>(k_max))};
   aggregator.exact_curve(question.samples, e.accuracy, question.id);
-  double cost = 0.0, latency = 0.0;
+  double input = 0.0, cost = 0.0, latency = 0.0;
   for (const InferenceOutcome& o : question.samples) {
+    input += o.input_cost;
     cost += o.cost;
     latency += o.latency;
   }
   const auto n = static_cast<double>(question.samples.size());
+  e.input = input / n;
   e.cost = cost / n;
   e.latency = latency / n;
   return e;
@@ -226,7 +247,8 @@ void require_curve_aggregator(const CheckedProfile& profile, const CheckedAggreg
 CandidateTable exact_candidates(const CheckedProfile& profile, const Deployment& deployment) {
   profile.require_exact();
   require_mean_wave(deployment);
-  return table_of(profile.who(), profile.expected_cost(), profile.expected_latency(), deployment,
+  return table_of(profile.who(), expected_input(profile, deployment), profile.expected_cost(),
+                  profile.expected_latency(), deployment,
                   [&](int k) { return expected_best_of_k(profile, k); });
 }
 
@@ -236,6 +258,7 @@ CandidateTable exact_candidates(const CheckedProfile& profile, const CheckedAggr
   if (profile.has_curve())
     return curve_candidates(profile, aggregator, deployment, notes);
   require_compatible(profile, aggregator);
+  require_billable(profile, deployment);
   require_mean_wave(deployment);
   if (const QuestionLog log = profile.question_log(); !log.questions.empty())
     return logged_candidates(profile, aggregator, log, deployment, notes);
@@ -247,8 +270,8 @@ CandidateTable exact_candidates(const CheckedProfile& profile, const CheckedAggr
       // P(some sample is correct) = 1 - prod (1 - a_i), averaged over independent a_i:
       // 1 - (1 - E[a])^k = -expm1(k log1p(-E[a])), with E[a] = E[best of 1].
       const double mean = expected_best_of_k(profile, 1);
-      return table_of(profile.who(), profile.expected_cost(), profile.expected_latency(),
-                      deployment, [&](int k) {
+      return table_of(profile.who(), expected_input(profile, deployment), profile.expected_cost(),
+                      profile.expected_latency(), deployment, [&](int k) {
                         return std::clamp(-std::expm1(static_cast<double>(k) * std::log1p(-mean)),
                                           0.0, 1.0);
                       });

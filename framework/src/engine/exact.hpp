@@ -20,10 +20,12 @@ namespace kcube {
 /// Thread-safe when the profile is.
 double expected_best_of_k(const CheckedProfile& profile, int k);
 
-/// The exact candidate table on the deployment's k grid: cost = k E[c] (USD), latency =
-/// (k / P) E[t] (s, mean-wave), accuracy = E[best-of-k]; no extra columns. Throws kcube::Error
-/// naming the profile when it has no exact evaluation, or when the deployment's latency model
-/// is max-wave (no closed form: use the Monte Carlo evaluator); kcube::RuntimeFailure naming
+/// The exact candidate table on the deployment's k grid: cost = k E[c] (USD; with billing other
+/// than per sample, Billing::request_cost: inputs_billed(k) E[c_in] + k (E[c] - E[c_in])),
+/// latency = (k / P) E[t] (s, mean-wave), accuracy = E[best-of-k]; no extra columns. Throws
+/// kcube::Error naming the profile when it has no exact evaluation, when the deployment's
+/// latency model is max-wave (no closed form: use the Monte Carlo evaluator), or from
+/// require_billable(); kcube::RuntimeFailure naming
 /// the profile when E[c] or E[t] is not finite and >= 0 (or k E[c], (k / P) E[t] overflow), F
 /// is not a CDF on [0, 1], or one of its methods throws anything (a non-std type included).
 /// Messages name the profile as CheckedProfile::who().
@@ -43,7 +45,9 @@ void require_curve_aggregator(const CheckedProfile& profile, const CheckedAggreg
 ///     over all C(n, k) subsets of k of its n samples (Aggregator::exact_curve), averaged over the
 ///     questions (logged_population()) with equal weight; cost k and latency k / P times each
 ///     question's mean, averaged. kcube::Error "use monte-carlo" when the aggregator has no
-///     exact evaluation (stopping policies, weighted-vote).
+///     exact evaluation (stopping policies, weighted-vote). With billing other than per
+///     sample, a question's cost at k is inputs_billed(k) x its mean input cost + k x its mean
+///     output cost.
 ///   - any other profile with exact evaluation, by the aggregator's iid_form(): best_of_k as
 ///     above; any_correct 1 - (1 - E[a])^k; none: kcube::Error "use monte-carlo".
 /// Also require_compatible()'s Error, max-wave's Error, and the failures above. Notes (questions
@@ -51,17 +55,14 @@ void require_curve_aggregator(const CheckedProfile& profile, const CheckedAggreg
 CandidateTable exact_candidates(const CheckedProfile& profile, const CheckedAggregator& aggregator,
                                 const Deployment& deployment, std::vector<std::string>& notes);
 
-/// Expected cost (USD) of k samples of one request whose samples cost `sample_cost` each on
-/// average: k x sample_cost. Every exact cost of k samples goes through this one function (the
-/// exact tables and the bootstrap's per-question curves).
-double cost_of_samples(int k, double sample_cost);
-
 /// What the exact evaluator knows of one logged question: the aggregator's expected accuracy at
 /// k = 1..k_max (its mean over every k-subset of the question's samples), and the mean cost and
 /// latency of one of its samples.
 struct QuestionExpectation {
   /// accuracy[k - 1]: the expected accuracy with k samples.
   std::vector<double> accuracy;
+  /// Mean input part of a sample's cost (USD; what Billing bills per call or from a cache).
+  double input = 0.0;
   /// Mean cost (USD) and latency (s) of one sample of the question.
   double cost = 0.0, latency = 0.0;
 };

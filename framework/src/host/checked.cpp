@@ -89,6 +89,18 @@ std::string deployment_problem(const Deployment& d) {
       model != static_cast<int>(LatencyModel::max_wave)) {
     return "an unknown latency model (" + std::to_string(model) + ")";
   }
+  const Billing& b = d.billing;
+  const auto billing = static_cast<int>(b.input_billing);
+  if (billing < static_cast<int>(InputBilling::per_sample) ||
+      billing > static_cast<int>(InputBilling::cached))
+    return "an unknown input billing (" + std::to_string(billing) + ")";
+  if (b.call_size < 1)
+    return "call_size " + std::to_string(b.call_size) + " (must be >= 1)";
+  if (!(std::isfinite(b.cache_write) && b.cache_write >= 0.0 && std::isfinite(b.cache_read) &&
+        b.cache_read >= 0.0)) {
+    return "cache_write " + text::format_real(b.cache_write) + " and cache_read " +
+           text::format_real(b.cache_read) + " (both must be finite and >= 0)";
+  }
   return {};
 }
 
@@ -206,6 +218,19 @@ double CheckedProfile::expected_cost() const {
   return checked_expectation(
       who_, call_plugin(who_, "expected_cost", [&] { return object_->expected_cost(); }),
       "expected_cost()", "USD");
+}
+
+double CheckedProfile::expected_input_cost() const {
+  const double input =
+      call_plugin(who_, "expected_input_cost", [&] { return object_->expected_input_cost(); });
+  checked_expectation(who_, input, "expected_input_cost()", "USD");
+  if (const double cost = expected_cost(); input > cost) {
+    throw RuntimeFailure(who_ + " returned expected_input_cost() = " + text::format_real(input) +
+                         " > expected_cost() = " + text::format_real(cost) +
+                         "; the input part cannot exceed the whole; this is a bug in the profile "
+                         "plugin");
+  }
+  return input;
 }
 
 double CheckedProfile::expected_latency() const {

@@ -53,6 +53,9 @@ class CheckedProfile {
   void require_exact() const;
   /// expected_cost(), USD: finite and >= 0.
   double expected_cost() const;
+  /// expected_input_cost(), USD: finite, >= 0 and at most expected_cost(). The engine asks only
+  /// profiles whose provides() has input_cost (require_billable()).
+  double expected_input_cost() const;
   /// expected_latency(), s: finite and >= 0.
   double expected_latency() const;
   /// accuracy_cdf(y): a probability in [0, 1].
@@ -85,7 +88,8 @@ class CheckedScenario {
   /// budget(): caps >= 0 or +inf, accuracy_min in [0, 1], no NaN.
   Budget budget() const;
   /// deployment(): parallelism >= 1, k_step >= 1, a non-empty k grid that cannot overflow, a
-  /// known latency model.
+  /// known latency model, a known input billing with call_size >= 1 and finite cache factors
+  /// >= 0.
   Deployment deployment() const;
   /// required_columns().
   std::vector<std::string> required_columns() const;

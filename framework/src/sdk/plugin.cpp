@@ -22,6 +22,11 @@ double ModelProfile::expected_cost() const {
 double ModelProfile::expected_latency() const {
   throw RuntimeFailure("model profile '" + display_name() + "' has no exact evaluation");
 }
+double ModelProfile::expected_input_cost() const {
+  throw Error("model profile '" + display_name() +
+              "' does not split its cost into input and output, so only input_billing: "
+              "per-sample works with it in exact evaluation");
+}
 double ModelProfile::accuracy_cdf(double) const {
   throw RuntimeFailure("model profile '" + display_name() + "' has no exact evaluation");
 }

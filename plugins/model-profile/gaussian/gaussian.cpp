@@ -104,7 +104,8 @@ class GaussianProfile final : public kcube::ModelProfile {
     }
     const double in_tokens = expected_input_tokens();
     const double out_tokens = expected_output_tokens();
-    expected_cost_ = c_in_ * in_tokens + c_out_ * out_tokens;
+    expected_input_cost_ = c_in_ * in_tokens;
+    expected_cost_ = expected_input_cost_ + c_out_ * out_tokens;
     expected_latency_ = t_in_ * in_tokens + t_out_ * out_tokens;
   }
 
@@ -132,8 +133,13 @@ class GaussianProfile final : public kcube::ModelProfile {
     }
   }
 
+  /// Every outcome's input_cost is c_in L_in.
+  kcube::SampleFields provides() const override { return {.input_cost = true}; }
+
   bool has_exact() const override { return true; }
   double expected_cost() const override { return expected_cost_; }
+  /// E[c_in L_in] = c_in E[L_in].
+  double expected_input_cost() const override { return expected_input_cost_; }
   double expected_latency() const override { return expected_latency_; }
 
   /// F(y) = Phi((y - acc_mean) / acc_std) on [0, 1) (F(0) is the atom of the clip at 0), 0 below,
@@ -227,6 +233,7 @@ class GaussianProfile final : public kcube::ModelProfile {
   double acc_mean_, acc_std_;
   std::string display_name_;
   double expected_cost_ = 0.0;
+  double expected_input_cost_ = 0.0;
   double expected_latency_ = 0.0;
 };
 
@@ -322,7 +329,7 @@ const kcube::PluginDescriptor kcube_gaussian_descriptor{
     .abi_version = kcube::kAbiVersion,
     .kind = kcube::PluginKind::model_profile,
     .name = "gaussian",
-    .version = "1.0.0",
+    .version = "1.1.0",
     .summary =
         "the paper's model: clipped-normal token counts and accuracy, linear cost and latency",
     .params = kParams,

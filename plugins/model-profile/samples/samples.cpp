@@ -83,7 +83,11 @@ class SamplesProfile final : public kcube::ModelProfile {
                         : std::string();
     if (display_name_.empty())
       display_name_ = file.stem().string();
-    provides_ = {.answers = log.has_answers, .scores = log.has_scores};
+    // The input's share of each cost is known when the cost comes from tokens and prices; a
+    // log without cost costs 0, whose input share (0) is known too.
+    provides_ = {.answers = log.has_answers,
+                 .scores = log.has_scores,
+                 .input_cost = log.has_cost_split || !log.has_cost};
 
     questions_.reserve(log.questions.size());
     for (kcube::LoggedQuestion& question : log.questions) {
@@ -230,7 +234,7 @@ const kcube::PluginDescriptor kcube_samples_descriptor{
     .abi_version = kcube::kAbiVersion,
     .kind = kcube::PluginKind::model_profile,
     .name = "samples",
-    .version = "1.0.0",
+    .version = "1.1.0",
     .summary =
         "a sample log as a profile: a uniformly drawn question, its logged samples in a "
         "random order without replacement",

@@ -1,7 +1,9 @@
 // Scenario plugin `budget`: per-request budgets on cost, latency and accuracy for a deployment
-// that runs P inferences at a time, with k over multiples of k_step up to k_max.
+// that runs P inferences at a time, with k over multiples of k_step up to k_max, and a request's
+// input billed per sample, per call or through a prompt cache.
 #include <cmath>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "kcube/kcube.hpp"
@@ -10,6 +12,38 @@ namespace {
 
 using kcube::ParamSpec;
 using kcube::ParamType;
+
+/// The billing of the validated parameters. call_size belongs to per-call billing and
+/// cache_write and cache_read to cached: giving them with another billing is an error, since the
+/// user evidently meant a billing they did not ask for.
+kcube::Billing billing_of(const kcube::Params& params) {
+  kcube::Billing billing;
+  const std::string name = kcube::has_param(params, "input_billing")
+                               ? kcube::get_string(params, "input_billing")
+                               : std::string("per-sample");
+  billing.input_billing = name == "per-call" ? kcube::InputBilling::per_call
+                          : name == "cached" ? kcube::InputBilling::cached
+                                             : kcube::InputBilling::per_sample;
+  const auto refuse = [&](const char* key, const char* billing_needed) {
+    throw kcube::Error("parameter '" + std::string(key) + "' applies to input_billing: " +
+                       billing_needed + ", but input_billing is " + name +
+                       "; set input_billing: " + billing_needed + " or leave " + key + " out");
+  };
+  if (kcube::has_param(params, "call_size")) {
+    if (billing.input_billing != kcube::InputBilling::per_call)
+      refuse("call_size", "per-call");
+    billing.call_size = static_cast<int>(kcube::get_int(params, "call_size"));
+  }
+  for (const char* key : {"cache_write", "cache_read"}) {
+    if (!kcube::has_param(params, key))
+      continue;
+    if (billing.input_billing != kcube::InputBilling::cached)
+      refuse(key, "cached");
+    (std::string_view(key) == "cache_write" ? billing.cache_write : billing.cache_read) =
+        kcube::get_real(params, key);
+  }
+  return billing;
+}
 
 class BudgetScenario final : public kcube::Scenario {
  public:
@@ -25,6 +59,7 @@ class BudgetScenario final : public kcube::Scenario {
     deployment_.latency_model = kcube::get_string(params, "latency_model") == "max-wave"
                                     ? kcube::LatencyModel::max_wave
                                     : kcube::LatencyModel::mean_wave;
+    deployment_.billing = billing_of(params);
     const bool chance = kcube::get_string(params, "constraint_mode") == "chance";
     confidence_ = kcube::get_real(params, "confidence");
 
@@ -162,6 +197,29 @@ constexpr ParamSpec kParams[] = {
      .default_value = "mean-wave",
      .choices = "mean-wave|max-wave",
      .doc = "mean-wave: (k/P)*mean(t_i); max-wave: sum of each wave's slowest inference"},
+    // The billing keys have no schema default, so that a key the user gave can be told from
+    // one left out (and a study that gives none keeps its stored scenario spec).
+    {.key = "input_billing",
+     .type = ParamType::enumeration,
+     .choices = "per-sample|per-call|cached",
+     .doc = "how the k samples pay the input (default per-sample: each pays it in full; "
+            "per-call: once per call of call_size; cached: cache_write, then cache_read each); "
+            "the output is always paid per sample"},
+    {.key = "call_size",
+     .type = ParamType::integer,
+     .min = 1,
+     .max = 1048576,
+     .doc = "per-call billing: samples returned by one call, e.g. the API's n (default 1)"},
+    {.key = "cache_write",
+     .type = ParamType::real,
+     .min = 0,
+     .doc = "cached billing: multiple of the input price the first sample pays (default 1.25)",
+     .max_exclusive = true},
+    {.key = "cache_read",
+     .type = ParamType::real,
+     .min = 0,
+     .doc = "cached billing: multiple of the input price each later sample pays (default 0.1)",
+     .max_exclusive = true},
     {.key = "constraint_mode",
      .type = ParamType::enumeration,
      .default_value = "mean",
@@ -183,7 +241,7 @@ const kcube::PluginDescriptor kcube_budget_descriptor{
     .abi_version = kcube::kAbiVersion,
     .kind = kcube::PluginKind::scenario,
     .name = "budget",
-    .version = "1.0.0",
+    .version = "1.1.0",
     .summary = "Per-request budgets on cost, latency and accuracy for P-way parallel best-of-k",
     .params = kParams,
     .param_count = std::size(kParams),
