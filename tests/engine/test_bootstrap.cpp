@@ -81,7 +81,8 @@ TEST_CASE("percentile: type 7 (numpy's default)") {
   CHECK(kcube::percentile(hundred, 0.975) == doctest::Approx(97.5));
 }
 
-TEST_CASE("resample: equal questions give intervals of zero width, and means are weighted by counts") {
+TEST_CASE(
+    "resample: equal questions give intervals of zero width, and means are weighted by counts") {
   const QuestionCurves same =
       curves(20, [](std::size_t, std::size_t g) { return 0.3 + 0.1 * static_cast<double>(g); });
   const Resamples r = kcube::resample(same, 50, 1, 2);
@@ -152,4 +153,36 @@ TEST_CASE("add_intervals refuses a table of another grid") {
   CandidateTable t;
   t.rows = {{1, 1.0, 0.0, 0.5}};
   CHECK_THROWS_AS(kcube::add_intervals(t, r), kcube::Error);
+}
+
+TEST_CASE("recenter: the resamples vary around the table the picks were made on") {
+  // Questions q = 0..3 with accuracy 0.25 q at both k: the curves' mean is 0.375, cost 1 and 2.
+  const QuestionCurves c =
+      curves(4, [](std::size_t q, std::size_t) { return 0.25 * static_cast<double>(q); });
+  const Resamples before = kcube::resample(c, 50, 5, 6);
+  Resamples after = before;
+  // A table 0.1 more accurate and 0.5 USD dearer than the curves' mean (another Monte Carlo
+  // draw): every resample moves by the same difference.
+  CandidateTable full;
+  full.rows = {{1, 1.5, 0.0, 0.475}, {2, 2.5, 0.0, 0.475}};
+  kcube::recenter(after, c, full);
+  for (std::size_t i = 0; i < after.accuracy.size(); ++i) {
+    CHECK(after.accuracy[i] == doctest::Approx(std::clamp(before.accuracy[i] + 0.1, 0.0, 1.0)));
+    CHECK(after.cost[i] == doctest::Approx(before.cost[i] + 0.5));
+  }
+  // The curves' own mean moves nothing; a shift beyond [0, 1] is clamped.
+  Resamples same = before;
+  CandidateTable mean;
+  mean.rows = {{1, 1.0, 0.0, 0.375}, {2, 2.0, 0.0, 0.375}};
+  kcube::recenter(same, c, mean);
+  for (std::size_t i = 0; i < same.accuracy.size(); ++i)
+    CHECK(same.accuracy[i] == doctest::Approx(before.accuracy[i]));
+  Resamples high = before;
+  CandidateTable top;
+  top.rows = {{1, 1.0, 0.0, 1.0}, {2, 2.0, 0.0, 1.0}};
+  kcube::recenter(high, c, top);
+  CHECK(*std::max_element(high.accuracy.begin(), high.accuracy.end()) <= 1.0);
+  CandidateTable short_table;
+  short_table.rows = {{1, 1.0, 0.0, 0.5}};
+  CHECK_THROWS_AS(kcube::recenter(same, c, short_table), kcube::Error);
 }

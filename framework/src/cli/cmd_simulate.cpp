@@ -217,7 +217,9 @@ int cmd_simulate(const Args& args, const GlobalOptions& global) {
               ? exact_question_curves(profile.checked(), aggregator.checked(), deployment)
               : simulated_question_curves(profile.checked(), aggregator.checked(), deployment,
                                           sim.trials, sim.seed, cell);
-      add_intervals(table, resample(curves, bootstrap, sim.seed, cell));
+      Resamples resamples = resample(curves, bootstrap, sim.seed, cell);
+      recenter(resamples, curves, table);
+      add_intervals(table, resamples);
       columns.insert(columns.end(), kIntervalColumns.begin(), kIntervalColumns.end());
       how += ", " + std::to_string(bootstrap) + " resamples of the questions";
     }

@@ -181,6 +181,34 @@ Resamples resample(const QuestionCurves& curves, std::int64_t count, std::uint64
   return r;
 }
 
+void recenter(Resamples& resamples, const QuestionCurves& curves, const CandidateTable& full) {
+  const std::size_t width = resamples.width;
+  if (full.rows.size() != width || curves.grid.size() != width) {
+    throw Error("the bootstrap's grid has " + std::to_string(width) +
+                " values of k but the candidate table has " + std::to_string(full.rows.size()) +
+                " rows");
+  }
+  const auto q_count = static_cast<double>(curves.questions);
+  for (std::size_t g = 0; g < width; ++g) {
+    double cost = 0.0, latency = 0.0, accuracy = 0.0;
+    for (std::size_t q = 0; q < curves.questions; ++q) {
+      cost += curves.cost[q * width + g];
+      latency += curves.latency[q * width + g];
+      accuracy += curves.accuracy[q * width + g];
+    }
+    const Candidate& row = full.rows[g];
+    const double shift_cost = row.cost - cost / q_count;
+    const double shift_latency = row.latency - latency / q_count;
+    const double shift_accuracy = row.accuracy - accuracy / q_count;
+    for (std::size_t b = 0; b < resamples.count; ++b) {
+      const std::size_t i = b * width + g;
+      resamples.cost[i] = std::max(0.0, resamples.cost[i] + shift_cost);
+      resamples.latency[i] = std::max(0.0, resamples.latency[i] + shift_latency);
+      resamples.accuracy[i] = std::clamp(resamples.accuracy[i] + shift_accuracy, 0.0, 1.0);
+    }
+  }
+}
+
 void add_intervals(CandidateTable& table, const Resamples& resamples) {
   if (table.rows.size() != resamples.width) {
     throw Error("the bootstrap's grid has " + std::to_string(resamples.width) +

@@ -87,6 +87,16 @@ struct Resamples {
 Resamples resample(const QuestionCurves& curves, std::int64_t count, std::uint64_t seed,
                    std::uint64_t cell);
 
+/// Moves every resample by the difference between `full` (the cell's candidate table, rows on
+/// the curves' grid in order) and the curves' own equal-weight mean, so that the resamples vary
+/// around the table the picks were made on: resample b at k becomes full(k) + (resample b at k -
+/// mean(k)), accuracy clamped to [0, 1], cost and latency to >= 0. The exact evaluator's table is
+/// that mean (up to rounding), so it barely moves; a Monte Carlo table is another draw than the
+/// per-question curves, and without this its pick would be compared with resamples of a
+/// different draw: at a flat optimum (k = 12 and 13 within Monte Carlo noise) P(pick) would
+/// measure the noise of two draws instead of the spread over questions. kcube::Error when the
+/// table's rows are not the grid's (a bug).
+void recenter(Resamples& resamples, const QuestionCurves& curves, const CandidateTable& full);
 /// The interval columns of the bootstrap, in the order they are added.
 inline const std::vector<std::string> kIntervalColumns = {
     "accuracy_lo", "accuracy_hi", "cost_lo", "cost_hi", "latency_lo", "latency_hi"};

@@ -94,7 +94,8 @@ void bootstrap_cell(const PluginInstance<ModelProfile>& profile,
           ? exact_question_curves(profile.checked(), aggregator.checked(), deployment)
           : simulated_question_curves(profile.checked(), aggregator.checked(), deployment,
                                       m.run.trials, seed, identity);
-  const Resamples resamples = resample(curves, m.run.bootstrap, seed, identity);
+  Resamples resamples = resample(curves, m.run.bootstrap, seed, identity);
+  recenter(resamples, curves, table);
   // Serially: plugin objects need not be thread-safe.
   const std::vector<PickTally> counts =
       tally_picks(table, resamples, optimizers.size(), [&](const CandidateTable& resampled) {
