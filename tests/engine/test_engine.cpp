@@ -2,9 +2,11 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <fstream>
 
 #include "engine/engine.hpp"
 #include "kcube/error.hpp"
+#include "temp_dir.hpp"
 #include "test_profiles.hpp"
 
 using kcube::Deployment;
@@ -228,6 +230,33 @@ TEST_CASE("seeds and cells change the numbers and the same ones reproduce them")
   SimulationOptions other = options(100, 1);
   other.seed = 8;
   CHECK_FALSE(identical(base, kcube::simulate(profile, 1, d, other).table));
+}
+
+TEST_CASE("cell identity counts a path parameter by its file's bytes, not by where it is") {
+  // The same log in two checkouts draws the same numbers; another log draws other ones.
+  const kcube::test::TempDir dir;
+  const auto write = [&](const std::string& name, const std::string& text) {
+    std::ofstream(dir.path() / name) << text;
+    return (dir.path() / name).string();
+  };
+  const std::string here = write("a.csv", "question,sample,correct\nq1,1,1\n");
+  const std::string there = write("b.csv", "question,sample,correct\nq1,1,1\n");
+  const std::string other = write("c.csv", "question,sample,correct\nq1,1,0\n");
+  const kcube::ParamSpec schema[] = {{.key = "path", .type = kcube::ParamType::path}};
+  const auto identity = [&](const std::string& path) {
+    kcube::Params p;
+    p.put("path", path);
+    return kcube::cell_identity("samples", p, deployment(1, 8, 1, LatencyModel::mean_wave), schema);
+  };
+  CHECK(identity(here) == identity(there));
+  CHECK(identity(here) != identity(other));
+  // Without the schema the text counts, as for any other parameter.
+  kcube::Params p;
+  p.put("path", here);
+  CHECK(kcube::cell_identity("samples", p, deployment(1, 8, 1, LatencyModel::mean_wave)) !=
+        identity(here));
+  CHECK_THROWS_WITH_AS(identity((dir.path() / "missing.csv").string()),
+                       doctest::Contains("missing.csv"), kcube::Error);
 }
 
 TEST_CASE("cell identity depends on the profile and the deployment, not on key order") {

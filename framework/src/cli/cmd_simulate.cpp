@@ -188,7 +188,8 @@ int cmd_simulate(const Args& args, const GlobalOptions& global) {
         profile, sim.threads, [&] { return registry.create<ModelProfile>(profile_spec); });
     const PluginObjects<Aggregator> aggregators = plugin_objects(
         aggregator, sim.threads, [&] { return registry.create<Aggregator>(aggregator_spec); });
-    const std::uint64_t cell = cell_identity(profile.plugin().name(), profile.params(), deployment);
+    const std::uint64_t cell = cell_identity(profile.plugin().name(), profile.params(), deployment,
+                                             profile.plugin().schema());
     const SimulationResult result =
         simulate(profiles.objects, aggregators.objects, cell, deployment, sim);
     table = result.table;
@@ -210,8 +211,8 @@ int cmd_simulate(const Args& args, const GlobalOptions& global) {
           "--bootstrap resamples questions of a sample log; this profile has none, so the "
           "table has no intervals");
     } else {
-      const std::uint64_t cell =
-          cell_identity(profile.plugin().name(), profile.params(), deployment);
+      const std::uint64_t cell = cell_identity(profile.plugin().name(), profile.params(),
+                                               deployment, profile.plugin().schema());
       const QuestionCurves curves =
           evaluator == Evaluator::exact
               ? exact_question_curves(profile.checked(), aggregator.checked(), deployment)

@@ -4,15 +4,20 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <cmath>
+#include <cstring>
+#include <fstream>
 #include <limits>
 #include <new>
 #include <span>
+#include <sstream>
 #include <string>
 
 #include "engine/resources.hpp"
 #include "kcube/error.hpp"
 #include "kcube/random.hpp"
+#include "util/sha256.hpp"
 #include "util/text.hpp"
 
 namespace kcube {
@@ -495,12 +500,31 @@ std::string_view to_string(Sampling sampling) noexcept {
 }
 
 std::uint64_t cell_identity(std::string_view profile_plugin, const Params& profile_params,
-                            const Deployment& deployment) {
-  // Canonical text: the plugin, its parameters sorted by key (validated values are canonical),
-  // and the deployment.
+                            const Deployment& deployment, std::span<const ParamSpec> schema) {
+  // Canonical text: the plugin, its parameters sorted by key (validated values are canonical;
+  // a file by its content), and the deployment.
+  const auto is_path = [&](const std::string& key) {
+    return std::any_of(schema.begin(), schema.end(), [&](const ParamSpec& spec) {
+      return spec.type == ParamType::path && spec.key != nullptr && key == spec.key;
+    });
+  };
   std::vector<std::pair<std::string, std::string>> params;
-  for (const auto& [key, value] : profile_params)
-    params.emplace_back(key, value.data());
+  for (const auto& [key, value] : profile_params) {
+    if (!is_path(key)) {
+      params.emplace_back(key, value.data());
+      continue;
+    }
+    std::ifstream in(value.data(), std::ios::binary);
+    std::ostringstream bytes;
+    if (in)
+      bytes << in.rdbuf();
+    if (!in.is_open() || in.bad()) {
+      throw Error("cannot read '" + value.data() + "' (parameter " + key + " of " +
+                  std::string(profile_plugin) + ") to identify its cell: " + std::strerror(errno) +
+                  "; check that the file exists and is readable");
+    }
+    params.emplace_back(key, "sha256:" + sha256_hex(bytes.str()));
+  }
   std::sort(params.begin(), params.end());
   std::string text = "profile=" + std::string(profile_plugin);
   for (const auto& [key, value] : params)

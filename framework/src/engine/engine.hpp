@@ -99,9 +99,13 @@ std::vector<const QuestionSamples*> logged_population(const CheckedProfile& prof
 /// Identity of a simulation cell, a pure function of the profile's plugin name and validated
 /// parameters and of the deployment (P, k_max, k_step, latency model; not its billing, so that
 /// billings compared on one deployment bill the same samples): adding a cell to a study never
-/// changes another's random numbers. FNV-1a over a canonical text, then a 64-bit mix.
+/// changes another's random numbers. A parameter that `schema` (the plugin's descriptor) types as
+/// a path counts by the SHA-256 of the file's bytes, not by where the file is: the host makes
+/// paths absolute, so the same study in two checkouts would otherwise draw different numbers.
+/// FNV-1a over a canonical text, then a 64-bit mix. kcube::Error naming the file when a path
+/// parameter's file cannot be read.
 std::uint64_t cell_identity(std::string_view profile_plugin, const Params& profile_params,
-                            const Deployment& deployment);
+                            const Deployment& deployment, std::span<const ParamSpec> schema = {});
 
 /// Runs the Monte Carlo simulation. Throws kcube::Error for bad options (trials < 2, levels out
 /// of (0, 1), an empty grid) and kcube::RuntimeFailure when the profile throws anything (also

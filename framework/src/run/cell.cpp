@@ -59,9 +59,9 @@ CandidateTable evaluate(const PluginRegistry& registry, const PluginInstance<Mod
                            aggregator.plugin().who() + ", aggregate)");
   // The cell's identity leaves the aggregator out: aggregators compared on one cell see the same
   // samples.
-  SimulationResult result =
-      simulate(profiles.objects, aggregators.objects,
-               cell_identity(plugin.name(), profile.params(), deployment), deployment, sim);
+  SimulationResult result = simulate(
+      profiles.objects, aggregators.objects,
+      cell_identity(plugin.name(), profile.params(), deployment, plugin.schema()), deployment, sim);
   notes.insert(notes.end(), result.notes.begin(), result.notes.end());
   return std::move(result.table);
 }
@@ -86,7 +86,8 @@ void bootstrap_cell(const PluginInstance<ModelProfile>& profile,
   // The exact evaluator draws nothing and has no cell seed: its resamples use run.seed.
   const std::uint64_t seed = cell_seed(m, cell).value_or(m.run.seed);
   // Not keyed on the aggregator: every aggregator of the cell sees the same resamples.
-  const std::uint64_t identity = cell_identity(plugin.name(), profile.params(), deployment);
+  const std::uint64_t identity =
+      cell_identity(plugin.name(), profile.params(), deployment, plugin.schema());
   state.enter(&aggregator.plugin(),
               aggregator.plugin().who() + ", per-question curves of the bootstrap");
   const QuestionCurves curves =
