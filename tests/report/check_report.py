@@ -21,6 +21,7 @@ Standard library only. Exits 1 with a message on the first problem.
 import base64
 import csv
 import html.parser
+import json
 import os
 import re
 import sqlite3
@@ -232,13 +233,14 @@ def main():
             rows = list(csv.DictReader(f))
         stored = [(series(p, a),) + tuple(rest) for p, a, *rest in db.execute(
             "SELECT c.profile, c.aggregator, s.optimizer, s.status, s.k, s.accuracy, s.cost, "
-            "s.latency FROM selections s JOIN cells c ON c.run_id = s.run_id AND "
+            "s.latency, s.cell_key FROM selections s JOIN cells c ON c.run_id = s.run_id AND "
             "c.cell_key = s.cell_key WHERE s.run_id = ? AND c.replication = 0 AND "
             "c.scenario = ? AND coalesce(c.sweep, '') = ? ORDER BY c.position, s.position",
             (run_id, scenario, sweep))]
         if len(rows) != len(stored):
             fail("%s has %d rows, the store %d selections" % (name, len(rows), len(stored)))
-        for row, (profile, optimizer, status, k, accuracy, cost, latency) in zip(rows, stored):
+        for row, (profile, optimizer, status, k, accuracy, cost, latency, cell_key) in zip(
+                rows, stored):
             got = (row["profile"], row["optimizer"], row["status"])
             if got != (profile, optimizer, status):
                 fail("%s: row %s, store %s" % (name, got, (profile, optimizer, status)))
@@ -254,8 +256,17 @@ def main():
                     fail("%s: %s/%s %s %r != stored %r" % (name, profile, optimizer, column,
                                                             float(text), value))
             if k is not None:
-                shown = "| %s | %s | %s | %d | %.5f | %.4g | %.4g |" % (
-                    names[profile], optimizer, status, k, accuracy, cost, latency)
+                # With run.bootstrap the accuracy is followed by its interval: " \\[lo, hi\\]".
+                accuracy_text = "%.5f" % accuracy
+                extra = db.execute(
+                    "SELECT extra FROM candidates WHERE run_id = ? AND cell_key = ? AND k = ?",
+                    (run_id, cell_key, k)).fetchone()
+                interval = json.loads(extra[0]) if extra and extra[0] else {}
+                if "accuracy_lo" in interval and "accuracy_hi" in interval:
+                    accuracy_text += " \\[%.5f, %.5f\\]" % (interval["accuracy_lo"],
+                                                            interval["accuracy_hi"])
+                shown = "| %s | %s | %s | %d | %s | %.4g | %.4g |" % (
+                    names[profile], optimizer, status, k, accuracy_text, cost, latency)
                 if shown not in markdown:
                     fail("report.md lacks the row '%s'" % shown)
             checked += 1
