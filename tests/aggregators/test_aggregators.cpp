@@ -17,6 +17,7 @@
 
 #include <boost/math/special_functions/beta.hpp>
 
+#include "builtin_registry.hpp"
 #include "host/plugin_host.hpp"
 #include "host/spec.hpp"
 #include "kcube/aggregator.hpp"
@@ -27,17 +28,8 @@ using kcube::Aggregator;
 using kcube::InferenceOutcome;
 using Outcomes = std::vector<InferenceOutcome>;
 
-const kcube::PluginRegistry& registry() {
-  static const kcube::PluginRegistry instance = [] {
-    kcube::DiscoveryOptions options;
-    options.use_environment = false;
-    return kcube::PluginRegistry::discover(options);
-  }();
-  return instance;
-}
-
 kcube::PluginInstance<Aggregator> make(const std::string& spec) {
-  return registry().create<Aggregator>(kcube::parse_spec(spec));
+  return kcube::test::builtin_registry().create<Aggregator>(kcube::parse_spec(spec));
 }
 
 // ---- Synthetic paths --------------------------------------------------------------------------

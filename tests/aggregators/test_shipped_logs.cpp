@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "builtin_registry.hpp"
 #include "engine/engine.hpp"
 #include "engine/exact.hpp"
 #include "host/plugin_host.hpp"
@@ -20,18 +21,9 @@
 
 namespace {
 
-const kcube::PluginRegistry& registry() {
-  static const kcube::PluginRegistry instance = [] {
-    kcube::DiscoveryOptions options;
-    options.use_environment = false;
-    return kcube::PluginRegistry::discover(options);
-  }();
-  return instance;
-}
-
 template <class T>
 kcube::PluginInstance<T> make(const std::string& spec) {
-  return registry().create<T>(kcube::parse_spec(spec));
+  return kcube::test::builtin_registry().create<T>(kcube::parse_spec(spec));
 }
 
 struct Shipped {

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "builtin_registry.hpp"
 #include "engine/engine.hpp"
 #include "engine/exact.hpp"
 #include "host/plugin_host.hpp"
@@ -25,15 +26,6 @@ using kcube::Deployment;
 using kcube::InputBilling;
 
 namespace {
-
-const kcube::PluginRegistry& registry() {
-  static const kcube::PluginRegistry instance = [] {
-    kcube::DiscoveryOptions options;
-    options.use_environment = false;
-    return kcube::PluginRegistry::discover(options);
-  }();
-  return instance;
-}
 
 Billing per_call(int call_size) {
   Billing b;
@@ -224,7 +216,8 @@ TEST_CASE("an early-stopping aggregator's bill counts the samples it drew") {
   // Every sample answers 7, so esc with window 4 stops after 4 samples: a request allowed
   // k >= 4 draws 4. Per call of 3 they pay 2 prompts (samples 0 and 3) and 4 outputs: 8 USD.
   const SplitProfile profile;
-  const auto esc = registry().create<kcube::Aggregator>(kcube::parse_spec("esc:window=4"));
+  const auto esc =
+      kcube::test::builtin_registry().create<kcube::Aggregator>(kcube::parse_spec("esc:window=4"));
   const kcube::SimulationResult r =
       kcube::simulate(profile, esc.checked(), 3, grid(9, 1, per_call(3)), options(10, 1));
   const double hand[] = {3, 4, 5, 8, 8, 8, 8, 8, 8};
@@ -236,10 +229,14 @@ TEST_CASE("an early-stopping aggregator's bill counts the samples it drew") {
 
 TEST_CASE("per-sample billing keeps the Monte Carlo numbers bit for bit") {
   const auto scenario = [](const std::string& spec) {
-    return registry().create<kcube::Scenario>(kcube::parse_spec(spec)).checked().deployment();
+    return kcube::test::builtin_registry()
+        .create<kcube::Scenario>(kcube::parse_spec(spec))
+        .checked()
+        .deployment();
   };
-  const auto profile = registry().create<kcube::ModelProfile>(kcube::parse_spec(
-      "gaussian:c_in=1.25e-6,c_out=1e-5,t_in=0.0005,t_out=0.005,acc_mean=0.6,acc_std=0.2"));
+  const auto profile =
+      kcube::test::builtin_registry().create<kcube::ModelProfile>(kcube::parse_spec(
+          "gaussian:c_in=1.25e-6,c_out=1e-5,t_in=0.0005,t_out=0.005,acc_mean=0.6,acc_std=0.2"));
   const Deployment plain = scenario("budget:k_max=32,parallelism=4");
   const Deployment explicit_sample =
       scenario("budget:k_max=32,parallelism=4,input_billing=per-sample");
@@ -303,7 +300,10 @@ TEST_CASE("a profile without input costs is refused under per-call and cached bi
 
 TEST_CASE("the budget plugin reads the billing parameters and refuses stray ones") {
   const auto deployment = [](const std::string& spec) {
-    return registry().create<kcube::Scenario>(kcube::parse_spec(spec)).checked().deployment();
+    return kcube::test::builtin_registry()
+        .create<kcube::Scenario>(kcube::parse_spec(spec))
+        .checked()
+        .deployment();
   };
   const Billing plain = deployment("budget").billing;
   CHECK(plain.input_billing == InputBilling::per_sample);
@@ -345,10 +345,11 @@ TEST_CASE("Game of 24 billed per call of 20 at GPT-4 prices is the logged cost")
     logged += bill;
   logged /= static_cast<double>(bills.size());
 
-  const auto profile = registry().create<kcube::ModelProfile>(
+  const auto profile = kcube::test::builtin_registry().create<kcube::ModelProfile>(
       kcube::parse_spec("samples:path=" + kGame24 + ",c_in=3e-5,c_out=6e-5"));
   CHECK(profile.checked().provides().input_cost);
-  const auto best = registry().create<kcube::Aggregator>(kcube::parse_spec("max-accuracy"));
+  const auto best =
+      kcube::test::builtin_registry().create<kcube::Aggregator>(kcube::parse_spec("max-accuracy"));
   std::vector<std::string> notes;
   const Deployment call = grid(100, 100, per_call(20));
   const kcube::CandidateTable exact =

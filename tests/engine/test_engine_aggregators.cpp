@@ -6,6 +6,7 @@
 #include <cmath>
 #include <string>
 
+#include "builtin_registry.hpp"
 #include "engine/engine.hpp"
 #include "engine/exact.hpp"
 #include "host/plugin_host.hpp"
@@ -18,23 +19,14 @@ using kcube::Sampling;
 
 namespace {
 
-const kcube::PluginRegistry& registry() {
-  static const kcube::PluginRegistry instance = [] {
-    kcube::DiscoveryOptions options;
-    options.use_environment = false;
-    return kcube::PluginRegistry::discover(options);
-  }();
-  return instance;
-}
-
 kcube::PluginInstance<kcube::ModelProfile> gaussian(double acc_mean, double acc_std) {
-  return registry().create<kcube::ModelProfile>(
+  return kcube::test::builtin_registry().create<kcube::ModelProfile>(
       kcube::parse_spec("gaussian:c_in=1.25e-6,c_out=1e-5,t_in=0.0005,t_out=0.005,acc_mean=" +
                         std::to_string(acc_mean) + ",acc_std=" + std::to_string(acc_std)));
 }
 
 kcube::PluginInstance<kcube::Aggregator> aggregator(const std::string& spec) {
-  return registry().create<kcube::Aggregator>(kcube::parse_spec(spec));
+  return kcube::test::builtin_registry().create<kcube::Aggregator>(kcube::parse_spec(spec));
 }
 
 Deployment deployment(int parallelism, int k_max, int k_step, LatencyModel model) {

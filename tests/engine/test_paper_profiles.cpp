@@ -6,6 +6,7 @@
 #include <cmath>
 #include <string>
 
+#include "builtin_registry.hpp"
 #include "engine/engine.hpp"
 #include "engine/exact.hpp"
 #include "host/plugin_host.hpp"
@@ -15,15 +16,6 @@
 namespace {
 
 using kcube::Sampling;
-
-const kcube::PluginRegistry& registry() {
-  static const kcube::PluginRegistry instance = [] {
-    kcube::DiscoveryOptions options;
-    options.use_environment = false;
-    return kcube::PluginRegistry::discover(options);
-  }();
-  return instance;
-}
 
 std::string number(double x) {
   char text[32];
@@ -37,7 +29,7 @@ kcube::PluginInstance<kcube::ModelProfile> gaussian(const kcube::test::PaperProf
                            ",t_in=" + number(p.t_in) + ",t_out=" + number(p.t_out) +
                            ",acc_mean=" + number(p.acc_mean) + ",acc_std=" + number(p.acc_std) +
                            extra;
-  return registry().create<kcube::ModelProfile>(kcube::parse_spec(spec));
+  return kcube::test::builtin_registry().create<kcube::ModelProfile>(kcube::parse_spec(spec));
 }
 
 // The paper's `balanced` deployment: P = 4, k = 4, 8, ..., 128, mean-wave.

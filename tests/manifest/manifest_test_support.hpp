@@ -9,21 +9,12 @@
 #include <string>
 #include <vector>
 
+#include "builtin_registry.hpp"
 #include "host/plugin_host.hpp"
 #include "kcube/error.hpp"
 #include "manifest/manifest.hpp"
 
 namespace kcube::test {
-
-/// The built-in plugins (gaussian, budget, the four rules), as tests/host discovers them.
-inline const PluginRegistry& builtin_registry() {
-  static const PluginRegistry registry = [] {
-    DiscoveryOptions options;
-    options.use_environment = false;
-    return PluginRegistry::discover(options);
-  }();
-  return registry;
-}
 
 /// Writes `text` to `path`, creating its folder.
 inline void write_file(const std::filesystem::path& path, const std::string& text) {
