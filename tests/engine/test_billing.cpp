@@ -190,8 +190,11 @@ TEST_CASE("per-call and cached bills by hand, Monte Carlo and exact") {
   const double per_call_3[] = {3, 4, 5, 8, 9, 10, 13};
   // cached 1.25 / 0.1: 2 (1.25 + 0.1 (k - 1)) + k = 3.5, 4.7, 5.9, 7.1, ...
   const double cached_default[] = {3.5, 4.7, 5.9, 7.1, 8.3, 9.5, 10.7};
-  for (const auto& [billing, hand] : {std::pair<Billing, const double*>{per_call(3), per_call_3},
-                                      {cached(1.25, 0.1), cached_default}}) {
+  for (const auto& entry : {std::pair<Billing, const double*>{per_call(3), per_call_3},
+                            {cached(1.25, 0.1), cached_default}}) {
+    // Named copies, not structured bindings: clang 14 cannot capture those in CAPTURE's lambda.
+    const Billing& billing = entry.first;
+    const double* hand = entry.second;
     CAPTURE(kcube::to_string(billing.input_billing));
     const Deployment d = grid(7, 1, billing);
     const kcube::CandidateTable exact = kcube::exact_candidates(profile, d);
