@@ -179,13 +179,16 @@ void check_aggregates(const Plan& plan, const double* values, std::int64_t trial
 
 // Runs every trial once, in parallel over chunks, calling
 //   on_trial(thread, chunk, trial, values)   with values[metrics g + m] at grid index g.
-// Exceptions never leave the parallel region: the first failure (in chunk order among those
-// seen) is rethrown after it.
+// Exceptions never leave the parallel region. A failure cancels only the chunks after its own:
+// every earlier chunk still runs, so the failure rethrown is always that of the first failing
+// trial, whatever the thread count and the order in which threads reach the chunks (skipping
+// every chunk once any failed reported trial 112 instead of 0 when a second thread failed first).
 template <class OnTrial>
 void for_each_trial(const Plan& plan, OnTrial&& on_trial) {
   const std::int64_t chunks = plan.chunks();
   std::vector<std::string> failures(static_cast<std::size_t>(chunks));
-  std::atomic<bool> failed{false};
+  constexpr std::int64_t kNone = std::numeric_limits<std::int64_t>::max();
+  std::atomic<std::int64_t> first_failed{kNone};  // lowest chunk that failed
   const auto stopped = [&plan] {
     return plan.stop != nullptr && plan.stop->load(std::memory_order_relaxed);
   };
@@ -201,7 +204,7 @@ void for_each_trial(const Plan& plan, OnTrial&& on_trial) {
     std::vector<double> values;
 #pragma omp for schedule(dynamic, 1)
     for (std::int64_t chunk = 0; chunk < chunks; ++chunk) {
-      if (failed.load(std::memory_order_relaxed) || stopped())
+      if (chunk > first_failed.load(std::memory_order_relaxed) || stopped())
         continue;
       // Everything that may throw, the plugin's draw_path and the buffers' allocation
       // included, is inside this try: an exception that left the region would terminate.
@@ -237,11 +240,13 @@ void for_each_trial(const Plan& plan, OnTrial&& on_trial) {
                            " of " + plan.label);
         } catch (...) {  // out of memory for the message: the fallback below reports it
         }
-        failed.store(true);
+        std::int64_t seen = first_failed.load();
+        while (chunk < seen && !first_failed.compare_exchange_weak(seen, chunk)) {
+        }
       }
     }
   }
-  if (failed.load()) {
+  if (first_failed.load() != kNone) {
     for (const auto& message : failures) {
       if (!message.empty())
         throw RuntimeFailure(message);
