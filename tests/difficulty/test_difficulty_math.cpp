@@ -1,0 +1,273 @@
+// The difficulty model's mathematics (kcube/difficulty.hpp): closed forms against quadrature over
+// p and sums done by hand, sampling against the distribution's moments.
+#include <doctest/doctest.h>
+
+#include <array>
+#include <cmath>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <boost/math/special_functions/beta.hpp>
+
+#include "kcube/difficulty.hpp"
+#include "kcube/error.hpp"
+#include "kcube/quadrature.hpp"
+#include "kcube/random.hpp"
+
+namespace {
+
+using kcube::difficulty::Distribution;
+using kcube::difficulty::WrongAnswers;
+
+Distribution beta_distribution(double alpha, double beta, double p_zero = 0.0) {
+  Distribution d;
+  d.kind = Distribution::Kind::beta;
+  d.alpha = alpha;
+  d.beta = beta;
+  d.p_zero = p_zero;
+  return d;
+}
+
+Distribution two_point(double p_easy, double p_hard, double easy_share) {
+  Distribution d;
+  d.kind = Distribution::Kind::two_point;
+  d.p_easy = p_easy;
+  d.p_hard = p_hard;
+  d.easy_share = easy_share;
+  return d;
+}
+
+// E[f(p)] over p ~ Beta(a, b) (no p_zero atom) by adaptive quadrature. The substitution
+// p = t^(1/a) turns p^(a-1) dp into dt / a, which removes the singularity at p = 0 when a < 1;
+// the tests use b >= 1, where (1 - p)^(b-1) is bounded.
+template <class F>
+double beta_expectation(double a, double b, const F& f) {
+  const auto integrand = [&](double t) {
+    const double p = std::pow(t, 1.0 / a);
+    return f(p) * std::pow(1.0 - p, b - 1.0) / a;
+  };
+  const std::array<double, 2> cuts{0.0, 1.0};
+  const double integral =
+      kcube::integrate_adaptive(integrand, cuts, kcube::QuadratureTolerance{0.0, 1e-13});
+  return integral / boost::math::beta(a, b);
+}
+
+// The raw moments E[p^j], j = 0..4, of a distribution.
+std::array<double, 5> raw_moments(const Distribution& d) {
+  std::array<double, 5> m{};
+  for (int j = 0; j <= 4; ++j) {
+    if (d.kind == Distribution::Kind::two_point) {
+      m[j] = d.easy_share * std::pow(d.p_easy, j) + (1.0 - d.easy_share) * std::pow(d.p_hard, j);
+      continue;
+    }
+    // E[p^j] = prod_{i < j} (a + i) / (a + b + i) for Beta(a, b).
+    double beta_moment = 1.0;
+    for (int i = 0; i < j; ++i)
+      beta_moment *= (d.alpha + i) / (d.alpha + d.beta + i);
+    m[j] = j == 0 ? 1.0 : (1.0 - d.p_zero) * beta_moment;
+  }
+  return m;
+}
+
+}  // namespace
+
+TEST_CASE("validate names each parameter out of its range") {
+  const auto refused = [](const Distribution& d, const char* name) {
+    CAPTURE(name);
+    CHECK_THROWS_WITH_AS(d.validate(), doctest::Contains(name), kcube::Error);
+  };
+  refused(beta_distribution(0.0, 1.0), "alpha");
+  refused(beta_distribution(-1.0, 1.0), "alpha");
+  refused(beta_distribution(std::nan(""), 1.0), "alpha");
+  refused(beta_distribution(1.0, 0.0), "beta");
+  refused(beta_distribution(1.0, INFINITY), "beta");
+  refused(beta_distribution(1.0, 1.0, 1.0), "p_zero");
+  refused(beta_distribution(1.0, 1.0, -0.1), "p_zero");
+  refused(two_point(1.2, 0.4, 0.5), "p_easy");
+  refused(two_point(0.8, -0.1, 0.5), "p_hard");
+  refused(two_point(0.8, 0.4, 1.5), "easy_share");
+  refused(two_point(0.8, 0.4, std::nan("")), "easy_share");
+  CHECK_NOTHROW(beta_distribution(0.1, 30.0, 0.0).validate());
+  CHECK_NOTHROW(beta_distribution(0.1, 30.0, 0.99).validate());
+  CHECK_NOTHROW(two_point(1.0, 0.0, 0.0).validate());
+  // The other kind's parameters are not looked at.
+  Distribution beta = beta_distribution(2.0, 3.0);
+  beta.p_easy = 7.0;
+  CHECK_NOTHROW(beta.validate());
+
+  WrongAnswers wrong;
+  wrong.count = 0;
+  CHECK_THROWS_WITH_AS(wrong.validate(), doctest::Contains("wrong_answers"), kcube::Error);
+  wrong.count = 3;
+  wrong.skew = -0.5;
+  CHECK_THROWS_WITH_AS(wrong.validate(), doctest::Contains("wrong_skew"), kcube::Error);
+  wrong.skew = 1.0;
+  CHECK_NOTHROW(wrong.validate());
+}
+
+TEST_CASE("wrong answers' shares are proportional to j^(-skew), decreasing, summing to 1") {
+  WrongAnswers wrong;
+  wrong.count = 3;
+  wrong.skew = 1.0;
+  const std::vector<double> shares = wrong.shares();
+  REQUIRE(shares.size() == 3);
+  const double total = 1.0 + 1.0 / 2.0 + 1.0 / 3.0;
+  CHECK(shares[0] == doctest::Approx(1.0 / total).epsilon(1e-15));
+  CHECK(shares[1] == doctest::Approx(0.5 / total).epsilon(1e-15));
+  CHECK(shares[2] == doctest::Approx(1.0 / 3.0 / total).epsilon(1e-15));
+  wrong.count = 4;
+  wrong.skew = 0.0;
+  for (const double s : wrong.shares())
+    CHECK(s == 0.25);
+}
+
+TEST_CASE("mean is E[p]") {
+  CHECK(beta_distribution(2.0, 6.0).mean() == doctest::Approx(0.25).epsilon(1e-15));
+  CHECK(beta_distribution(2.0, 6.0, 0.2).mean() == doctest::Approx(0.2).epsilon(1e-15));
+  CHECK(two_point(0.8, 0.4, 0.25).mean() == doctest::Approx(0.5).epsilon(1e-15));
+}
+
+TEST_CASE("pass@k of the beta kind equals quadrature of 1 - (1 - p)^k over the Beta density") {
+  struct Case {
+    double alpha, beta, p_zero;
+  };
+  for (const Case c :
+       {Case{2.5, 4.0, 0.0}, Case{0.3, 2.0, 0.1}, Case{1.0, 1.0, 0.0}, Case{0.7, 12.0, 0.35}}) {
+    const Distribution d = beta_distribution(c.alpha, c.beta, c.p_zero);
+    const std::vector<int> ks{1, 2, 3, 10, 64, 1000};
+    std::vector<double> out(ks.size());
+    kcube::difficulty::pass_at_k(d, ks, out);
+    for (std::size_t i = 0; i < ks.size(); ++i) {
+      const int k = ks[i];
+      const double expected = (1.0 - c.p_zero) * beta_expectation(c.alpha, c.beta, [k](double p) {
+                                return -std::expm1(k * std::log1p(-p));
+                              });
+      CAPTURE(c.alpha);
+      CAPTURE(c.beta);
+      CAPTURE(k);
+      CHECK(out[i] == doctest::Approx(expected).epsilon(1e-10));
+    }
+    CHECK(out[0] == doctest::Approx(d.mean()).epsilon(1e-14));  // pass@1 = E[p]
+  }
+}
+
+TEST_CASE("pass@1 of the beta kind keeps its relative accuracy when beta is large") {
+  // 1 - B(a, b + 1) / B(a, b) = a / (a + b) ~ 5e-7: a difference of log-gammas near 1.3e7 would
+  // lose about half the digits.
+  const Distribution d = beta_distribution(0.5, 1e6);
+  const std::vector<int> ks{1, 2};
+  std::vector<double> out(2);
+  kcube::difficulty::pass_at_k(d, ks, out);
+  CHECK(out[0] == doctest::Approx(0.5 / (0.5 + 1e6)).epsilon(1e-13));
+  // 1 - (b / (a + b)) ((b + 1) / (a + b + 1)).
+  const double miss = (1e6 / (0.5 + 1e6)) * ((1e6 + 1.0) / (0.5 + 1e6 + 1.0));
+  CHECK(out[1] == doctest::Approx(1.0 - miss).epsilon(1e-9));
+}
+
+TEST_CASE("pass@k of the two-point kind is 1 - [s (1 - pe)^k + (1 - s) (1 - ph)^k]") {
+  const std::vector<int> ks{1, 2, 5, 30};
+  std::vector<double> out(ks.size());
+  kcube::difficulty::pass_at_k(two_point(0.8, 0.4, 0.5), ks, out);
+  for (std::size_t i = 0; i < ks.size(); ++i)
+    CHECK(out[i] == doctest::Approx(1.0 - 0.5 * std::pow(0.2, ks[i]) - 0.5 * std::pow(0.6, ks[i]))
+                        .epsilon(1e-14));
+  // Certain and impossible questions.
+  kcube::difficulty::pass_at_k(two_point(1.0, 0.0, 0.3), ks, out);
+  for (const double v : out)
+    CHECK(v == doctest::Approx(0.3).epsilon(1e-15));
+}
+
+TEST_CASE("pass@k refuses k below 1 and an output of the wrong size") {
+  const std::vector<int> ks{0};
+  std::vector<double> out(1);
+  CHECK_THROWS_WITH_AS(kcube::difficulty::pass_at_k(beta_distribution(1, 1), ks, out),
+                       doctest::Contains("k = 0"), kcube::Error);
+  std::vector<double> short_out;
+  const std::vector<int> one{1};
+  CHECK_THROWS_AS(kcube::difficulty::pass_at_k(beta_distribution(1, 1), one, short_out),
+                  kcube::Error);
+}
+
+TEST_CASE("log_probability is a distribution over c = 0..n") {
+  for (const Distribution& d :
+       {beta_distribution(0.4, 2.2), beta_distribution(3.0, 0.6, 0.25), two_point(0.8, 0.4, 0.5),
+        two_point(1.0, 0.0, 0.3), two_point(0.9, 0.0, 1.0)}) {
+    for (const int n : {1, 7, 50, 400}) {
+      double total = 0.0;
+      for (int c = 0; c <= n; ++c)
+        total += std::exp(d.log_probability(c, n));
+      CAPTURE(n);
+      CHECK(total == doctest::Approx(1.0).epsilon(1e-11));
+    }
+  }
+}
+
+TEST_CASE("log_probability: beta-binomial special cases and the p_zero atom") {
+  // Beta(1, 1) = uniform p: every count is equally likely, 1 / (n + 1).
+  const Distribution uniform = beta_distribution(1.0, 1.0);
+  for (const int c : {0, 3, 9})
+    CHECK(std::exp(uniform.log_probability(c, 9)) == doctest::Approx(0.1).epsilon(1e-13));
+  // Beta(a, 1): P(n of n) = a / (a + n).
+  CHECK(std::exp(beta_distribution(2.5, 1.0).log_probability(6, 6)) ==
+        doctest::Approx(2.5 / 8.5).epsilon(1e-13));
+  // With p_zero: P(0) = p_zero + (1 - p_zero) P_beta(0), P(c > 0) = (1 - p_zero) P_beta(c).
+  const Distribution atom = beta_distribution(1.0, 1.0, 0.3);
+  CHECK(std::exp(atom.log_probability(0, 4)) == doctest::Approx(0.3 + 0.7 * 0.2).epsilon(1e-13));
+  CHECK(std::exp(atom.log_probability(2, 4)) == doctest::Approx(0.7 * 0.2).epsilon(1e-13));
+  // A certain question: two_point(1, 0) has P(c) = s at c = n and 1 - s at c = 0 exactly.
+  const Distribution sure = two_point(1.0, 0.0, 0.3);
+  CHECK(std::exp(sure.log_probability(5, 5)) == doctest::Approx(0.3).epsilon(1e-15));
+  CHECK(std::exp(sure.log_probability(0, 5)) == doctest::Approx(0.7).epsilon(1e-15));
+  CHECK(sure.log_probability(2, 5) == -INFINITY);  // impossible, not NaN
+  CHECK_THROWS_AS((void)sure.log_probability(6, 5), kcube::Error);
+}
+
+TEST_CASE("draw matches the distribution's mean, variance and p_zero share") {
+  // 10^5 draws from a fixed seed; each tolerance is 4 standard errors of the statistic:
+  // mean: sqrt(var / N); variance: sqrt((mu4 - var^2) / N); share of zeros:
+  // sqrt(p_zero (1 - p_zero) / N).
+  constexpr int kDraws = 100000;
+  std::uint64_t cell = 0;
+  for (const Distribution& d : {beta_distribution(0.4, 1.7, 0.2), beta_distribution(3.0, 5.0),
+                                beta_distribution(0.05, 0.08), two_point(0.8, 0.4, 0.3)}) {
+    kcube::RandomStream stream(20261202, cell++, 0);
+    double sum = 0.0;
+    double sum_sq = 0.0;
+    int zeros = 0;
+    int outside = 0;
+    for (int i = 0; i < kDraws; ++i) {
+      const double p = d.draw(stream);
+      outside += p >= 0.0 && p <= 1.0 ? 0 : 1;  // also counts NaN
+      sum += p;
+      sum_sq += p * p;
+      zeros += p == 0.0 ? 1 : 0;
+    }
+    const std::array<double, 5> m = raw_moments(d);
+    const double mean = m[1];
+    const double variance = m[2] - mean * mean;
+    const double mu4 =
+        m[4] - 4.0 * mean * m[3] + 6.0 * mean * mean * m[2] - 3.0 * mean * mean * mean * mean;
+    const double n = kDraws;
+    const double sample_mean = sum / n;
+    const double sample_variance = (sum_sq - n * sample_mean * sample_mean) / (n - 1.0);
+    CAPTURE(d.alpha);
+    CAPTURE(d.beta);
+    CHECK(outside == 0);
+    CHECK(d.mean() == doctest::Approx(mean).epsilon(1e-14));
+    CHECK(std::abs(sample_mean - mean) <= 4.0 * std::sqrt(variance / n));
+    CHECK(std::abs(sample_variance - variance) <= 4.0 * std::sqrt((mu4 - variance * variance) / n));
+    if (d.kind == Distribution::Kind::beta) {
+      const double share = zeros / n;
+      CHECK(std::abs(share - d.p_zero) <= 4.0 * std::sqrt(d.p_zero * (1.0 - d.p_zero) / n));
+    }
+  }
+}
+
+TEST_CASE("draw is a pure function of the stream") {
+  const Distribution d = beta_distribution(0.3, 2.0, 0.1);
+  kcube::RandomStream first(7, 1, 2);
+  kcube::RandomStream second(7, 1, 2);
+  for (int i = 0; i < 100; ++i)
+    CHECK(d.draw(first) == d.draw(second));
+}
