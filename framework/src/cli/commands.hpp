@@ -35,6 +35,9 @@ int cmd_select(const Args& args, const GlobalOptions& global);
 /// kcube simulate --profile SPEC --scenario SPEC [--evaluator E] [--trials N] [--seed S]
 ///                [--sampling S] [--threads N] [-o FILE]
 int cmd_simulate(const Args& args, const GlobalOptions& global);
+/// kcube fit LOG [-o PROFILE.yaml] [--predict K1,K2,...] [--json] [--first M] [--bootstrap B]
+///           [--seed S] [--c-in X --c-out Y] [--t-in X --t-out Y] [--name NAME]
+int cmd_fit(const Args& args, const GlobalOptions& global);
 /// kcube validate MANIFEST [--set PATH=VALUE]...
 int cmd_validate(const Args& args, const GlobalOptions& global);
 /// kcube run MANIFEST [--store PATH] [--set PATH=VALUE]... [--threads N] [--resume] [--fail-fast]

@@ -31,6 +31,9 @@ const char* const kCommands =
     "  simulate --profile SPEC --scenario SPEC [--evaluator monte-carlo|exact] [--trials N]\n"
     "           [--seed S] [--sampling nested|independent] [--threads N] [-o FILE]\n"
     "                               the candidate table of a model profile on a deployment\n"
+    "  fit LOG [-o PROFILE.yaml] [--predict K1,K2,...] [--first M] [--bootstrap B] [--json]\n"
+    "                               fit the difficulty model to a sample log, compare its\n"
+    "                               curves, predict larger k\n"
     "  validate MANIFEST [--set PATH=VALUE]...\n"
     "                               check an experiment manifest, report every problem\n"
     "  run MANIFEST [--store PATH] [--set PATH=VALUE]... [--threads N] [--shard I/N]\n"
@@ -68,9 +71,9 @@ const char* const kPluginsHelp =
 
 // The commands, for "did you mean" and 'kcube help COMMAND'.
 const std::vector<std::string>& command_names() {
-  static const std::vector<std::string> names = {"plugins", "select",  "simulate",   "validate",
-                                                 "run",     "runs",    "merge",      "export",
-                                                 "report",  "compare", "new-plugin", "help"};
+  static const std::vector<std::string> names = {
+      "plugins", "select", "simulate", "fit",     "validate",   "run", "runs",
+      "merge",   "export", "report",   "compare", "new-plugin", "help"};
   return names;
 }
 
@@ -139,6 +142,8 @@ int dispatch(const std::string& command, Args args, const kcube::cli::GlobalOpti
     return kcube::cli::cmd_select(args, global);
   if (command == "simulate")
     return kcube::cli::cmd_simulate(args, global);
+  if (command == "fit")
+    return kcube::cli::cmd_fit(args, global);
   if (command == "validate")
     return kcube::cli::cmd_validate(args, global);
   if (command == "run")
