@@ -6,6 +6,7 @@
 #include <array>
 #include <cmath>
 #include <cstdint>
+#include <numbers>
 #include <string>
 #include <vector>
 
@@ -497,4 +498,78 @@ TEST_CASE("majority vote with one sample is E[p]; certain questions always win")
   const std::vector<double> mv = majority_votes(two_point(1.0, 0.0, 0.3), 6, 2.0, one_to(60));
   for (const double v : mv)
     CHECK(v == doctest::Approx(0.3).epsilon(1e-13));
+}
+
+namespace {
+
+std::vector<double> verifier_bests(const Distribution& d, kcube::difficulty::Scores scores,
+                                   const std::vector<int>& ks) {
+  std::vector<double> out(ks.size());
+  kcube::difficulty::verifier_best(d, scores, ks, out);
+  return out;
+}
+
+double normal_cdf(double z) {
+  return 0.5 * std::erfc(-z / std::sqrt(2.0));
+}
+
+// V(p, k) = k integral p phi(s - sc) F_p(s)^(k-1) ds, F_p = p Phi(s - sc) + (1 - p) Phi(s - sw),
+// by plain adaptive quadrature of the formula as written.
+double verifier_best_given(double p, kcube::difficulty::Scores scores, int k) {
+  const auto integrand = [&](double s) {
+    const double f = p * normal_cdf(s - scores.correct) + (1.0 - p) * normal_cdf(s - scores.wrong);
+    return k * p * std::exp(-0.5 * (s - scores.correct) * (s - scores.correct)) /
+           std::sqrt(2.0 * std::numbers::pi) * std::pow(f, k - 1);
+  };
+  const std::array<double, 6> cuts{scores.correct - 40.0, scores.correct - 5.0,
+                                   scores.correct,        scores.correct + 3.0,
+                                   scores.correct + 6.0,  scores.correct + 40.0};
+  return kcube::integrate_adaptive(integrand, cuts, kcube::QuadratureTolerance{0.0, 1e-13});
+}
+
+}  // namespace
+
+TEST_CASE("verifier-best equals a two-dimensional quadrature over p and the score") {
+  // The library expands E[p F_p^(k-1)] in the beta moments and integrates only over the score;
+  // the reference integrates V(p, k) over the Beta density numerically.
+  const std::vector<int> ks{2, 3, 8, 50};
+  for (const kcube::difficulty::Scores scores :
+       {kcube::difficulty::Scores{1.0, 0.0}, kcube::difficulty::Scores{-0.5, 0.7}}) {
+    for (const Distribution& d : {beta_distribution(0.5, 2.0, 0.2), beta_distribution(2.0, 3.0)}) {
+      const std::vector<double> v = verifier_bests(d, scores, ks);
+      for (std::size_t i = 0; i < ks.size(); ++i) {
+        const int k = ks[i];
+        const double expected = (1.0 - d.p_zero) * beta_expectation(d.alpha, d.beta, [&](double p) {
+                                  return verifier_best_given(p, scores, k);
+                                });
+        CAPTURE(scores.correct);
+        CAPTURE(d.alpha);
+        CAPTURE(k);
+        CHECK(v[i] == doctest::Approx(expected).epsilon(1e-10));
+      }
+    }
+    const Distribution mixture = two_point(0.8, 0.3, 0.4);
+    const std::vector<double> v = verifier_bests(mixture, scores, ks);
+    for (std::size_t i = 0; i < ks.size(); ++i)
+      CHECK(v[i] == doctest::Approx(0.4 * verifier_best_given(0.8, scores, ks[i]) +
+                                    0.6 * verifier_best_given(0.3, scores, ks[i]))
+                        .epsilon(1e-10));
+  }
+}
+
+TEST_CASE("verifier-best in closed form: k = 1 is E[p], k = 2 and an uninformative verifier") {
+  const kcube::difficulty::Scores scores{1.3, 0.2};
+  for (const Distribution& d : {beta_distribution(0.4, 1.5, 0.1), two_point(0.9, 0.2, 0.35)}) {
+    const std::vector<double> v = verifier_bests(d, scores, {1, 2});
+    CHECK(v[0] == doctest::Approx(d.mean()).epsilon(1e-12));
+    // Two samples: both correct (p^2), or one of each with the correct one scoring higher:
+    // P(N(sc, 1) > N(sw, 1)) = Phi((sc - sw) / sqrt(2)).
+    const std::array<double, 5> m = raw_moments(d);
+    const double expected =
+        m[2] + 2.0 * (m[1] - m[2]) * normal_cdf((scores.correct - scores.wrong) / std::sqrt(2.0));
+    CHECK(v[1] == doctest::Approx(expected).epsilon(1e-10));
+    // When correct and wrong samples score alike, the best-scored one is a uniform pick: E[p].
+    for (const double x : verifier_bests(d, kcube::difficulty::Scores{0.5, 0.5}, {3, 17, 400}))
+      CHECK(x == doctest::Approx(d.mean()).epsilon(1e-10));
+  }
 }
