@@ -37,6 +37,7 @@ class LogFactorials {
 /// P(X = x | k): the probability that x of k samples are correct, with p drawn from the
 /// distribution (beta-binomial with the p_zero atom at x = 0, or the two-point mixture of
 /// binomials), for 0 <= x <= k <= k_max. The log-gamma values it needs are tabulated once.
+/// Relative accuracy about k_max * 1e-16 * log(k_max + alpha + beta).
 class CorrectCounts {
  public:
   CorrectCounts(const Distribution& d, int k_max);
@@ -47,10 +48,11 @@ class CorrectCounts {
 
   Distribution d_;
   LogFactorials log_factorial_;
-  // beta: log Gamma(alpha + i), log Gamma(beta + i), log Gamma(alpha + beta + i), i = 0..k_max.
-  std::vector<double> log_gamma_alpha_;
-  std::vector<double> log_gamma_beta_;
-  std::vector<double> log_gamma_sum_;
+  // beta: the log rising factorials log (x)_n = log Gamma(x + n) - log Gamma(x), n = 0..k_max,
+  // of x = alpha, beta and alpha + beta.
+  std::vector<double> log_rising_alpha_;
+  std::vector<double> log_rising_beta_;
+  std::vector<double> log_rising_sum_;
 };
 
 /// log Bin(c; n, p) = log C(n, c) + c log p + (n - c) log(1 - p), exact at p = 0 and p = 1 (where
