@@ -38,8 +38,9 @@ namespace {
 using detail::CorrectCounts;
 using detail::LogFactorials;
 
-// Binomial probabilities below this share of their row's largest are left out: a row holds at
-// most a few hundred of them, each multiplied by a probability <= 1, so H loses less than 1e-21.
+// Binomial probabilities below this share of their row's largest are left out: the tail beyond
+// decays faster than geometrically, so a row loses a few times 1e-24 of mass, each multiplied by
+// a probability <= 1; over W steps and the sum over x, MV loses less than 1e-18.
 constexpr double kNegligible = 1e-24;
 
 // Exact majority vote sums over all counts of correct samples; beyond this many samples per
