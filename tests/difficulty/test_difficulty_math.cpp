@@ -2,13 +2,16 @@
 // p and sums done by hand, sampling against the distribution's moments.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstdint>
+#include <numbers>
 #include <string>
 #include <vector>
 
 #include <boost/math/special_functions/beta.hpp>
+#include <boost/math/special_functions/binomial.hpp>
 
 #include "kcube/difficulty.hpp"
 #include "kcube/error.hpp"
@@ -270,4 +273,303 @@ TEST_CASE("draw is a pure function of the stream") {
   kcube::RandomStream second(7, 1, 2);
   for (int i = 0; i < 100; ++i)
     CHECK(d.draw(first) == d.draw(second));
+}
+
+namespace {
+
+// P(x of k correct) for the tests' exact sums: E[p^x (1 - p)^(k - x)] C(k, x), from the Beta
+// function's moments (boost::math::beta) or the two-point mixture.
+double correct_count_probability(const Distribution& d, int x, int k) {
+  const double choose =
+      boost::math::binomial_coefficient<double>(static_cast<unsigned>(k), static_cast<unsigned>(x));
+  if (d.kind == Distribution::Kind::two_point)
+    return choose *
+           (d.easy_share * std::pow(d.p_easy, x) * std::pow(1.0 - d.p_easy, k - x) +
+            (1.0 - d.easy_share) * std::pow(d.p_hard, x) * std::pow(1.0 - d.p_hard, k - x));
+  const double moment =
+      boost::math::beta(d.alpha + x, d.beta + k - x) / boost::math::beta(d.alpha, d.beta);
+  return (1.0 - d.p_zero) * choose * moment + (x == 0 ? d.p_zero : 0.0);
+}
+
+// Majority vote by enumerating every sequence of k answers (0 = correct, 1..W wrong): the
+// sequence's probability given x correct is p^x (1 - p)^(k - x) prod_j w_j^(c_j), so summing over
+// sequences with their tie-split win indicator and weighting by the exact moments gives MV(k).
+double brute_force_majority_vote(const Distribution& d, const std::vector<double>& shares, int k) {
+  const int answers = static_cast<int>(shares.size()) + 1;
+  int sequences = 1;
+  for (int i = 0; i < k; ++i)
+    sequences *= answers;
+  // One binomial coefficient is already in correct_count_probability: divide it back out.
+  double total = 0.0;
+  for (int code = 0; code < sequences; ++code) {
+    std::vector<int> votes(static_cast<std::size_t>(answers), 0);
+    for (int i = 0, rest = code; i < k; ++i, rest /= answers)
+      ++votes[static_cast<std::size_t>(rest % answers)];
+    const int x = votes[0];
+    int leaders = 0;
+    int most = 0;
+    for (const int v : votes)
+      most = std::max(most, v);
+    for (const int v : votes)
+      leaders += v == most ? 1 : 0;
+    if (x != most)
+      continue;
+    double wrong_weight = 1.0;
+    for (int j = 1; j < answers; ++j)
+      wrong_weight *=
+          std::pow(shares[static_cast<std::size_t>(j - 1)], votes[static_cast<std::size_t>(j)]);
+    const double choose = boost::math::binomial_coefficient<double>(static_cast<unsigned>(k),
+                                                                    static_cast<unsigned>(x));
+    total += correct_count_probability(d, x, k) / choose * wrong_weight / leaders;
+  }
+  return total;
+}
+
+// H(x, n) by the plain dynamic program over the wrong answers with the number of ties in the
+// state (no Gauss-Legendre nodes, no truncated binomial rows): the reference for large k.
+double reference_win_probability(const std::vector<double>& shares, int x, int n) {
+  if (x == 0)
+    return 0.0;
+  const auto answers = shares.size();
+  // state[r][t]: probability that the answers so far left r samples, all at most x, t at x.
+  std::vector<std::vector<double>> state(static_cast<std::size_t>(n) + 1,
+                                         std::vector<double>(answers + 1, 0.0));
+  state[static_cast<std::size_t>(n)][0] = 1.0;
+  double tail = 1.0;
+  for (std::size_t j = 0; j < answers; ++j) {
+    const double q = j + 1 == answers ? 1.0 : shares[j] / tail;
+    tail -= shares[j];
+    std::vector<std::vector<double>> next(state.size(), std::vector<double>(answers + 1, 0.0));
+    for (int r = 0; r <= n; ++r)
+      for (std::size_t t = 0; t <= answers; ++t) {
+        const double mass = state[static_cast<std::size_t>(r)][t];
+        if (mass == 0.0)
+          continue;
+        for (int c = 0; c <= std::min(x, r); ++c) {
+          const double pmf = boost::math::binomial_coefficient<double>(static_cast<unsigned>(r),
+                                                                       static_cast<unsigned>(c)) *
+                             std::pow(q, c) * std::pow(1.0 - q, r - c);
+          next[static_cast<std::size_t>(r - c)][t + (c == x ? 1 : 0)] += mass * pmf;
+        }
+      }
+    state = std::move(next);
+  }
+  double h = 0.0;
+  for (std::size_t t = 0; t <= answers; ++t)
+    h += state[0][t] / (1.0 + static_cast<double>(t));
+  return h;
+}
+
+std::vector<double> majority_votes(const Distribution& d, int wrong_answers, double skew,
+                                   const std::vector<int>& ks) {
+  WrongAnswers wrong;
+  wrong.count = wrong_answers;
+  wrong.skew = skew;
+  std::vector<double> out(ks.size());
+  kcube::difficulty::majority_vote(d, wrong, ks, out);
+  return out;
+}
+
+std::vector<int> one_to(int k_max) {
+  std::vector<int> ks(static_cast<std::size_t>(k_max));
+  for (int k = 1; k <= k_max; ++k)
+    ks[static_cast<std::size_t>(k - 1)] = k;
+  return ks;
+}
+
+}  // namespace
+
+TEST_CASE(
+    "two-point majority vote equals Chen et al.'s formula at odd k, a half-tie sum at even k") {
+  // F(K) = a I_p1((K + 1) / 2, (K + 1) / 2) + (1 - a) I_p2((K + 1) / 2, (K + 1) / 2).
+  const Distribution d = two_point(0.8, 0.4, 0.5);
+  const std::vector<int> ks = one_to(201);
+  const std::vector<double> mv = majority_votes(d, 1, 0.0, ks);
+  for (const int k : ks) {
+    CAPTURE(k);
+    double expected = 0.0;
+    if (k % 2 == 1) {
+      const double half = (k + 1) / 2.0;
+      expected =
+          0.5 * boost::math::ibeta(half, half, 0.8) + 0.5 * boost::math::ibeta(half, half, 0.4);
+    } else {
+      for (int x = k / 2; x <= k; ++x)
+        expected += (x == k / 2 ? 0.5 : 1.0) * correct_count_probability(d, x, k);
+    }
+    CHECK(std::abs(mv[static_cast<std::size_t>(k - 1)] - expected) <= 1e-10);
+  }
+}
+
+TEST_CASE("two-point majority vote rises to its maximum at k = 5, then falls (the inverse U)") {
+  // Chen et al.'s example: half the questions easy (p = 0.8), half hard (p = 0.4).
+  const std::vector<double> mv = majority_votes(two_point(0.8, 0.4, 0.5), 1, 0.0, one_to(100));
+  const auto at = [&](int k) { return mv[static_cast<std::size_t>(k - 1)]; };
+  // The maximum is first reached at k = 5 (k = 6 repeats it up to rounding, below).
+  const double peak = *std::max_element(mv.begin(), mv.end());
+  CHECK(at(5) == doctest::Approx(peak).epsilon(1e-14));
+  for (int k = 1; k < 5; ++k)
+    CHECK(at(k) < at(5) - 1e-3);
+  for (int k = 7; k <= 100; ++k)
+    CHECK(at(k) < at(5) - 1e-4);
+  // With one wrong answer a tie at even k counts one half, and MV(2m) = MV(2m - 1): the sixth
+  // sample only turns a 3-2 lead into a 3-3 tie (half) or a 4-2 win as often as it turns a 2-3
+  // loss into a tie (half) or a 2-4 loss, so k = 6 repeats the maximum without raising it.
+  CHECK(at(6) == doctest::Approx(at(5)).epsilon(1e-14));
+  for (int m = 1; m <= 50; ++m)
+    CHECK(at(2 * m) == doctest::Approx(at(2 * m - 1)).epsilon(1e-12));
+  for (int k = 7; k <= 100; k += 2) {
+    CAPTURE(k);
+    CHECK(at(k) < at(k - 2));  // strictly falling at odd k from 5 on
+  }
+  CHECK(at(1) < at(3));
+  CHECK(at(3) < at(5));
+}
+
+TEST_CASE("majority vote over several wrong answers equals brute-force enumeration") {
+  // Every sequence of k <= 7 answers among the correct one and W = 3 wrong ones (skew 1:
+  // shares 6/11, 3/11, 2/11), exact moments over p.
+  WrongAnswers wrong;
+  wrong.count = 3;
+  wrong.skew = 1.0;
+  const std::vector<double> shares = wrong.shares();
+  const std::vector<int> ks = one_to(7);
+  for (const Distribution& d :
+       {two_point(0.8, 0.4, 0.5), two_point(0.35, 0.1, 0.7), two_point(1.0, 0.0, 0.5),
+        beta_distribution(0.5, 1.5), beta_distribution(2.0, 3.0, 0.2)}) {
+    const std::vector<double> mv = majority_votes(d, 3, 1.0, ks);
+    for (const int k : ks) {
+      CAPTURE(k);
+      CAPTURE(d.p_easy);
+      CAPTURE(d.alpha);
+      CHECK(std::abs(mv[static_cast<std::size_t>(k - 1)] -
+                     brute_force_majority_vote(d, shares, k)) <= 1e-12);
+    }
+  }
+}
+
+TEST_CASE("majority vote over several wrong answers at large k equals a plain dynamic program") {
+  // The reference keeps the count of ties in its state and every binomial probability; the
+  // library integrates the tie weight with Gauss-Legendre nodes and drops binomial tails below
+  // 1e-24 of their row's peak.
+  const Distribution d = beta_distribution(1.2, 0.8, 0.1);
+  for (const int wrong_answers : {2, 5}) {
+    WrongAnswers wrong;
+    wrong.count = wrong_answers;
+    wrong.skew = 0.7;
+    const std::vector<double> shares = wrong.shares();
+    const std::vector<int> ks{1, 2, 9, 40, 81, 120};
+    const std::vector<double> mv = majority_votes(d, wrong_answers, 0.7, ks);
+    for (std::size_t i = 0; i < ks.size(); ++i) {
+      const int k = ks[i];
+      double expected = 0.0;
+      for (int x = 1; x <= k; ++x)
+        expected +=
+            correct_count_probability(d, x, k) * reference_win_probability(shares, x, k - x);
+      CAPTURE(wrong_answers);
+      CAPTURE(k);
+      CHECK(std::abs(mv[i] - expected) <= 1e-12);
+    }
+  }
+}
+
+TEST_CASE("beta majority vote with one wrong answer is E[I_p((k + 1) / 2, (k + 1) / 2)] at odd k") {
+  for (const Distribution& d : {beta_distribution(0.6, 1.0), beta_distribution(2.5, 1.5, 0.3)}) {
+    const std::vector<int> ks{1, 3, 7, 21, 101};
+    const std::vector<double> mv = majority_votes(d, 1, 0.0, ks);
+    for (std::size_t i = 0; i < ks.size(); ++i) {
+      const double half = (ks[i] + 1) / 2.0;
+      const double expected =
+          (1.0 - d.p_zero) * beta_expectation(d.alpha, d.beta, [half](double p) {
+            return boost::math::ibeta(half, half, p);
+          });
+      CAPTURE(ks[i]);
+      CHECK(mv[i] == doctest::Approx(expected).epsilon(1e-10));
+    }
+  }
+}
+
+TEST_CASE("majority vote with one sample is E[p]; certain questions always win") {
+  const Distribution d = beta_distribution(0.9, 2.0, 0.15);
+  for (const int wrong_answers : {1, 4}) {
+    const std::vector<double> mv = majority_votes(d, wrong_answers, 0.5, {1});
+    CHECK(mv[0] == doctest::Approx(d.mean()).epsilon(1e-13));
+  }
+  // p = 1 always wins and p = 0 never does, at every k and for any W.
+  const std::vector<double> mv = majority_votes(two_point(1.0, 0.0, 0.3), 6, 2.0, one_to(60));
+  for (const double v : mv)
+    CHECK(v == doctest::Approx(0.3).epsilon(1e-13));
+}
+
+namespace {
+
+std::vector<double> verifier_bests(const Distribution& d, kcube::difficulty::Scores scores,
+                                   const std::vector<int>& ks) {
+  std::vector<double> out(ks.size());
+  kcube::difficulty::verifier_best(d, scores, ks, out);
+  return out;
+}
+
+double normal_cdf(double z) {
+  return 0.5 * std::erfc(-z / std::sqrt(2.0));
+}
+
+// V(p, k) = k integral p phi(s - sc) F_p(s)^(k-1) ds, F_p = p Phi(s - sc) + (1 - p) Phi(s - sw),
+// by plain adaptive quadrature of the formula as written.
+double verifier_best_given(double p, kcube::difficulty::Scores scores, int k) {
+  const auto integrand = [&](double s) {
+    const double f = p * normal_cdf(s - scores.correct) + (1.0 - p) * normal_cdf(s - scores.wrong);
+    return k * p * std::exp(-0.5 * (s - scores.correct) * (s - scores.correct)) /
+           std::sqrt(2.0 * std::numbers::pi) * std::pow(f, k - 1);
+  };
+  const std::array<double, 6> cuts{scores.correct - 40.0, scores.correct - 5.0,
+                                   scores.correct,        scores.correct + 3.0,
+                                   scores.correct + 6.0,  scores.correct + 40.0};
+  return kcube::integrate_adaptive(integrand, cuts, kcube::QuadratureTolerance{0.0, 1e-13});
+}
+
+}  // namespace
+
+TEST_CASE("verifier-best equals a two-dimensional quadrature over p and the score") {
+  // The library expands E[p F_p^(k-1)] in the beta moments and integrates only over the score;
+  // the reference integrates V(p, k) over the Beta density numerically.
+  const std::vector<int> ks{2, 3, 8, 50};
+  for (const kcube::difficulty::Scores scores :
+       {kcube::difficulty::Scores{1.0, 0.0}, kcube::difficulty::Scores{-0.5, 0.7}}) {
+    for (const Distribution& d : {beta_distribution(0.5, 2.0, 0.2), beta_distribution(2.0, 3.0)}) {
+      const std::vector<double> v = verifier_bests(d, scores, ks);
+      for (std::size_t i = 0; i < ks.size(); ++i) {
+        const int k = ks[i];
+        const double expected = (1.0 - d.p_zero) * beta_expectation(d.alpha, d.beta, [&](double p) {
+                                  return verifier_best_given(p, scores, k);
+                                });
+        CAPTURE(scores.correct);
+        CAPTURE(d.alpha);
+        CAPTURE(k);
+        CHECK(v[i] == doctest::Approx(expected).epsilon(1e-10));
+      }
+    }
+    const Distribution mixture = two_point(0.8, 0.3, 0.4);
+    const std::vector<double> v = verifier_bests(mixture, scores, ks);
+    for (std::size_t i = 0; i < ks.size(); ++i)
+      CHECK(v[i] == doctest::Approx(0.4 * verifier_best_given(0.8, scores, ks[i]) +
+                                    0.6 * verifier_best_given(0.3, scores, ks[i]))
+                        .epsilon(1e-10));
+  }
+}
+
+TEST_CASE("verifier-best in closed form: k = 1 is E[p], k = 2 and an uninformative verifier") {
+  const kcube::difficulty::Scores scores{1.3, 0.2};
+  for (const Distribution& d : {beta_distribution(0.4, 1.5, 0.1), two_point(0.9, 0.2, 0.35)}) {
+    const std::vector<double> v = verifier_bests(d, scores, {1, 2});
+    CHECK(v[0] == doctest::Approx(d.mean()).epsilon(1e-12));
+    // Two samples: both correct (p^2), or one of each with the correct one scoring higher:
+    // P(N(sc, 1) > N(sw, 1)) = Phi((sc - sw) / sqrt(2)).
+    const std::array<double, 5> m = raw_moments(d);
+    const double expected =
+        m[2] + 2.0 * (m[1] - m[2]) * normal_cdf((scores.correct - scores.wrong) / std::sqrt(2.0));
+    CHECK(v[1] == doctest::Approx(expected).epsilon(1e-10));
+    // When correct and wrong samples score alike, the best-scored one is a uniform pick: E[p].
+    for (const double x : verifier_bests(d, kcube::difficulty::Scores{0.5, 0.5}, {3, 17, 400}))
+      CHECK(x == doctest::Approx(d.mean()).epsilon(1e-10));
+  }
 }

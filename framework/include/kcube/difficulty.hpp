@@ -55,11 +55,16 @@ struct Distribution {
   void validate() const;
   /// E[p]: pass@1 and the expected accuracy of one sample.
   double mean() const;
-  /// A draw of p from `stream` (the beta kind through two gamma draws or an inverse CDF; the
-  /// number of uniforms it takes from the stream may vary with the values drawn).
+  /// A draw of p from `stream`, a pure function of the stream's state: two-point with one
+  /// uniform; beta with one uniform for the p_zero atom (when p_zero > 0), then X / (X + Y) for
+  /// X ~ Gamma(alpha), Y ~ Gamma(beta) (Marsaglia-Tsang, boosted by U^(1/shape) for a shape
+  /// below 1, in logs so that tiny shapes cannot give 0/0). The number of uniforms it takes
+  /// varies with the values drawn. Does not validate (a per-draw path): validate() first.
   double draw(RandomStream& stream) const;
   /// log P(c of n samples correct): the beta-binomial log-probability with its p_zero atom, or
-  /// the two-point mixture of binomials. 0 <= c <= n, n >= 1.
+  /// the two-point mixture of binomials; -infinity for a count the distribution cannot give
+  /// (two-point with p_easy and p_hard in {0, 1}). Throws kcube::Error unless 0 <= c <= n and
+  /// n >= 1.
   double log_probability(int c, int n) const;
 };
 
@@ -83,18 +88,24 @@ struct Scores {
 };
 
 /// pass@k (any of k samples correct; also best-of-k, since a sample's accuracy is 0 or 1) at
-/// each k of `ks` (each >= 1) into `out` (same size).
+/// each k of `ks` (each >= 1) into `out` (same size). Closed form, 1 - ratio computed as
+/// -expm1(log ratio) so that small pass@k keep their relative accuracy. Every function below
+/// validates its arguments and throws kcube::Error naming the one out of range.
 void pass_at_k(const Distribution& d, std::span<const int> ks, std::span<double> out);
 
 /// Majority vote at each k of `ks` into `out`: the probability that the correct answer has the
 /// most votes, ties between the leading answers split uniformly (at even k with one wrong answer,
 /// a tie counts one half). Exact: a finite sum over the number of correct samples, with a dynamic
-/// program over the wrong answers when W > 1.
+/// program over the wrong answers when W > 1 (binomial tails below 1e-24 of their peak left
+/// out: absolute error below 1e-18). Cost for all of k = 1..1024 in one call: milliseconds for
+/// W = 1, about 0.1 s for W = 3, 0.5 s for W = 8, growing about linearly in W; k <= 131072.
 void majority_vote(const Distribution& d, const WrongAnswers& wrong, std::span<const int> ks,
                    std::span<double> out);
 
 /// Verifier-best at each k of `ks` into `out`: the probability that the sample with the highest
-/// score is correct. By quadrature over the score.
+/// score is correct. By adaptive quadrature over the score (relative tolerance 1e-12); for the
+/// beta kind E_p[p F_p(s)^(k-1)] is a finite sum of beta moments, so no quadrature over p.
+/// About 0.3 s for all of k = 1..1024. Throws kcube::Error when a score mean is not finite.
 void verifier_best(const Distribution& d, const Scores& scores, std::span<const int> ks,
                    std::span<double> out);
 

@@ -11,17 +11,102 @@
 #include <boost/math/special_functions/gamma.hpp>
 
 #include "kcube/error.hpp"
+#include "sdk/difficulty_internal.hpp"
 #include "util/text.hpp"
 
 namespace kcube::difficulty {
 
-namespace {
+namespace detail {
 
-constexpr double kInfinity = std::numeric_limits<double>::infinity();
-
-[[noreturn]] void refuse(const std::string& what) {
+void refuse(const std::string& what) {
   throw Error("difficulty model: " + what);
 }
+
+double log_gamma(double x) {
+  return boost::math::lgamma(x);
+}
+
+void check_ks(const char* function, std::span<const int> ks, std::span<double> out) {
+  if (ks.size() != out.size())
+    refuse(std::string(function) + ": " + std::to_string(ks.size()) + " values of k but room for " +
+           std::to_string(out.size()) + " results; give `out` the size of `ks`");
+  for (const int k : ks)
+    if (k < 1)
+      refuse(std::string(function) + ": k = " + std::to_string(k) +
+             " samples; every k must be at least 1");
+}
+
+// Rounding can push a sum of probabilities a few ulps past 1 (or a difference below 0); the
+// results are clamped to [0, 1] only at those places.
+double clamp_probability(double p) {
+  return std::clamp(p, 0.0, 1.0);
+}
+
+LogFactorials::LogFactorials(int n_max) : table_(static_cast<std::size_t>(n_max) + 1) {
+  for (std::size_t n = 0; n < table_.size(); ++n)
+    table_[n] = log_gamma(static_cast<double>(n) + 1.0);
+}
+
+double log_binomial(const LogFactorials& log_factorial, int c, int n, double p) {
+  if (p <= 0.0)
+    return c == 0 ? 0.0 : -std::numeric_limits<double>::infinity();
+  if (p >= 1.0)
+    return c == n ? 0.0 : -std::numeric_limits<double>::infinity();
+  return log_factorial.choose(n, c) + c * std::log(p) + (n - c) * std::log1p(-p);
+}
+
+CorrectCounts::CorrectCounts(const Distribution& d, int k_max) : d_(d), log_factorial_(k_max) {
+  if (d.kind != Distribution::Kind::beta)
+    return;
+  // log Gamma(x + n) - log Gamma(x) = sum_{i < n} log(x + i), summed (with Neumaier's
+  // compensation, so the rounding does not grow with n) rather than taken as a difference of
+  // log-gammas, which loses eps * log Gamma(x + n): 3e-9 at x = 1e6.
+  const auto size = static_cast<std::size_t>(k_max) + 1;
+  const auto rising = [size](double x) {
+    std::vector<double> table(size, 0.0);
+    double sum = 0.0;
+    double compensation = 0.0;
+    for (std::size_t n = 1; n < size; ++n) {
+      const double term = std::log(x + static_cast<double>(n - 1));
+      const double next = sum + term;
+      compensation += std::abs(sum) >= std::abs(term) ? (sum - next) + term : (term - next) + sum;
+      sum = next;
+      table[n] = sum + compensation;
+    }
+    return table;
+  };
+  log_rising_alpha_ = rising(d.alpha);
+  log_rising_beta_ = rising(d.beta);
+  log_rising_sum_ = rising(d.alpha + d.beta);
+}
+
+// log [C(k, x) B(alpha + x, beta + k - x) / B(alpha, beta)]
+//   = log C(k, x) + log (alpha)_x + log (beta)_(k-x) - log (alpha + beta)_k.
+double CorrectCounts::beta_binomial_log(int x, int k) const {
+  const auto at = [](const std::vector<double>& table, int n) {
+    return table[static_cast<std::size_t>(n)];
+  };
+  return log_factorial_.choose(k, x) + at(log_rising_alpha_, x) + at(log_rising_beta_, k - x) -
+         at(log_rising_sum_, k);
+}
+
+double CorrectCounts::probability(int x, int k) const {
+  if (d_.kind == Distribution::Kind::two_point)
+    return d_.easy_share * std::exp(log_binomial(log_factorial_, x, k, d_.p_easy)) +
+           (1.0 - d_.easy_share) * std::exp(log_binomial(log_factorial_, x, k, d_.p_hard));
+  const double solvable = (1.0 - d_.p_zero) * std::exp(beta_binomial_log(x, k));
+  return x == 0 ? d_.p_zero + solvable : solvable;
+}
+
+}  // namespace detail
+
+namespace {
+
+using detail::clamp_probability;
+using detail::log_gamma;
+using detail::refuse;
+
+constexpr double kInfinity = std::numeric_limits<double>::infinity();
 
 void require_in(const char* name, double value, double low, double high, bool low_open,
                 bool high_open, const char* fix) {
@@ -31,11 +116,6 @@ void require_in(const char* name, double value, double low, double high, bool lo
     refuse(std::string(name) + " = " + text::format_real(value) + " is outside " +
            (low_open ? "(" : "[") + text::format_real(low) + ", " +
            (high_open ? "inf" : text::format_real(high)) + (high_open ? ")" : "]") + "; " + fix);
-}
-
-// Thread-safe log-gamma (std::lgamma writes the global signgam in glibc).
-double log_gamma(double x) {
-  return boost::math::lgamma(x);
 }
 
 double log_beta(double a, double b) {
@@ -62,16 +142,6 @@ double log_binomial(int c, int n, double p) {
   if (p >= 1.0)
     return c == n ? 0.0 : -kInfinity;
   return log_choose(n, c) + c * std::log(p) + (n - c) * std::log1p(-p);
-}
-
-void check_ks(const char* function, std::span<const int> ks, std::span<double> out) {
-  if (ks.size() != out.size())
-    refuse(std::string(function) + ": " + std::to_string(ks.size()) + " values of k but room for " +
-           std::to_string(out.size()) + " results; give `out` the size of `ks`");
-  for (const int k : ks)
-    if (k < 1)
-      refuse(std::string(function) + ": k = " + std::to_string(k) +
-             " samples; every k must be at least 1");
 }
 
 // A Gamma(shape, 1) variate as its logarithm, so that shapes far below 1 (whose variates
@@ -123,12 +193,6 @@ std::vector<double> log_beta_ratios(double a, double b, std::span<const int> ks)
     log_ratio[i] = sum;
   }
   return log_ratio;
-}
-
-// Rounding can push a sum of probabilities a few ulps past 1 (or a difference below 0); the
-// results are clamped to [0, 1] only at those places.
-double clamp_probability(double p) {
-  return std::clamp(p, 0.0, 1.0);
 }
 
 }  // namespace
@@ -211,7 +275,7 @@ std::vector<double> WrongAnswers::shares() const {
 
 void pass_at_k(const Distribution& d, std::span<const int> ks, std::span<double> out) {
   d.validate();
-  check_ks("pass_at_k", ks, out);
+  detail::check_ks("pass_at_k", ks, out);
   if (d.kind == Distribution::Kind::two_point) {
     // 1 - [s (1 - pe)^k + (1 - s) (1 - ph)^k], each 1 - (1 - p)^k as -expm1(k log1p(-p)); the
     // weighted sum can round past 1.
