@@ -3,7 +3,9 @@
 # the paper study (experiments/paper-2025.yaml: nine model profiles x three scenarios x the
 # paper's rules, 300 Monte Carlo trials) and the real-log study (experiments/real-logs.yaml: four
 # public sample logs x four aggregators) into their default results stores, writes their reports
-# (Markdown, self-contained HTML, CSV tables, figures), then says where they are.
+# (Markdown, self-contained HTML, CSV tables, figures), runs the extrapolation study (the
+# difficulty model fitted on each log's first samples, tools/extrapolation.py), then says where
+# they are.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${KCUBE_BUILD_DIR:-$root/build}"
@@ -22,12 +24,17 @@ for study in paper-2025 real-logs; do
   "$kcube" report "results/$study.sqlite" --out "results/$study-report"
 done
 echo
+echo "\$ python3 tools/extrapolation.py"
+python3 "$root/tools/extrapolation.py" --kcube "$kcube" --out "$root/results/extrapolation"
+echo
 echo "Results (SQLite; every run is kept):"
 echo "  paper study:    $root/results/paper-2025.sqlite"
 echo "  real-log study: $root/results/real-logs.sqlite"
 echo "Reports (open report.html in a browser; report.md and tables/*.csv beside it):"
 echo "  paper study:    $root/results/paper-2025-report/report.html"
 echo "  real-log study: $root/results/real-logs-report/report.html"
+echo "Extrapolation study (fit on the first samples, predict the full log's pass@n):"
+echo "  $root/results/extrapolation/README.md"
 echo "Next:"
 echo "  $kcube runs results/real-logs.sqlite"
 echo "  $kcube export results/real-logs.sqlite --table selections      # or candidates; --format json"
