@@ -296,3 +296,51 @@ TEST_CASE("on each shipped log the fitted pass@n is within 0.01 of the log's own
     CHECK(report.tokens.has_value() == (std::string(name).rfind("game24", 0) == 0));
   }
 }
+
+TEST_CASE("a log whose questions are all right or all wrong gets a warning, and finite numbers") {
+  // Synthetic: p is 1 or 0 (two-point 1/0/0.5), so no question mixes correct and wrong samples.
+  Distribution d;
+  d.kind = Distribution::Kind::two_point;
+  d.p_easy = 1.0;
+  d.p_hard = 0.0;
+  d.easy_share = 0.5;
+  FitInput input{synthetic_log(d, WrongAnswers{}, 50, 5, 10), false};
+  FitOptions options;
+  options.predict = {20};
+  options.bootstrap = 10;
+  const FitReport report = fit_log(input, options);
+  REQUIRE_FALSE(report.warnings.empty());
+  CHECK(report.warnings.back().find("no question has both correct and wrong samples") !=
+        std::string::npos);
+  for (const auto& c : report.candidates) {
+    CHECK(std::isfinite(c.log_likelihood));
+    for (const auto& p : c.parameters)
+      CHECK(std::isfinite(p.value));
+  }
+  const Prediction& p = report.predictions.front();
+  CHECK(std::isfinite(p.pass));
+  CHECK(*p.pass_lo <= *p.pass_hi);
+}
+
+TEST_CASE("scores are standardized by the pooled within-class standard deviation") {
+  // Synthetic scores: correct samples N(3, 2^2), wrong ones N(1, 2^2): standardized means 1.5
+  // and 0.5. With 10,000 samples the standardized means have standard errors of about
+  // 1 / sqrt(5,000) = 0.014 per class: 4 of them is 0.06.
+  Distribution d;
+  d.kind = Distribution::Kind::two_point;
+  d.p_easy = 0.5;
+  d.p_hard = 0.5;
+  FitInput input{synthetic_log(d, WrongAnswers{}, 1000, 10, 12), false};
+  input.log.has_scores = true;
+  kcube::RandomStream stream(12, 18, 0);
+  for (auto& q : input.log.questions)
+    for (auto& s : q.samples)
+      s.score = (s.correct ? 3.0 : 1.0) + 2.0 * stream.normal();
+  FitOptions options;
+  options.bootstrap = 0;
+  const FitReport report = fit_log(input, options);
+  REQUIRE(report.scores.has_value());
+  CHECK(report.scores->score_correct == doctest::Approx(1.5).epsilon(0.06 / 1.5));
+  CHECK(report.scores->score_wrong == doctest::Approx(0.5).epsilon(0.06 / 0.5));
+  CHECK(report.scores->pooled_sd == doctest::Approx(2.0).epsilon(0.03));
+}

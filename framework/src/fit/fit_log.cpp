@@ -368,6 +368,15 @@ FitReport fit_log(const FitInput& input, const FitOptions& options) {
   report.seed = options.seed;
   report.candidates = fit_candidates(counts);
   report.chosen = best_by_aic(report.candidates);
+  const bool any_mixed = std::any_of(counts.begin(), counts.end(), [](const QuestionCounts& c) {
+    return c.correct > 0 && c.correct < c.samples;
+  });
+  if (!any_mixed) {
+    report.warnings.push_back(
+        "no question has both correct and wrong samples: the likelihood cannot tell how p "
+        "spreads between 0 and 1, so the estimates run towards the ends of their ranges and "
+        "their standard errors mean little; log more samples per question");
+  }
   if (!report.chosen_fit().converged) {
     report.warnings.push_back("the optimizer did not meet its tolerances for the " +
                               std::string(to_string(report.chosen_fit().kind)) +

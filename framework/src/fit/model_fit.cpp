@@ -2,12 +2,14 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <limits>
 #include <map>
 #include <utility>
 
 #include "fit/nelder_mead.hpp"
 #include "kcube/error.hpp"
+#include "util/text.hpp"
 
 namespace kcube::fit {
 
@@ -189,40 +191,22 @@ std::vector<double> invert_positive_definite(std::vector<double> h, std::size_t 
   return inverse;
 }
 
-// Standard errors of the parameters not at a boundary, from the central-difference Hessian of
-// the negative log-likelihood in the natural parameters (the others held at their estimates).
-void add_standard_errors(CandidateFit& fit, const std::vector<Pair>& pairs) {
-  std::vector<double> theta;
-  for (const ParameterEstimate& p : fit.parameters)
-    theta.push_back(p.value);
-  std::vector<std::size_t> free;
-  std::vector<std::string> at_boundary;
-  for (std::size_t i = 0; i < theta.size(); ++i) {
-    const bool boundary =
-        is_probability(fit.kind, i)
-            ? theta[i] < kBoundaryGap || theta[i] > 1.0 - kBoundaryGap
-            : theta[i] < std::exp(-kLogBound + 1.0) || theta[i] > std::exp(kLogBound - 1.0);
-    if (boundary)
-      at_boundary.push_back(fit.parameters[i].name + " = " +
-                            std::to_string(fit.parameters[i].value));
-    else
-      free.push_back(i);
-  }
-  auto f = [&](const std::vector<double>& t) {
-    return -log_likelihood(from_natural(fit.kind, t), pairs);
-  };
-  const std::size_t n = free.size();
-  // Steps of 1e-4 relative (truncation error ~1e-8 relative, rounding ~1e-12 * |f| / h^2), kept
-  // inside the range for probabilities.
+// The central-difference Hessian of `f` at `theta` over the coordinates `free` (row-major,
+// free.size() squared). Steps of 1e-4 relative (truncation error ~1e-8 relative, rounding
+// ~1e-12 |f| / h^2), kept inside (0, 1) for probabilities.
+std::vector<double> hessian(const std::function<double(const std::vector<double>&)>& f,
+                            const std::vector<double>& theta, const std::vector<std::size_t>& free,
+                            ModelKind kind) {
   std::vector<double> step(theta.size(), 0.0);
   for (std::size_t i : free) {
     double h = 1e-4 * std::max(std::abs(theta[i]), 1e-3);
-    if (is_probability(fit.kind, i))
+    if (is_probability(kind, i))
       h = std::min(h, 0.5 * std::min(theta[i], 1.0 - theta[i]));
     step[i] = h;
   }
   const double f0 = f(theta);
-  std::vector<double> hessian(n * n, 0.0);
+  const std::size_t n = free.size();
+  std::vector<double> h(n * n, 0.0);
   for (std::size_t a = 0; a < n; ++a) {
     for (std::size_t b = a; b < n; ++b) {
       const std::size_t i = free[a];
@@ -233,31 +217,52 @@ void add_standard_errors(CandidateFit& fit, const std::vector<Pair>& pairs) {
         t[j] += sj * step[j];
         return f(t);
       };
-      double value = 0.0;
-      if (i == j) {
-        // i == j: at(s, s) moves parameter i by 2 s steps, so +-1/2 is one step.
-        value = (at(0.5, 0.5) - 2.0 * f0 + at(-0.5, -0.5)) / (step[i] * step[i]);
-      } else {
-        value = (at(1, 1) - at(1, -1) - at(-1, 1) + at(-1, -1)) / (4.0 * step[i] * step[j]);
-      }
-      hessian[a * n + b] = value;
-      hessian[b * n + a] = value;
+      // i == j: at(s, s) moves parameter i by 2 s steps, so +-1/2 is one step.
+      const double value =
+          i == j ? (at(0.5, 0.5) - 2.0 * f0 + at(-0.5, -0.5)) / (step[i] * step[i])
+                 : (at(1, 1) - at(1, -1) - at(-1, 1) + at(-1, -1)) / (4.0 * step[i] * step[j]);
+      h[a * n + b] = value;
+      h[b * n + a] = value;
     }
+  }
+  return h;
+}
+
+// Standard errors of the parameters not at a boundary, from the Hessian of the negative
+// log-likelihood in the natural parameters (the others held at their estimates), inverted.
+void add_standard_errors(CandidateFit& fit, const std::vector<Pair>& pairs) {
+  std::vector<double> theta;
+  for (const ParameterEstimate& p : fit.parameters)
+    theta.push_back(p.value);
+  std::vector<std::size_t> free;
+  std::string at_boundary;
+  for (std::size_t i = 0; i < theta.size(); ++i) {
+    const bool boundary =
+        is_probability(fit.kind, i)
+            ? theta[i] < kBoundaryGap || theta[i] > 1.0 - kBoundaryGap
+            : theta[i] < std::exp(-kLogBound + 1.0) || theta[i] > std::exp(kLogBound - 1.0);
+    if (!boundary)
+      free.push_back(i);
+    else
+      at_boundary += (at_boundary.empty() ? "" : ", ") + fit.parameters[i].name + " = " +
+                     text::format_real(fit.parameters[i].value);
   }
   std::string note;
   if (!at_boundary.empty()) {
-    note = "at the boundary of its range (" + at_boundary.front();
-    for (std::size_t i = 1; i < at_boundary.size(); ++i)
-      note += ", " + at_boundary[i];
-    note += "): no standard error there, the likelihood's maximum is on the boundary";
-    if (n > 0)
+    note = "at the boundary of its range (" + at_boundary +
+           "): no standard error there, the likelihood's maximum is on the boundary";
+    if (!free.empty())
       note += "; the others' are conditional on it";
   }
-  if (n == 0) {
-    fit.standard_error_note = note;
+  fit.standard_error_note = note;
+  if (free.empty())
     return;
-  }
-  const std::vector<double> covariance = invert_positive_definite(hessian, n);
+  auto f = [&](const std::vector<double>& t) {
+    return -log_likelihood(from_natural(fit.kind, t), pairs);
+  };
+  const std::size_t n = free.size();
+  const std::vector<double> covariance =
+      invert_positive_definite(hessian(f, theta, free, fit.kind), n);
   if (covariance.empty()) {
     fit.standard_error_note =
         (note.empty() ? "" : note + "; ") +
@@ -267,7 +272,6 @@ void add_standard_errors(CandidateFit& fit, const std::vector<Pair>& pairs) {
   }
   for (std::size_t a = 0; a < n; ++a)
     fit.parameters[free[a]].standard_error = std::sqrt(covariance[a * n + a]);
-  fit.standard_error_note = note;
 }
 
 }  // namespace
