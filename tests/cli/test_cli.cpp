@@ -50,7 +50,7 @@ TEST_CASE("help: 'kcube help [COMMAND]' and --help / -h at every level") {
   CHECK(help.out == run_cli("--help").out);
   CHECK(help.out.find("Commands:") != std::string::npos);
   for (const char* command :
-       {"plugins list", "plugins describe", "select", "simulate", "validate", "run", "runs",
+       {"plugins list", "plugins describe", "select", "simulate", "fit", "validate", "run", "runs",
         "merge", "export", "report", "compare", "new-plugin"}) {
     INFO("command: " << command);
     const auto long_form = run_cli(std::string(command) + " --help");

@@ -90,5 +90,7 @@ expect_exit 2 partner "$KCUBE" fit "$crux" --c-in 1e-6
 expect_err partner "--c-in needs --c-out"
 expect_exit 2 partner-t "$KCUBE" fit "$crux" --t-out 0.01
 expect_err partner-t "--t-out needs --t-in"
+expect_exit 2 name "$KCUBE" fit "$crux" -o "$WORK/x.yaml" --name "My Profile"
+expect_err name "e.g. my-profile"
 expect_exit 2 no-log "$KCUBE" fit
 expect_err no-log "no sample log"

@@ -317,6 +317,20 @@ int cmd_fit(const Args& args, const GlobalOptions& /*global: fit loads no plugin
   snippet.t_out = per_token(vm, "t-out", "t-in");
 
   const std::string source = vm["log"].as<std::string>();
+  const std::filesystem::path path(source);
+  snippet.name = fit::profile_key(path.stem().string());
+  if (vm.count("name") != 0) {
+    snippet.name = vm["name"].as<std::string>();
+    if (fit::profile_key(snippet.name) != snippet.name) {
+      throw Error("kcube fit: --name '" + text::printable(snippet.name) +
+                  "' is not a profile name; use lower-case letters, digits and '-', e.g. " +
+                  fit::profile_key(snippet.name));
+    }
+  }
+  snippet.display_name = "difficulty model of " + path.filename().string();
+  snippet.source = path.filename().string();
+  if (fit_options.first)
+    snippet.source += " (first " + std::to_string(*fit_options.first) + " samples)";
   const fit::FitInput input = fit::read_log_for_fit(source);
   FitReport report;
   try {
@@ -330,13 +344,6 @@ int cmd_fit(const Args& args, const GlobalOptions& /*global: fit loads no plugin
     std::cerr << "kcube fit: note: " << text::printable(note) << "\n";
 
   if (vm.count("output") != 0) {
-    const std::filesystem::path path(source);
-    snippet.name = vm.count("name") != 0 ? vm["name"].as<std::string>()
-                                         : fit::profile_key(path.stem().string());
-    snippet.display_name = "difficulty model of " + path.filename().string();
-    snippet.source = path.filename().string();
-    if (fit_options.first)
-      snippet.source += " (first " + std::to_string(*fit_options.first) + " samples)";
     OutputFile out(vm["output"].as<std::string>(), "kcube fit");
     fit::write_profile_snippet(out.stream(), report, snippet);
     out.close();
