@@ -102,7 +102,10 @@ void print_text(const std::string& source, const FitReport& r, const fit::FitOpt
             << r.samples_min;
   if (r.samples_max != r.samples_min)
     std::cout << " to " << r.samples_max;
-  std::cout << " samples each" << (options.first ? " (the first of each question)" : "") << "\n\n";
+  std::cout << " samples each";
+  if (options.first)
+    std::cout << " (the first " << *options.first << " of each question)";
+  std::cout << "\n\n";
   std::cout << "Distribution of p: " << fit::to_string(chosen.kind) << " (best AIC)\n";
   Table params({"parameter", "estimate", "standard error"});
   for (const auto& p : chosen.parameters)

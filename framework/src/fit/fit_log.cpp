@@ -431,8 +431,8 @@ FitReport fit_log(const FitInput& input, const FitOptions& options) {
       report.warnings.insert(
           report.warnings.begin(),
           "the fitted majority vote is not monotone in k: it peaks at k = " + std::to_string(p.k) +
-              " (" + text::format_fixed(p.value, 4) + ") and falls to " +
-              text::format_fixed(p.last_value, 4) + " at k = " + std::to_string(p.last_k) +
+              " (" + text::format_fixed(p.value, 6) + ") and falls to " +
+              text::format_fixed(p.last_value, 6) + " at k = " + std::to_string(p.last_k) +
               ": more samples make majority vote worse beyond the peak");
     }
   }
