@@ -490,7 +490,7 @@ TEST_CASE("beta majority vote with one wrong answer is E[I_p((k + 1) / 2, (k + 1
   }
 }
 
-TEST_CASE("majority vote with one sample is E[p]; certain questions always win") {
+TEST_CASE("majority vote with one sample is E[p], and certain questions always win") {
   const Distribution d = beta_distribution(0.9, 2.0, 0.15);
   for (const int wrong_answers : {1, 4}) {
     const std::vector<double> mv = majority_votes(d, wrong_answers, 0.5, {1});
