@@ -270,8 +270,8 @@ TEST_CASE("descriptors: needs, stopping, exact evaluation and i.i.d. forms of th
   const Expected expected[] = {
       {"max-accuracy", false, false, false, true, F::best_of_k},
       {"pass-at-k", false, false, false, true, F::any_correct},
-      {"majority-vote", true, false, false, true, F::none},
-      {"verifier-best", false, true, false, true, F::none},
+      {"majority-vote", true, false, false, true, F::plurality},
+      {"verifier-best", false, true, false, true, F::best_score},
       {"weighted-vote", true, true, false, false, F::none},
       {"esc", true, false, true, false, F::none},
       {"adaptive-consistency", true, false, true, false, F::none},

@@ -436,8 +436,21 @@ TEST_CASE("plugins list and describe show the aggregators with needs, stopping a
   const auto pass = run_cli("plugins describe pass-at-k");
   CHECK(pass.out.find("needs: accuracy only\n") != std::string::npos);
   CHECK(pass.out.find("stops early: no\n") != std::string::npos);
-  CHECK(pass.out.find("exact evaluation: sample logs, analytic profiles (1 - (1 - E[a])^k)\n") !=
+  CHECK(pass.out.find("exact evaluation: sample logs, analytic profiles (1 - (1 - E[a])^k), "
+                      "profiles with their own exact accuracy (any-correct)\n") !=
         std::string::npos);
+  // Majority vote and verifier-best: exact on logs and on profiles whose samples are correlated
+  // (difficulty), never through an i.i.d. accuracy CDF.
+  CHECK(json.out.find("\"needs\": [\"answers\"], \"stops_early\": false, \"has_exact\": true, "
+                      "\"iid_form\": \"plurality\"") != std::string::npos);
+  CHECK(json.out.find("\"needs\": [\"scores\"], \"stops_early\": false, \"has_exact\": true, "
+                      "\"iid_form\": \"best-score\"") != std::string::npos);
+  const auto vote = run_cli("plugins describe majority-vote");
+  CHECK(vote.out.find("exact evaluation: sample logs, profiles with their own exact accuracy "
+                      "(plurality)\n") != std::string::npos);
+  const auto verifier = run_cli("plugins describe verifier-best");
+  CHECK(verifier.out.find("exact evaluation: sample logs, profiles with their own exact accuracy "
+                          "(best-score)\n") != std::string::npos);
 }
 
 namespace {

@@ -19,7 +19,7 @@
 //     from a profile that has none (majority-vote with the gaussian profile), naming both;
 //   - exact evaluation is optional: on a logged question (a sample log's n samples) through
 //     exact_curve(), and for profiles with an analytic accuracy distribution through a closed
-//     form the engine knows (iid_form()).
+//     form the engine knows, or the profile computes (iid_form(), an AccuracyForm).
 #pragma once
 
 #include <cstdint>
@@ -67,13 +67,12 @@ class BOOST_SYMBOL_VISIBLE Aggregator : public PluginObject {
   virtual void exact_curve(std::span<const InferenceOutcome> samples,
                            std::span<double> accuracy) const;
 
-  /// The closed form of the request's accuracy over k independent samples whose accuracy has
-  /// the distribution function F (a profile with ModelProfile::has_exact()), when there is one.
-  enum class IidForm : std::uint32_t {
-    none = 0,         ///< no closed form: use the Monte Carlo evaluator
-    best_of_k = 1,    ///< E[max of k accuracies] = integral_0^1 (1 - F(y)^k) dy
-    any_correct = 2,  ///< P(some sample is correct) = 1 - (1 - E[accuracy])^k
-  };
+  /// How the request's accuracy follows from its samples, for exact evaluation on a profile
+  /// with an analytic description (ModelProfile::has_exact()): best_of_k and any_correct have
+  /// closed forms over k independent samples whose accuracy has the distribution function F;
+  /// every form, plurality and best_score included, is computed by a profile with its own exact
+  /// accuracy (ModelProfile::has_exact_accuracy()). none: Monte Carlo only.
+  using IidForm = AccuracyForm;
   virtual IidForm iid_form() const { return IidForm::none; }
 };
 

@@ -17,3 +17,4 @@
 #include "kcube/random.hpp"         // IWYU pragma: export
 #include "kcube/sample_log.hpp"     // IWYU pragma: export
 #include "kcube/scenario.hpp"       // IWYU pragma: export
+#include "kcube/token_cost.hpp"     // IWYU pragma: export

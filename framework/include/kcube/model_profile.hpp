@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "kcube/candidate.hpp"
@@ -73,6 +74,22 @@ struct QuestionLog {
   std::span<const std::string> notes;
 };
 
+/// How a request's k samples become its accuracy, as far as exact evaluation needs to know: the
+/// form an aggregator declares (Aggregator::iid_form()) and a profile with its own exact
+/// accuracy computes (ModelProfile::expected_accuracy()).
+enum class AccuracyForm : std::uint32_t {
+  none = 0,         ///< no closed form: use the Monte Carlo evaluator
+  best_of_k = 1,    ///< the largest of the k accuracies; for i.i.d. samples with accuracy CDF F,
+                    ///< E = integral_0^1 (1 - F(y)^k) dy
+  any_correct = 2,  ///< P(some sample is correct); for i.i.d. samples 1 - (1 - E[accuracy])^k
+  plurality = 3,    ///< the accuracy of the most frequent answer (samples without an answer do
+                    ///< not vote), ties between the leading answers split uniformly
+  best_score = 4,   ///< the accuracy of the sample with the highest score, ties split uniformly
+};
+
+/// "none", "best-of-k", "any-correct", "plurality" or "best-score".
+std::string_view to_string(AccuracyForm form) noexcept;
+
 /// A model profile: the distribution of one inference's cost, latency and accuracy.
 class BOOST_SYMBOL_VISIBLE ModelProfile : public PluginObject {
  public:
@@ -116,6 +133,22 @@ class BOOST_SYMBOL_VISIBLE ModelProfile : public PluginObject {
   /// Points of [0, 1] where F jumps or changes fastest (its mean, atoms), so quadrature of
   /// integrals of F can split its interval there. May be empty.
   virtual std::vector<double> accuracy_breakpoints() const { return {}; }
+
+  // ---- Exact accuracy of correlated samples: optional. ---------------------------------------
+  // A profile whose samples are not independent (they share a question's difficulty, say)
+  // cannot be aggregated through accuracy_cdf(), which describes one sample alone. Such a profile
+  // computes the expected accuracy of an aggregation itself. The engine then asks it instead of
+  // integrating F (for every form, best_of_k included), and takes cost and latency from the
+  // three functions above as for any exact profile (so has_exact() must be true too).
+
+  /// True when expected_accuracy() is implemented.
+  virtual bool has_exact_accuracy() const { return false; }
+  /// The expected accuracy of one request aggregated by `form` (never none) at each k of `ks`
+  /// (each >= 1, increasing) into `accuracy` (same size), each in [0, 1]. Throws kcube::Error
+  /// when the profile cannot serve `form` as configured (e.g. best_score from a profile without
+  /// scores), saying how to fix it. The default throws.
+  virtual void expected_accuracy(AccuracyForm form, std::span<const int> ks,
+                                 std::span<double> accuracy) const;
 
   // ---- A measured curve: optional. -----------------------------------------------------------
   // A profile whose outcomes are already expectations per k (a table of measured or published

@@ -19,6 +19,10 @@
 //   4  kcube 0.3: Deployment::billing (Billing: per-sample, per-call or cached input billing);
 //      ModelProfile gains expected_input_cost(), has_curve() and expected_curve() (a profile
 //      that serves measured per-k expectations, the `curve` profile); SampleFields::input_cost.
+//   5  kcube 0.3: AccuracyForm (model_profile.hpp; Aggregator::IidForm is now an alias of it)
+//      gains plurality and best_score; ModelProfile gains has_exact_accuracy() and
+//      expected_accuracy() (a profile whose samples are correlated through the question computes
+//      the exact accuracy of an aggregation itself, the `difficulty` profile).
 #pragma once
 
 #include <cstddef>
@@ -36,7 +40,7 @@
 namespace kcube {
 
 /// The plugin ABI version this kcube host and SDK implement.
-inline constexpr std::uint32_t kAbiVersion = 4;
+inline constexpr std::uint32_t kAbiVersion = 5;
 
 /// What a plugin provides.
 enum class PluginKind : std::uint32_t {

@@ -43,7 +43,7 @@ struct AggregatorTraits {
   SampleFields needs;
   bool stops_early = false;
   bool has_exact = false;
-  Aggregator::IidForm iid_form = Aggregator::IidForm::none;
+  AccuracyForm iid_form = AccuracyForm::none;
   std::string problem;
 };
 
@@ -74,21 +74,28 @@ std::string needs_text(const SampleFields& needs) {
   return fields.empty() ? "accuracy only" : text::join(fields, " and ");
 }
 
-// How exact evaluation works with it: on sample logs (exact_curve) and on profiles with an
-// analytic accuracy distribution (iid_form), or "no".
+// How exact evaluation works with it: on sample logs (exact_curve), on profiles with an analytic
+// accuracy distribution (best-of-k, any-correct over independent samples) and on profiles that
+// compute their own exact accuracy (every form; ModelProfile::has_exact_accuracy()), or "no".
 std::string exact_text(const AggregatorTraits& t) {
   std::vector<std::string> where;
   if (t.has_exact)
     where.emplace_back("sample logs");
   switch (t.iid_form) {
-    case Aggregator::IidForm::best_of_k:
+    case AccuracyForm::best_of_k:
       where.emplace_back("analytic profiles (best-of-k)");
       break;
-    case Aggregator::IidForm::any_correct:
+    case AccuracyForm::any_correct:
       where.emplace_back("analytic profiles (1 - (1 - E[a])^k)");
       break;
-    case Aggregator::IidForm::none:
+    case AccuracyForm::plurality:  // answers or scores: no form over F alone
+    case AccuracyForm::best_score:
+    case AccuracyForm::none:
       break;
+  }
+  if (t.iid_form != AccuracyForm::none) {
+    where.emplace_back("profiles with their own exact accuracy (" +
+                       std::string(to_string(t.iid_form)) + ")");
   }
   return where.empty() ? "no (monte-carlo only)" : text::join(where, ", ");
 }
@@ -105,17 +112,10 @@ void write_traits(json::Writer& w, const AggregatorTraits& t) {
     w.string("scores");
   w.end_array().key("stops_early").boolean(t.stops_early).key("has_exact").boolean(t.has_exact);
   w.key("iid_form");
-  switch (t.iid_form) {
-    case Aggregator::IidForm::best_of_k:
-      w.string("best-of-k");
-      break;
-    case Aggregator::IidForm::any_correct:
-      w.string("any-correct");
-      break;
-    case Aggregator::IidForm::none:
-      w.null();
-      break;
-  }
+  if (t.iid_form == AccuracyForm::none)
+    w.null();
+  else
+    w.string(to_string(t.iid_form));
 }
 
 void write_param(json::Writer& w, const ParamSpec& p) {
@@ -182,11 +182,10 @@ void print_text(const PluginRegistry& registry) {
       if (aggregators) {
         const AggregatorTraits t = traits_of(registry, *plugin);
         const bool known = t.problem.empty();
-        table.add(
-            {d.name, d.version, known ? needs_text(t.needs) : "?",
-             known ? (t.stops_early ? "yes" : "no") : "?",
-             known ? (t.has_exact || t.iid_form != Aggregator::IidForm::none ? "yes" : "no") : "?",
-             d.summary, file});
+        table.add({d.name, d.version, known ? needs_text(t.needs) : "?",
+                   known ? (t.stops_early ? "yes" : "no") : "?",
+                   known ? (t.has_exact || t.iid_form != AccuracyForm::none ? "yes" : "no") : "?",
+                   d.summary, file});
       } else {
         table.add({d.name, d.version, d.summary, file});
       }

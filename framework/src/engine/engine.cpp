@@ -566,7 +566,8 @@ void require_compatible(const CheckedProfile& profile, const CheckedAggregator& 
         aggregator.who() + " needs the samples' " + text::join(missing, " and ") + ", which " +
         profile.who() + " does not provide; use an aggregator that needs none of them " +
         "(max-accuracy, pass-at-k) or a profile whose samples carry them (samples, with a " +
-        "log that has an " + (needs.answers ? "answer" : "score") + " column)");
+        "log that has " + (needs.answers ? "an answer" : "a score") + " column" +
+        (needs.scores ? "; difficulty, with score_correct and score_wrong" : "") + ")");
   }
 }
 

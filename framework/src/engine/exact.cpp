@@ -200,6 +200,22 @@ double expected_input(const CheckedProfile& profile, const Deployment& deploymen
              : profile.expected_input_cost();
 }
 
+// A profile with its own exact accuracy (correlated samples): its expected_accuracy() on the
+// whole grid in one call, cost and latency as for any exact profile.
+CandidateTable profile_accuracy_candidates(const CheckedProfile& profile, AccuracyForm form,
+                                           const Deployment& deployment) {
+  const std::vector<int> grid = deployment.k_grid();
+  std::vector<double> accuracy(grid.size());
+  profile.expected_accuracy(form, grid, accuracy);
+  return table_of(profile.who(), expected_input(profile, deployment), profile.expected_cost(),
+                  profile.expected_latency(), deployment, [&](int k) {
+                    // table_of walks the same grid: k's position in it.
+                    const auto at = std::lower_bound(grid.begin(), grid.end(), k);
+                    assert(at != grid.end() && *at == k && "table_of asks only grid k");
+                    return accuracy[static_cast<std::size_t>(at - grid.begin())];
+                  });
+}
+
 }  // namespace
 
 std::vector<const QuestionSamples*> exact_population(const CheckedProfile& profile,
@@ -235,7 +251,7 @@ QuestionExpectation question_expectation(const CheckedAggregator& aggregator,
 }
 
 void require_curve_aggregator(const CheckedProfile& profile, const CheckedAggregator& aggregator) {
-  if (aggregator.iid_form() != Aggregator::IidForm::best_of_k) {
+  if (aggregator.iid_form() != AccuracyForm::best_of_k) {
     throw Error(profile.who() + " serves a measured curve, which is already aggregated; " +
                 aggregator.who() +
                 " cannot aggregate it again: leave the aggregators out of the manifest (the "
@@ -247,6 +263,10 @@ void require_curve_aggregator(const CheckedProfile& profile, const CheckedAggreg
 CandidateTable exact_candidates(const CheckedProfile& profile, const Deployment& deployment) {
   profile.require_exact();
   require_mean_wave(deployment);
+  // A profile whose samples are correlated knows E[best of k]; F alone would treat them as
+  // independent.
+  if (profile.has_exact_accuracy())
+    return profile_accuracy_candidates(profile, AccuracyForm::best_of_k, deployment);
   return table_of(profile.who(), expected_input(profile, deployment), profile.expected_cost(),
                   profile.expected_latency(), deployment,
                   [&](int k) { return expected_best_of_k(profile, k); });
@@ -262,10 +282,15 @@ CandidateTable exact_candidates(const CheckedProfile& profile, const CheckedAggr
   require_mean_wave(deployment);
   if (const QuestionLog log = profile.question_log(); !log.questions.empty())
     return logged_candidates(profile, aggregator, log, deployment, notes);
-  switch (aggregator.iid_form()) {
-    case Aggregator::IidForm::best_of_k:
+  const AccuracyForm form = aggregator.iid_form();
+  if (form != AccuracyForm::none && profile.has_exact_accuracy()) {
+    profile.require_exact();  // cost and latency
+    return profile_accuracy_candidates(profile, form, deployment);
+  }
+  switch (form) {
+    case AccuracyForm::best_of_k:
       return exact_candidates(profile, deployment);
-    case Aggregator::IidForm::any_correct: {
+    case AccuracyForm::any_correct: {
       profile.require_exact();
       // P(some sample is correct) = 1 - prod (1 - a_i), averaged over independent a_i:
       // 1 - (1 - E[a])^k = -expm1(k log1p(-E[a])), with E[a] = E[best of 1].
@@ -276,7 +301,10 @@ CandidateTable exact_candidates(const CheckedProfile& profile, const CheckedAggr
                                           0.0, 1.0);
                       });
     }
-    case Aggregator::IidForm::none:
+    case AccuracyForm::plurality:
+    case AccuracyForm::best_score:
+      // Over independent samples whose answers F does not describe: no form to compute.
+    case AccuracyForm::none:
       break;
   }
   throw Error(aggregator.who() + " has no exact form for " + profile.who() +

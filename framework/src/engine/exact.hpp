@@ -22,7 +22,9 @@ double expected_best_of_k(const CheckedProfile& profile, int k);
 
 /// The exact candidate table on the deployment's k grid: cost = k E[c] (USD; with billing other
 /// than per sample, Billing::request_cost: inputs_billed(k) E[c_in] + k (E[c] - E[c_in])),
-/// latency = (k / P) E[t] (s, mean-wave), accuracy = E[best-of-k]; no extra columns. Throws
+/// latency = (k / P) E[t] (s, mean-wave), accuracy = E[best-of-k] (from F for independent
+/// samples; the profile's expected_accuracy(best_of_k) when it has its own exact accuracy,
+/// has_exact_accuracy()); no extra columns. Throws
 /// kcube::Error naming the profile when it has no exact evaluation, when the deployment's
 /// latency model is max-wave (no closed form: use the Monte Carlo evaluator), or from
 /// require_billable(); kcube::RuntimeFailure naming
@@ -48,8 +50,13 @@ void require_curve_aggregator(const CheckedProfile& profile, const CheckedAggreg
 ///     exact evaluation (stopping policies, weighted-vote). With billing other than per
 ///     sample, a question's cost at k is inputs_billed(k) x its mean input cost + k x its mean
 ///     output cost.
+///   - a profile with its own exact accuracy (has_exact_accuracy(): correlated samples): its
+///     expected_accuracy() for the aggregator's iid_form() on the whole grid in one call (its
+///     kcube::Error, e.g. a form it cannot serve as configured, passes through), cost and
+///     latency as below; iid_form() none: kcube::Error "use monte-carlo".
 ///   - any other profile with exact evaluation, by the aggregator's iid_form(): best_of_k as
-///     above; any_correct 1 - (1 - E[a])^k; none: kcube::Error "use monte-carlo".
+///     above; any_correct 1 - (1 - E[a])^k; plurality, best_score (F says nothing of answers or
+///     scores) and none: kcube::Error "use monte-carlo".
 /// Also require_compatible()'s Error, max-wave's Error, and the failures above. Notes (questions
 /// left out) are appended to `notes`.
 CandidateTable exact_candidates(const CheckedProfile& profile, const CheckedAggregator& aggregator,

@@ -1,6 +1,7 @@
 #include "host/checked.hpp"
 
 #include <algorithm>
+#include <cassert>
 #include <cmath>
 #include <cstddef>
 #include <limits>
@@ -252,6 +253,33 @@ std::vector<double> CheckedProfile::accuracy_breakpoints() const {
   return call_plugin(who_, "accuracy_breakpoints", [&] { return object_->accuracy_breakpoints(); });
 }
 
+bool CheckedProfile::has_exact_accuracy() const {
+  return call_plugin(who_, "has_exact_accuracy", [&] { return object_->has_exact_accuracy(); });
+}
+
+void CheckedProfile::expected_accuracy(AccuracyForm form, std::span<const int> ks,
+                                       std::span<double> accuracy) const {
+  assert(ks.size() == accuracy.size() && "one accuracy per k: the engine sizes both from its grid");
+  try {
+    const PluginCallGuard guard(who_, "expected_accuracy");  // an exit() in it stops kcube, named
+    object_->expected_accuracy(form, ks, accuracy);
+  } catch (const Error& e) {
+    // The profile cannot serve this aggregation as the user configured it: the user's to fix.
+    throw Error(who_ + ": " + e.what());
+  } catch (...) {
+    throw RuntimeFailure(who_ + " failed in expected_accuracy (" + std::string(to_string(form)) +
+                         "): " + current_exception_text());
+  }
+  for (std::size_t i = 0; i < accuracy.size(); ++i) {
+    if (!(accuracy[i] >= 0.0 && accuracy[i] <= 1.0)) {
+      throw RuntimeFailure(who_ + " returned an expected " + std::string(to_string(form)) +
+                           " accuracy of " + text::format_real(accuracy[i]) +
+                           " at k = " + std::to_string(ks[i]) +
+                           " (must be in [0, 1]); this is a bug in the profile plugin");
+    }
+  }
+}
+
 bool CheckedProfile::has_curve() const {
   return call_plugin(who_, "has_curve", [&] { return object_->has_curve(); });
 }
@@ -435,13 +463,14 @@ void CheckedAggregator::exact_curve(std::span<const InferenceOutcome> samples,
   }
 }
 
-Aggregator::IidForm CheckedAggregator::iid_form() const {
-  const Aggregator::IidForm form =
-      call_plugin(who_, "iid_form", [&] { return object_->iid_form(); });
+AccuracyForm CheckedAggregator::iid_form() const {
+  const AccuracyForm form = call_plugin(who_, "iid_form", [&] { return object_->iid_form(); });
   switch (form) {
-    case Aggregator::IidForm::none:
-    case Aggregator::IidForm::best_of_k:
-    case Aggregator::IidForm::any_correct:
+    case AccuracyForm::none:
+    case AccuracyForm::best_of_k:
+    case AccuracyForm::any_correct:
+    case AccuracyForm::plurality:
+    case AccuracyForm::best_score:
       return form;
   }
   throw RuntimeFailure(who_ + " returned an unknown iid_form " +

@@ -63,6 +63,15 @@ class CheckedProfile {
   /// accuracy_breakpoints() as returned (they are hints; callers drop what is outside (0, 1)).
   std::vector<double> accuracy_breakpoints() const;
 
+  /// has_exact_accuracy().
+  bool has_exact_accuracy() const;
+  /// expected_accuracy(form, ks, accuracy), checked: every value finite and in [0, 1]. A
+  /// kcube::Error the profile throws (a form it cannot serve as configured) stays a kcube::Error,
+  /// prefixed with who(); anything else it throws, or a value outside [0, 1], is a
+  /// RuntimeFailure naming the profile ("this is a bug in the profile plugin").
+  void expected_accuracy(AccuracyForm form, std::span<const int> ks,
+                         std::span<double> accuracy) const;
+
   /// has_curve().
   bool has_curve() const;
   /// expected_curve(grid, notes), checked against its contract: at least one row, every k on
@@ -144,7 +153,7 @@ class CheckedAggregator {
   void exact_curve(std::span<const InferenceOutcome> samples, std::span<double> accuracy,
                    const std::string& question) const;
   /// iid_form(): one of the known forms.
-  Aggregator::IidForm iid_form() const;
+  AccuracyForm iid_form() const;
 
  private:
   const Aggregator* object_;

@@ -30,6 +30,10 @@ double ModelProfile::expected_input_cost() const {
 double ModelProfile::accuracy_cdf(double) const {
   throw RuntimeFailure("model profile '" + display_name() + "' has no exact evaluation");
 }
+void ModelProfile::expected_accuracy(AccuracyForm, std::span<const int>, std::span<double>) const {
+  throw RuntimeFailure("model profile '" + display_name() +
+                       "' has no exact accuracy of its own (has_exact_accuracy() is false)");
+}
 CandidateTable ModelProfile::expected_curve(std::span<const int>, std::vector<std::string>&) const {
   throw RuntimeFailure("model profile '" + display_name() + "' has no measured curve");
 }
@@ -79,6 +83,22 @@ std::string_view to_string(ThreadSafety safety) noexcept {
       return "per-thread";
     case ThreadSafety::serial:
       return "serial";
+  }
+  return "unknown";
+}
+
+std::string_view to_string(AccuracyForm form) noexcept {
+  switch (form) {
+    case AccuracyForm::none:
+      return "none";
+    case AccuracyForm::best_of_k:
+      return "best-of-k";
+    case AccuracyForm::any_correct:
+      return "any-correct";
+    case AccuracyForm::plurality:
+      return "plurality";
+    case AccuracyForm::best_score:
+      return "best-score";
   }
   return "unknown";
 }

@@ -26,6 +26,10 @@ class MajorityVote final : public kcube::Aggregator {
     }
   }
 
+  /// Exact on a profile that computes the expected accuracy of a plurality itself (its samples
+  /// correlated through the question: `difficulty`).
+  IidForm iid_form() const override { return IidForm::plurality; }
+
   bool has_exact() const override { return true; }
   void exact_curve(std::span<const kcube::InferenceOutcome> samples,
                    std::span<double> accuracy) const override {
@@ -54,7 +58,7 @@ const kcube::PluginDescriptor descriptor{
     .abi_version = kcube::kAbiVersion,
     .kind = kcube::PluginKind::aggregator,
     .name = "majority-vote",
-    .version = "1.0.0",
+    .version = "1.1.0",
     .summary = "self-consistency: the most frequent answer among the k samples, ties split",
     .thread_safety = kcube::ThreadSafety::shared,
     .create = &kcube::construct<MajorityVote>,

@@ -36,6 +36,10 @@ class VerifierBest final : public kcube::Aggregator {
     }
   }
 
+  /// Exact on a profile that computes the expected accuracy of the highest-scored sample itself
+  /// (`difficulty` with a score model).
+  IidForm iid_form() const override { return IidForm::best_score; }
+
   bool has_exact() const override { return true; }
   void exact_curve(std::span<const kcube::InferenceOutcome> samples,
                    std::span<double> accuracy) const override {
@@ -53,7 +57,7 @@ const kcube::PluginDescriptor descriptor{
     .abi_version = kcube::kAbiVersion,
     .kind = kcube::PluginKind::aggregator,
     .name = "verifier-best",
-    .version = "1.0.0",
+    .version = "1.1.0",
     .summary = "the sample with the highest verifier score among the k, ties split",
     .thread_safety = kcube::ThreadSafety::shared,
     .create = &kcube::construct<VerifierBest>,
