@@ -102,6 +102,8 @@ TEST_CASE("validate names each parameter out of its range") {
   WrongAnswers wrong;
   wrong.count = 0;
   CHECK_THROWS_WITH_AS(wrong.validate(), doctest::Contains("wrong_answers"), kcube::Error);
+  wrong.count = 10001;
+  CHECK_THROWS_WITH_AS(wrong.validate(), doctest::Contains("wrong_answers"), kcube::Error);
   wrong.count = 3;
   wrong.skew = -0.5;
   CHECK_THROWS_WITH_AS(wrong.validate(), doctest::Contains("wrong_skew"), kcube::Error);
@@ -488,7 +490,7 @@ TEST_CASE("beta majority vote with one wrong answer is E[I_p((k + 1) / 2, (k + 1
   }
 }
 
-TEST_CASE("majority vote with one sample is E[p]; certain questions always win") {
+TEST_CASE("majority vote with one sample is E[p], and certain questions always win") {
   const Distribution d = beta_distribution(0.9, 2.0, 0.15);
   for (const int wrong_answers : {1, 4}) {
     const std::vector<double> mv = majority_votes(d, wrong_answers, 0.5, {1});
@@ -571,5 +573,18 @@ TEST_CASE("verifier-best in closed form: k = 1 is E[p], k = 2 and an uninformati
     // When correct and wrong samples score alike, the best-scored one is a uniform pick: E[p].
     for (const double x : verifier_bests(d, kcube::difficulty::Scores{0.5, 0.5}, {3, 17, 400}))
       CHECK(x == doctest::Approx(d.mean()).epsilon(1e-10));
+  }
+}
+
+TEST_CASE("log_probability keeps its relative accuracy when beta is large") {
+  // Reference: boost::math::beta, which forms the ratio of gamma functions without log-gamma
+  // differences. A difference of log-gammas near 1.3e7 would be off by about 3e-9.
+  const Distribution d = beta_distribution(0.5, 1e6);
+  for (const int c : {0, 1, 3, 20}) {
+    const double expected =
+        boost::math::binomial_coefficient<double>(20, static_cast<unsigned>(c)) *
+        boost::math::beta(0.5 + c, 1e6 + 20 - c) / boost::math::beta(0.5, 1e6);
+    CAPTURE(c);
+    CHECK(std::exp(d.log_probability(c, 20)) == doctest::Approx(expected).epsilon(1e-12));
   }
 }

@@ -70,7 +70,7 @@ struct Distribution {
 
 /// How wrong samples' answers are spread over W wrong answers.
 struct WrongAnswers {
-  /// W >= 1.
+  /// W, from 1 to 10000.
   int count = 1;
   /// >= 0: answer j has probability proportional to j^(-skew) among the wrong ones.
   double skew = 0.0;

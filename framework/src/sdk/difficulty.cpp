@@ -107,6 +107,7 @@ using detail::log_gamma;
 using detail::refuse;
 
 constexpr double kInfinity = std::numeric_limits<double>::infinity();
+constexpr int kMaxWrongAnswers = 10000;
 
 void require_in(const char* name, double value, double low, double high, bool low_open,
                 bool high_open, const char* fix) {
@@ -120,6 +121,28 @@ void require_in(const char* name, double value, double low, double high, bool lo
 
 double log_beta(double a, double b) {
   return log_gamma(a) + log_gamma(b) - log_gamma(a + b);
+}
+
+// Up to this many samples the beta-binomial log-probability is a sum of logarithms of ratios;
+// beyond, differences of log-gammas (cheaper, less accurate when alpha or beta is large).
+constexpr int kSummedBetaBinomialLimit = 4096;
+
+// log [C(n, c) B(c + a, n - c + b) / B(a, b)] as sums of logarithms of ratios near 1, each
+// accurate to an ulp, where the difference of log-gammas would lose eps * log Gamma(b + n) (3e-9
+// at b = 1e6, enough to disturb a likelihood's numerical derivatives):
+//   B(c + a, n - c + b) / B(a, b) = prod_{i < n-c} (b + i) / (a + b + i)
+//                                  * prod_{i < c} (a + i) / (a + b + n - c + i),
+//   C(n, c) = prod_{i = 1..m} (n - m + i) / i,  m = min(c, n - c).
+double summed_beta_binomial_log(int c, int n, double a, double b) {
+  double sum = 0.0;
+  for (int i = 0; i < n - c; ++i)
+    sum += std::log1p(-a / (a + b + i));
+  for (int i = 0; i < c; ++i)
+    sum += std::log((a + i) / (a + b + (n - c) + i));
+  const int m = std::min(c, n - c);
+  for (int i = 1; i <= m; ++i)
+    sum += std::log(static_cast<double>(n - m + i) / i);
+  return sum;
 }
 
 // log C(n, c).
@@ -246,7 +269,9 @@ double Distribution::log_probability(int c, int n) const {
                    std::log1p(-easy_share) + log_binomial(c, n, p_hard));
   // Beta-binomial: C(n, c) B(c + a, n - c + b) / B(a, b).
   const double beta_binomial =
-      log_choose(n, c) + log_beta(c + alpha, n - c + beta) - log_beta(alpha, beta);
+      n <= kSummedBetaBinomialLimit
+          ? summed_beta_binomial_log(c, n, alpha, beta)
+          : log_choose(n, c) + log_beta(c + alpha, n - c + beta) - log_beta(alpha, beta);
   if (p_zero == 0.0)
     return beta_binomial;
   const double solvable = std::log1p(-p_zero) + beta_binomial;
@@ -257,6 +282,11 @@ void WrongAnswers::validate() const {
   if (count < 1)
     refuse("wrong_answers = " + std::to_string(count) +
            " is below 1; a wrong sample needs at least one wrong answer to give");
+  // Majority vote's work grows linearly in W; past this many, answers with tiny shares change
+  // nothing but the time.
+  if (count > kMaxWrongAnswers)
+    refuse("wrong_answers = " + std::to_string(count) + " is more than " +
+           std::to_string(kMaxWrongAnswers) + "; lump the rarest wrong answers together");
   require_in("wrong_skew", skew, 0.0, kInfinity, false, true,
              "the wrong answers' skew must be at least 0 (0: uniform) and finite");
 }
