@@ -99,9 +99,10 @@ class BOOST_SYMBOL_VISIBLE ModelProfile : public PluginObject {
   /// Fills `path` with the outcomes of one request's path.size() inferences, drawing only from
   /// `stream`, in order, so that the first n outcomes of a longer path equal those of a path of
   /// n (the engine's nested sampling relies on it). The inferences are exchangeable; they are
-  /// independent unless the profile draws a question first (question_log()). Outcomes must be
-  /// finite, cost and latency >= 0, input_cost in [0, cost], accuracy in [0, 1]; the engine
-  /// checks.
+  /// independent unless the profile draws a question first (a logged one, question_log(); or a
+  /// question's difficulty, as `difficulty` does, whose exact evaluation then goes through
+  /// expected_accuracy()). Outcomes must be finite, cost and latency >= 0, input_cost in
+  /// [0, cost], accuracy in [0, 1]; the engine checks.
   virtual void draw_path(RandomStream& stream, std::span<InferenceOutcome> path) const = 0;
   /// The optional fields draw_path fills (none by default).
   virtual SampleFields provides() const { return {}; }
