@@ -7,6 +7,7 @@
 
 #include "engine/engine.hpp"
 #include "engine/exact.hpp"
+#include "engine/mix.hpp"
 #include "kcube/error.hpp"
 #include "kcube/random.hpp"
 #include "util/json.hpp"
@@ -23,13 +24,7 @@ constexpr std::uint64_t kResampleTag = 0x626f6f742d726573ULL;        // "boot-re
 // The key of one of the bootstrap's streams: the cell's identity and a tag, mixed (SplitMix64's
 // finaliser) so that nearby identities give unrelated keys.
 std::uint64_t derived_key(std::uint64_t cell, std::uint64_t tag) {
-  std::uint64_t x = cell ^ tag;
-  x ^= x >> 30;
-  x *= 0xbf58476d1ce4e5b9ULL;
-  x ^= x >> 27;
-  x *= 0x94d049bb133111ebULL;
-  x ^= x >> 31;
-  return x;
+  return mix64(cell ^ tag);
 }
 
 // A uniform index in [0, n), n >= 1.

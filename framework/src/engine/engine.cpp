@@ -14,6 +14,7 @@
 #include <sstream>
 #include <string>
 
+#include "engine/mix.hpp"
 #include "engine/resources.hpp"
 #include "kcube/error.hpp"
 #include "kcube/random.hpp"
@@ -544,13 +545,7 @@ std::uint64_t cell_identity(std::string_view profile_plugin, const Params& profi
     hash ^= static_cast<unsigned char>(c);
     hash *= 0x100000001b3ULL;
   }
-  // SplitMix64 finaliser: spreads FNV's weak low bits over the whole key.
-  hash ^= hash >> 30;
-  hash *= 0xbf58476d1ce4e5b9ULL;
-  hash ^= hash >> 27;
-  hash *= 0x94d049bb133111ebULL;
-  hash ^= hash >> 31;
-  return hash;
+  return mix64(hash);  // spreads FNV's weak low bits over the whole key
 }
 
 void require_compatible(const CheckedProfile& profile, const CheckedAggregator& aggregator) {
