@@ -248,10 +248,14 @@ void majority_vote(const Distribution& d, const WrongAnswers& wrong, std::span<c
                    " samples the exact sum over vote counts handles; ask for smaller k");
   const CorrectCounts counts(d, k_max);
   if (wrong.count == 1) {
-    // H(x, k - x) = 1 for x > k / 2 and 1/2 for the tie x = k / 2 at even k.
+    // H(x, k - x) = 1 for x > k / 2 and 1/2 for the tie x = k / 2 at even k. With ties split,
+    // an even k = 2m gives exactly what k = 2m - 1 gives (the 2m-th vote breaks a 2m - 1 vote
+    // result only into a tie, worth one half either way), so even k is evaluated at k - 1: the
+    // two sums agree mathematically, but rounded separately they differed in the last bit, and
+    // accuracy-max then picked the even k for nothing.
     for (std::size_t i = 0; i < ks.size(); ++i) {
-      const int k = ks[i];
-      double sum = k % 2 == 0 ? 0.5 * counts.probability(k / 2, k) : 0.0;
+      const int k = ks[i] % 2 == 0 ? ks[i] - 1 : ks[i];
+      double sum = 0.0;
       for (int x = k / 2 + 1; x <= k; ++x)
         sum += counts.probability(x, k);
       out[i] = detail::clamp_probability(sum);  // a sum of probabilities can round past 1
