@@ -4,7 +4,9 @@
 #include <cmath>
 #include <exception>
 #include <map>
+#include <utility>
 
+#include "engine/bootstrap.hpp"
 #include "kcube/error.hpp"
 #include "kcube/estimators.hpp"
 #include "kcube/random.hpp"
@@ -235,14 +237,6 @@ std::optional<MajorityPeak> majority_peak(const difficulty::Distribution& d,
   return MajorityPeak{ks[peak], mv[peak], k_last, mv.back()};
 }
 
-// The q-quantile of sorted `x` (linear interpolation between order statistics, R's type 7).
-double quantile(const std::vector<double>& x, double q) {
-  const double pos = q * static_cast<double>(x.size() - 1);
-  const auto lo = static_cast<std::size_t>(std::floor(pos));
-  const std::size_t hi = std::min(lo + 1, x.size() - 1);
-  return x[lo] + (pos - static_cast<double>(lo)) * (x[hi] - x[lo]);
-}
-
 // One parametric-bootstrap resample: each question's count drawn from the fitted model with the
 // question's own n, the chosen kind refitted, pass@k and majority vote at `ks` evaluated.
 // The wrong answers' spread is held at its estimate (its uncertainty is not propagated).
@@ -305,13 +299,12 @@ void add_predictions(FitReport& report, const std::vector<QuestionCounts>& count
         if (report.wrong_answers)
           y.push_back(boot_majority[b][j]);
       }
-      std::sort(x.begin(), x.end());
-      p.pass_lo = quantile(x, 0.025);
-      p.pass_hi = quantile(x, 0.975);
+      // The percentile interval, with the quantile the engine's question bootstrap uses.
+      p.pass_lo = percentile(x, 0.025);
+      p.pass_hi = percentile(std::move(x), 0.975);
       if (report.wrong_answers) {
-        std::sort(y.begin(), y.end());
-        p.majority_lo = quantile(y, 0.025);
-        p.majority_hi = quantile(y, 0.975);
+        p.majority_lo = percentile(y, 0.025);
+        p.majority_hi = percentile(std::move(y), 0.975);
       }
     }
     report.predictions.push_back(p);
