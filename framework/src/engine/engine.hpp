@@ -24,6 +24,29 @@ namespace kcube {
 /// the name and plugin of the one aggregator of a manifest that defines none.
 inline constexpr std::string_view kDefaultAggregator = "max-accuracy";
 
+/// The version of the engine's Monte Carlo numbers. Two runs of one manifest and seed give the
+/// same Monte Carlo tables exactly when their engine versions are equal; exact evaluation does
+/// not depend on it. Bump it, and add a line below and to kEngineVersionHistory, whenever a change
+/// alters any simulated number (the generator, a transform, how quantiles are estimated). The
+/// store records it with every run; `--resume` and `kcube merge` refuse to mix versions and
+/// `kcube compare` says when two runs differ in it.
+///   1: Philox4x64-10 uniforms, scalar Box-Muller with glibc log/sin/cos; quantiles beyond the
+///      exact-quantile memory from a two-pass histogram over each column's [min, max].
+///   2: normals from SLEEF's vectorized, ISA-deterministic log and sincos (bit-identical on every
+///      instruction set the dispatch may choose); one-pass histogram quantiles with fixed bins,
+///      overflow bins and exact order statistics outside them.
+inline constexpr int kEngineVersion = 2;
+
+/// One line per engine version, index = version - 1: what changed, for the store and for
+/// `kcube compare`.
+inline constexpr std::array<std::string_view, 2> kEngineVersionHistory = {
+    "Philox4x64-10 uniforms; scalar Box-Muller (glibc log, sin, cos); two-pass histogram "
+    "quantiles",
+    "Philox4x64-10 uniforms; Box-Muller with SLEEF's vectorized ISA-deterministic log and sincos; "
+    "one-pass histogram quantiles with overflow bins",
+};
+static_assert(kEngineVersionHistory.size() == kEngineVersion);
+
 /// How trial paths serve the k grid.
 enum class Sampling {
   /// One path of max(grid) inferences per trial; the statistic at k uses its first k draws
