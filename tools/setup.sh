@@ -15,6 +15,7 @@ packages=(
   nlohmann-json3-dev            # JSON Lines sample logs
   doctest-dev
   libsqlite3-dev sqlite3
+  libsleef-dev                  # vectorized log and sincos of the normals (kcube/random.hpp)
   librandom123-dev
   libopenmpi-dev openmpi-bin    # mpirun -np N kcube run: cells shared over MPI ranks
   python3                       # test scripts parse JSON with the standard library

@@ -23,6 +23,9 @@
 //      gains plurality and best_score; ModelProfile gains has_exact_accuracy() and
 //      expected_accuracy() (a profile whose samples are correlated through the question computes
 //      the exact accuracy of an aggregation itself, the `difficulty` profile).
+//   6  kcube 0.3: RandomStream (random.hpp) holds a buffer of normals made in blocks by the SDK
+//      function fill_normals() (SLEEF, vectorized); normals and uniforms are two independent
+//      sequences of one stream, and normal() is no longer noexcept.
 #pragma once
 
 #include <cstddef>
@@ -40,7 +43,7 @@
 namespace kcube {
 
 /// The plugin ABI version this kcube host and SDK implement.
-inline constexpr std::uint32_t kAbiVersion = 5;
+inline constexpr std::uint32_t kAbiVersion = 6;
 
 /// What a plugin provides.
 enum class PluginKind : std::uint32_t {

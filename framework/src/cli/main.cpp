@@ -12,6 +12,7 @@
 #include "cli/output.hpp"
 #include "kcube/error.hpp"
 #include "kcube/plugin.hpp"
+#include "kcube/random.hpp"
 #include "run/team.hpp"
 #include "util/text.hpp"
 
@@ -190,9 +191,13 @@ int run(int argc, char** argv) {
   if (vm.count("plugin-path") != 0) {
     global.plugin_paths = vm["plugin-path"].as<std::vector<std::string>>();
   }
+  // The SIMD target of the normals, chosen now so that an invalid KCUBE_SIMD stops kcube before
+  // any work (kcube::Error, exit 2) rather than at a trial's first draw.
+  const kcube::SimdTarget simd = kcube::simd_target();
   if (vm.count("version") != 0) {
     std::cout << "kcube " << KCUBE_VERSION << " (plugin ABI " << kcube::kAbiVersion << ", "
-              << kcube::to_string(kcube::BuildAbi{}) << ", " << kcube::mpi_support() << ")\n";
+              << kcube::to_string(kcube::BuildAbi{}) << ", " << kcube::mpi_support() << ", SIMD "
+              << kcube::to_string(simd) << ")\n";
     return kExitOk;
   }
   if (vm.count("help") != 0 || first == words.size()) {

@@ -32,9 +32,10 @@ inline constexpr std::string_view kDefaultAggregator = "max-accuracy";
 /// `kcube compare` says when two runs differ in it.
 ///   1: Philox4x64-10 uniforms, scalar Box-Muller with glibc log/sin/cos; quantiles beyond the
 ///      exact-quantile memory from a two-pass histogram over each column's [min, max].
-///   2: normals from SLEEF's vectorized, ISA-deterministic log and sincos (bit-identical on every
-///      instruction set the dispatch may choose); one-pass histogram quantiles with fixed bins,
-///      overflow bins and exact order statistics outside them.
+///   2: normals their own Philox4x64-10 sequence of each stream (counter word 3 = 1), made in
+///      blocks with SLEEF's vectorized, ISA-deterministic log and sincos (bit-identical on every
+///      instruction set the dispatch may choose); uniforms unchanged; one-pass histogram quantiles
+///      with fixed bins, overflow bins and exact order statistics outside them.
 inline constexpr int kEngineVersion = 2;
 
 /// One line per engine version, index = version - 1: what changed, for the store and for
@@ -42,7 +43,8 @@ inline constexpr int kEngineVersion = 2;
 inline constexpr std::array<std::string_view, 2> kEngineVersionHistory = {
     "Philox4x64-10 uniforms; scalar Box-Muller (glibc log, sin, cos); two-pass histogram "
     "quantiles",
-    "Philox4x64-10 uniforms; Box-Muller with SLEEF's vectorized ISA-deterministic log and sincos; "
+    "Philox4x64-10 uniforms; normals a separate Philox sequence, Box-Muller with SLEEF's "
+    "vectorized ISA-deterministic log and sincos; "
     "one-pass histogram quantiles with overflow bins",
 };
 static_assert(kEngineVersionHistory.size() == kEngineVersion);
