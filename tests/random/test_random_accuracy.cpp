@@ -53,7 +53,7 @@ std::vector<double> test_uniforms() {
 }  // namespace
 
 TEST_CASE(
-    "random: SLEEF's log and sincos are within 1 ULP of long double on (0, 1) and [0, 2 pi)") {
+    "random: SLEEF log and sincos within 1 ULP of long double on the unit interval and one turn") {
   double log_max = 0.0, sin_max = 0.0, cos_max = 0.0;
   for (const double u : test_uniforms()) {
     log_max = std::max(
@@ -71,7 +71,7 @@ TEST_CASE(
   CHECK(cos_max <= 1.0);
 }
 
-TEST_CASE("random: every target's normals are Box-Muller of the stream's uniforms within 4 ULP") {
+TEST_CASE("random: every target gives Box-Muller of the stream uniforms within 4 ULP") {
   // The definition (kcube/random.hpp), recomputed in long double from the Philox words: normal
   // 4b + 2j + {0, 1} = sqrt(-2 ln u1) {cos, sin}(theta), u1, u2 the uniforms of words 2j, 2j + 1 of
   // block b of counter (trial, b, substream, 1), theta = 2 pi u2 rounded to a double as kcube does.

@@ -58,7 +58,7 @@ double correlation(const std::vector<double>& x, const std::vector<double>& y) {
 
 }  // namespace
 
-TEST_CASE("random: 10^6 normals have the moments of a standard normal within 4 standard errors") {
+TEST_CASE("random: a million normals have standard normal moments within 4 standard errors") {
   // 1,000 streams x 1,000 normals: every stream crosses the first block (4) and many later
   // blocks (32).
   std::vector<double> z;
@@ -80,7 +80,7 @@ TEST_CASE("random: 10^6 normals have the moments of a standard normal within 4 s
   CHECK(std::fabs(m.excess_kurtosis) < 4.0 * std::sqrt(24.0 / n));
 }
 
-TEST_CASE("random: 10^7 normals fill 1,000 equiprobable bins as a standard normal would" *
+TEST_CASE("random: ten million normals fill 1000 equiprobable bins as a standard normal would" *
           doctest::test_suite("slow")) {
   // Bin i holds (q(i / 1000), q((i + 1) / 1000)], q the standard normal quantile; under the null
   // each bin expects n / 1000 and the statistic is chi-square with 999 degrees of freedom.
@@ -112,7 +112,7 @@ TEST_CASE("random: 10^7 normals fill 1,000 equiprobable bins as a standard norma
   CHECK(p < 1.0 - 1e-4);
 }
 
-TEST_CASE("random: streams of different cells, trials and substreams differ") {
+TEST_CASE("random: streams of different cells and trials and substreams differ") {
   // The first 4 normals (one Philox block) of 4 x 50 x 5 = 1,000 streams: no value repeats
   // (two equal 53-bit doubles by chance have probability about 1e-10 here).
   std::set<double> seen;
@@ -146,7 +146,7 @@ TEST_CASE("random: streams of different cells, trials and substreams differ") {
   CHECK(std::fabs(correlation(u, z)) < bound);
 }
 
-TEST_CASE("random: normal() and uniform() interleaved in any order give the separate sequences") {
+TEST_CASE("random: normal and uniform interleaved in any order give the separate sequences") {
   constexpr std::size_t kEach = 200;
   RandomStream uniforms_only(8, 1, 2, 3), normals_only(8, 1, 2, 3);
   std::vector<double> u_alone(kEach), z_alone(kEach);

@@ -84,7 +84,7 @@ TEST_CASE("random: every target gives bit-identical normals over a long sequence
   }
 }
 
-TEST_CASE("random: a normal depends on its index only, not on how it was buffered") {
+TEST_CASE("random: a normal depends on its index only and not on how it was buffered") {
   const std::vector<double> all = normals_of(SimdTarget::portable, 5, 6, 7, 8, 0, 300);
   for (const SimdTarget target : kcube::supported_simd_targets()) {
     CAPTURE(kcube::to_string(target));
@@ -123,7 +123,7 @@ TEST_CASE("random: RandomStream draws the same normals whichever target is in us
     CHECK(same_bits(drawn, by_target.front()));
 }
 
-TEST_CASE("random: normals are finite and the first ones of a stream are pinned") {
+TEST_CASE("random: the first normals of a stream are pinned") {
   // Pinned values of the normal sequence (engine version 2): a change of the generator, the
   // counter layout or the transform changes them and must bump kEngineVersion.
   RandomStream stream(1, 2, 3, 4);
@@ -135,7 +135,7 @@ TEST_CASE("random: normals are finite and the first ones of a stream are pinned"
   CHECK(std::bit_cast<std::uint64_t>(z2) == kPinnedZ2);
 }
 
-TEST_CASE("random: KCUBE_SIMD names are checked and errors list this CPU's targets") {
+TEST_CASE("random: KCUBE_SIMD names are checked and errors list the targets of this CPU") {
   CHECK(kcube::parse_simd_target("portable") == SimdTarget::portable);
   CHECK(kcube::parse_simd_target("auto") == kcube::supported_simd_targets().back());
   try {
@@ -158,7 +158,7 @@ TEST_CASE("random: KCUBE_SIMD names are checked and errors list this CPU's targe
   }
 }
 
-TEST_CASE("random: kcube --version names the SIMD target; KCUBE_SIMD forces or refuses one") {
+TEST_CASE("random: kcube --version names the SIMD target and KCUBE_SIMD forces or refuses one") {
   const kcube::test::CliResult version = kcube::test::run_cli("--version");
   CHECK(version.exit_code == 0);
   const std::string best(kcube::to_string(kcube::supported_simd_targets().back()));

@@ -17,6 +17,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <iostream>
@@ -60,7 +61,8 @@ constexpr int kExitFailure = 1;
 constexpr int kExitUsage = 2;
 
 /// The benchmarks, in the order they run.
-const std::vector<std::string> kBenchmarkNames = {"throughput", "threads", "sampling", "big-cell"};
+const std::vector<std::string> kBenchmarkNames = {"throughput", "sample-log", "threads", "sampling",
+                                                  "big-cell"};
 
 /// Normal variates the gaussian profile draws per inference (input length, output length,
 /// accuracy).
@@ -72,6 +74,7 @@ constexpr int kRepetitions = 3;
 /// Targets (see README.md).
 constexpr double kThroughputRatioTarget = 0.50;  // engine / floor normals per second
 constexpr double kSpeedupTarget = 1.8;           // 1 thread / 2 threads wall time
+constexpr double kSampleLogRatioTarget = 0.5;    // sample-log / gaussian inferences per second
 constexpr double kBigCellMemoryTargetMib = 2048.0;
 /// Cores a 2-thread run must keep busy (CPU time / wall time) for its speedup to speak for the
 /// engine rather than for the machine's other load.
@@ -392,6 +395,22 @@ Json run_throughput(const Bench& bench) {
   });
 
   const auto n = static_cast<double>(normals);
+  // The floor on every SIMD target this CPU has (the numbers are the same; only time differs).
+  const kcube::SimdTarget in_use = kcube::simd_target();
+  Json::Object by_target;
+  std::vector<std::vector<std::string>> target_rows = {{"SIMD target", "floor", "normals/s"}};
+  for (const kcube::SimdTarget target : kcube::supported_simd_targets()) {
+    kcube::set_simd_target(target);
+    const Timing timing = time_runs(kRepetitions, [&](int) {
+      floor_sum = draw_normals(options.seed, profile.cell(deployment), options.trials, per_trial);
+    });
+    const std::string name(kcube::to_string(target));
+    target_rows.push_back({name + (target == in_use ? " (in use)" : ""), timing.describe(),
+                           mega_rate(n / timing.best())});
+    by_target.emplace_back(
+        name, Json::Object{{"floor", timing.json()}, {"floor_normals_per_s", n / timing.best()}});
+  }
+  kcube::set_simd_target(in_use);
   const double engine_rate = n / engine.best();
   const double floor_rate = n / floor.best();
   const double ratio = engine_rate / floor_rate;
@@ -403,8 +422,12 @@ Json run_throughput(const Bench& bench) {
             << kcube::text::format_real(floor_sum) << '\n'
             << "  engine/floor: " << fixed(100.0 * ratio, 1)
             << " % (target >= " << fixed(100.0 * kThroughputRatioTarget, 0)
-            << " %: " << verdict(ratio >= kThroughputRatioTarget) << ")\n";
+            << " %: " << verdict(ratio >= kThroughputRatioTarget) << ")\n"
+            << "  the floor on each SIMD target of this CPU (KCUBE_SIMD chooses; same numbers):\n";
+  print_columns(target_rows, "    ");
   return Json::Object{{"profile", profile.name},
+                      {"simd_target", std::string(kcube::to_string(in_use))},
+                      {"floor_by_simd_target", std::move(by_target)},
                       {"deployment", deployment_json(deployment)},
                       {"sampling", "nested"},
                       {"threads", 1},
@@ -422,7 +445,84 @@ Json run_throughput(const Bench& bench) {
                       {"floor_sum", floor_sum}};
 }
 
-// ---- 2. threads -----------------------------------------------------------------------------
+// ---- 2. sample-log --------------------------------------------------------------------------
+
+/// Writes a synthetic sample log (seeded, the same file on every run) of `questions` questions x
+/// `samples` samples with answers and token counts, as CSV: question q's samples are correct
+/// with probability p_q spread over (0, 1), answers among 1..8 ids, tokens around 300 in and 200
+/// out.
+void write_synthetic_log(const std::string& path, int questions, int samples) {
+  std::ofstream out(path);
+  out << "question,sample,correct,answer,input_tokens,output_tokens\n";
+  kcube::RandomStream stream(20250101, 0, 0);
+  for (int q = 0; q < questions; ++q) {
+    const double p = (q + 0.5) / questions;
+    const int input = 200 + static_cast<int>(200.0 * stream.uniform());
+    for (int s = 0; s < samples; ++s) {
+      const bool correct = stream.uniform() < p;
+      const int answer = correct ? 1 : 2 + static_cast<int>(7.0 * stream.uniform());
+      out << 'q' << q << ',' << s << ',' << (correct ? 1 : 0) << ",a" << answer << ',' << input
+          << ',' << 50 + static_cast<int>(300.0 * stream.uniform()) << '\n';
+    }
+  }
+  if (!out)
+    throw kcube::RuntimeFailure("kcube-bench: cannot write the synthetic log '" + path + "'");
+}
+
+Json run_sample_log(const Bench& bench) {
+  print_heading("sample-log", "Monte Carlo draws/s of a sample-log profile and of gaussian");
+  constexpr int kQuestions = 500, kSamples = 256;
+  const std::string path = (std::filesystem::temp_directory_path() /
+                            ("kcube-bench-log-" + std::to_string(::getpid()) + ".csv"))
+                               .string();
+  write_synthetic_log(path, kQuestions, kSamples);
+  const kcube::PluginSpec spec =
+      kcube::parse_spec("samples:path=" + path + ",c_in=3e-6,c_out=1.2e-5,t_in=1e-4,t_out=0.02");
+  PaperProfile log_profile{"synthetic log", spec, bench.registry.create<ModelProfile>(spec)};
+  std::filesystem::remove(path);  // the profile read it whole
+  const PaperProfile& gaussian = bench.profiles.front();
+  const Deployment deployment = paper_deployment();
+  SimulationOptions options;
+  options.trials = bench.scaled(20000);
+  options.threads = 1;
+  options.sampling = Sampling::nested;
+  std::cout << "  run: the samples profile on a synthetic log (" << kQuestions << " questions x "
+            << kSamples << " samples, answers and tokens) and " << gaussian.name << " (gaussian), "
+            << describe(deployment) << ", nested, 1 thread, " << options.trials << " trials\n";
+  SimulationResult log_result, gaussian_result;
+  const Timing log_timing = time_runs(kRepetitions, [&](int) {
+    log_result = simulate_profile(bench, log_profile, deployment, options);
+  });
+  const Timing gaussian_timing = time_runs(kRepetitions, [&](int) {
+    gaussian_result = simulate_profile(bench, gaussian, deployment, options);
+  });
+  const double log_rate = static_cast<double>(log_result.inferences) / log_timing.best();
+  const double gaussian_rate =
+      static_cast<double>(gaussian_result.inferences) / gaussian_timing.best();
+  const double ratio = log_rate / gaussian_rate;
+  std::cout << "  sample log: " << log_timing.describe() << ", " << mega_rate(log_rate)
+            << " draws (inferences); table fingerprint " << fingerprint({log_result.table}) << '\n'
+            << "  gaussian:   " << gaussian_timing.describe() << ", " << mega_rate(gaussian_rate)
+            << " draws (inferences)\n"
+            << "  sample log / gaussian: " << fixed(100.0 * ratio, 1)
+            << " % (target: within 2x, >= " << fixed(100.0 * kSampleLogRatioTarget, 0)
+            << " %: " << verdict(ratio >= kSampleLogRatioTarget) << ")\n";
+  return Json::Object{{"log", Json::Object{{"questions", kQuestions}, {"samples", kSamples}}},
+                      {"deployment", deployment_json(deployment)},
+                      {"sampling", "nested"},
+                      {"threads", 1},
+                      {"trials", options.trials},
+                      {"sample_log", log_timing.json()},
+                      {"gaussian", gaussian_timing.json()},
+                      {"sample_log_draws_per_s", log_rate},
+                      {"gaussian_draws_per_s", gaussian_rate},
+                      {"ratio", ratio},
+                      {"ratio_target", kSampleLogRatioTarget},
+                      {"target_met", ratio >= kSampleLogRatioTarget},
+                      {"table_fingerprint", fingerprint({log_result.table})}};
+}
+
+// ---- 3. threads -----------------------------------------------------------------------------
 
 /// The nine profiles' tables, in the study's order.
 std::vector<CandidateTable> simulate_grid(const Bench& bench, const Deployment& deployment,
@@ -511,7 +611,7 @@ Json run_threads(const Bench& bench) {
                       {"tables_fingerprint", fingerprint(one_thread[0])}};
 }
 
-// ---- 3. sampling ----------------------------------------------------------------------------
+// ---- 4. sampling ----------------------------------------------------------------------------
 
 /// The objects of the paper's balanced scenario and the accuracy-max rule.
 struct Selector {
@@ -726,7 +826,7 @@ Json run_sampling(const Bench& bench) {
                       {"hit_study", study.json()}};
 }
 
-// ---- 4. big-cell ----------------------------------------------------------------------------
+// ---- 5. big-cell ----------------------------------------------------------------------------
 
 Json run_big_cell(const Bench& bench) {
   print_heading("big-cell", "one cell of 10^6 trials with every k from 1 to 1024");
@@ -815,7 +915,9 @@ struct Options {
 const char* const kUsage =
     "Usage: kcube-bench [--only NAME]... [--trials-scale X] [--json FILE]\n\n"
     "Benchmarks of the kcube simulation engine, in this order:\n"
-    "  throughput  engine normals/s against a bare RandomStream::normal() loop (1 thread)\n"
+    "  throughput  engine normals/s against a bare RandomStream::normal() loop (1 thread),\n"
+    "              and that loop on every SIMD target of this CPU\n"
+    "  sample-log  draws/s of the samples profile on a synthetic log against gaussian's\n"
     "  threads     the nine-profile grid on 1 and 2 threads: speedup, bit-identical tables\n"
     "  sampling    nested vs independent paths: time, and how often accuracy-max finds the\n"
     "              exact optimum over 100 seeds\n"
@@ -923,6 +1025,8 @@ Json describe_context(const Bench& bench, const Options& options) {
 Json run_benchmark(const std::string& name, const Bench& bench) {
   if (name == "throughput")
     return run_throughput(bench);
+  if (name == "sample-log")
+    return run_sample_log(bench);
   if (name == "threads")
     return run_threads(bench);
   if (name == "sampling")
