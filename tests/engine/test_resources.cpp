@@ -125,8 +125,7 @@ TEST_CASE("the memory estimate: one store of every trial's values, not one per t
         kcube::simulation_memory_bytes(grid_to(4), trials_on(100, 7)));  // 100 trials: 7 chunks
 
   // Beyond exact_quantile_bytes, histograms: no trials-long store, and one set of histograms
-  // shared by the threads. Each extra thread adds its path, one trial's values and a tile of
-  // 32 trials' values.
+  // shared by the threads. Each extra thread adds its path and one trial's values.
   SimulationOptions histogram = trials_on(2'000'000, 1);
   histogram.exact_quantile_bytes = store - 1;
   SimulationOptions histograms = histogram;
@@ -135,7 +134,7 @@ TEST_CASE("the memory estimate: one store of every trial's values, not one per t
   CHECK(h1 < store / 10);
   // Per column: kHistogramBins counts of 4 bytes and kHistogramBins / 2 kept values of 8.
   CHECK(h1 >= 12 * kcube::kHistogramBins * (4 + 4));
-  CHECK(kcube::simulation_memory_bytes(grid_to(4), histograms) - h1 == path + 33 * 12 * 8);
+  CHECK(kcube::simulation_memory_bytes(grid_to(4), histograms) - h1 == path + 12 * 8);
 
   // What simulate() refuses needs nothing.
   CHECK(kcube::simulation_memory_bytes(grid_to(4), trials_on(1, 4)) == 0);

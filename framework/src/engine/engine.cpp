@@ -361,8 +361,9 @@ Moments exact_moments(const Plan& plan, const std::vector<double>& levels) {
 // ---- One-pass histogram quantiles (beyond options.exact_quantile_bytes) ----------------------
 //
 // Every trial is drawn once. Trials are drawn a block at a time (several chunks, in parallel),
-// into one column-major block buffer; then the threads split the block's columns and each
-// column's values are counted, in trial order, into that column's tally: one histogram of
+// each trial's values written as one row of a block buffer; then the threads split the block's
+// columns (8 neighbours, one cache line of each row, at a time) and each column's values are
+// counted down the rows, in trial order, into that column's tally: one histogram of
 // kHistogramBins bins and a reservoir of at most kKeptValues exact values, shared by all threads
 // (each column is counted by one thread at a time, and integer counts do not depend on which).
 // A column's tally depends only on its values in trial order, never on the blocks or threads:
@@ -388,19 +389,26 @@ constexpr std::size_t kKeptValues = kHistogramBins / 2;
 constexpr std::uint64_t kMaxBlockBytes = std::uint64_t{64} << 20;
 // The most chunks in a block: work for 64 threads, without a block of 50 MB for a small grid.
 constexpr std::int64_t kMaxBlockChunks = 64;
-// Trials a thread draws before moving them into the column-major block: the block's columns are
-// far apart in memory, so values are written a row of kTileTrials (4 cache lines) per column
-// rather than one value per column and trial.
-constexpr std::int64_t kTileTrials = 32;
 
-// Chunks per block: as many as fit min(exact_quantile_bytes, kMaxBlockBytes), rounded down to a
+// Values a row of the block takes: one trial's width values, padded to an odd number of cache
+// lines. A column is read down the rows; with an even number (k = 1..1024: 384 lines) every
+// row of a column would fall in the same few sets of the L2 cache and evict each other before
+// the column's neighbours in the same line are read.
+std::size_t block_row(std::size_t width) {
+  const std::size_t lines = (width + 7) / 8;
+  return 8 * (lines % 2 == 0 ? lines + 1 : lines);
+}
+
+// Chunks per block: as many as fit min(exact_quantile_bytes, kMaxBlockBytes) (rows of
+// block_row(width) values), rounded down to a
 // power of two (even shares for 2, 4, 8 threads), at least one and at most kMaxBlockChunks and
 // the cell's chunks. Depends on the trial count, the width and the options, never on the
 // threads.
 std::int64_t block_chunks(std::size_t width, std::int64_t chunk, std::int64_t chunks,
                           std::size_t exact_quantile_bytes) {
   const std::uint64_t budget = std::min<std::uint64_t>(exact_quantile_bytes, kMaxBlockBytes);
-  const std::uint64_t chunk_bytes = static_cast<std::uint64_t>(chunk) * width * sizeof(double);
+  const std::uint64_t chunk_bytes =
+      static_cast<std::uint64_t>(chunk) * block_row(width) * sizeof(double);
   std::int64_t fit = 1;
   while (2 * fit <= std::min(chunks, kMaxBlockChunks) &&
          static_cast<std::uint64_t>(2 * fit) * chunk_bytes <= budget)
@@ -530,17 +538,26 @@ void keep(ColumnTally& t, std::uint32_t* counts, double* kept, double x) {
     make_room(t, counts, kept);
 }
 
-// Adds n values of one column, in trial order, to its tally.
+// Adds n values of one column, values[i stride] in trial order, to its tally.
 void tally(ColumnTally& t, std::uint32_t* counts, double* kept, const double* values,
-           std::size_t n) {
+           std::size_t stride, std::size_t n) {
   if (t.seen == 0 && n > 0)
     t.shift = values[0];
   double sum = t.sum, sum_d = t.sum_d, sum_d2 = t.sum_d2, min = t.min, max = t.max;
   const double shift = t.shift;
   double lo = t.lo, inverse_width = t.inverse_width;
+  // The point mode's value, NaN (equal to nothing) in the other modes: a constant column is
+  // counted here, without a call per value.
+  const auto point_of = [](const ColumnTally& s) {
+    return s.mode == TallyMode::point ? s.point : std::numeric_limits<double>::quiet_NaN();
+  };
+  double point = point_of(t);
+  std::uint64_t point_count = t.point_count;
   constexpr auto bins = static_cast<double>(kHistogramBins);
   for (std::size_t i = 0; i < n; ++i) {
-    const double x = values[i];
+    // Rows are far apart (a page or more for large grids): the hardware does not fetch ahead.
+    __builtin_prefetch(values + (i + 16) * stride);
+    const double x = values[i * stride];
     sum += x;
     const double d = x - shift;
     sum_d += d;
@@ -550,12 +567,18 @@ void tally(ColumnTally& t, std::uint32_t* counts, double* kept, const double* va
     const double position = (x - lo) * inverse_width;  // bin_of(), inlined with the bounds held
     if (position >= 0.0 && position < bins) {
       ++counts[static_cast<std::size_t>(position)];
+    } else if (x == point) {
+      ++point_count;
     } else {
+      t.point_count = point_count;
       keep(t, counts, kept, x);
       lo = t.lo;
       inverse_width = t.inverse_width;
+      point = point_of(t);
+      point_count = t.point_count;
     }
   }
+  t.point_count = point_count;
   t.seen += n;
   t.sum = sum;
   t.sum_d = sum_d;
@@ -620,8 +643,9 @@ Moments histogram_moments(const Plan& plan, const std::vector<double>& levels,
   const std::int64_t chunks = plan.chunks();
   const std::int64_t per_block = block_chunks(width, plan.chunk, chunks, exact_quantile_bytes);
   const auto block_trials = static_cast<std::size_t>(per_block * plan.chunk);
+  const std::size_t row = block_row(width);
 
-  std::vector<double> block(width * block_trials);
+  std::vector<double> block(row * block_trials);  // block[row (trial - first) + column]
   std::vector<std::uint32_t> counts(width * kHistogramBins, 0);
   std::vector<double> kept(width * kKeptValues);
   std::vector<ColumnTally> tallies(width);
@@ -633,7 +657,6 @@ Moments histogram_moments(const Plan& plan, const std::vector<double>& levels,
   {
     const int thread = omp_get_thread_num();
     TrialWorker worker(plan, thread);
-    std::vector<double> tile;  // kTileTrials trials' values, row-major
     for (std::int64_t first = 0; first < chunks; first += per_block) {
       // One thread reads the flags for all: every thread leaves the loop together.
 #pragma omp single
@@ -644,21 +667,10 @@ Moments histogram_moments(const Plan& plan, const std::vector<double>& levels,
       const std::int64_t last = std::min(chunks, first + per_block);
 #pragma omp for schedule(dynamic, 1)
       for (std::int64_t chunk = first; chunk < last; ++chunk) {
-        const std::int64_t chunk_end = std::min(plan.trials, (chunk + 1) * plan.chunk);
         run_chunk(plan, thread, worker, chunk, failures,
                   [&](int, std::int64_t, std::int64_t trial, const double* values) {
-                    tile.resize(width * kTileTrials);  // inside run_chunk's try
-                    const std::int64_t row = (trial - chunk * plan.chunk) % kTileTrials;
-                    std::copy(values, values + width, tile.data() + width * row);
-                    if (row + 1 < kTileTrials && trial + 1 < chunk_end)
-                      return;
-                    const auto rows = static_cast<std::size_t>(row + 1);
-                    const auto at = static_cast<std::size_t>(trial - row - block_begin);
-                    for (std::size_t c = 0; c < width; ++c) {
-                      double* to = block.data() + c * block_trials + at;
-                      for (std::size_t r = 0; r < rows; ++r)
-                        to[r] = tile[r * width + c];
-                    }
+                    const auto at = static_cast<std::size_t>(trial - block_begin);
+                    std::copy(values, values + width, block.data() + row * at);
                   });
       }
       // Counting allocates nothing and cannot throw.
@@ -667,8 +679,15 @@ Moments histogram_moments(const Plan& plan, const std::vector<double>& levels,
 #pragma omp for schedule(dynamic, 8)
       for (std::int64_t c = 0; c < columns; ++c) {
         const auto col = static_cast<std::size_t>(c);
-        tally(tallies[col], &counts[col * kHistogramBins], &kept[col * kKeptValues],
-              &block[col * block_trials], n);
+        // The 50 MB of histograms of k = 1..1024 do not stay in cache between blocks: fetch
+        // the next column's while this one is counted (64 bytes = 16 counts a line).
+        if (c + 1 < columns) {
+          const std::uint32_t* next = &counts[(col + 1) * kHistogramBins];
+          for (std::size_t line = 0; line < kHistogramBins; line += 16)
+            __builtin_prefetch(next + line, 1);
+        }
+        tally(tallies[col], &counts[col * kHistogramBins], &kept[col * kKeptValues], &block[col],
+              row, n);
       }
     }
   }
@@ -776,15 +795,14 @@ std::uint64_t simulation_memory_bytes(const Deployment& deployment,
     // The column-major store of every trial's values (exact_moments).
     return fixed + threads * per_thread + width * trials * real;
   }
-  // histogram_moments: one block of trial values and, per column, a tally, kHistogramBins
-  // counts and kKeptValues kept values, shared by all threads; each thread adds a tile of
-  // kTileTrials trials' values.
-  const auto block = static_cast<std::uint64_t>(
+  // histogram_moments: one block of trial values (rows of block_row(width) values) and, per
+  // column, a tally, kHistogramBins counts and kKeptValues kept values, shared by all threads.
+  const auto block_trials = static_cast<std::uint64_t>(
       block_chunks(width, chunk, static_cast<std::int64_t>(chunks), options.exact_quantile_bytes) *
       chunk);
-  const std::uint64_t per_column = sizeof(ColumnTally) + kHistogramBins * sizeof(std::uint32_t) +
-                                   kKeptValues * real + block * real;
-  return fixed + threads * (per_thread + kTileTrials * width * real) + width * per_column;
+  const std::uint64_t per_column =
+      sizeof(ColumnTally) + kHistogramBins * sizeof(std::uint32_t) + kKeptValues * real;
+  return fixed + threads * per_thread + width * per_column + block_trials * block_row(width) * real;
 }
 
 std::string_view to_string(Sampling sampling) noexcept {

@@ -175,11 +175,11 @@ SimulationResult simulate(std::span<const CheckedProfile> profiles,
 /// values (8 bytes x 3 metrics, 4 when the aggregator `stops_early`, x grid size x trials, one
 /// store shared by all threads); with histograms (beyond options.exact_quantile_bytes), for
 /// each of the metrics x grid size columns one histogram (4 bytes x kHistogramBins), at most
-/// kHistogramBins / 2 exact values (8 bytes each) and its rows of one block of trials (8 bytes
-/// x up to min(exact_quantile_bytes, 64 MiB) / 8 / columns trials), all shared by the threads:
-/// about 150 MiB for k = 1..1024 whatever the thread count. Both add each thread's path (max k
-/// outcomes) and values (with histograms, 32 trials' values), and the statistics. The thread count
-/// and the exact/histogram choice are simulate()'s. 0 for options simulate() refuses (an empty
+/// kHistogramBins / 2 exact values (8 bytes each), and one block of trials' values (at most
+/// min(exact_quantile_bytes, 64 MiB) and 64 chunks of trials), all shared by the threads: about
+/// 150 MiB for k = 1..1024 whatever the thread count. Both add each thread's path (max k
+/// outcomes) and values, and the statistics. The thread count and the exact/histogram choice
+/// are simulate()'s. 0 for options simulate() refuses (an empty
 /// grid, trials < 2); throws kcube::Error for a quantile level outside (0, 1).
 std::uint64_t simulation_memory_bytes(const Deployment& deployment,
                                       const SimulationOptions& options, bool stops_early = false);
