@@ -8,6 +8,7 @@
 #include <atomic>
 #include <cmath>
 #include <cstdint>
+#include <limits>
 #include <stdexcept>
 #include <string>
 #include <unordered_map>
@@ -115,6 +116,17 @@ class HeavyAtomProfile final : public kcube::ModelProfile {
       const double latency = v < 0.7 ? 2.0 : -std::log(stream.uniform());
       o = {cost, latency, stream.uniform() < 0.3 ? 1.0 : 0.0};
     }
+  }
+};
+
+// Synthetic: cost u DBL_MAX / 2, spread over nearly the whole double range.
+class HugeCostProfile final : public kcube::ModelProfile {
+ public:
+  std::string display_name() const override { return "huge-cost"; }
+  void draw_path(kcube::RandomStream& stream,
+                 std::span<kcube::InferenceOutcome> path) const override {
+    for (auto& o : path)
+      o = {stream.uniform() * 0.5 * std::numeric_limits<double>::max(), 1.0, 0.5};
   }
 };
 
@@ -310,6 +322,15 @@ TEST_CASE("histogram path: the first failing trial is reported and a stop ends i
                        kcube::RuntimeFailure);
   stop = false;
   CHECK(kcube::simulate(fine, kCell, d, o).table.rows.size() == 4);
+}
+
+TEST_CASE("values too spread for bins fail the cell as too large, without a crash or a hang") {
+  // 3,000 costs up to DBL_MAX / 2: the pilot's span times 1.5 overflows, so no bins can be laid;
+  // the column saturates, and the sum of the costs overflows: the statistics check says so.
+  const HugeCostProfile profile;
+  CHECK_THROWS_WITH_AS(kcube::simulate(profile, kCell, grid_to(1), histogram(options(3000, 2))),
+                       doctest::Contains("the simulated mean cost at k = 1 is inf"),
+                       kcube::RuntimeFailure);
 }
 
 TEST_CASE("histogram path, independent sampling: within one bin, bit-identical across threads") {

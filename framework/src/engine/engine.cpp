@@ -461,13 +461,19 @@ void absorb_kept(ColumnTally& t, std::uint32_t* counts, double* kept) {
   t.kept = still;
 }
 
-// Lays the bins over [a, b] (a < b) plus a quarter of its span on either side.
-void lay_bins(ColumnTally& t, double a, double b) {
-  const double span = 1.5 * (b - a);
-  t.mode = TallyMode::binned;
-  t.lo = a - 0.25 * (b - a);
-  t.width = span / static_cast<double>(kHistogramBins);
-  t.inverse_width = static_cast<double>(kHistogramBins) / span;
+// Lays the bins over [a, b] (a < b) plus a quarter of its span on either side, or more where
+// rounding would leave a or b outside (a span of a few ulps). False when the span overflows.
+bool lay_bins(ColumnTally& t, double a, double b) {
+  constexpr auto bins = static_cast<double>(kHistogramBins);
+  for (double span = 1.5 * (b - a); std::isfinite(span) && std::isfinite(a - span); span *= 2) {
+    t.mode = TallyMode::binned;
+    t.lo = a - (span - (b - a)) / 2;
+    t.width = span / bins;
+    t.inverse_width = bins / span;
+    if (bin_of(t, a) >= 0 && bin_of(t, b) >= 0)
+      return true;
+  }
+  return false;
 }
 
 // Doubles the bins' width towards the side with more kept values: bins 2i and 2i + 1 merge into
@@ -504,23 +510,33 @@ void make_room(ColumnTally& t, std::uint32_t* counts, double* kept) {
     t.kept = 0;
     return;
   }
+  // Values spread over nearly the whole double range: their squares overflow, so
+  // check_statistics() fails the cell; the oldest kept value is dropped to go on counting.
+  const auto saturate = [&] {
+    t.saturated = true;
+    std::copy(kept + 1, kept + t.kept, kept);
+    --t.kept;
+  };
   if (t.mode != TallyMode::binned) {
-    const bool point = t.mode == TallyMode::point;
+    const TallyMode was = t.mode;
+    const bool point = was == TallyMode::point;
     const double a = point ? std::min(*smallest, t.point) : *smallest;
     const double b = point ? std::max(*largest, t.point) : *largest;
-    lay_bins(t, a, b);
-    if (point)  // [a, b] holds the point well inside its margins: it has a bin
+    if (!lay_bins(t, a, b)) {
+      t.mode = was;
+      t.lo = std::numeric_limits<double>::infinity();
+      t.inverse_width = 1.0;
+      saturate();
+      return;
+    }
+    if (point)  // a <= point <= b, both binned: so is the point
       counts[bin_of(t, t.point)] += static_cast<std::uint32_t>(t.point_count);
     absorb_kept(t, counts, kept);
     return;
   }
   while (t.kept == kKeptValues) {
     if (!widen(t, counts, kept)) {
-      // Values spread over nearly the whole double range: their squares overflow, so
-      // check_statistics() fails the cell; drop the oldest kept value to go on counting.
-      t.saturated = true;
-      std::copy(kept + 1, kept + t.kept, kept);
-      --t.kept;
+      saturate();
       return;
     }
     absorb_kept(t, counts, kept);
@@ -639,6 +655,11 @@ void tally_quantiles(ColumnTally& t, const std::uint32_t* counts, double* kept,
 Moments histogram_moments(const Plan& plan, const std::vector<double>& levels,
                           std::size_t exact_quantile_bytes,
                           std::array<double, kMaxMetrics>& resolution) {
+  if (static_cast<std::uint64_t>(plan.trials) > std::numeric_limits<std::uint32_t>::max()) {
+    throw Error(plan.label + ": " + std::to_string(plan.trials) +
+                " trials are more than histogram quantiles count (4294967295 per cell, in "
+                "32-bit bins); split the trials over several seeds or cells");
+  }
   const std::size_t width = plan.width();
   const std::int64_t chunks = plan.chunks();
   const std::int64_t per_block = block_chunks(width, plan.chunk, chunks, exact_quantile_bytes);
