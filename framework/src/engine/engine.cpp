@@ -377,8 +377,8 @@ Moments exact_moments(const Plan& plan, const std::vector<double>& levels) {
 //    of them fit, so the reservoir never holds more than kKeptValues values.
 // The j-th smallest value is then exact when it is a kept one (below or above the bins, or a
 // pilot value) and otherwise estimated inside its bin, so within one bin width of the exact
-// order statistic; type-7 interpolation between two such keeps that bound. Binning uses
-// (x - lo) / width in floating point, so "within" means up to rounding in the last bits.
+// order statistic; type-7 interpolation between two such keeps that bound. Binning computes
+// (x - lo) * (1 / width) in floating point, so "within" means up to rounding in the last bits.
 
 // Values a column's reservoir holds: 8 bytes each, so it takes as much memory as the column's
 // histogram of kHistogramBins 4-byte counts.
