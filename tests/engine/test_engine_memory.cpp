@@ -42,8 +42,10 @@ void uncounted(void* p) noexcept {
   std::free(p);
 }
 
-// 20,000 trials (79 chunks of 256: every thread gets some) on k = 1..4, on `threads` threads.
-kcube::SimulationResult simulate_on(int threads) {
+// 20,000 trials (79 chunks of 256: every thread gets some) on k = 1..4, on `threads` threads;
+// with exact quantiles unless `exact_quantile_bytes` is below the 1.9 MB they need.
+kcube::SimulationResult simulate_on(int threads,
+                                    std::size_t exact_quantile_bytes = std::size_t{1} << 30) {
   kcube::Deployment d;
   d.parallelism = 4;
   d.k_max = 4;
@@ -51,15 +53,17 @@ kcube::SimulationResult simulate_on(int threads) {
   kcube::SimulationOptions o;
   o.trials = 20'000;
   o.threads = threads;
+  o.exact_quantile_bytes = exact_quantile_bytes;
   const kcube::test::UniformProfile profile;
   return kcube::simulate(profile, 1, d, o);
 }
 
-// Bytes allocated at the peak of simulate_on(threads), above what was held before it.
-std::size_t peak_of_simulation(int threads) {
+// Bytes allocated at the peak of simulate_on(threads, ...), above what was held before it.
+std::size_t peak_of_simulation(int threads,
+                               std::size_t exact_quantile_bytes = std::size_t{1} << 30) {
   const std::size_t before = held.load();
   peak.store(before);
-  (void)simulate_on(threads);
+  (void)simulate_on(threads, exact_quantile_bytes);
   return peak.load() - before;
 }
 
@@ -95,6 +99,23 @@ TEST_CASE("peak memory of exact quantiles does not grow with threads beyond a sm
   CAPTURE(eight);
   CHECK(one >= store);
   CHECK(eight < one + 8 * 4096);
+}
+
+TEST_CASE("peak memory of histogram quantiles does not grow with threads beyond a small buffer") {
+  // One block of 4 chunks of 256 trials in rows of 24 values (12 padded to 3 cache lines):
+  // 196,608 bytes, the largest power of two of chunks within exact_quantile_bytes = 200,000;
+  // and per column 4096 counts of 4 bytes and 2048 kept values of 8 bytes (384 kB in all),
+  // shared by the threads. A thread's own buffers: its path and one trial's values (a few
+  // hundred bytes). A histogram per thread (the old code) would add 196 kB each.
+  const std::size_t shared = 12 * (4096 * 4 + 2048 * 8) + 4 * 256 * 24 * 8;
+  const std::size_t one = peak_of_simulation(1, 200'000);
+  const std::size_t eight = peak_of_simulation(8, 200'000);
+  CAPTURE(one);
+  CAPTURE(eight);
+  CHECK(one >= shared);
+  CHECK(one < 2 * shared);
+  CHECK(eight < one + 8 * 4096);
+  CHECK_FALSE(simulate_on(8, 200'000).exact_quantiles);
 }
 
 TEST_CASE("a simulation that runs out of memory fails saying so, not with a bare std::bad_alloc") {

@@ -178,84 +178,128 @@ void check_aggregates(const Plan& plan, const double* values, std::int64_t trial
   }
 }
 
-// Runs every trial once, in parallel over chunks, calling
-//   on_trial(thread, chunk, trial, values)   with values[metrics g + m] at grid index g.
-// Exceptions never leave the parallel region. A failure cancels only the chunks after its own:
-// every earlier chunk still runs, so the failure rethrown is always that of the first failing
-// trial, whatever the thread count and the order in which threads reach the chunks (skipping
+// The chunks that failed, shared by the threads of one pass: the first failing trial is always
+// the one reported, whatever the thread count and the order in which threads reach the chunks.
+// A failure cancels only the chunks after its own: every earlier chunk still runs (skipping
 // every chunk once any failed reported trial 112 instead of 0 when a second thread failed first).
+class ChunkFailures {
+ public:
+  explicit ChunkFailures(const Plan& plan)
+      : plan_(plan), messages_(static_cast<std::size_t>(plan.chunks())) {}
+
+  // Whether `chunk` should run: no earlier chunk failed and the simulation was not stopped.
+  bool should_run(std::int64_t chunk) const {
+    return chunk <= first_failed_.load(std::memory_order_relaxed) && !stopped();
+  }
+  // Whether the pass should end early: a chunk failed or the simulation was stopped.
+  bool halted() const { return first_failed_.load() != kNone || stopped(); }
+  bool stopped() const {
+    return plan_.stop != nullptr && plan_.stop->load(std::memory_order_relaxed);
+  }
+
+  // Records the exception being handled as the failure of `chunk`. Call only in a catch block;
+  // never throws (it runs in a handler inside an OpenMP region).
+  void record(std::int64_t chunk) noexcept {
+    try {
+      messages_[static_cast<std::size_t>(chunk)] =
+          failure_text("simulating trials " + std::to_string(chunk * plan_.chunk) + " to " +
+                       std::to_string(std::min(plan_.trials, (chunk + 1) * plan_.chunk) - 1) +
+                       " of " + plan_.label);
+    } catch (...) {  // out of memory for the message: rethrow_if_any() reports it
+    }
+    std::int64_t seen = first_failed_.load();
+    while (chunk < seen && !first_failed_.compare_exchange_weak(seen, chunk)) {
+    }
+  }
+
+  // After the parallel region: the first chunk's failure, or the stop, as a RuntimeFailure.
+  void rethrow_if_any() const {
+    if (first_failed_.load() != kNone) {
+      for (const auto& message : messages_) {
+        if (!message.empty())
+          throw RuntimeFailure(message);
+      }
+      throw RuntimeFailure(plan_.label +
+                           ": the simulation failed and ran out of memory saying why");
+    }
+    if (stopped())
+      throw RuntimeFailure(plan_.label + ": the simulation was stopped before its last trial");
+  }
+
+ private:
+  static constexpr std::int64_t kNone = std::numeric_limits<std::int64_t>::max();
+  const Plan& plan_;
+  std::vector<std::string> messages_;
+  std::atomic<std::int64_t> first_failed_{kNone};  // lowest chunk that failed
+};
+
+// A thread's objects and buffers for drawing trials.
+struct TrialWorker {
+  const CheckedProfile& profile;
+  const CheckedAggregator& aggregator;
+  PathBuffers buffers;
+  std::vector<double> values;
+
+  TrialWorker(const Plan& plan, int thread)
+      : profile(plan.profiles[plan.profiles.size() == 1 ? 0 : static_cast<std::size_t>(thread)]),
+        aggregator(
+            plan.aggregators[plan.aggregators.size() == 1 ? 0 : static_cast<std::size_t>(thread)]) {
+  }
+};
+
+// Runs the trials of `chunk` in trial order on `worker`'s objects, calling
+//   on_trial(thread, chunk, trial, values)   with values[metrics g + m] at grid index g.
+// Everything that may throw, the plugin's draw_path, the buffers' allocation and on_trial
+// included, is inside the try: an exception that left the OpenMP region would terminate.
+template <class OnTrial>
+void run_chunk(const Plan& plan, int thread, TrialWorker& worker, std::int64_t chunk,
+               ChunkFailures& failures, OnTrial&& on_trial) noexcept {
+  if (!failures.should_run(chunk))
+    return;
+  try {
+    PathBuffers& buffers = worker.buffers;
+    buffers.resize(static_cast<std::size_t>(plan.grid.back()));
+    worker.values.resize(plan.width());
+    double* values = worker.values.data();
+    const std::int64_t end = std::min(plan.trials, (chunk + 1) * plan.chunk);
+    for (std::int64_t trial = chunk * plan.chunk; trial < end; ++trial) {
+      const auto t = static_cast<std::uint64_t>(trial);
+      if (plan.sampling == Sampling::nested) {
+        RandomStream stream(plan.seed, plan.cell, t);
+        worker.profile.draw_path(stream, buffers.path, trial);
+        aggregate(plan, worker.aggregator, buffers.path.size(), plan.grid, trial, buffers, values);
+      } else {
+        for (std::size_t g = 0; g < plan.grid.size(); ++g) {
+          RandomStream stream(plan.seed, plan.cell, t, g + 1);
+          const auto n = static_cast<std::size_t>(plan.grid[g]);
+          worker.profile.draw_path(stream, std::span(buffers.path.data(), n), trial);
+          aggregate(plan, worker.aggregator, n, std::span<const int>(&plan.grid[g], 1), trial,
+                    buffers, &values[plan.metrics * g]);
+        }
+      }
+      check_aggregates(plan, values, trial);
+      on_trial(thread, chunk, trial, static_cast<const double*>(values));
+    }
+  } catch (...) {
+    failures.record(chunk);  // no plugin call here, and nothing that may escape
+  }
+}
+
+// Runs every trial once, in parallel over chunks, calling on_trial as run_chunk() does.
+// Exceptions never leave the parallel region; the first failing trial's is rethrown after it.
 template <class OnTrial>
 void for_each_trial(const Plan& plan, OnTrial&& on_trial) {
+  ChunkFailures failures(plan);
   const std::int64_t chunks = plan.chunks();
-  std::vector<std::string> failures(static_cast<std::size_t>(chunks));
-  constexpr std::int64_t kNone = std::numeric_limits<std::int64_t>::max();
-  std::atomic<std::int64_t> first_failed{kNone};  // lowest chunk that failed
-  const auto stopped = [&plan] {
-    return plan.stop != nullptr && plan.stop->load(std::memory_order_relaxed);
-  };
-  const int max_k = plan.grid.back();
-
 #pragma omp parallel num_threads(plan.threads)
   {
     const int thread = omp_get_thread_num();
-    const auto own = static_cast<std::size_t>(thread);
-    const CheckedProfile& profile = plan.profiles[plan.profiles.size() == 1 ? 0 : own];
-    const CheckedAggregator& aggregator = plan.aggregators[plan.aggregators.size() == 1 ? 0 : own];
-    PathBuffers buffers;
-    std::vector<double> values;
+    TrialWorker worker(plan, thread);
 #pragma omp for schedule(dynamic, 1)
-    for (std::int64_t chunk = 0; chunk < chunks; ++chunk) {
-      if (chunk > first_failed.load(std::memory_order_relaxed) || stopped())
-        continue;
-      // Everything that may throw, the plugin's draw_path and the buffers' allocation
-      // included, is inside this try: an exception that left the region would terminate.
-      try {
-        buffers.resize(static_cast<std::size_t>(max_k));
-        values.resize(plan.width());
-        const std::int64_t end = std::min(plan.trials, (chunk + 1) * plan.chunk);
-        for (std::int64_t trial = chunk * plan.chunk; trial < end; ++trial) {
-          const auto t = static_cast<std::uint64_t>(trial);
-          if (plan.sampling == Sampling::nested) {
-            RandomStream stream(plan.seed, plan.cell, t);
-            profile.draw_path(stream, buffers.path, trial);
-            aggregate(plan, aggregator, buffers.path.size(), plan.grid, trial, buffers,
-                      values.data());
-          } else {
-            for (std::size_t g = 0; g < plan.grid.size(); ++g) {
-              RandomStream stream(plan.seed, plan.cell, t, g + 1);
-              const auto n = static_cast<std::size_t>(plan.grid[g]);
-              profile.draw_path(stream, std::span(buffers.path.data(), n), trial);
-              aggregate(plan, aggregator, n, std::span<const int>(&plan.grid[g], 1), trial, buffers,
-                        &values[plan.metrics * g]);
-            }
-          }
-          check_aggregates(plan, values.data(), trial);
-          on_trial(thread, chunk, trial, values.data());
-        }
-      } catch (...) {
-        // No plugin call here, and nothing that may escape: the handler must not throw.
-        try {
-          failures[static_cast<std::size_t>(chunk)] =
-              failure_text("simulating trials " + std::to_string(chunk * plan.chunk) + " to " +
-                           std::to_string(std::min(plan.trials, (chunk + 1) * plan.chunk) - 1) +
-                           " of " + plan.label);
-        } catch (...) {  // out of memory for the message: the fallback below reports it
-        }
-        std::int64_t seen = first_failed.load();
-        while (chunk < seen && !first_failed.compare_exchange_weak(seen, chunk)) {
-        }
-      }
-    }
+    for (std::int64_t chunk = 0; chunk < chunks; ++chunk)
+      run_chunk(plan, thread, worker, chunk, failures, on_trial);
   }
-  if (first_failed.load() != kNone) {
-    for (const auto& message : failures) {
-      if (!message.empty())
-        throw RuntimeFailure(message);
-    }
-    throw RuntimeFailure(plan.label + ": the simulation failed and ran out of memory saying why");
-  }
-  if (stopped())
-    throw RuntimeFailure(plan.label + ": the simulation was stopped before its last trial");
+  failures.rethrow_if_any();
 }
 
 // Type-7 quantile (linear interpolation between order statistics, numpy's default) of `v`,
@@ -314,106 +358,383 @@ Moments exact_moments(const Plan& plan, const std::vector<double>& levels) {
   return m;
 }
 
-// Beyond the memory bound: pass 1 finds each column's sum, min and max; pass 2 redraws the same
-// trials (the streams are pure functions of the trial) for the squared deviations and a
-// histogram of kHistogramBins bins over [min, max]. Each quantile is within one bin width,
-// (max - min) / kHistogramBins, of the exact (type-7) quantile of the same trials.
-Moments histogram_moments(const Plan& plan, const std::vector<double>& levels,
-                          std::array<double, kMaxMetrics>& resolution) {
-  const std::size_t width = plan.width();
-  const auto chunks = static_cast<std::size_t>(plan.chunks());
-  const auto threads = static_cast<std::size_t>(plan.threads);
-  const double inf = std::numeric_limits<double>::infinity();
+// ---- One-pass histogram quantiles (beyond options.exact_quantile_bytes) ----------------------
+//
+// Every trial is drawn once. Trials are drawn a block at a time (several chunks, in parallel),
+// each trial's values written as one row of a block buffer; then the threads split the block's
+// columns (8 neighbours, one cache line of each row, at a time) and each column's values are
+// counted down the rows, in trial order, into that column's tally: one histogram of
+// kHistogramBins bins and a reservoir of at most kKeptValues exact values, shared by all threads
+// (each column is counted by one thread at a time, and integer counts do not depend on which).
+// A column's tally depends only on its values in trial order, never on the blocks or threads:
+//  - collecting: its first values are kept exactly, up to kKeptValues of them (the pilot);
+//  - point: the pilot's values were all equal to one value x: values equal to x are counted,
+//    others kept (a constant column stays exact);
+//  - binned: when the reservoir fills, bins are laid over the range of the values seen so far
+//    plus a quarter of it on either side, and the kept values are counted into them. A value
+//    outside the bins is kept exactly; when the reservoir fills again, the bins double in width
+//    towards the side with more kept values (pairs of bins merge: counts stay exact) until some
+//    of them fit, so the reservoir never holds more than kKeptValues values.
+// The j-th smallest value is then exact when it is a kept one (below or above the bins, or a
+// pilot value) and otherwise estimated inside its bin, so within one bin width of the exact
+// order statistic; type-7 interpolation between two such keeps that bound. Binning computes
+// (x - lo) * (1 / width) in floating point, so "within" means up to rounding in the last bits.
 
-  std::vector<double> chunk_sums(chunks * width, 0.0);
-  std::vector<double> thread_min(threads * width, inf), thread_max(threads * width, -inf);
-  for_each_trial(plan, [&](int thread, std::int64_t chunk, std::int64_t, const double* values) {
-    double* sums = &chunk_sums[static_cast<std::size_t>(chunk) * width];
-    double* lo = &thread_min[static_cast<std::size_t>(thread) * width];
-    double* hi = &thread_max[static_cast<std::size_t>(thread) * width];
-    for (std::size_t c = 0; c < width; ++c) {
-      sums[c] += values[c];
-      lo[c] = std::min(lo[c], values[c]);
-      hi[c] = std::max(hi[c], values[c]);
-    }
-  });
-  std::vector<double> mean(width, 0.0), lo(width, inf), hi(width, -inf);
-  for (std::size_t chunk = 0; chunk < chunks; ++chunk) {
-    for (std::size_t c = 0; c < width; ++c)
-      mean[c] += chunk_sums[chunk * width + c];
-  }
-  const auto n = static_cast<double>(plan.trials);
-  for (std::size_t c = 0; c < width; ++c)
-    mean[c] /= n;
-  for (std::size_t t = 0; t < threads; ++t) {
-    for (std::size_t c = 0; c < width; ++c) {
-      lo[c] = std::min(lo[c], thread_min[t * width + c]);
-      hi[c] = std::max(hi[c], thread_max[t * width + c]);
-    }
-  }
+// Values a column's reservoir holds: 8 bytes each, so it takes as much memory as the column's
+// histogram of kHistogramBins 4-byte counts.
+constexpr std::size_t kKeptValues = kHistogramBins / 2;
+// The most bytes a block of trial values may take (fewer when options.exact_quantile_bytes is
+// smaller): enough for 8 chunks of 256 trials on k = 1..1024, so that 2, 4 and 8 threads have
+// equal shares.
+constexpr std::uint64_t kMaxBlockBytes = std::uint64_t{64} << 20;
+// The most chunks in a block: work for 64 threads, without a block of 50 MB for a small grid.
+constexpr std::int64_t kMaxBlockChunks = 64;
 
-  const std::size_t bins = kHistogramBins;
-  std::fill(chunk_sums.begin(), chunk_sums.end(), 0.0);
-  // Counts are integers, so adding the threads' histograms in any order gives the same totals.
-  std::vector<std::uint32_t> counts(threads * width * bins, 0);
-  for_each_trial(plan, [&](int thread, std::int64_t chunk, std::int64_t, const double* values) {
-    double* squares = &chunk_sums[static_cast<std::size_t>(chunk) * width];
-    std::uint32_t* histogram = &counts[static_cast<std::size_t>(thread) * width * bins];
-    for (std::size_t c = 0; c < width; ++c) {
-      const double d = values[c] - mean[c];
-      squares[c] += d * d;
-      const double span = hi[c] - lo[c];
-      std::size_t bin = 0;
-      if (span > 0.0) {
-        bin = std::min(bins - 1, static_cast<std::size_t>((values[c] - lo[c]) / span *
-                                                          static_cast<double>(bins)));
+// Values a row of the block takes: one trial's width values, padded to an odd number of cache
+// lines. A column is read down the rows; with an even number (k = 1..1024: 384 lines) every
+// row of a column would fall in the same few sets of the L2 cache and evict each other before
+// the column's neighbours in the same line are read.
+std::size_t block_row(std::size_t width) {
+  const std::size_t lines = (width + 7) / 8;
+  return 8 * (lines % 2 == 0 ? lines + 1 : lines);
+}
+
+// Chunks per block: as many as fit min(exact_quantile_bytes, kMaxBlockBytes) (rows of
+// block_row(width) values), rounded down to a
+// power of two (even shares for 2, 4, 8 threads), at least one and at most kMaxBlockChunks and
+// the cell's chunks. Depends on the trial count, the width and the options, never on the
+// threads.
+std::int64_t block_chunks(std::size_t width, std::int64_t chunk, std::int64_t chunks,
+                          std::size_t exact_quantile_bytes) {
+  const std::uint64_t budget = std::min<std::uint64_t>(exact_quantile_bytes, kMaxBlockBytes);
+  const std::uint64_t chunk_bytes =
+      static_cast<std::uint64_t>(chunk) * block_row(width) * sizeof(double);
+  std::int64_t fit = 1;
+  while (2 * fit <= std::min(chunks, kMaxBlockChunks) &&
+         static_cast<std::uint64_t>(2 * fit) * chunk_bytes <= budget)
+    fit *= 2;
+  return fit;
+}
+
+enum class TallyMode : std::uint8_t { collecting, point, binned };
+
+// One column's running statistics and histogram bounds; its counts and kept values live in the
+// shared arrays.
+struct ColumnTally {
+  TallyMode mode = TallyMode::collecting;
+  bool saturated = false;  // the bins could not widen any more (values near DBL_MAX)
+  std::uint32_t kept = 0;  // values in the reservoir
+  std::uint64_t seen = 0;  // values counted so far
+  // Bins: bin b holds [lo + b width, lo + (b + 1) width). Outside the binned mode lo is +inf,
+  // so that every value misses the bins and goes to keep().
+  double lo = std::numeric_limits<double>::infinity();
+  double width = 0.0;
+  double inverse_width = 1.0;
+  double point = 0.0;             // the point mode's value
+  std::uint64_t point_count = 0;  // and how many values equal it
+  // Moments: sum in trial order (the exact path's sum, so the means are identical), and the
+  // sums of d = x - shift and d^2 with shift = the first value:
+  //   var = (sum d^2 - (sum d)^2 / n) / (n - 1),
+  // free of cancellation while (mean - shift)^2 is not much larger than var.
+  double sum = 0.0, shift = 0.0, sum_d = 0.0, sum_d2 = 0.0;
+  double min = std::numeric_limits<double>::infinity();
+  double max = -std::numeric_limits<double>::infinity();
+};
+
+// The tally's bin of x, or -1 when x is outside the bins (always outside the binned mode).
+std::ptrdiff_t bin_of(const ColumnTally& t, double x) {
+  const double position = (x - t.lo) * t.inverse_width;
+  constexpr auto bins = static_cast<double>(kHistogramBins);
+  return position >= 0.0 && position < bins ? static_cast<std::ptrdiff_t>(position) : -1;
+}
+
+// Counts the kept values that now fall in the bins and compacts the rest.
+void absorb_kept(ColumnTally& t, std::uint32_t* counts, double* kept) {
+  std::uint32_t still = 0;
+  for (std::uint32_t i = 0; i < t.kept; ++i) {
+    const std::ptrdiff_t b = bin_of(t, kept[i]);
+    if (b >= 0)
+      ++counts[b];
+    else
+      kept[still++] = kept[i];
+  }
+  t.kept = still;
+}
+
+// Lays the bins over [a, b] (a < b) plus a quarter of its span on either side, or more where
+// rounding would leave a or b outside (a span of a few ulps). False when the span overflows.
+bool lay_bins(ColumnTally& t, double a, double b) {
+  constexpr auto bins = static_cast<double>(kHistogramBins);
+  for (double span = 1.5 * (b - a); std::isfinite(span) && std::isfinite(a - span); span *= 2) {
+    t.mode = TallyMode::binned;
+    t.lo = a - (span - (b - a)) / 2;
+    t.width = span / bins;
+    t.inverse_width = bins / span;
+    if (bin_of(t, a) >= 0 && bin_of(t, b) >= 0)
+      return true;
+  }
+  return false;
+}
+
+// Doubles the bins' width towards the side with more kept values: bins 2i and 2i + 1 merge into
+// one, so every count stays in a bin that contains its value's old bin.
+bool widen(ColumnTally& t, std::uint32_t* counts, const double* kept) {
+  std::uint32_t below = 0;
+  for (std::uint32_t i = 0; i < t.kept; ++i)
+    below += kept[i] < t.lo ? 1U : 0U;
+  const bool down = 2 * below > t.kept;
+  const double span = t.width * static_cast<double>(kHistogramBins);
+  const double lo = down ? t.lo - span : t.lo;
+  if (!std::isfinite(lo) || !std::isfinite(lo + 2.0 * span))
+    return false;
+  const std::size_t half = kHistogramBins / 2;
+  const std::size_t offset = down ? half : 0;
+  std::uint32_t merged[kHistogramBins / 2];
+  for (std::size_t i = 0; i < half; ++i)
+    merged[i] = counts[2 * i] + counts[2 * i + 1];
+  std::fill(counts, counts + kHistogramBins, 0U);
+  std::copy(merged, merged + half, counts + offset);
+  t.lo = lo;
+  t.width *= 2.0;
+  t.inverse_width = static_cast<double>(kHistogramBins) / (2.0 * span);
+  return true;
+}
+
+// Frees room in a full reservoir (t.kept == kKeptValues): see the modes above.
+void make_room(ColumnTally& t, std::uint32_t* counts, double* kept) {
+  const auto [smallest, largest] = std::minmax_element(kept, kept + t.kept);
+  if (t.mode == TallyMode::collecting && *smallest == *largest) {
+    t.mode = TallyMode::point;
+    t.point = *smallest;
+    t.point_count = t.kept;
+    t.kept = 0;
+    return;
+  }
+  // Values spread over nearly the whole double range: their squares overflow, so
+  // check_statistics() fails the cell; the oldest kept value is dropped to go on counting.
+  const auto saturate = [&] {
+    t.saturated = true;
+    std::copy(kept + 1, kept + t.kept, kept);
+    --t.kept;
+  };
+  if (t.mode != TallyMode::binned) {
+    const TallyMode was = t.mode;
+    const bool point = was == TallyMode::point;
+    const double a = point ? std::min(*smallest, t.point) : *smallest;
+    const double b = point ? std::max(*largest, t.point) : *largest;
+    if (!lay_bins(t, a, b)) {
+      t.mode = was;
+      t.lo = std::numeric_limits<double>::infinity();
+      t.inverse_width = 1.0;
+      saturate();
+      return;
+    }
+    if (point)  // a <= point <= b, both binned: so is the point
+      counts[bin_of(t, t.point)] += static_cast<std::uint32_t>(t.point_count);
+    absorb_kept(t, counts, kept);
+    return;
+  }
+  while (t.kept == kKeptValues) {
+    if (!widen(t, counts, kept)) {
+      saturate();
+      return;
+    }
+    absorb_kept(t, counts, kept);
+  }
+}
+
+// Counts a value that missed the bins.
+void keep(ColumnTally& t, std::uint32_t* counts, double* kept, double x) {
+  if (t.mode == TallyMode::point && x == t.point) {
+    ++t.point_count;
+    return;
+  }
+  kept[t.kept++] = x;
+  if (t.kept == kKeptValues)
+    make_room(t, counts, kept);
+}
+
+// Adds n values of one column, values[i stride] in trial order, to its tally.
+void tally(ColumnTally& t, std::uint32_t* counts, double* kept, const double* values,
+           std::size_t stride, std::size_t n) {
+  if (t.seen == 0 && n > 0)
+    t.shift = values[0];
+  double sum = t.sum, sum_d = t.sum_d, sum_d2 = t.sum_d2, min = t.min, max = t.max;
+  const double shift = t.shift;
+  double lo = t.lo, inverse_width = t.inverse_width;
+  // The point mode's value, NaN (equal to nothing) in the other modes: a constant column is
+  // counted here, without a call per value.
+  const auto point_of = [](const ColumnTally& s) {
+    return s.mode == TallyMode::point ? s.point : std::numeric_limits<double>::quiet_NaN();
+  };
+  double point = point_of(t);
+  std::uint64_t point_count = t.point_count;
+  constexpr auto bins = static_cast<double>(kHistogramBins);
+  for (std::size_t i = 0; i < n; ++i) {
+    // Rows are far apart (a page or more for large grids): the hardware does not fetch ahead.
+    __builtin_prefetch(values + (i + 16) * stride);
+    const double x = values[i * stride];
+    sum += x;
+    const double d = x - shift;
+    sum_d += d;
+    sum_d2 += d * d;
+    min = std::min(min, x);
+    max = std::max(max, x);
+    const double position = (x - lo) * inverse_width;  // bin_of(), inlined with the bounds held
+    if (position >= 0.0 && position < bins) {
+      ++counts[static_cast<std::size_t>(position)];
+    } else if (x == point) {
+      ++point_count;
+    } else {
+      t.point_count = point_count;
+      keep(t, counts, kept, x);
+      lo = t.lo;
+      inverse_width = t.inverse_width;
+      point = point_of(t);
+      point_count = t.point_count;
+    }
+  }
+  t.point_count = point_count;
+  t.seen += n;
+  t.sum = sum;
+  t.sum_d = sum_d;
+  t.sum_d2 = sum_d2;
+  t.min = min;
+  t.max = max;
+}
+
+// The type-7 quantiles of a column from its tally (n = t.seen values; kept values sorted here),
+// clamped to the column's exact [min, max].
+void tally_quantiles(ColumnTally& t, const std::uint32_t* counts, double* kept,
+                     const std::vector<double>& levels, std::vector<std::vector<double>>& out,
+                     std::size_t column) {
+  std::sort(kept, kept + t.kept);
+  // Kept values below the bins (or the point) come first in the order, the others last.
+  const double split = t.mode == TallyMode::point ? t.point : t.lo;
+  const auto low = static_cast<std::uint64_t>(std::lower_bound(kept, kept + t.kept, split) - kept);
+  const std::uint64_t middle = t.seen - t.kept;  // the point's count or the bins' total
+  // The j-th smallest value (0-based).
+  const auto order_statistic = [&](std::uint64_t j) {
+    if (j < low)
+      return kept[j];
+    j -= low;
+    if (j >= middle)
+      return kept[low + (j - middle)];
+    if (t.mode == TallyMode::point)
+      return t.point;
+    // Inside bin b, the bin's values taken as evenly spread: the same bin as the true order
+    // statistic, so within one bin width of it.
+    std::uint64_t before = 0;
+    for (std::size_t b = 0; b < kHistogramBins; ++b) {
+      if (j < before + counts[b]) {
+        const double within =
+            (static_cast<double>(j - before) + 0.5) / static_cast<double>(counts[b]);
+        return t.lo + t.width * (static_cast<double>(b) + within);
       }
-      ++histogram[c * bins + bin];
+      before += counts[b];
     }
-  });
+    return t.max;  // unreachable: the bins hold `middle` values
+  };
+  const auto n = static_cast<double>(t.seen);
+  for (std::size_t l = 0; l < levels.size(); ++l) {
+    // The exact path's formula on the same order statistics (equal to it when both are exact).
+    const double h = levels[l] * (n - 1.0);
+    const auto below = static_cast<std::uint64_t>(std::floor(h));
+    const double x_below = order_statistic(below);
+    const double value = below + 1 >= t.seen ? x_below
+                                             : x_below + (h - static_cast<double>(below)) *
+                                                             (order_statistic(below + 1) - x_below);
+    out[l][column] = std::clamp(value, t.min, t.max);
+  }
+}
 
-  Moments m{mean, std::vector<double>(width, 0.0),
+// Beyond the memory bound: one pass over the trials, a block at a time (see above). The mean is
+// the exact path's (the same sum in trial order); the standard deviation its formula, computed
+// from shifted sums; each quantile within one bin width of the exact one (exact where the order
+// statistics are kept values), the largest width per metric in `resolution` (0 when exact).
+Moments histogram_moments(const Plan& plan, const std::vector<double>& levels,
+                          std::size_t exact_quantile_bytes,
+                          std::array<double, kMaxMetrics>& resolution) {
+  if (static_cast<std::uint64_t>(plan.trials) > std::numeric_limits<std::uint32_t>::max()) {
+    throw Error(plan.label + ": " + std::to_string(plan.trials) +
+                " trials are more than histogram quantiles count (4294967295 per cell, in "
+                "32-bit bins); split the trials over several seeds or cells");
+  }
+  const std::size_t width = plan.width();
+  const std::int64_t chunks = plan.chunks();
+  const std::int64_t per_block = block_chunks(width, plan.chunk, chunks, exact_quantile_bytes);
+  const auto block_trials = static_cast<std::size_t>(per_block * plan.chunk);
+  const std::size_t row = block_row(width);
+
+  std::vector<double> block(row * block_trials);  // block[row (trial - first) + column]
+  std::vector<std::uint32_t> counts(width * kHistogramBins, 0);
+  std::vector<double> kept(width * kKeptValues);
+  std::vector<ColumnTally> tallies(width);
+  ChunkFailures failures(plan);
+  bool halt = false;
+  const auto columns = static_cast<std::int64_t>(width);
+
+#pragma omp parallel num_threads(plan.threads)
+  {
+    const int thread = omp_get_thread_num();
+    TrialWorker worker(plan, thread);
+    for (std::int64_t first = 0; first < chunks; first += per_block) {
+      // One thread reads the flags for all: every thread leaves the loop together.
+#pragma omp single
+      halt = failures.halted();
+      if (halt)
+        break;
+      const std::int64_t block_begin = first * plan.chunk;
+      const std::int64_t last = std::min(chunks, first + per_block);
+#pragma omp for schedule(dynamic, 1)
+      for (std::int64_t chunk = first; chunk < last; ++chunk) {
+        run_chunk(plan, thread, worker, chunk, failures,
+                  [&](int, std::int64_t, std::int64_t trial, const double* values) {
+                    const auto at = static_cast<std::size_t>(trial - block_begin);
+                    std::copy(values, values + width, block.data() + row * at);
+                  });
+      }
+      // Counting allocates nothing and cannot throw.
+      const auto n =
+          static_cast<std::size_t>(std::min(plan.trials, last * plan.chunk) - block_begin);
+#pragma omp for schedule(dynamic, 8)
+      for (std::int64_t c = 0; c < columns; ++c) {
+        const auto col = static_cast<std::size_t>(c);
+        // The 50 MB of histograms of k = 1..1024 do not stay in cache between blocks: fetch
+        // the next column's while this one is counted (64 bytes = 16 counts a line).
+        if (c + 1 < columns) {
+          const std::uint32_t* next = &counts[(col + 1) * kHistogramBins];
+          for (std::size_t line = 0; line < kHistogramBins; line += 16)
+            __builtin_prefetch(next + line, 1);
+        }
+        tally(tallies[col], &counts[col * kHistogramBins], &kept[col * kKeptValues], &block[col],
+              row, n);
+      }
+    }
+  }
+  failures.rethrow_if_any();
+
+  Moments m{std::vector<double>(width), std::vector<double>(width),
             std::vector<std::vector<double>>(levels.size(), std::vector<double>(width))};
-  for (std::size_t chunk = 0; chunk < chunks; ++chunk) {
-    for (std::size_t c = 0; c < width; ++c)
-      m.std[c] += chunk_sums[chunk * width + c];
+  const auto n = static_cast<double>(plan.trials);
+#pragma omp parallel for num_threads(plan.threads) schedule(dynamic, 8)
+  for (std::int64_t c = 0; c < columns; ++c) {
+    const auto col = static_cast<std::size_t>(c);
+    ColumnTally& t = tallies[col];
+    m.mean[col] = t.sum / n;
+    const double squares = std::max(0.0, t.sum_d2 - t.sum_d * t.sum_d / n);
+    // A saturated column's spread does not fit a double: infinity, which check_statistics()
+    // reports as too large.
+    m.std[col] =
+        t.saturated ? std::numeric_limits<double>::infinity() : std::sqrt(squares / (n - 1.0));
+    tally_quantiles(t, &counts[col * kHistogramBins], &kept[col * kKeptValues], levels, m.quantiles,
+                    col);
   }
   resolution.fill(0.0);
-  std::vector<std::uint64_t> total(bins);
   for (std::size_t c = 0; c < width; ++c) {
-    m.std[c] = std::sqrt(m.std[c] / (n - 1.0));
-    std::fill(total.begin(), total.end(), 0);
-    for (std::size_t t = 0; t < threads; ++t) {
-      for (std::size_t b = 0; b < bins; ++b)
-        total[b] += counts[(t * width + c) * bins + b];
-    }
-    const double bin_width = (hi[c] - lo[c]) / static_cast<double>(bins);
-    resolution[c % plan.metrics] = std::max(resolution[c % plan.metrics], bin_width);
-    // The j-th smallest value (0-based), estimated inside its bin with the bin's values taken
-    // as evenly spread: it lies in the same bin as the true order statistic, so within one bin
-    // width of it.
-    const auto order_statistic = [&](std::uint64_t j) {
-      std::uint64_t before = 0;
-      for (std::size_t b = 0; b < bins; ++b) {
-        if (j < before + total[b]) {
-          const double within =
-              (static_cast<double>(j - before) + 0.5) / static_cast<double>(total[b]);
-          return lo[c] + bin_width * (static_cast<double>(b) + within);
-        }
-        before += total[b];
-      }
-      return hi[c];
-    };
-    for (std::size_t l = 0; l < levels.size(); ++l) {
-      // Type 7 as in exact mode: interpolate between the order statistics around q (n - 1).
-      // Both estimates are within one bin width, and so is their interpolation.
-      const double h = levels[l] * (n - 1.0);
-      const auto below = static_cast<std::uint64_t>(std::floor(h));
-      const auto above = std::min(below + 1, static_cast<std::uint64_t>(plan.trials) - 1);
-      const double x_below = order_statistic(below);
-      const double x_above = order_statistic(above);
-      const double value = x_below + (h - static_cast<double>(below)) * (x_above - x_below);
-      m.quantiles[l][c] = std::clamp(value, lo[c], hi[c]);
+    if (tallies[c].mode == TallyMode::binned) {
+      double& r = resolution[c % plan.metrics];
+      r = std::max(r, tallies[c].width);
     }
   }
   return m;
@@ -495,10 +816,14 @@ std::uint64_t simulation_memory_bytes(const Deployment& deployment,
     // The column-major store of every trial's values (exact_moments).
     return fixed + threads * per_thread + width * trials * real;
   }
-  // histogram_moments: per-chunk sums, per-thread minima, maxima and histograms, and the
-  // merged histogram of one column.
-  return fixed + threads * (per_thread + 2 * width * real + width * kHistogramBins * 4) +
-         chunks * width * real + kHistogramBins * 8;
+  // histogram_moments: one block of trial values (rows of block_row(width) values) and, per
+  // column, a tally, kHistogramBins counts and kKeptValues kept values, shared by all threads.
+  const auto block_trials = static_cast<std::uint64_t>(
+      block_chunks(width, chunk, static_cast<std::int64_t>(chunks), options.exact_quantile_bytes) *
+      chunk);
+  const std::uint64_t per_column =
+      sizeof(ColumnTally) + kHistogramBins * sizeof(std::uint32_t) + kKeptValues * real;
+  return fixed + threads * per_thread + width * per_column + block_trials * block_row(width) * real;
 }
 
 std::string_view to_string(Sampling sampling) noexcept {
@@ -707,8 +1032,9 @@ SimulationResult simulate(std::span<const CheckedProfile> profiles,
   Moments m;
   std::array<double, kMaxMetrics> resolution{};
   try {
-    m = result.exact_quantiles ? exact_moments(plan, levels)
-                               : histogram_moments(plan, levels, resolution);
+    m = result.exact_quantiles
+            ? exact_moments(plan, levels)
+            : histogram_moments(plan, levels, options.exact_quantile_bytes, resolution);
   } catch (const std::bad_alloc&) {
     throw RuntimeFailure(
         plan.label + ": out of memory while simulating " + std::to_string(plan.trials) +
@@ -725,7 +1051,7 @@ SimulationResult simulate(std::span<const CheckedProfile> profiles,
     for (int k : plan.grid)
       per_trial += k;
   }
-  result.inferences = per_trial * plan.trials * (result.exact_quantiles ? 1 : 2);
+  result.inferences = per_trial * plan.trials;  // both paths draw every trial once
 
   CandidateTable& table = result.table;
   const std::size_t g_count = plan.grid.size();

@@ -34,8 +34,9 @@ inline constexpr std::string_view kDefaultAggregator = "max-accuracy";
 ///      exact-quantile memory from a two-pass histogram over each column's [min, max].
 ///   2: normals their own Philox4x64-10 sequence of each stream (counter word 3 = 1), made in
 ///      blocks with SLEEF's vectorized, ISA-deterministic log and sincos (bit-identical on every
-///      instruction set the dispatch may choose); uniforms unchanged; one-pass histogram quantiles
-///      with fixed bins, overflow bins and exact order statistics outside them.
+///      instruction set the dispatch may choose); uniforms unchanged; one-pass histogram quantiles:
+///      bins over each column's first 2,048 values, doubled in width when out-of-range values pile
+///      up, and exact order statistics outside them.
 inline constexpr int kEngineVersion = 2;
 
 /// One line per engine version, index = version - 1: what changed, for the store and for
@@ -45,7 +46,7 @@ inline constexpr std::array<std::string_view, 2> kEngineVersionHistory = {
     "quantiles",
     "Philox4x64-10 uniforms; normals a separate Philox sequence, Box-Muller with SLEEF's "
     "vectorized ISA-deterministic log and sincos; "
-    "one-pass histogram quantiles with overflow bins",
+    "one-pass histogram quantiles with exact out-of-range values",
 };
 static_assert(kEngineVersionHistory.size() == kEngineVersion);
 
@@ -76,7 +77,9 @@ struct SimulationOptions {
   std::vector<double> quantile_levels;
   /// Memory allowed for keeping every trial's value, which gives exact (order-statistic)
   /// quantiles: 3 metrics x grid size x trials x 8 bytes. Beyond it, quantiles come from
-  /// fixed-bin histograms (see SimulationResult::quantile_resolution).
+  /// histograms counted in one pass over blocks of trials of at most this size (and 64 MiB),
+  /// exact where they fall among a column's pilot or out-of-range values (see
+  /// SimulationResult::quantile_resolution).
   std::size_t exact_quantile_bytes = std::size_t{1} << 30;
   /// When set and it becomes true, the simulation stops at the next chunk of trials and throws
   /// RuntimeFailure (used to abandon a cell that ran out of time; nullptr: never stops).
@@ -91,7 +94,9 @@ struct SimulationResult {
   /// nearest, as numpy's default); false when they come from histograms.
   bool exact_quantiles = true;
   /// With histograms: for cost (USD), latency (s) and accuracy, the largest bin width over the
-  /// grid, which bounds each quantile's error; zeros when quantiles are exact.
+  /// grid, which bounds each quantile's error (up to rounding in the last bits); zeros when
+  /// quantiles are exact, and 0 for a metric whose columns all stayed exact (each has fewer than
+  /// kHistogramBins / 2 values other than one repeated value, e.g. a constant column).
   std::array<double, 3> quantile_resolution{};
   /// Inferences drawn (three normals each for the gaussian profile).
   std::int64_t inferences = 0;
@@ -170,12 +175,14 @@ SimulationResult simulate(std::span<const CheckedProfile> profiles,
 /// Peak bytes simulate() allocates for one cell besides the profile's own objects and the
 /// threads' stacks, for the same options and deployment: with exact quantiles, every trial's
 /// values (8 bytes x 3 metrics, 4 when the aggregator `stops_early`, x grid size x trials, one
-/// store shared by all threads); with
-/// histograms (beyond options.exact_quantile_bytes), per-chunk sums and one histogram per
-/// thread (4 bytes x 3 x grid size x kHistogramBins). Both add each thread's path (max k
+/// store shared by all threads); with histograms (beyond options.exact_quantile_bytes), for
+/// each of the metrics x grid size columns one histogram (4 bytes x kHistogramBins), at most
+/// kHistogramBins / 2 exact values (8 bytes each), and one block of trials' values (at most
+/// min(exact_quantile_bytes, 64 MiB) and 64 chunks of trials), all shared by the threads: about
+/// 150 MiB for k = 1..1024 whatever the thread count. Both add each thread's path (max k
 /// outcomes) and values, and the statistics. The thread count and the exact/histogram choice
-/// are simulate()'s. 0 for options simulate() refuses (an empty grid, trials < 2); throws
-/// kcube::Error for a quantile level outside (0, 1).
+/// are simulate()'s. 0 for options simulate() refuses (an empty
+/// grid, trials < 2); throws kcube::Error for a quantile level outside (0, 1).
 std::uint64_t simulation_memory_bytes(const Deployment& deployment,
                                       const SimulationOptions& options, bool stops_early = false);
 
@@ -193,7 +200,10 @@ std::size_t aggregate_path(const CheckedAggregator& aggregator,
 /// OpenMP's default number of threads (what SimulationOptions::threads = 0 means).
 int default_threads();
 
-/// Number of histogram bins per metric and k when quantiles are not exact.
+/// Number of histogram bins per metric and k when quantiles are not exact. The bins of a column
+/// are laid over the range of its first kHistogramBins / 2 values (kept exactly) plus a quarter
+/// on either side; values outside them are kept exactly, and when kHistogramBins / 2 of them are
+/// kept the bins double in width towards them (see engine.cpp).
 inline constexpr std::size_t kHistogramBins = 4096;
 
 }  // namespace kcube
