@@ -48,6 +48,19 @@ std::string utc_now_iso8601() {
   return buffer;
 }
 
+bool depends_on_engine(Evaluator evaluator) {
+  return evaluator != Evaluator::exact;
+}
+
+std::string engine_version_summary(int version, const std::map<int, std::string>& known) {
+  if (const auto it = known.find(version); it != known.end())
+    return it->second;
+  if (version >= 1 && static_cast<std::size_t>(version) <= kEngineVersionHistory.size())
+    return std::string(kEngineVersionHistory[static_cast<std::size_t>(version) - 1]);
+  return "unknown to this kcube (engine " + std::to_string(kEngineVersion) +
+         "): a newer kcube made it";
+}
+
 RunContext capture_run_context(std::string_view build_type) {
   RunContext context;
   context.started_at = utc_now_iso8601();

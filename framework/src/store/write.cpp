@@ -63,9 +63,9 @@ std::int64_t ResultStore::Impl::insert_run(const RunContext& c, RunStatus status
               " compiler, build_type, host, threads, seed, manifest_text, manifest_sha256,"
               " overrides, plugins, evaluator, trials, replications, sampling, cell_count,"
               " finished_at, shard_index, shard_count, plan_cells, ranks, merged_from,"
-              " writer_host, writer_pid, writer_start, build_changes)"
+              " writer_host, writer_pid, writer_start, build_changes, engine_version)"
               " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,"
-              " ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29)");
+              " ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30)");
   s.bind_text(1, c.experiment);
   s.bind_text(2, to_string(status));
   s.bind_text(3, c.started_at.empty() ? utc_now_iso8601() : c.started_at);
@@ -109,6 +109,7 @@ std::int64_t ResultStore::Impl::insert_run(const RunContext& c, RunStatus status
     s.bind_null(28);
   }
   s.bind_text_or_null(29, c.build_changes);
+  s.bind_int(30, c.engine_version);
   s.run();
   return sqlite3_last_insert_rowid(handle());
 }
