@@ -241,10 +241,18 @@ std::int64_t ResultStore::Impl::resolve_run(std::optional<std::int64_t> run) {
   return newest;
 }
 
+Statement& ResultStore::Impl::reused(const char* sql) {
+  auto& kept = statements[sql];
+  if (!kept)
+    kept = std::make_unique<Statement>(handle(), path, sql);
+  kept->reset();
+  return *kept;
+}
+
 void ResultStore::Impl::require_run(std::int64_t run) {
-  Statement s(handle(), path, "SELECT 1 FROM runs WHERE id = ?1");
-  s.bind_int(1, run);
-  if (!s.step()) {
+  const Reused s(reused("SELECT 1 FROM runs WHERE id = ?1"));
+  s->bind_int(1, run);
+  if (!s->step()) {
     throw Error("results store '" + path + "' has no run " + std::to_string(run) +
                 "; its runs are:" + list_runs(handle(), path));
   }
