@@ -58,7 +58,7 @@ cp "${parts[1]}" "$WORK/v2.sqlite"
 sql "$WORK/v2.sqlite" "PRAGMA user_version = 2" >/dev/null
 v2=$(fingerprint "$WORK/v2.sqlite")
 merge_refused old-schema "$existing" "${parts[0]}" "$WORK/v2.sqlite" "${parts[2]}" "${parts[3]}"
-expect_err old-schema "results store '$WORK/v2.sqlite' has schema version 2, older than this kcube's (6)"
+expect_err old-schema "results store '$WORK/v2.sqlite' has schema version 2, older than this kcube's (7)"
 expect_err old-schema "\`kcube runs '$WORK/v2.sqlite'\` migrates it"
 expect_eq "the store of schema version 2 after the refusal" "$(fingerprint "$WORK/v2.sqlite")" "$v2"
 merge_refused no-run "$new" "${parts[0]}:5" "${parts[@]:1}"

@@ -47,7 +47,8 @@ python3 - "$LOGS/runs.out" <<'PY' || fail "kcube runs --json is wrong (above)"
 import json, sys
 runs = json.load(open(sys.argv[1]))
 keys = ["run", "experiment", "status", "started", "finished", "cells", "cells_finished",
-        "cells_failed", "shard", "merged", "ranks", "overrides", "manifest_sha256", "build_changes"]
+        "cells_failed", "shard", "merged", "ranks", "overrides", "manifest_sha256", "build_changes",
+        "engine_version"]
 assert [list(r) for r in runs] == [keys] * 3, [list(r) for r in runs]
 assert [r["run"] for r in runs] == [1, 2, 3]
 assert [r["experiment"] for r in runs] == ["study-a", "study-a", "study-b"]
@@ -86,10 +87,11 @@ differ, same = (json.load(open(p)) for p in sys.argv[1:3])
 store = sys.argv[3]
 for c in (differ, same):
     assert list(c) == ["a", "b", "differences", "picks", "counts"], list(c)
-    assert list(c["a"]) == ["store", "run", "experiment", "status", "manifest_sha256", "replications"]
+    assert list(c["a"]) == ["store", "run", "experiment", "status", "manifest_sha256", "replications",
+                            "engine_version", "engine_summary"]
     assert c["a"]["store"] == store and c["a"]["run"] == 1
 d = differ["differences"]
-assert (d["experiment"], d["manifest"], d["replications"]) == (True, True, False), d
+assert (d["experiment"], d["manifest"], d["replications"], d["engine_version"]) == (True, True, False, False), d
 assert d["profiles"] == {"only_a": ["mini"], "only_b": ["big"]}, d
 assert d["scenarios"] == {"only_a": ["balanced"], "only_b": ["tight"]}, d
 assert d["optimizers"] == {"only_a": ["cube-max"], "only_b": ["knee-point"]}, d
@@ -103,7 +105,7 @@ assert list(p) == ["scenario", "sweep", "profile", "replication", "optimizer", "
 assert p["sweep"] is None and p["b"] is None and p["same"] is False
 assert list(p["a"]) == ["status", "k", "cost", "latency", "accuracy"], p["a"]
 s = same["differences"]
-assert not (s["experiment"] or s["manifest"] or s["replications"]), s
+assert not (s["experiment"] or s["manifest"] or s["replications"] or s["engine_version"]), s
 assert all(s[k] == {"only_a": [], "only_b": []} for k in ("profiles", "scenarios", "optimizers", "sweep_points"))
 # --all lists every pick: 2 profiles x 2 optimizers, all matched.
 assert len(same["picks"]) == 4 and all(p["a"] and p["b"] for p in same["picks"])

@@ -37,7 +37,7 @@ YAML
 step "kcube run (2 replications x 2 sweep points x 2 profiles = 8 cells)"
 run run "$KCUBE" run "$WORK/specs.yaml" --store "$store" --quiet --threads 2
 check_run_finished "$store" 1 8
-expect_eq "schema version" "$(sql "$store" "PRAGMA user_version")" 6
+expect_eq "schema version" "$(sql "$store" "PRAGMA user_version")" 7
 
 step "positions: 0 to 7 in plan order (replication, sweep point, profile, scenario)"
 expect_eq "cells in position order" "$(sql "$store" \

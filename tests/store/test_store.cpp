@@ -148,7 +148,8 @@ TEST_CASE("an empty file becomes a store with the current schema version in WAL 
   CHECK(query(path, "PRAGMA journal_mode") == "wal");
   CHECK(query(path,
               "SELECT group_concat(name, ',') FROM (SELECT name FROM sqlite_master WHERE "
-              "type = 'table' ORDER BY name)") == "candidates,cells,runs,selections");
+              "type = 'table' ORDER BY name)") ==
+        "candidates,cells,engine_versions,runs,selections");
   // Opening again applies nothing and keeps the version.
   ResultStore again = ResultStore::open(path.string());
   CHECK(query(path, "PRAGMA user_version") == std::to_string(kcube::kStoreSchemaVersion));

@@ -142,7 +142,8 @@ int cmd_validate(const Args& args, const GlobalOptions& global) {
   const Manifest m = load_manifest(file, request.overrides, registry, request.max_cells);
   const std::vector<SweepPoint> points = expand_sweep(m);
   WorkState state;
-  check_factories(registry, m, points, point_manifests_of(m, points), state);
+  RunObjects objects(registry);
+  check_factories(objects, m, points, point_manifests_of(m, points), state);
   // Scenarios that name their profiles (profiles:) make fewer pairs than the full product.
   const std::uint64_t pairs = pair_count(m.profiles, m.scenarios);
   const std::string pairs_text = pairs == m.profiles.size() * m.scenarios.size()

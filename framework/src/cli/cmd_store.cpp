@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <set>
 #include <system_error>
 
 #include "cli/commands.hpp"
@@ -89,7 +90,7 @@ void print_runs_json(ResultStore& store, const std::vector<RunSummary>& runs) {
     w.key("build_changes").begin_array(json::Layout::spaced);
     for (const std::string& line : build_lines(store, r))
       w.string(line);
-    w.end_array().end_object();
+    w.end_array().key("engine_version").integer(r.engine_version).end_object();
   }
   w.end_array();
   std::cout << '\n';
@@ -113,9 +114,9 @@ int cmd_runs(const Args& args, const GlobalOptions&) {
     return 0;
   }
   // shard: "2/4" for `kcube run --shard 2/4`, "merged" for a run of `kcube merge`, "-" for a
-  // whole run; ranks: MPI processes.
+  // whole run; ranks: MPI processes; engine: the engine version of its Monte Carlo numbers.
   Table table({"run", "experiment", "status", "started", "finished", "cells", "errors", "shard",
-               "ranks", "overrides", "manifest sha256"});
+               "ranks", "overrides", "manifest sha256", "engine"});
   for (const RunSummary& r : runs) {
     std::string overrides = r.overrides;
     std::replace(overrides.begin(), overrides.end(), '\n', ' ');
@@ -126,9 +127,22 @@ int cmd_runs(const Args& args, const GlobalOptions&) {
                r.finished_at.empty() ? "-" : r.finished_at,
                std::to_string(r.cells_finished) + "/" + std::to_string(r.cell_count),
                std::to_string(r.cells_failed), shard, std::to_string(r.ranks),
-               overrides.empty() ? "-" : overrides, r.manifest_sha256.substr(0, 12)});
+               overrides.empty() ? "-" : overrides, r.manifest_sha256.substr(0, 12),
+               std::to_string(r.engine_version)});
   }
   table.print(std::cout);
+  // What each engine version of the store's runs changed: why their Monte Carlo numbers differ.
+  std::set<int> versions;
+  for (const RunSummary& r : runs)
+    versions.insert(r.engine_version);
+  if (versions.size() > 1) {
+    const auto known = store.engine_versions();
+    std::cout << "The runs were made by " << versions.size()
+              << " engine versions; Monte Carlo numbers differ between them:\n";
+    for (const int v : versions)
+      std::cout << "  engine " << v << ": " << text::printable(engine_version_summary(v, known))
+                << "\n";
+  }
   // Runs whose cells come from more than one build (--resume or merge with
   // --allow-changed-plugins): which builds from when.
   for (const RunSummary& r : runs) {
@@ -297,9 +311,12 @@ void warn_of_differences(const StoredRun& a, const StoredRun& b,
     std::cerr << "kcube compare: warning: runs A (" << a.summary.id << ") and B (" << b.summary.id
               << ") ran different things; picks of one without a match in the other are listed "
                  "as absent:\n";
-  else
+  else if (differences.manifest)
     std::cerr << "kcube compare: note: runs A (" << a.summary.id << ") and B (" << b.summary.id
               << ") come from different manifests with the same cells:\n";
+  else
+    std::cerr << "kcube compare: note: runs A (" << a.summary.id << ") and B (" << b.summary.id
+              << ") ran the same cells with different engines:\n";
   for (const std::string& line : lines)
     std::cerr << "  " << line << "\n";
 }

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <map>
 
+#include "report/comparison.hpp"
 #include "report/document.hpp"
 #include "report/report.hpp"
 #include "util/text.hpp"
@@ -91,6 +92,8 @@ void print_comparison(std::ostream& out, const StoredRun& a, const std::string& 
   out << "B: " << b_label << ": " << describe(b) << "\n";
   if (a.context.manifest_sha256 != b.context.manifest_sha256)
     out << "note: the runs come from different manifests\n";
+  if (const std::string engine = engine_difference(a, b); !engine.empty())
+    out << "note: " << engine << "\n";
   out << "\n";
 
   std::vector<std::vector<std::string>> rows;

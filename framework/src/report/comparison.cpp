@@ -81,7 +81,9 @@ void write_run(json::Writer& w, const StoredRun& run, const std::string& store) 
   w.key("run").integer(run.summary.id).key("experiment").string(run.context.experiment);
   w.key("status").string(to_string(run.summary.status));
   w.key("manifest_sha256").string(run.context.manifest_sha256);
-  w.key("replications").integer(run.context.replications).end_object();
+  w.key("replications").integer(run.context.replications);
+  w.key("engine_version").integer(run.context.engine_version);
+  w.key("engine_summary").string(run.engine_summary).end_object();
 }
 
 }  // namespace
@@ -96,6 +98,7 @@ RunDifferences run_differences(const StoredRun& a, const StoredRun& b) {
   out.experiment = a.context.experiment != b.context.experiment;
   out.manifest = a.context.manifest_sha256 != b.context.manifest_sha256;
   out.replications = a.context.replications != b.context.replications;
+  out.engine_version = a.context.engine_version != b.context.engine_version;
   const auto profile = [](const CellResult& c, std::set<std::string>& s) { s.insert(c.profile); };
   const auto scenario = [](const CellResult& c, std::set<std::string>& s) { s.insert(c.scenario); };
   const auto optimizer = [](const CellResult& c, std::set<std::string>& s) {
@@ -111,9 +114,25 @@ RunDifferences run_differences(const StoredRun& a, const StoredRun& b) {
   return out;
 }
 
+std::string engine_difference(const StoredRun& a, const StoredRun& b) {
+  const int va = a.context.engine_version, vb = b.context.engine_version;
+  if (va == vb)
+    return {};
+  const bool matters =
+      depends_on_engine(a.context.evaluator) || depends_on_engine(b.context.evaluator);
+  return "engine versions differ: A was made by engine " + std::to_string(va) + " (" +
+         text::printable(a.engine_summary) + "), B by engine " + std::to_string(vb) + " (" +
+         text::printable(b.engine_summary) + "); " +
+         (matters ? "Monte Carlo numbers differ between engine versions even for one manifest "
+                    "and seed, so part of any difference below comes from the engine"
+                  : "both runs are exact, whose numbers do not depend on it");
+}
+
 std::vector<std::string> describe_differences(const StoredRun& a, const StoredRun& b,
                                               const RunDifferences& d) {
   std::vector<std::string> lines;
+  if (d.engine_version)
+    lines.push_back(engine_difference(a, b));
   if (d.experiment) {
     lines.push_back("experiments differ: A is '" + text::printable(a.context.experiment) +
                     "', B is '" + text::printable(b.context.experiment) + "'");
@@ -144,6 +163,7 @@ void write_comparison_json(std::ostream& out, const StoredRun& a, const std::str
   write_run(w.key("b"), b, b_store);
   w.key("differences").begin_object(json::Layout::spaced).key("experiment").boolean(d.experiment);
   w.key("manifest").boolean(d.manifest).key("replications").boolean(d.replications);
+  w.key("engine_version").boolean(d.engine_version);
   write_only_in(w.key("profiles"), d.profiles);
   write_only_in(w.key("scenarios"), d.scenarios);
   write_only_in(w.key("optimizers"), d.optimizers);

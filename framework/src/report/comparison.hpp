@@ -28,6 +28,9 @@ struct RunDifferences {
   bool manifest = false;
   /// The runs' replication counts differ.
   bool replications = false;
+  /// The runs were made by different engine versions (engine/engine.hpp): their Monte Carlo
+  /// numbers differ even for one manifest and seed. Picks still match.
+  bool engine_version = false;
   OnlyIn profiles, scenarios, optimizers, sweep_points;
 
   /// True when a pick of one run may lack its match in the other: anything but the manifest
@@ -38,8 +41,12 @@ struct RunDifferences {
 /// How `a` and `b` differ in what they ran.
 RunDifferences run_differences(const StoredRun& a, const StoredRun& b);
 
+/// When `a` and `b` were made by different engine versions: one line (no newline) naming both
+/// versions with what each changed, and whether it matters (not for two exact runs); else "".
+std::string engine_difference(const StoredRun& a, const StoredRun& b);
+
 /// The differences for a person, one line each (no newline), e.g. "profiles only in B: mine";
-/// empty when the runs ran the same things from the same manifest.
+/// empty when the runs ran the same things from the same manifest by one engine version.
 std::vector<std::string> describe_differences(const StoredRun& a, const StoredRun& b,
                                               const RunDifferences& differences);
 

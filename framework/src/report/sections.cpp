@@ -228,6 +228,9 @@ void context_section(Document& doc, const Index& index) {
   add("manifest sha256", c.manifest_sha256);
   add("overrides", c.overrides.empty() ? "-" : text::join(c.overrides, " "));
   add("kcube", c.kcube_version + (c.git_revision.empty() ? "" : " (" + c.git_revision + ")"));
+  // Monte Carlo numbers of one manifest and seed are equal exactly when this is (engine.hpp).
+  add("engine version",
+      std::to_string(c.engine_version) + ": " + engine_version_summary(c.engine_version));
   add("compiler, build", c.compiler + ", " + c.build_type);
   add("host", c.host);
   // Cells of more than one build (resumed or merged with --allow-changed-plugins).

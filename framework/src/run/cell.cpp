@@ -23,7 +23,7 @@ namespace {
 // by its aggregator; what the engine says besides the table is appended to `notes`.
 // `interrupt`, when not null, stops the engine instead of the work's own stop flag (which only a
 // timeout raises, so it is used with a cell timeout alone).
-CandidateTable evaluate(const PluginRegistry& registry, const PluginInstance<ModelProfile>& profile,
+CandidateTable evaluate(RunObjects& objects, const PluginInstance<ModelProfile>& profile,
                         const PluginInstance<Aggregator>& aggregator,
                         const PluginInstance<Scenario>& scenario, const Deployment& deployment,
                         const Manifest& m, const Cell& cell, int threads, WorkState& state,
@@ -47,14 +47,13 @@ CandidateTable evaluate(const PluginRegistry& registry, const PluginInstance<Mod
     if (const auto q = parse_quantile_column(column))
       sim.quantile_levels.push_back(q->second);
   }
-  const auto profiles = plugin_objects(
-      profile, sim.threads, std::function<PluginInstance<ModelProfile>()>([&] {
-        return make<ModelProfile>(registry, m.profiles[cell.profile], "profiles", state);
-      }));
-  const auto aggregators = plugin_objects(
-      aggregator, sim.threads, std::function<PluginInstance<Aggregator>()>([&] {
-        return make<Aggregator>(registry, m.aggregators[cell.aggregator], "aggregators", state);
-      }));
+  // A per_thread plugin's copies for the other threads: borrowed like the first one.
+  const auto profiles = plugin_objects(profile, sim.threads, [&] {
+    return objects.profiles.lend(m.profiles[cell.profile], "profiles", state);
+  });
+  const auto aggregators = plugin_objects(aggregator, sim.threads, [&] {
+    return objects.aggregators.lend(m.aggregators[cell.aggregator], "aggregators", state);
+  });
   state.enter(&plugin, label + ", draw_path (Monte Carlo simulation, with " +
                            aggregator.plugin().who() + ", aggregate)");
   // The cell's identity leaves the aggregator out: aggregators compared on one cell see the same
@@ -72,7 +71,7 @@ CandidateTable evaluate(const PluginRegistry& registry, const PluginInstance<Mod
 void bootstrap_cell(const PluginInstance<ModelProfile>& profile,
                     const PluginInstance<Aggregator>& aggregator,
                     const PluginInstance<Scenario>& scenario,
-                    const std::vector<PluginInstance<Optimizer>>& optimizers,
+                    const std::vector<ObjectLease<Optimizer>>& optimizers,
                     const Deployment& deployment, const Manifest& m, const Cell& cell,
                     WorkState& state, CandidateTable& table, CellResult& result) {
   const LoadedPlugin& plugin = profile.plugin();
@@ -104,8 +103,8 @@ void bootstrap_cell(const PluginInstance<ModelProfile>& profile,
         const AssessedTable assessed = assess(scenario, resampled);
         std::vector<std::optional<int>> picks;
         for (const auto& optimizer : optimizers) {
-          state.enter(&optimizer.plugin(), optimizer.plugin().who() + ", select (bootstrap)");
-          const SelectionRecord record = run_selection(optimizer, resampled, assessed);
+          state.enter(&optimizer->plugin(), optimizer->plugin().who() + ", select (bootstrap)");
+          const SelectionRecord record = run_selection(*optimizer, resampled, assessed);
           picks.push_back(record.status == SelectionStatus::error ? std::nullopt : record.k);
         }
         return picks;
@@ -132,31 +131,37 @@ CellResult empty_cell(const Manifest& m, const Cell& cell, const std::string& sw
 }
 
 // Runs one cell; plugin failures (whatever they throw) become a cell with status error.
-CellResult run_cell(const PluginRegistry& registry, const Manifest& m, const Cell& cell,
+CellResult run_cell(RunObjects& objects, const Manifest& m, const Cell& cell,
                     const std::string& sweep_label, int threads, WorkState& state,
                     const std::atomic<bool>* interrupt) {
   CellResult result = empty_cell(m, cell, sweep_label);
   const auto start = std::chrono::steady_clock::now();
   try {
-    const auto profile = make<ModelProfile>(registry, m.profiles[cell.profile], "profiles", state);
+    // The run's objects (run/objects.hpp): made by the first check or cell that used them.
+    const auto profile_lease = objects.profiles.lend(m.profiles[cell.profile], "profiles", state);
+    const PluginInstance<ModelProfile>& profile = *profile_lease;
     result.profile_spec = canonical_spec(profile.plugin().name(), profile.params());
-    const auto scenario = make<Scenario>(registry, m.scenarios[cell.scenario], "scenarios", state);
+    const auto scenario_lease =
+        objects.scenarios.lend(m.scenarios[cell.scenario], "scenarios", state);
+    const PluginInstance<Scenario>& scenario = *scenario_lease;
     result.scenario_spec = canonical_spec(scenario.plugin().name(), scenario.params());
-    const auto aggregator =
-        make<Aggregator>(registry, m.aggregators[cell.aggregator], "aggregators", state);
+    const auto aggregator_lease =
+        objects.aggregators.lend(m.aggregators[cell.aggregator], "aggregators", state);
+    const PluginInstance<Aggregator>& aggregator = *aggregator_lease;
     result.aggregator_spec = canonical_spec(aggregator.plugin().name(), aggregator.params());
     state.enter(&scenario.plugin(), scenario.plugin().who() + ", deployment");
     const Deployment deployment = scenario.checked().deployment();
-    CandidateTable table = evaluate(registry, profile, aggregator, scenario, deployment, m, cell,
+    CandidateTable table = evaluate(objects, profile, aggregator, scenario, deployment, m, cell,
                                     threads, state, interrupt, result.notes);
     state.enter(&scenario.plugin(), scenario.plugin().who() + ", budget and assess");
     const AssessedTable assessed = assess(scenario, table);
     for (const auto& verdict : assessed.verdicts)
       result.feasible.push_back(verdict.feasible);
-    std::vector<PluginInstance<Optimizer>> optimizers;
+    std::vector<ObjectLease<Optimizer>> optimizers;
+    optimizers.reserve(m.optimizers.size());
     for (const PluginUse& use : m.optimizers) {
-      optimizers.push_back(make<Optimizer>(registry, use, "optimizers", state));
-      const auto& optimizer = optimizers.back();
+      optimizers.push_back(objects.optimizers.lend(use, "optimizers", state));
+      const PluginInstance<Optimizer>& optimizer = *optimizers.back();
       state.enter(&optimizer.plugin(), optimizer.plugin().who() + ", select");
       result.selections.push_back({use.name, run_selection(optimizer, table, assessed)});
     }
@@ -199,10 +204,6 @@ CellResult error_cell(const Manifest& m, const Cell& cell, const std::string& sw
 
 }  // namespace
 
-PluginSpec spec_of(const PluginUse& use, const std::string& section) {
-  return PluginSpec{section + "." + use.name + " (" + use.plugin + ")", use.plugin, use.params};
-}
-
 std::optional<std::uint64_t> cell_seed(const Manifest& cm, const Cell& cell) {
   if (cm.run.evaluator == Evaluator::exact)
     return std::nullopt;
@@ -227,7 +228,7 @@ CellResult CellRunner::run(const Manifest& cm, const Cell& cell, const std::stri
     return error_cell(cm, cell, sweep_label, blocked, 0.0);
   auto outcome = watchdog_.run(
       std::function<CellResult(WorkState&)>([this, &cm, &cell, &sweep_label](WorkState& state) {
-        return run_cell(registry_, cm, cell, sweep_label, threads_, state,
+        return run_cell(objects_, cm, cell, sweep_label, threads_, state,
                         watchdog_.timeout() ? nullptr : interrupt_);
       }));
   if (auto* result = std::get_if<CellResult>(&outcome))

@@ -18,23 +18,12 @@
 
 #include "host/plugin_host.hpp"
 #include "manifest/manifest.hpp"
+#include "run/objects.hpp"
 #include "run/plan.hpp"
 #include "run/watchdog.hpp"
 #include "store/store.hpp"
 
 namespace kcube {
-
-/// The spec of a plugin use for messages: "profiles.gpt5 (gaussian)".
-PluginSpec spec_of(const PluginUse& use, const std::string& section);
-
-/// Makes a plugin object of a cell, telling `state` which factory runs.
-template <class T>
-PluginInstance<T> make(const PluginRegistry& registry, const PluginUse& use,
-                       const std::string& section, WorkState& state) {
-  const auto plugin = registry.find(use.plugin);
-  state.enter(plugin.get(), plugin->who() + ", its factory");
-  return registry.create<T>(spec_of(use, section));
-}
 
 /// The seed of the random streams of `cell` of `cm` (the manifest at its sweep point):
 /// replication_seed(); nullopt for the exact evaluator, which draws nothing.
@@ -51,11 +40,12 @@ void store_cell(ResultStore& store, std::int64_t run, CellResult& result);
 /// status error.
 class CellRunner {
  public:
-  /// `threads`: OpenMP threads of a cell. `interrupt`: when not null, stops the engine between
-  /// chunks of trials (used without a cell timeout; with one, a cell runs to its end or timeout).
-  CellRunner(const PluginRegistry& registry, Watchdog& watchdog, int threads,
+  /// `objects`: the run's plugin objects, which cells borrow (run/objects.hpp). `threads`:
+  /// OpenMP threads of a cell. `interrupt`: when not null, stops the engine between chunks of
+  /// trials (used without a cell timeout; with one, a cell runs to its end or timeout).
+  CellRunner(RunObjects& objects, Watchdog& watchdog, int threads,
              const std::atomic<bool>* interrupt)
-      : registry_(registry), watchdog_(watchdog), threads_(threads), interrupt_(interrupt) {}
+      : objects_(objects), watchdog_(watchdog), threads_(threads), interrupt_(interrupt) {}
 
   /// Runs `cell` of `cm` (the manifest at the cell's sweep point). Everything the work refers to
   /// must live until the process ends once work was abandoned (Watchdog::abandoned()).
@@ -64,7 +54,7 @@ class CellRunner {
  private:
   std::string blocked_by_serial(const Manifest& cm, const Cell& cell) const;
 
-  const PluginRegistry& registry_;
+  RunObjects& objects_;
   Watchdog& watchdog_;
   int threads_;
   const std::atomic<bool>* interrupt_;

@@ -32,12 +32,10 @@ std::string use_key(const std::string& name, const PluginUse& use) {
 // cells as errors. A plugin failing otherwise is left to the cells, which store why. Scenario
 // objects are made once per distinct parameter set (`scenarios`); `seen` skips pairs checked at
 // another sweep point.
-void check_curve_grids(const PluginRegistry& registry, const std::string& profile_key,
+void check_curve_grids(RunObjects& objects, const std::string& profile_key,
                        const PluginInstance<ModelProfile>& profile, const PluginUse& profile_use,
-                       const Manifest& pm, const SweepPoint& point,
-                       std::map<std::string, PluginInstance<Scenario>>& scenarios,
-                       std::set<std::string>& seen, std::vector<std::string>& problems,
-                       WorkState& state) {
+                       const Manifest& pm, const SweepPoint& point, std::set<std::string>& seen,
+                       std::vector<std::string>& problems, WorkState& state) {
   for (const PluginUse& scenario_use : pm.scenarios) {
     if (!pairs_with(scenario_use, profile_use.name))
       continue;
@@ -45,15 +43,9 @@ void check_curve_grids(const PluginRegistry& registry, const std::string& profil
     if (!seen.insert(profile_key + "\n\ncurve\n\n" + scenario_key).second)
       continue;
     try {
-      auto scenario = scenarios.find(scenario_key);
-      if (scenario == scenarios.end()) {
-        scenario =
-            scenarios
-                .emplace(scenario_key, make<Scenario>(registry, scenario_use, "scenarios", state))
-                .first;
-      }
-      state.enter(&scenario->second.plugin(), scenario->second.plugin().who() + ", deployment");
-      const std::vector<int> grid = scenario->second.checked().deployment().k_grid();
+      const auto scenario = objects.scenarios.lend(scenario_use, "scenarios", state);
+      state.enter(&scenario->plugin(), scenario->plugin().who() + ", deployment");
+      const std::vector<int> grid = scenario.checked().deployment().k_grid();
       state.enter(&profile.plugin(), profile.plugin().who() + ", expected_curve");
       std::vector<std::string> notes;  // the cells report them
       (void)profile.checked().expected_curve(grid, notes);
@@ -74,13 +66,10 @@ void check_curve_grids(const PluginRegistry& registry, const std::string& profil
 // scores) that the profile does not provide, and a profile with a measured curve under Monte
 // Carlo or with an aggregator other than max-accuracy: kcube::Error listing them all, each naming
 // both entries and plugins (require_compatible()'s message). Plugin objects are made once per
-// distinct parameter set; their factories were checked already.
-void check_compatible(const PluginRegistry& registry, const Manifest& m,
-                      const std::vector<SweepPoint>& points,
+// distinct parameter set (the run's objects, which the cells use); their factories were checked
+// already.
+void check_compatible(RunObjects& objects, const Manifest& m, const std::vector<SweepPoint>& points,
                       const std::vector<Manifest>& point_manifests, WorkState& state) {
-  std::map<std::string, PluginInstance<ModelProfile>> profiles;
-  std::map<std::string, PluginInstance<Aggregator>> aggregators;
-  std::map<std::string, PluginInstance<Scenario>> scenarios;
   std::set<std::string> seen;
   std::vector<std::string> problems;
   std::vector<std::string> curve_problems;  // measured curves with no k on a scenario's grid
@@ -88,33 +77,21 @@ void check_compatible(const PluginRegistry& registry, const Manifest& m,
     const Manifest& pm = point_manifests[p];
     for (const PluginUse& profile_use : pm.profiles) {
       const std::string profile_key = use_key(profile_use.name, profile_use);
-      auto profile = profiles.find(profile_key);
-      if (profile == profiles.end()) {
-        profile =
-            profiles
-                .emplace(profile_key, make<ModelProfile>(registry, profile_use, "profiles", state))
-                .first;
-      }
+      const auto profile = objects.profiles.lend(profile_use, "profiles", state);
       for (const PluginUse& aggregator_use : pm.aggregators) {
         const std::string aggregator_key = use_key(aggregator_use.name, aggregator_use);
         if (!seen.insert(profile_key + "\n\n" + aggregator_key).second)
           continue;
-        auto aggregator = aggregators.find(aggregator_key);
-        if (aggregator == aggregators.end()) {
-          aggregator = aggregators
-                           .emplace(aggregator_key, make<Aggregator>(registry, aggregator_use,
-                                                                     "aggregators", state))
-                           .first;
-        }
-        state.enter(&profile->second.plugin(), profile->second.plugin().who() + ", provides");
+        const auto aggregator = objects.aggregators.lend(aggregator_use, "aggregators", state);
+        state.enter(&profile->plugin(), profile->plugin().who() + ", provides");
         try {
           // A measured curve: exact evaluation with the aggregator that keeps it as it is.
-          if (profile->second.checked().has_curve()) {
+          if (profile.checked().has_curve()) {
             if (pm.run.evaluator == Evaluator::monte_carlo)
-              require_drawable(profile->second.checked());
-            require_curve_aggregator(profile->second.checked(), aggregator->second.checked());
+              require_drawable(profile.checked());
+            require_curve_aggregator(profile.checked(), aggregator.checked());
           } else {
-            require_compatible(profile->second.checked(), aggregator->second.checked());
+            require_compatible(profile.checked(), aggregator.checked());
           }
         } catch (const Error& e) {
           problems.push_back(
@@ -124,9 +101,9 @@ void check_compatible(const PluginRegistry& registry, const Manifest& m,
               (points[p].label.empty() ? "" : " (sweep point " + points[p].label + ")"));
         }
       }
-      if (pm.run.evaluator == Evaluator::exact && profile->second.checked().has_curve()) {
-        check_curve_grids(registry, profile_key, profile->second, profile_use, pm, points[p],
-                          scenarios, seen, curve_problems, state);
+      if (pm.run.evaluator == Evaluator::exact && profile.checked().has_curve()) {
+        check_curve_grids(objects, profile_key, *profile, profile_use, pm, points[p], seen,
+                          curve_problems, state);
       }
     }
   }
@@ -154,10 +131,10 @@ void check_compatible(const PluginRegistry& registry, const Manifest& m,
 
 // True when an aggregator of `pm` stops early (the engine then keeps a fourth metric per trial).
 // One that fails here fails in its cells too, which store why as errors.
-bool any_stops_early(const PluginRegistry& registry, const Manifest& pm, WorkState& state) {
+bool any_stops_early(RunObjects& objects, const Manifest& pm, WorkState& state) {
   for (const PluginUse& use : pm.aggregators) {
     try {
-      const auto aggregator = make<Aggregator>(registry, use, "aggregators", state);
+      const auto aggregator = objects.aggregators.lend(use, "aggregators", state);
       if (aggregator.checked().stops_early())
         return true;
     } catch (const WorkAbandoned&) {
@@ -171,8 +148,7 @@ bool any_stops_early(const PluginRegistry& registry, const Manifest& pm, WorkSta
 
 }  // namespace
 
-void check_factories(const PluginRegistry& registry, const Manifest& m,
-                     const std::vector<SweepPoint>& points,
+void check_factories(RunObjects& objects, const Manifest& m, const std::vector<SweepPoint>& points,
                      const std::vector<Manifest>& point_manifests, WorkState& state) {
   std::vector<std::string> problems;
   bool bug = false;
@@ -180,7 +156,7 @@ void check_factories(const PluginRegistry& registry, const Manifest& m,
   for (std::size_t p = 0; p < points.size(); ++p) {
     const Manifest& pm = point_manifests[p];
     const auto check = [&]<class T>(const std::vector<PluginUse>& uses, const std::string& section,
-                                    T*) {
+                                    ObjectCache<T>& cache) {
       for (const PluginUse& use : uses) {
         if (!seen.insert(use_key(section + "." + use.name, use)).second)
           continue;
@@ -188,7 +164,7 @@ void check_factories(const PluginRegistry& registry, const Manifest& m,
             points[p].label.empty() ? "" : " (sweep point " + points[p].label + ")";
         const std::string defined = "; " + section + "." + use.name + " is defined at " + use.where;
         try {
-          (void)make<T>(registry, use, section, state);
+          (void)cache.lend(use, section, state);
         } catch (const WorkAbandoned&) {
           throw;
         } catch (const Error& e) {
@@ -199,13 +175,13 @@ void check_factories(const PluginRegistry& registry, const Manifest& m,
         }
       }
     };
-    check(pm.profiles, "profiles", static_cast<ModelProfile*>(nullptr));
-    check(pm.scenarios, "scenarios", static_cast<Scenario*>(nullptr));
-    check(pm.optimizers, "optimizers", static_cast<Optimizer*>(nullptr));
-    check(pm.aggregators, "aggregators", static_cast<Aggregator*>(nullptr));
+    check(pm.profiles, "profiles", objects.profiles);
+    check(pm.scenarios, "scenarios", objects.scenarios);
+    check(pm.optimizers, "optimizers", objects.optimizers);
+    check(pm.aggregators, "aggregators", objects.aggregators);
   }
   if (problems.empty()) {
-    check_compatible(registry, m, points, point_manifests, state);
+    check_compatible(objects, m, points, point_manifests, state);
     return;
   }
   std::string message = "manifest '" + m.file.string() + "': " + std::to_string(problems.size()) +
@@ -218,7 +194,8 @@ void check_factories(const PluginRegistry& registry, const Manifest& m,
   throw Error(message);
 }
 
-void check_memory(const PluginRegistry& registry, const std::vector<SweepPoint>& points,
+void check_memory(RunObjects& objects, const PluginRegistry& registry,
+                  const std::vector<SweepPoint>& points,
                   const std::vector<Manifest>& point_manifests, int threads, std::uint64_t limit,
                   WorkState& state) {
   std::uint64_t most = 0;
@@ -229,16 +206,16 @@ void check_memory(const PluginRegistry& registry, const std::vector<SweepPoint>&
     const Manifest& pm = point_manifests[p];
     if (pm.run.evaluator == Evaluator::exact)
       continue;  // a few values per k
-    const bool stops_early = any_stops_early(registry, pm, state);
+    const bool stops_early = any_stops_early(objects, pm, state);
     for (const PluginUse& use : pm.scenarios) {
       const std::string key = use_key(use.name, use);
       if (scenarios.count(key) == 0) {
         std::optional<std::pair<Deployment, std::vector<double>>> found;
         try {
-          const auto scenario = make<Scenario>(registry, use, "scenarios", state);
-          state.enter(&scenario.plugin(), scenario.plugin().who() + ", deployment");
+          const auto scenario = objects.scenarios.lend(use, "scenarios", state);
+          state.enter(&scenario->plugin(), scenario->plugin().who() + ", deployment");
           found.emplace(scenario.checked().deployment(), std::vector<double>{});
-          state.enter(&scenario.plugin(), scenario.plugin().who() + ", required_columns");
+          state.enter(&scenario->plugin(), scenario->plugin().who() + ", required_columns");
           for (const auto& column : scenario.checked().required_columns()) {
             if (const auto q = parse_quantile_column(column))
               found->second.push_back(q->second);

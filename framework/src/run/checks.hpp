@@ -7,6 +7,7 @@
 
 #include "host/plugin_host.hpp"
 #include "manifest/manifest.hpp"
+#include "run/objects.hpp"
 #include "run/watchdog.hpp"
 
 namespace kcube {
@@ -21,17 +22,17 @@ namespace kcube {
 /// with a measured curve (the `curve` profile) under the Monte Carlo evaluator or with an
 /// aggregator other than max-accuracy, is a kcube::Error listing every such pair, naming both
 /// entries, their plugins and where they are defined; so is, under the exact evaluator, a measured
-/// curve and a scenario whose k grid holds none of the k the curve serves. The objects are
-/// destroyed at once: cells make their own.
-void check_factories(const PluginRegistry& registry, const Manifest& m,
-                     const std::vector<SweepPoint>& points,
+/// curve and a scenario whose k grid holds none of the k the curve serves. The objects are made in
+/// `objects`, which keeps them for the cells (run/objects.hpp).
+void check_factories(RunObjects& objects, const Manifest& m, const std::vector<SweepPoint>& points,
                      const std::vector<Manifest>& point_manifests, WorkState& state);
 
 /// The memory of the largest Monte Carlo cell (simulation_memory_bytes) against `limit` (bytes),
 /// over every scenario at every sweep point and every profile's thread count
 /// (simulation_threads): a run that cannot fit stops here (kcube::Error) instead of being
-/// killed midway.
-void check_memory(const PluginRegistry& registry, const std::vector<SweepPoint>& points,
+/// killed midway. Scenarios and aggregators come from `objects`.
+void check_memory(RunObjects& objects, const PluginRegistry& registry,
+                  const std::vector<SweepPoint>& points,
                   const std::vector<Manifest>& point_manifests, int threads, std::uint64_t limit,
                   WorkState& state);
 

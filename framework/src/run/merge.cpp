@@ -211,6 +211,30 @@ std::string check_builds(const std::vector<MergePart>& parts, bool allow) {
   return out.str();
 }
 
+// The parts' engine versions (engine/engine.hpp): Monte Carlo numbers of two versions are
+// numbers of two generators and never merged, with or without --allow-changed-plugins. Exact runs
+// do not depend on the engine (depends_on_engine()), so their parts merge whatever made them,
+// and the merged run records the newest version among them. Returns the merged run's version.
+int check_engine_versions(const std::vector<MergePart>& parts) {
+  int newest = parts.front().run.summary.engine_version;
+  for (std::size_t p = 1; p < parts.size(); ++p) {
+    const RunSummary& first = parts.front().run.summary;
+    const RunSummary& other = parts[p].run.summary;
+    newest = std::max(newest, other.engine_version);
+    if (other.engine_version == first.engine_version || !depends_on_engine(first.evaluator))
+      continue;
+    throw Error("kcube merge: " + describe(parts.front()) + " was made by engine version " +
+                std::to_string(first.engine_version) + " (" +
+                engine_version_summary(first.engine_version) + ") and " + describe(parts[p]) +
+                " by engine version " + std::to_string(other.engine_version) + " (" +
+                engine_version_summary(other.engine_version) +
+                "): their Monte Carlo numbers come from different generators and cannot be one "
+                "run. Rerun the parts of the older version with this kcube (without --resume), "
+                "or merge only parts of one engine version (`kcube runs PART` shows each run's)");
+  }
+  return newest;
+}
+
 // ---- completeness ----
 
 MergeGaps find_gaps(const std::vector<MergePart>& parts) {
@@ -353,11 +377,15 @@ std::string MergeGaps::text() const {
 
 MergeReport merge_parts(MergeRequest request) {
   const std::vector<MergePart> parts = read_parts(request.out, std::move(request.parts));
+  // First: no option lets parts of two engine versions through, as --allow-changed-plugins
+  // does for builds.
+  const int engine_version = check_engine_versions(parts);
   const std::string build_changes = check_builds(parts, request.allow_changed_plugins);
   MergeReport report;
   report.gaps = find_gaps(parts);
   report.context = merged_context(parts);
   report.context.build_changes = build_changes;
+  report.context.engine_version = engine_version;
   if (!report.gaps.complete() && !request.partial) {
     throw Error("kcube merge: the parts are not the whole run of '" + report.context.experiment +
                 "': " + report.gaps.text() +

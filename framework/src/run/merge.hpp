@@ -4,10 +4,11 @@
 // The parts are checked before OUT is opened, so that a refusal writes nothing and creates no
 // file: they must be runs of one manifest (same --set options), of the same builds (kcube
 // version, plugin versions and file SHA-256s, unless allow_changed_plugins: then the merged run
-// records every build), hold disjoint cells, and together hold every cell of the plan, finished
-// (unless partial). ResultStore::merge_runs() then copies them in one transaction; merge_parts()
-// is the only way to it (it alone makes the MergeAdmission merge_runs() asks for), so these rules
-// cannot be passed by.
+// records every build), of one engine version unless they are exact runs (engine/engine.hpp:
+// exact numbers do not depend on it; the merged run records the newest), hold disjoint cells,
+// and together hold every cell of the plan, finished (unless partial). ResultStore::merge_runs()
+// then copies them in one transaction; merge_parts() is the only way to it (it alone makes the
+// MergeAdmission merge_runs() asks for), so these rules cannot be passed by.
 #pragma once
 
 #include <cstdint>

@@ -8,6 +8,7 @@
 // trial and draw), so the policy changes speed, never numbers.
 #pragma once
 
+#include <type_traits>
 #include <vector>
 
 #include "host/plugin_host.hpp"
@@ -22,11 +23,12 @@ int simulation_threads(const LoadedPlugin& plugin, int threads);
 int simulation_threads(const LoadedPlugin& profile, const LoadedPlugin& aggregator, int threads);
 
 /// The objects of one plugin for a simulation on `threads` threads (already
-/// simulation_threads()).
-template <class T>
+/// simulation_threads()). `Held`: what owns each extra object (a PluginInstance<T>, or an
+/// ObjectLease<T> of a run's object cache, run/objects.hpp).
+template <class T, class Held = PluginInstance<T>>
 struct PluginObjects {
   /// The objects made besides the first (per_thread plugins only); they own the plugin objects.
-  std::vector<PluginInstance<T>> extra;
+  std::vector<Held> extra;
   /// One object per thread for a per_thread plugin, else the one object: simulate()'s argument.
   std::vector<Checked<T>> objects;
 };
@@ -34,13 +36,15 @@ struct PluginObjects {
 using ProfileObjects = PluginObjects<ModelProfile>;
 
 /// `instance`, and for a per_thread plugin threads - 1 more objects made by `make()` (a callable
-/// returning PluginInstance<T>).
+/// returning what owns one: a PluginInstance<T>, or an ObjectLease<T>).
 template <class T, class Make>
-PluginObjects<T> plugin_objects(const PluginInstance<T>& instance, int threads, Make make) {
-  PluginObjects<T> out;
+auto plugin_objects(const PluginInstance<T>& instance, int threads, Make make)
+    -> PluginObjects<T, std::invoke_result_t<Make&>> {
+  PluginObjects<T, std::invoke_result_t<Make&>> out;
   out.objects.push_back(instance.checked());
   if (instance.plugin().descriptor().thread_safety != ThreadSafety::per_thread)
     return out;
+  out.extra.reserve(static_cast<std::size_t>(threads > 1 ? threads - 1 : 0));
   for (int t = 1; t < threads; ++t) {
     out.extra.push_back(make());
     out.objects.push_back(out.extra.back().checked());

@@ -50,6 +50,19 @@ RunStart resume_run(ResultStore& store, const PluginRegistry& registry, const Pl
                   "); wait for it to end, or stop it (kill -INT " + std::to_string(run.writer.pid) +
                   " marks the run interrupted) and resume then; two processes never write one run");
     }
+    // Monte Carlo cells of two engine versions in one run would be numbers of two generators;
+    // no option allows it (exact runs do not depend on the engine, store.hpp).
+    if (depends_on_engine(run.evaluator) && run.engine_version != kEngineVersion) {
+      const auto known = store.engine_versions();
+      throw Error(where + ": " + name + " was made by engine version " +
+                  std::to_string(run.engine_version) + " (" +
+                  engine_version_summary(run.engine_version, known) +
+                  "), and this kcube's engine is version " + std::to_string(kEngineVersion) + " (" +
+                  engine_version_summary(kEngineVersion, known) +
+                  "): the Monte Carlo numbers of the two differ, and a resumed run would mix them. "
+                  "Start a new run (the same command without --resume; " +
+                  name + " stays in the store as it is), or resume with the kcube that made it");
+    }
     const Builds recorded = latest_builds(store.load_run_cells(run.id).context);
     const Builds now{KCUBE_VERSION, plugins_used(registry, m)};
     const auto differences = build_differences(recorded, now);

@@ -27,6 +27,8 @@ namespace {
 // heap, and is never destroyed once work was abandoned (the abandoned thread may use it).
 struct Work {
   PluginRegistry registry;
+  // Made once per distinct parameter set, by the checks or the first cell (run/objects.hpp).
+  std::optional<RunObjects> objects;
   Plan plan;
   RunIdentity identity;
   /// Bytes a cell may need at most.
@@ -42,6 +44,7 @@ struct Work {
 std::unique_ptr<Work> prepare(const RunRequest& request) {
   auto work = std::make_unique<Work>();
   work->registry = discover_for_manifest(request);
+  work->objects.emplace(work->registry);
   // Everything is validated before the store is touched: a bad manifest creates no store.
   Manifest m =
       load_manifest(request.manifest, request.overrides, work->registry, request.max_cells);
@@ -125,9 +128,9 @@ RunReport run_experiment(const RunRequest& request, RunCallbacks& callbacks) {
       callbacks.on_planned(plan);
     try {
       const auto checked = watchdog.run(std::function<bool(WorkState&)>([&](WorkState& state) {
-        check_factories(work->registry, plan.manifest, plan.points, plan.point_manifests, state);
-        check_memory(work->registry, plan.points, plan.point_manifests, work->identity.threads,
-                     work->memory_limit, state);
+        check_factories(*work->objects, plan.manifest, plan.points, plan.point_manifests, state);
+        check_memory(*work->objects, work->registry, plan.points, plan.point_manifests,
+                     work->identity.threads, work->memory_limit, state);
         return true;
       }));
       if (const auto* late = std::get_if<TimedOut>(&checked)) {
@@ -180,7 +183,7 @@ RunReport run_experiment(const RunRequest& request, RunCallbacks& callbacks) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
   };
   CellRunner& runner =
-      work->runner.emplace(work->registry, watchdog, work->identity.threads, callbacks.stop);
+      work->runner.emplace(*work->objects, watchdog, work->identity.threads, callbacks.stop);
   const auto run_one = [&](std::size_t c) {
     const Cell& cell = cells[c];
     return runner.run(plan.point_manifests[cell.point], cell, plan.points[cell.point].label);

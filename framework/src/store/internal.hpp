@@ -4,6 +4,8 @@
 
 #include <array>
 #include <cstdint>
+#include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -44,6 +46,16 @@ struct ResultStore::Impl {
 
   /// Throws kcube::Error listing the runs when `run` does not exist.
   void require_run(std::int64_t run);
+
+  /// The statement of `sql` (a string literal of the store's own), prepared on its first use and
+  /// kept for the connection: every cell's write runs the same few statements, and preparing
+  /// them again per cell was most of SQLite's parsing in a run. Handed out reset and unbound;
+  /// hold it with a Reused, which resets it when done, so that no kept statement holds a read
+  /// cursor or bound text between uses.
+  store_detail::Statement& reused(const char* sql);
+
+  // Declared after `db`: finalized before the connection closes.
+  std::map<std::string, std::unique_ptr<store_detail::Statement>> statements;
 
   /// Run `run` (default: the newest) read from one snapshot; with its cells' candidates,
   /// feasibility and selections when `whole` (load_run()), else its cells only (load_run_cells()).

@@ -67,8 +67,9 @@ constexpr const char* kRunSummaryColumns =
     " (SELECT count(*) FROM cells c WHERE c.run_id = r.id AND c.status = 'error'),"
     " coalesce(r.shard_index, 0), coalesce(r.shard_count, 0),"
     " coalesce(r.plan_cells, r.cell_count), coalesce(r.ranks, 1), r.merged_from IS NOT NULL,"
-    " r.writer_host, r.writer_pid, r.writer_start, r.build_changes IS NOT NULL";
-constexpr int kRunSummaryColumnCount = 19;
+    " r.writer_host, r.writer_pid, r.writer_start, r.build_changes IS NOT NULL,"
+    " r.engine_version, r.evaluator";
+constexpr int kRunSummaryColumnCount = 21;
 
 RunSummary read_run_summary(const Statement& s) {
   RunSummary r;
@@ -91,6 +92,10 @@ RunSummary read_run_summary(const Statement& s) {
   r.writer.pid = s.int_at(16);
   r.writer.start = s.text_at(17);
   r.mixed_builds = s.int_at(18) != 0;
+  r.engine_version = static_cast<int>(s.int_at(19));
+  // An unknown evaluator is refused where the run is loaded (read_run); here it counts as Monte
+  // Carlo, whose numbers depend on the engine.
+  r.evaluator = parse_evaluator(s.text_at(20)).value_or(Evaluator::monte_carlo);
   return r;
 }
 
@@ -208,6 +213,11 @@ void read_run(sqlite3* db, const std::string& path, std::int64_t id, StoredRun& 
   c.shard_index = out.summary.shard_index;
   c.shard_count = out.summary.shard_count;
   c.plan_cells = out.summary.plan_cells;
+  c.engine_version = out.summary.engine_version;
+  Statement summary(db, path, "SELECT summary FROM engine_versions WHERE version = ?1");
+  summary.bind_int(1, c.engine_version);
+  out.engine_summary =
+      summary.step() ? summary.text_at(0) : engine_version_summary(c.engine_version);
   c.ranks = out.summary.ranks;
 }
 
@@ -470,6 +480,15 @@ std::vector<RunSummary> ResultStore::runs() {
   std::vector<RunSummary> out;
   while (s.step())
     out.push_back(read_run_summary(s));
+  return out;
+}
+
+std::map<int, std::string> ResultStore::engine_versions() {
+  Statement s(impl_->handle(), impl_->path,
+              "SELECT version, summary FROM engine_versions ORDER BY version");
+  std::map<int, std::string> out;
+  while (s.step())
+    out.emplace(static_cast<int>(s.int_at(0)), s.text_at(1));
   return out;
 }
 

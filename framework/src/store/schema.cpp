@@ -209,9 +209,35 @@ ALTER TABLE selections ADD COLUMN pick_share REAL;
 ALTER TABLE selections ADD COLUMN pick_distribution TEXT;
 )sql";
 
+// Version 7: the engine version of each run's Monte Carlo numbers (engine/engine.hpp,
+// kEngineVersion), and what each version changed (filled by record_engine_versions(), not here:
+// the history grows with kcube, a migration never changes). Every run stored before was made by
+// engine version 1.
+constexpr const char* kMigrationTo7 = R"sql(
+ALTER TABLE runs ADD COLUMN engine_version INTEGER NOT NULL DEFAULT 1;
+CREATE TABLE engine_versions (
+  version INTEGER PRIMARY KEY,
+  summary TEXT NOT NULL
+);
+)sql";
+
 // Ordered: kMigrations[i] brings a store from version i to i + 1. Append, never edit.
 constexpr std::array<const char*, kStoreSchemaVersion> kMigrations = {
-    kMigrationTo1, kMigrationTo2, kMigrationTo3, kMigrationTo4, kMigrationTo5, kMigrationTo6};
+    kMigrationTo1, kMigrationTo2, kMigrationTo3, kMigrationTo4,
+    kMigrationTo5, kMigrationTo6, kMigrationTo7};
+
+// Adds the engine versions this kcube knows that the store lacks (INSERT OR IGNORE: a row
+// another kcube wrote stays as it is). Inside migrate()'s write transaction.
+void record_engine_versions(sqlite3* db, const std::string& path) {
+  Statement insert(db, path,
+                   "INSERT OR IGNORE INTO engine_versions (version, summary) VALUES (?1, ?2)");
+  for (std::size_t i = 0; i < kEngineVersionHistory.size(); ++i) {
+    insert.reset();
+    insert.bind_int(1, static_cast<std::int64_t>(i + 1));
+    insert.bind_text(2, std::string(kEngineVersionHistory[i]));
+    insert.run();
+  }
+}
 
 // ---- opening ----
 
@@ -427,10 +453,18 @@ void migrate(sqlite3* db, const std::string& path) {
   const std::int64_t version = check_identity(db, path);
   if (version > kStoreSchemaVersion)
     newer_schema(path, version);
-  if (version == kStoreSchemaVersion)
+  // A store of this schema lacks only engine versions newer than those of the kcube that
+  // wrote it last: one read, and no write at all in the usual case.
+  if (version == kStoreSchemaVersion &&
+      query_int(db, path,
+                ("SELECT count(*) FROM engine_versions WHERE version <= " +
+                 std::to_string(kEngineVersion))
+                    .c_str()) == kEngineVersion) {
     return;
+  }
   for (auto step = static_cast<std::size_t>(version); step < kMigrations.size(); ++step)
     exec(db, path, kMigrations[step]);
+  record_engine_versions(db, path);
   // PRAGMAs take no bound parameters; these are our own integer constants, not input.
   exec(db, path, ("PRAGMA user_version = " + std::to_string(kStoreSchemaVersion)).c_str());
   exec(db, path, ("PRAGMA application_id = " + std::to_string(kApplicationId)).c_str());

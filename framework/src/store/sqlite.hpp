@@ -124,6 +124,21 @@ class Statement {
   sqlite3_stmt* stmt_ = nullptr;
 };
 
+/// A kept statement in use (ResultStore::Impl::reused()): reset and unbound again when this
+/// ends, however the use ends.
+class Reused {
+ public:
+  explicit Reused(Statement& statement) : statement_(statement) {}
+  Reused(const Reused&) = delete;
+  Reused& operator=(const Reused&) = delete;
+  ~Reused() { statement_.reset(); }
+  Statement& operator*() const { return statement_; }
+  Statement* operator->() const { return &statement_; }
+
+ private:
+  Statement& statement_;
+};
+
 /// Throws kcube::RuntimeFailure with failure_message() for what SQLite last reported on `db`.
 [[noreturn]] void sqlite_failure(sqlite3* db, const std::string& path, std::string_view doing);
 

@@ -48,6 +48,19 @@ std::string utc_now_iso8601() {
   return buffer;
 }
 
+bool depends_on_engine(Evaluator evaluator) {
+  return evaluator != Evaluator::exact;
+}
+
+std::string engine_version_summary(int version, const std::map<int, std::string>& known) {
+  if (const auto it = known.find(version); it != known.end())
+    return it->second;
+  if (version >= 1 && static_cast<std::size_t>(version) <= kEngineVersionHistory.size())
+    return std::string(kEngineVersionHistory[static_cast<std::size_t>(version) - 1]);
+  return "unknown to this kcube (engine " + std::to_string(kEngineVersion) +
+         "): a newer kcube made it";
+}
+
 RunContext capture_run_context(std::string_view build_type) {
   RunContext context;
   context.started_at = utc_now_iso8601();
@@ -228,10 +241,18 @@ std::int64_t ResultStore::Impl::resolve_run(std::optional<std::int64_t> run) {
   return newest;
 }
 
+Statement& ResultStore::Impl::reused(const char* sql) {
+  auto& kept = statements[sql];
+  if (!kept)
+    kept = std::make_unique<Statement>(handle(), path, sql);
+  kept->reset();
+  return *kept;
+}
+
 void ResultStore::Impl::require_run(std::int64_t run) {
-  Statement s(handle(), path, "SELECT 1 FROM runs WHERE id = ?1");
-  s.bind_int(1, run);
-  if (!s.step()) {
+  const Reused s(reused("SELECT 1 FROM runs WHERE id = ?1"));
+  s->bind_int(1, run);
+  if (!s->step()) {
     throw Error("results store '" + path + "' has no run " + std::to_string(run) +
                 "; its runs are:" + list_runs(handle(), path));
   }

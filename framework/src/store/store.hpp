@@ -4,7 +4,7 @@
 // Design
 // - One file, any number of runs. The schema has a version, `PRAGMA user_version`, and an
 //   application id, `PRAGMA application_id` = 0x6b637562 ("kcub"). Opening a store applies the
-//   migrations it lacks from an explicit, ordered list (0 -> 1 -> ... -> 6 today), all in
+//   migrations it lacks from an explicit, ordered list (0 -> 1 -> ... -> 7 today), all in
 //   one transaction; a store whose version is newer than this kcube knows is refused
 //   (kcube::Error), and so is a file that is not SQLite or an SQLite database of another program,
 //   and anything that is not a regular file once links are followed (a directory, a device such as
@@ -19,7 +19,7 @@
 //   has no spread, an infeasible selection no k). NaN and infinities are never stored: writing
 //   one is a kcube::RuntimeFailure and the cell's transaction is rolled back, leaving nothing.
 //
-// Schema, version 6
+// Schema, version 7
 //   runs(id INTEGER PRIMARY KEY, experiment, status 'running'|'finished'|'failed'|'interrupted'
 //        (interrupted: ended by SIGINT or SIGTERM between cells; `kcube run --resume` goes on),
 //        started_at, finished_at (ISO-8601 UTC, "2026-11-28T14:39:43Z"; NULL while running),
@@ -36,7 +36,13 @@
 //        1 for one process; NULL in rows of older versions, read back as 1), merged_from (for a
 //        run made by `kcube merge`: a JSON array with one object per part, {"store": its path as
 //        given, "run": id, "shard": "I/N" or null, "host", "started_at", "finished_at",
-//        "status", "cells": cells copied}; NULL otherwise))
+//        "status", "cells": cells copied}; NULL otherwise), writer_host, writer_pid,
+//        writer_start, build_changes (see 3 -> 4 below), engine_version (kEngineVersion of the
+//        engine that made its Monte Carlo numbers, engine/engine.hpp; 1 for runs stored before
+//        schema version 7))
+//   engine_versions(version INTEGER PRIMARY KEY, summary: what that engine version changed,
+//        kEngineVersionHistory; every kcube that opens the store for writing adds the versions
+//        it knows, so a store says why the numbers of its runs differ)
 //   cells(run_id -> runs, cell_key, replication, profile, scenario, sweep (label; NULL when the
 //        cell is not part of a sweep), seed (TEXT, decimal; NULL if none), status
 //        'finished'|'error', message, seconds (wall time), position (index in the run's plan),
@@ -98,10 +104,13 @@
 //           change (see cell_key()).
 //   5 -> 6  adds selections.pick_share and selections.pick_distribution (NULL in older rows:
 //           no bootstrap).
+//   6 -> 7  adds runs.engine_version (NOT NULL, 1 in older rows: every run stored before was
+//           made by engine version 1) and the table engine_versions.
 #pragma once
 
 #include <cstdint>
 #include <iosfwd>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -129,7 +138,7 @@ class BOOST_SYMBOL_VISIBLE UnstorableCell : public RuntimeFailure {
 };
 
 /// The schema version this kcube writes and reads (`PRAGMA user_version`).
-inline constexpr int kStoreSchemaVersion = 6;
+inline constexpr int kStoreSchemaVersion = 7;
 
 /// A plugin library a run used.
 struct PluginRecord {
@@ -224,6 +233,8 @@ struct RunContext {
   /// The JSON array build_changes described in the schema; empty when the run's cells all come
   /// from the builds kcube_version and plugins name.
   std::string build_changes;
+  /// The engine version of its Monte Carlo numbers (kEngineVersion when it was made).
+  int engine_version = kEngineVersion;
 };
 
 /// A RunContext with what the process knows about itself filled in: host name (gethostname),
@@ -352,7 +363,20 @@ struct RunSummary {
   ProcessIdentity writer;
   /// True when the run's cells come from more than one build (build_changes is set).
   bool mixed_builds = false;
+  /// The engine version of its Monte Carlo numbers (RunContext::engine_version).
+  int engine_version = kEngineVersion;
+  /// How it was evaluated: an exact run's numbers do not depend on the engine version.
+  Evaluator evaluator = Evaluator::monte_carlo;
 };
+
+/// Whether the numbers of a run evaluated by `evaluator` depend on the engine version: Monte
+/// Carlo numbers do; exact evaluation (and its bootstrap, which resamples questions with the
+/// counter-based uniforms that no engine version has changed) does not (kEngineVersion).
+bool depends_on_engine(Evaluator evaluator);
+
+/// What engine version `version` changed: the store's engine_versions row when `known` has
+/// one, else kEngineVersionHistory, else "unknown to this kcube (a newer one made it)".
+std::string engine_version_summary(int version, const std::map<int, std::string>& known = {});
 
 struct MergeRequest;
 struct MergeReport;
@@ -380,6 +404,8 @@ struct MergeSource {
 struct StoredRun {
   RunSummary summary;
   RunContext context;
+  /// What its engine version changed (engine_version_summary(), from the store's table first).
+  std::string engine_summary;
   /// Cells ordered by position (cells without one last, in the order written); selections in
   /// each cell in the order written (the manifest's optimizer order).
   std::vector<CellResult> cells;
@@ -472,6 +498,9 @@ class ResultStore {
 
   /// All runs, increasing id.
   std::vector<RunSummary> runs();
+
+  /// The engine versions the store knows (its engine_versions table): version -> summary.
+  std::map<int, std::string> engine_versions();
 
   /// Writes one table of run `run` (default: the newest run) to `out`. Columns, in order:
   ///   selections: run_id,replication,profile,scenario,aggregator,sweep,SWEPT...,optimizer,

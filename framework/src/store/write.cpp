@@ -63,9 +63,9 @@ std::int64_t ResultStore::Impl::insert_run(const RunContext& c, RunStatus status
               " compiler, build_type, host, threads, seed, manifest_text, manifest_sha256,"
               " overrides, plugins, evaluator, trials, replications, sampling, cell_count,"
               " finished_at, shard_index, shard_count, plan_cells, ranks, merged_from,"
-              " writer_host, writer_pid, writer_start, build_changes)"
+              " writer_host, writer_pid, writer_start, build_changes, engine_version)"
               " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,"
-              " ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29)");
+              " ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30)");
   s.bind_text(1, c.experiment);
   s.bind_text(2, to_string(status));
   s.bind_text(3, c.started_at.empty() ? utc_now_iso8601() : c.started_at);
@@ -109,17 +109,19 @@ std::int64_t ResultStore::Impl::insert_run(const RunContext& c, RunStatus status
     s.bind_null(28);
   }
   s.bind_text_or_null(29, c.build_changes);
+  s.bind_int(30, c.engine_version);
   s.run();
   return sqlite3_last_insert_rowid(handle());
 }
 
 void ResultStore::Impl::insert_cell(std::int64_t run, const std::string& key,
                                     const CellResult& cell) {
-  Statement s(handle(), path,
-              "INSERT INTO cells (run_id, cell_key, replication, profile, scenario, sweep, seed,"
-              " status, message, seconds, position, profile_spec, scenario_spec, aggregator,"
-              " aggregator_spec, notes)"
-              " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)");
+  const Reused kept(
+      reused("INSERT INTO cells (run_id, cell_key, replication, profile, scenario, sweep, seed,"
+             " status, message, seconds, position, profile_spec, scenario_spec, aggregator,"
+             " aggregator_spec, notes)"
+             " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)"));
+  Statement& s = *kept;
   s.bind_int(1, run);
   s.bind_text(2, key);
   s.bind_int(3, cell.replication);
@@ -166,13 +168,14 @@ void ResultStore::Impl::insert_candidates(std::int64_t run, const std::string& k
                            std::to_string(n) + " candidates");
     }
   }
-  Statement s(handle(), path,
-              "INSERT INTO candidates (run_id, cell_key, replication, profile, scenario, k,"
-              " trials, cost, latency, accuracy, cost_std, latency_std, accuracy_std, cost_se,"
-              " latency_se, accuracy_se, cost_p025, cost_p975, latency_p025, latency_p975,"
-              " accuracy_p025, accuracy_p975, feasible, extra) VALUES (?1, ?2, ?3, ?4, ?5, ?6,"
-              " ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22,"
-              " ?23, ?24)");
+  const Reused kept(
+      reused("INSERT INTO candidates (run_id, cell_key, replication, profile, scenario, k,"
+             " trials, cost, latency, accuracy, cost_std, latency_std, accuracy_std, cost_se,"
+             " latency_se, accuracy_se, cost_p025, cost_p975, latency_p025, latency_p975,"
+             " accuracy_p025, accuracy_p975, feasible, extra) VALUES (?1, ?2, ?3, ?4, ?5, ?6,"
+             " ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22,"
+             " ?23, ?24)"));
+  Statement& s = *kept;
   const std::vector<double>* trials = table.column("trials");
   for (std::size_t r = 0; r < n; ++r) {
     const Candidate& row = table.rows[r];
@@ -232,12 +235,13 @@ void ResultStore::Impl::insert_candidates(std::int64_t run, const std::string& k
 
 void ResultStore::Impl::insert_selections(std::int64_t run, const std::string& key,
                                           const CellResult& cell) {
-  Statement s(handle(), path,
-              "INSERT INTO selections (run_id, cell_key, position, replication, profile,"
-              " scenario, optimizer, plugin, spec, status, k, cost, latency, accuracy, score,"
-              " feasible_count, pareto_count, reason, optimizer_spec, pick_share,"
-              " pick_distribution) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
-              " ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)");
+  const Reused kept(
+      reused("INSERT INTO selections (run_id, cell_key, position, replication, profile,"
+             " scenario, optimizer, plugin, spec, status, k, cost, latency, accuracy, score,"
+             " feasible_count, pareto_count, reason, optimizer_spec, pick_share,"
+             " pick_distribution) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
+             " ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)"));
+  Statement& s = *kept;
   for (std::size_t i = 0; i < cell.selections.size(); ++i) {
     const NamedSelection& named = cell.selections[i];
     const SelectionRecord& r = named.record;
@@ -287,8 +291,9 @@ void ResultStore::write_cell(std::int64_t run, const CellResult& cell) {
   Transaction tx(db, impl_->path);
   impl_->require_run(run);
   {
-    Statement existing(db, impl_->path,
-                       "SELECT status FROM cells WHERE run_id = ?1 AND cell_key = ?2");
+    const Reused kept(
+        impl_->reused("SELECT status FROM cells WHERE run_id = ?1 AND cell_key = ?2"));
+    Statement& existing = *kept;
     existing.bind_int(1, run);
     existing.bind_text(2, key);
     if (existing.step()) {
