@@ -15,6 +15,7 @@
 #include "engine/engine.hpp"
 #include "engine/exact.hpp"
 #include "engine/selection.hpp"
+#include "host/checked.hpp"
 #include "host/plugin_host.hpp"
 #include "host/spec.hpp"
 #include "kcube/error.hpp"
@@ -187,6 +188,93 @@ TEST_CASE("finite outcomes whose sum overflows fail with the k and the metric") 
   CHECK_THROWS_WITH_AS(kcube::simulate(single, 1, grid(4), o),
                        doctest::Contains("the simulated mean cost at k = 1 is inf"),
                        RuntimeFailure);
+}
+
+namespace {
+
+// A profile that draws a given path (its first outcomes when asked for fewer).
+class FixedPath final : public kcube::ModelProfile {
+ public:
+  explicit FixedPath(std::vector<kcube::InferenceOutcome> path) : path_(std::move(path)) {}
+  std::string display_name() const override { return "fixed"; }
+  void draw_path(kcube::RandomStream&, std::span<kcube::InferenceOutcome> path) const override {
+    std::copy_n(path_.begin(), path.size(), path.begin());
+  }
+
+ private:
+  std::vector<kcube::InferenceOutcome> path_;
+};
+
+}  // namespace
+
+TEST_CASE("draw_path's outcome checks: each condition, anywhere in a long path") {
+  constexpr double kMax = std::numeric_limits<double>::max();
+  constexpr double kInf = std::numeric_limits<double>::infinity();
+  const kcube::InferenceOutcome fine{
+      .cost = 0.01, .latency = 1.0, .accuracy = 0.5, .input_cost = 0.004};
+  struct Case {
+    const char* what;
+    kcube::InferenceOutcome outcome;
+    const char* refusal;  // nullptr: valid
+  };
+  const Case cases[] = {
+      {"accuracy 0", {.cost = 0.01, .latency = 1, .accuracy = 0.0}, nullptr},
+      {"accuracy 1", {.cost = 0.01, .latency = 1, .accuracy = 1.0}, nullptr},
+      {"input cost = cost", {.cost = 0.01, .latency = 1, .input_cost = 0.01}, nullptr},
+      {"-0 latency and cost", {.cost = -0.0, .latency = -0.0, .accuracy = 0.5}, nullptr},
+      // Valid, but its fields add up to infinity: the quick check defers to the exact one.
+      {"largest finite values",
+       {.cost = kMax, .latency = kMax, .accuracy = 1, .score = -kMax},
+       nullptr},
+      {"NaN accuracy", {.cost = 0.01, .latency = 1, .accuracy = kNaN}, "a non-finite value"},
+      {"infinite latency", {.cost = 0.01, .latency = kInf, .accuracy = 0.5}, "a non-finite value"},
+      {"infinite cost", {.cost = kInf, .latency = 1, .accuracy = 0.5}, "a non-finite value"},
+      {"negative cost", {.cost = -1e-300, .latency = 1, .accuracy = 0.5}, "a negative cost"},
+      {"negative latency", {.cost = 0.01, .latency = -1, .accuracy = 0.5}, "a negative latency"},
+      {"accuracy above 1",
+       {.cost = 0.01, .latency = 1, .accuracy = std::nextafter(1.0, 2.0)},
+       "an accuracy outside [0, 1]"},
+      {"accuracy below 0",
+       {.cost = 0.01, .latency = 1, .accuracy = -1e-300},
+       "an accuracy outside [0, 1]"},
+      {"input cost above cost",
+       {.cost = 0.01, .latency = 1, .input_cost = 0.02},
+       "an input cost outside [0, cost]"},
+      {"negative input cost",
+       {.cost = 0.01, .latency = 1, .input_cost = -0.001},
+       "an input cost outside [0, cost]"},
+      {"NaN input cost",
+       {.cost = 0.01, .latency = 1, .input_cost = kNaN},
+       "an input cost outside [0, cost]"},
+      {"infinite score", {.cost = 0.01, .latency = 1, .score = -kInf}, "a non-finite score"},
+      {"NaN score", {.cost = 0.01, .latency = 1, .score = kNaN}, "a non-finite score"},
+  };
+  for (const Case& c : cases) {
+    for (const std::size_t position : {std::size_t{0}, std::size_t{511}, std::size_t{1023}}) {
+      CAPTURE(c.what);
+      CAPTURE(position);
+      std::vector<kcube::InferenceOutcome> drawn(1024, fine);
+      drawn[position] = c.outcome;
+      const FixedPath profile(drawn);
+      const kcube::CheckedProfile checked(profile);
+      std::vector<kcube::InferenceOutcome> path(drawn.size());
+      kcube::RandomStream stream(1, 2, 3);
+      if (c.refusal == nullptr) {
+        CHECK_NOTHROW(checked.draw_path(stream, path, 7));
+      } else {
+        std::string message;
+        try {
+          checked.draw_path(stream, path, 7);
+        } catch (const RuntimeFailure& e) {
+          message = e.what();
+        }
+        CAPTURE(message);
+        CHECK(message.find(std::string("drew ") + c.refusal + " (cost") != std::string::npos);
+        CHECK(message.find("in trial 7, inference " + std::to_string(position) + ";") !=
+              std::string::npos);
+      }
+    }
+  }
 }
 
 TEST_CASE("a raised stop flag ends a simulation between chunks") {

@@ -72,10 +72,11 @@ constexpr std::int64_t kNormalsPerInference = 3;
 constexpr int kRepetitions = 3;
 
 /// Targets (see README.md).
-constexpr double kThroughputRatioTarget = 0.50;  // engine / floor normals per second
-constexpr double kSpeedupTarget = 1.8;           // 1 thread / 2 threads wall time
-constexpr double kSampleLogRatioTarget = 0.5;    // sample-log / gaussian inferences per second
-constexpr double kBigCellMemoryTargetMib = 2048.0;
+constexpr double kThroughputRatioTarget = 0.50;    // engine / floor normals per second
+constexpr double kSpeedupTarget = 1.8;             // 1 thread / 2 threads wall time
+constexpr double kSampleLogRatioTarget = 0.5;      // sample-log / gaussian inferences per second
+constexpr double kBigCellMemoryTargetMib = 476.0;  // 500 MB (issue 18)
+constexpr double kBigCellTimeTargetS = 25.0;       // on 2 cores, at trials scale 1 (issue 18)
 /// Cores a 2-thread run must keep busy (CPU time / wall time) for its speedup to speak for the
 /// engine rather than for the machine's other load.
 constexpr double kConclusiveCores = 1.8;
@@ -861,16 +862,21 @@ Json run_big_cell(const Bench& bench) {
   const std::int64_t normals = kNormalsPerInference * result.inferences;
   const double rate = static_cast<double>(normals) / timing.best();
   const bool memory_met = rss_after <= kBigCellMemoryTargetMib;
+  // The time target is for 10^6 trials on 2 cores: elsewhere it is not judged.
+  const bool time_judged = bench.trials_scale == 1.0 && std::thread::hardware_concurrency() == 2;
+  const bool time_met = timing.best() < kBigCellTimeTargetS;
   const kcube::Candidate& last = result.table.rows.back();
   const std::array<double, 3>& resolution = result.quantile_resolution;
 
   std::cout << "  time: " << timing.describe() << ", " << fixed(timing.cores_used(), 2)
             << " cores busy; " << result.inferences << " inferences (" << normals << " normals, "
-            << mega_rate(rate) << ")\n"
+            << mega_rate(rate) << "; target < " << fixed(kBigCellTimeTargetS, 0)
+            << " s on 2 cores at trials scale 1: "
+            << (time_judged ? verdict(time_met) : std::string("not judged here")) << ")\n"
             << "  peak memory (ru_maxrss of the process): " << fixed(rss_after, 0)
             << " MiB, before this cell " << fixed(rss_before, 0)
             << " MiB (target <= " << fixed(kBigCellMemoryTargetMib, 0)
-            << " MiB: " << verdict(memory_met) << ")\n"
+            << " MiB = 500 MB: " << verdict(memory_met) << ")\n"
             << "  exact_quantiles: " << (result.exact_quantiles ? "true" : "false")
             << "; quantile_resolution: cost " << kcube::text::format_fixed(resolution[0], 3)
             << " USD, latency " << kcube::text::format_fixed(resolution[1], 3) << " s, accuracy "
@@ -892,7 +898,11 @@ Json run_big_cell(const Bench& bench) {
                       {"peak_rss_mib", rss_after},
                       {"peak_rss_before_mib", rss_before},
                       {"memory_target_mib", kBigCellMemoryTargetMib},
-                      {"target_met", memory_met},
+                      {"memory_target_met", memory_met},
+                      {"time_target_s", kBigCellTimeTargetS},
+                      {"time_target_judged", time_judged},
+                      {"time_target_met", time_met},
+                      {"target_met", memory_met && (time_met || !time_judged)},
                       {"exact_quantiles", result.exact_quantiles},
                       {"quantile_resolution", Json::Object{{"cost_usd", resolution[0]},
                                                            {"latency_s", resolution[1]},

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <fstream>
 #include <limits>
+#include <memory>
 #include <new>
 #include <span>
 #include <sstream>
@@ -135,14 +136,16 @@ void aggregate(const Plan& plan, const CheckedAggregator& aggregator, std::size_
   double cost = 0.0, latency_sum = 0.0, finished_waves = 0.0, wave_max = 0.0;
   const auto p = static_cast<std::size_t>(plan.parallelism);
   const bool mean_wave = plan.latency_model == LatencyModel::mean_wave;
+  std::size_t in_wave = 0;  // (i + 1) % p, without a division per inference
   for (std::size_t i = 0; i < n; ++i) {
     const InferenceOutcome& o = path[i];
     cost += plan.billing.sample_cost(static_cast<int>(i), o.input_cost, o.cost);
     latency_sum += o.latency;
     wave_max = std::max(wave_max, o.latency);
-    if ((i + 1) % p == 0) {
+    if (++in_wave == p) {
       finished_waves += wave_max;
       wave_max = 0.0;
+      in_wave = 0;
     }
     b.cost[i] = cost;
     b.latency[i] =
@@ -362,8 +365,8 @@ Moments exact_moments(const Plan& plan, const std::vector<double>& levels) {
 //
 // Every trial is drawn once. Trials are drawn a block at a time (several chunks, in parallel),
 // each trial's values written as one row of a block buffer; then the threads split the block's
-// columns (8 neighbours, one cache line of each row, at a time) and each column's values are
-// counted down the rows, in trial order, into that column's tally: one histogram of
+// columns in groups of 8 neighbours (one cache line of each row), each group counted down the
+// rows, every column in trial order, into that column's tally: one histogram of
 // kHistogramBins bins and a reservoir of at most kKeptValues exact values, shared by all threads
 // (each column is counted by one thread at a time, and integer counts do not depend on which).
 // A column's tally depends only on its values in trial order, never on the blocks or threads:
@@ -391,9 +394,9 @@ constexpr std::uint64_t kMaxBlockBytes = std::uint64_t{64} << 20;
 constexpr std::int64_t kMaxBlockChunks = 64;
 
 // Values a row of the block takes: one trial's width values, padded to an odd number of cache
-// lines. A column is read down the rows; with an even number (k = 1..1024: 384 lines) every
-// row of a column would fall in the same few sets of the L2 cache and evict each other before
-// the column's neighbours in the same line are read.
+// lines. A group of columns is read down the rows, 16 rows fetched ahead; with an even number
+// (k = 1..1024: 384 lines) every row of a column would fall in the same few sets of the L2 cache
+// and the rows fetched ahead would evict each other before they are read.
 std::size_t block_row(std::size_t width) {
   const std::size_t lines = (width + 7) / 8;
   return 8 * (lines % 2 == 0 ? lines + 1 : lines);
@@ -554,54 +557,89 @@ void keep(ColumnTally& t, std::uint32_t* counts, double* kept, double x) {
     make_room(t, counts, kept);
 }
 
-// Adds n values of one column, values[i stride] in trial order, to its tally.
-void tally(ColumnTally& t, std::uint32_t* counts, double* kept, const double* values,
-           std::size_t stride, std::size_t n) {
-  if (t.seen == 0 && n > 0)
-    t.shift = values[0];
-  double sum = t.sum, sum_d = t.sum_d, sum_d2 = t.sum_d2, min = t.min, max = t.max;
-  const double shift = t.shift;
-  double lo = t.lo, inverse_width = t.inverse_width;
+// Adds n rows of G neighbouring columns, values[i stride + j] for column j, to their tallies
+// (column j's counts at counts + j kHistogramBins, its reservoir at kept + j kKeptValues): for
+// each column the same updates, in trial order, as counting it alone, so its sums and tally do
+// not depend on G. Row by row, the G columns' values share one cache line, read once, and their
+// sums are G independent chains of additions (each lane its own column's sum: vector additions
+// give the same bits) instead of one chain waiting on the last.
+// `upcoming`, the histograms counted next, is fetched into the cache a few lines a row, so that
+// their lines arrive spread over this group's work instead of all at once.
+template <std::size_t G>
+void tally_columns(ColumnTally* t, std::uint32_t* counts, double* kept, const double* values,
+                   std::size_t stride, std::size_t n, std::span<const std::uint32_t> upcoming) {
+  if (n == 0)
+    return;
   // The point mode's value, NaN (equal to nothing) in the other modes: a constant column is
   // counted here, without a call per value.
   const auto point_of = [](const ColumnTally& s) {
     return s.mode == TallyMode::point ? s.point : std::numeric_limits<double>::quiet_NaN();
   };
-  double point = point_of(t);
-  std::uint64_t point_count = t.point_count;
+  double sum[G], shift[G], sum_d[G], sum_d2[G], min[G], max[G], lo[G], inverse_width[G], point[G];
+  std::uint64_t point_count[G];
+  for (std::size_t j = 0; j < G; ++j) {
+    if (t[j].seen == 0)
+      t[j].shift = values[j];
+    sum[j] = t[j].sum;
+    shift[j] = t[j].shift;
+    sum_d[j] = t[j].sum_d;
+    sum_d2[j] = t[j].sum_d2;
+    min[j] = t[j].min;
+    max[j] = t[j].max;
+    lo[j] = t[j].lo;
+    inverse_width[j] = t[j].inverse_width;
+    point[j] = point_of(t[j]);
+    point_count[j] = t[j].point_count;
+  }
   constexpr auto bins = static_cast<double>(kHistogramBins);
+  constexpr std::size_t kLine = 64 / sizeof(std::uint32_t);  // counts in a cache line
+  const std::size_t upcoming_lines = (upcoming.size() + kLine - 1) / kLine;
+  const std::size_t lines_per_row = (upcoming_lines + n - 1) / n;
   for (std::size_t i = 0; i < n; ++i) {
     // Rows are far apart (a page or more for large grids): the hardware does not fetch ahead.
     __builtin_prefetch(values + (i + 16) * stride);
-    const double x = values[i * stride];
-    sum += x;
-    const double d = x - shift;
-    sum_d += d;
-    sum_d2 += d * d;
-    min = std::min(min, x);
-    max = std::max(max, x);
-    const double position = (x - lo) * inverse_width;  // bin_of(), inlined with the bounds held
-    if (position >= 0.0 && position < bins) {
-      ++counts[static_cast<std::size_t>(position)];
-    } else if (x == point) {
-      ++point_count;
-    } else {
-      t.point_count = point_count;
-      keep(t, counts, kept, x);
-      lo = t.lo;
-      inverse_width = t.inverse_width;
-      point = point_of(t);
-      point_count = t.point_count;
+    for (std::size_t line = i * lines_per_row;
+         line < std::min(upcoming_lines, (i + 1) * lines_per_row); ++line)
+      __builtin_prefetch(upcoming.data() + line * kLine, 0, 2);
+    const double* x = values + i * stride;
+    double position[G];
+    for (std::size_t j = 0; j < G; ++j) {
+      sum[j] += x[j];
+      const double d = x[j] - shift[j];
+      sum_d[j] += d;
+      sum_d2[j] += d * d;
+      min[j] = std::min(min[j], x[j]);
+      max[j] = std::max(max[j], x[j]);
+      position[j] = (x[j] - lo[j]) * inverse_width[j];  // bin_of(), with the bounds held
+    }
+    for (std::size_t j = 0; j < G; ++j) {
+      if (position[j] >= 0.0 && position[j] < bins) {
+        ++counts[j * kHistogramBins + static_cast<std::size_t>(position[j])];
+      } else if (x[j] == point[j]) {
+        ++point_count[j];
+      } else {
+        t[j].point_count = point_count[j];
+        keep(t[j], counts + j * kHistogramBins, kept + j * kKeptValues, x[j]);
+        lo[j] = t[j].lo;
+        inverse_width[j] = t[j].inverse_width;
+        point[j] = point_of(t[j]);
+        point_count[j] = t[j].point_count;
+      }
     }
   }
-  t.point_count = point_count;
-  t.seen += n;
-  t.sum = sum;
-  t.sum_d = sum_d;
-  t.sum_d2 = sum_d2;
-  t.min = min;
-  t.max = max;
+  for (std::size_t j = 0; j < G; ++j) {
+    t[j].point_count = point_count[j];
+    t[j].seen += n;
+    t[j].sum = sum[j];
+    t[j].sum_d = sum_d[j];
+    t[j].sum_d2 = sum_d2[j];
+    t[j].min = min[j];
+    t[j].max = max[j];
+  }
 }
+
+// Columns counted together by tally_columns(): one cache line of a row.
+constexpr std::size_t kTallyGroup = 8;
 
 // The type-7 quantiles of a column from its tally (n = t.seen values; kept values sorted here),
 // clamped to the column's exact [min, max].
@@ -666,13 +704,21 @@ Moments histogram_moments(const Plan& plan, const std::vector<double>& levels,
   const auto block_trials = static_cast<std::size_t>(per_block * plan.chunk);
   const std::size_t row = block_row(width);
 
-  std::vector<double> block(row * block_trials);  // block[row (trial - first) + column]
+  // block[row (trial - first) + column], from a cache line's start: a group's 8 values of a row
+  // are then one line, not two (a second line missed on every row doubled the counting time).
+  std::vector<double> block_storage(row * block_trials + 7);
+  void* start = block_storage.data();
+  std::size_t space = block_storage.size() * sizeof(double);
+  const std::span<double> block(
+      static_cast<double*>(std::align(64, row * block_trials * sizeof(double), start, space)),
+      row * block_trials);
   std::vector<std::uint32_t> counts(width * kHistogramBins, 0);
   std::vector<double> kept(width * kKeptValues);
   std::vector<ColumnTally> tallies(width);
   ChunkFailures failures(plan);
   bool halt = false;
   const auto columns = static_cast<std::int64_t>(width);
+  const auto groups = static_cast<std::int64_t>((width + kTallyGroup - 1) / kTallyGroup);
 
 #pragma omp parallel num_threads(plan.threads)
   {
@@ -697,18 +743,24 @@ Moments histogram_moments(const Plan& plan, const std::vector<double>& levels,
       // Counting allocates nothing and cannot throw.
       const auto n =
           static_cast<std::size_t>(std::min(plan.trials, last * plan.chunk) - block_begin);
-#pragma omp for schedule(dynamic, 8)
-      for (std::int64_t c = 0; c < columns; ++c) {
-        const auto col = static_cast<std::size_t>(c);
-        // The 50 MB of histograms of k = 1..1024 do not stay in cache between blocks: fetch
-        // the next column's while this one is counted (64 bytes = 16 counts a line).
-        if (c + 1 < columns) {
-          const std::uint32_t* next = &counts[(col + 1) * kHistogramBins];
-          for (std::size_t line = 0; line < kHistogramBins; line += 16)
-            __builtin_prefetch(next + line, 1);
+      // Static: a thread's groups are neighbours, so the histograms it fetches ahead (the
+      // next group's) are the ones it counts next.
+#pragma omp for schedule(static)
+      for (std::int64_t g = 0; g < groups; ++g) {
+        const std::size_t begin = static_cast<std::size_t>(g) * kTallyGroup;
+        const std::size_t end = std::min(width, begin + kTallyGroup);
+        // The 50 MB of histograms of k = 1..1024 do not stay in cache between blocks.
+        const std::size_t next_end = std::min(width, end + kTallyGroup);
+        const std::span<const std::uint32_t> upcoming(counts.data() + end * kHistogramBins,
+                                                      (next_end - end) * kHistogramBins);
+        if (end - begin == kTallyGroup) {
+          tally_columns<kTallyGroup>(&tallies[begin], &counts[begin * kHistogramBins],
+                                     &kept[begin * kKeptValues], &block[begin], row, n, upcoming);
+        } else {
+          for (std::size_t col = begin; col < end; ++col)
+            tally_columns<1>(&tallies[col], &counts[col * kHistogramBins], &kept[col * kKeptValues],
+                             &block[col], row, n, {});
         }
-        tally(tallies[col], &counts[col * kHistogramBins], &kept[col * kKeptValues], &block[col],
-              row, n);
       }
     }
   }

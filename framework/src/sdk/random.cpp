@@ -17,7 +17,7 @@ namespace {
 
 // The normal sequence's Philox counter word 3 (the uniforms' is 0).
 constexpr std::uint64_t kNormalSequence = 1;
-// Normals one kernel call makes at most: 4 Philox blocks, 16 pairs.
+// Normals one kernel call makes at most: 8 Philox blocks, 16 pairs.
 constexpr std::size_t kChunk = 32;
 
 bool cpu_has(SimdTarget target) noexcept {
@@ -43,16 +43,23 @@ std::string supported_names() {
   return names;
 }
 
-random_kernels::BoxMuller kernel_of(SimdTarget target) noexcept {
+// A target's kernels: Box-Muller on given uniforms, and whole chunks of kChunk normals from the
+// Philox blocks on (nullptr for portable: Random123's scalar Philox, then box_muller).
+struct Kernels {
+  random_kernels::BoxMuller box_muller;
+  random_kernels::Normals32 normals32;
+};
+
+Kernels kernel_of(SimdTarget target) noexcept {
   switch (target) {
     case SimdTarget::avx512:
-      return random_kernels::box_muller_avx512;
+      return {random_kernels::box_muller_avx512, random_kernels::normals32_avx512};
     case SimdTarget::avx2:
-      return random_kernels::box_muller_avx2;
+      return {random_kernels::box_muller_avx2, random_kernels::normals32_avx2};
     case SimdTarget::portable:
       break;
   }
-  return random_kernels::box_muller_portable;
+  return {random_kernels::box_muller_portable, nullptr};
 }
 
 void require_cpu_has(SimdTarget target, std::string_view asked_by) {
@@ -66,10 +73,17 @@ void require_cpu_has(SimdTarget target, std::string_view asked_by) {
 std::atomic<int> chosen_target{-1};
 std::mutex choose_mutex;
 
+static_assert(kChunk == 32, "random_kernels::Normals32 makes chunks of 32 normals");
+
 // Normals 4 * block .. 4 * block + count - 1 (count a multiple of 4, at most kChunk) into out.
-void fill_chunk(random_kernels::BoxMuller kernel, const r123::Philox4x64::key_type& key,
-                std::uint64_t trial, std::uint64_t substream, std::uint64_t block, double* out,
-                std::size_t count) {
+// A whole chunk from the target's Philox lanes when it has them; shorter ones (a stream's first
+// normals) with Random123's scalar blocks, which cost less than a vector of unused lanes.
+void fill_chunk(const Kernels& kernel, const r123::Philox4x64::key_type& key, std::uint64_t trial,
+                std::uint64_t substream, std::uint64_t block, double* out, std::size_t count) {
+  if (count == kChunk && kernel.normals32 != nullptr) {
+    kernel.normals32(key[0], key[1], trial, block, substream, kNormalSequence, out);
+    return;
+  }
   constexpr std::size_t kPairs = kChunk / 2;
   double u1[kPairs] = {}, u2[kPairs] = {}, cosines[kPairs], sines[kPairs];
   const std::size_t pairs = count / 2;
@@ -83,16 +97,15 @@ void fill_chunk(random_kernels::BoxMuller kernel, const r123::Philox4x64::key_ty
     u1[pair + 1] = uniform_of_bits(words[2]);
     u2[pair + 1] = uniform_of_bits(words[3]);
   }
-  kernel(u1, u2, cosines, sines, pairs);
+  kernel.box_muller(u1, u2, cosines, sines, pairs);
   for (std::size_t pair = 0; pair < pairs; ++pair) {
     out[2 * pair] = cosines[pair];
     out[2 * pair + 1] = sines[pair];
   }
 }
 
-void fill_with(random_kernels::BoxMuller kernel, std::uint64_t seed, std::uint64_t cell,
-               std::uint64_t trial, std::uint64_t substream, std::uint64_t first,
-               std::span<double> out) {
+void fill_with(const Kernels& kernel, std::uint64_t seed, std::uint64_t cell, std::uint64_t trial,
+               std::uint64_t substream, std::uint64_t first, std::span<double> out) {
   const r123::Philox4x64::key_type key = {{seed, cell}};
   // Whole Philox blocks from the one holding `first`; the normals before `first` in it and after
   // the last wanted one are made and dropped, so any (first, size) gives the same values.
