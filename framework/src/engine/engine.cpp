@@ -868,14 +868,16 @@ std::uint64_t simulation_memory_bytes(const Deployment& deployment,
     // The column-major store of every trial's values (exact_moments).
     return fixed + threads * per_thread + width * trials * real;
   }
-  // histogram_moments: one block of trial values (rows of block_row(width) values) and, per
-  // column, a tally, kHistogramBins counts and kKeptValues kept values, shared by all threads.
+  // histogram_moments: one block of trial values (rows of block_row(width) values, and up to 7
+  // more to start it on a cache line) and, per column, a tally, kHistogramBins counts and
+  // kKeptValues kept values, shared by all threads.
   const auto block_trials = static_cast<std::uint64_t>(
       block_chunks(width, chunk, static_cast<std::int64_t>(chunks), options.exact_quantile_bytes) *
       chunk);
   const std::uint64_t per_column =
       sizeof(ColumnTally) + kHistogramBins * sizeof(std::uint32_t) + kKeptValues * real;
-  return fixed + threads * per_thread + width * per_column + block_trials * block_row(width) * real;
+  return fixed + threads * per_thread + width * per_column +
+         (block_trials * block_row(width) + 7) * real;
 }
 
 std::string_view to_string(Sampling sampling) noexcept {
