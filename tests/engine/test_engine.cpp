@@ -16,6 +16,8 @@ using kcube::SimulationOptions;
 
 namespace {
 
+using kcube::test::identical;
+
 Deployment deployment(int parallelism, int k_max, int k_step, LatencyModel model) {
   Deployment d;
   d.parallelism = parallelism;
@@ -32,20 +34,6 @@ SimulationOptions options(std::int64_t trials, int threads, Sampling sampling = 
   o.sampling = sampling;
   o.seed = 7;
   return o;
-}
-
-// Every number of two tables, bit for bit.
-bool identical(const kcube::CandidateTable& a, const kcube::CandidateTable& b) {
-  if (a.rows.size() != b.rows.size() || a.columns != b.columns)
-    return false;
-  for (std::size_t i = 0; i < a.rows.size(); ++i) {
-    const auto& x = a.rows[i];
-    const auto& y = b.rows[i];
-    if (x.k != y.k || x.cost != y.cost || x.latency != y.latency || x.accuracy != y.accuracy) {
-      return false;
-    }
-  }
-  return true;
 }
 
 }  // namespace

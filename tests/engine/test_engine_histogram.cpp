@@ -26,6 +26,8 @@ using kcube::SimulationResult;
 
 namespace {
 
+using kcube::test::identical;
+
 constexpr std::uint64_t kSeed = 2718;
 constexpr std::uint64_t kCell = 31;
 constexpr const char* kMetrics[] = {"cost", "latency", "accuracy"};
@@ -151,19 +153,6 @@ class ThrowsAtTrials final : public kcube::ModelProfile {
   const TrialIndex& index_;
   std::vector<std::int64_t> trials_;
 };
-
-// Every number of two tables, bit for bit.
-bool identical(const kcube::CandidateTable& a, const kcube::CandidateTable& b) {
-  if (a.rows.size() != b.rows.size() || a.columns != b.columns)
-    return false;
-  for (std::size_t i = 0; i < a.rows.size(); ++i) {
-    const auto& x = a.rows[i];
-    const auto& y = b.rows[i];
-    if (x.k != y.k || x.cost != y.cost || x.latency != y.latency || x.accuracy != y.accuracy)
-      return false;
-  }
-  return true;
-}
 
 // Every quantile of `approx` within its metric's resolution of `exact`'s (plus 1e-9 of it and
 // 1e-12 absolute for the rounding of bin boundaries); means identical; standard deviations equal

@@ -1,4 +1,5 @@
-// Test-only model profiles, built into the test executable (no plugin library needed).
+// Test-only model profiles, built into the test executable (no plugin library needed), and a
+// bitwise comparison of the candidate tables the engine makes of them.
 #pragma once
 
 #include <cmath>
@@ -6,6 +7,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "kcube/candidate.hpp"
 #include "kcube/model_profile.hpp"
 
 namespace kcube::test {
@@ -54,5 +56,18 @@ class ThrowingProfile final : public ModelProfile {
     throw std::runtime_error("draw failed on purpose");
   }
 };
+
+/// Whether two tables have the same columns, k and means, bit for bit.
+inline bool identical(const CandidateTable& a, const CandidateTable& b) {
+  if (a.rows.size() != b.rows.size() || a.columns != b.columns)
+    return false;
+  for (std::size_t i = 0; i < a.rows.size(); ++i) {
+    const Candidate& x = a.rows[i];
+    const Candidate& y = b.rows[i];
+    if (x.k != y.k || x.cost != y.cost || x.latency != y.latency || x.accuracy != y.accuracy)
+      return false;
+  }
+  return true;
+}
 
 }  // namespace kcube::test

@@ -29,8 +29,20 @@ for n in "$trials" "$repeats" "$threads"; do
 done
 [[ -x /usr/bin/time ]] || { echo "$0: needs /usr/bin/time (apt-get install time)" >&2; exit 2; }
 
-profile='gaussian:c_in=1.25e-6,c_out=1.0e-5,t_in=0.0005,t_out=0.005,mu_Lin=1024,sigma_Lin=64,'
-profile+='mu_Lout=2048,sigma_Lout=128,acc_mean=0.94,acc_std=0.02'
+# gpt5's parameters as the paper study has them (its profiles file is the one place they are
+# written), as a gaussian spec: key=value pairs, display_name left out.
+profiles="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/experiments/profiles/paper-2025.yaml"
+profile=$(python3 - "$profiles" <<'PY'
+import re, sys
+text = open(sys.argv[1]).read()
+entry = re.search(r"^  gpt5:\n    plugin: gaussian\n    params: \{(.*?)\}", text, re.M | re.S)
+if entry is None:
+    sys.exit(f"{sys.argv[1]}: no gaussian entry 'gpt5' with a params mapping")
+pairs = [p.split(":", 1) for p in entry.group(1).replace("\n", " ").split(",")]
+print("gaussian:" + ",".join(f"{k.strip()}={v.strip()}" for k, v in pairs
+                             if k.strip() != "display_name"))
+PY
+)
 scenario='budget:parallelism=1,k_max=1024,k_step=1'
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
