@@ -79,12 +79,17 @@ class Browser:
 
     def __init__(self, executable, timeout):
         self.timeout = timeout
+        self.hung = False  # it did not answer within the timeout
         self.next_id = 0
         self.events = []  # (method, params, sessionId) received while waiting for a reply
         self.buffer = b""
         self.requests = []  # URLs of Network.requestWillBeSent, in order
         self.blocked = []  # remote URLs failed by the Fetch handler before they left
-        self.profile = tempfile.mkdtemp(prefix="kcube-browser-")
+        # The profile and Chromium's log (a file: a pipe nobody reads while the page loads could
+        # fill up and stall the browser).
+        self.scratch = tempfile.mkdtemp(prefix="kcube-browser-")
+        self.profile = os.path.join(self.scratch, "profile")
+        self.log = open(os.path.join(self.scratch, "chromium.log"), "w+b")
         # Chromium reads fd 3 (our to_browser pipe) and writes fd 4 (our from_browser pipe).
         to_read, to_write = os.pipe()
         from_read, from_write = os.pipe()
@@ -127,12 +132,13 @@ class Browser:
         try:
             self.process = subprocess.Popen(
                 [executable] + flags, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                stderr=subprocess.PIPE, preexec_fn=give_pipes, start_new_session=True,
+                stderr=self.log, preexec_fn=give_pipes, start_new_session=True,
                 # Python's own descriptors are not inheritable: only fds 3 and 4 reach Chromium
                 # (closing "all but pass_fds" would run after give_pipes and close them).
                 close_fds=False)
         except OSError as error:
-            shutil.rmtree(self.profile, ignore_errors=True)
+            self.log.close()
+            shutil.rmtree(self.scratch, ignore_errors=True)
             raise UsageError("cannot start Chromium '%s': %s; %s" % (executable, error,
                                                                      INSTALL_HINT))
         os.close(to_read)
@@ -141,9 +147,10 @@ class Browser:
         self.read_fd = from_read
 
     def close(self):
-        """Asks Chromium to quit, then ends its process group if it has not."""
+        """Asks Chromium to quit, then ends its process group if it has not (at once when it
+        stopped answering)."""
         try:
-            if self.process.poll() is None:
+            if self.process.poll() is None and not self.hung:
                 try:
                     self.send_only("Browser.close")
                     self.process.wait(timeout=10)
@@ -158,13 +165,13 @@ class Browser:
                     os.close(fd)
                 except OSError:
                     pass
-            if self.process.stderr:
-                self.process.stderr.close()
-            shutil.rmtree(self.profile, ignore_errors=True)
+            self.log.close()
+            shutil.rmtree(self.scratch, ignore_errors=True)
 
     def died(self):
         """The reason Chromium is gone, with the end of what it printed."""
-        err = self.process.stderr.read().decode("utf-8", "replace") if self.process.stderr else ""
+        self.log.seek(0)
+        err = self.log.read().decode("utf-8", "replace")
         tail = "\n".join(err.strip().splitlines()[-8:])
         return "Chromium exited (status %s)%s" % (self.process.poll(),
                                                   (":\n" + tail) if tail else "")
@@ -236,6 +243,7 @@ class Browser:
         while b"\0" not in self.buffer:
             left = deadline - time.monotonic()
             if left <= 0:
+                self.hung = True
                 raise BrowserError("no answer from Chromium within %g s while waiting for %s "
                                    "(raise --timeout if the machine is busy)"
                                    % (self.timeout, what))
@@ -263,7 +271,7 @@ def is_local(url):
 def chromium_version(executable):
     try:
         out = subprocess.run([executable, "--version"], capture_output=True, text=True,
-                             timeout=30).stdout.strip()
+                             timeout=10).stdout.strip()
     except (OSError, subprocess.TimeoutExpired):
         return "Chromium"
     return out or "Chromium"
@@ -446,10 +454,11 @@ FIND_TABLE = r"""(() => {
   return {anchor: el.id || null, where: kcubeWhere(el)};
 })()"""
 
-# Jump to the anchor (a fragment navigation, as a reader's click does), and scroll the element
-# itself into view when the jump leaves it outside the window.
-SHOW = r"""(async (name, anchor) => {
-  window.scrollTo(0, 0);
+# Shows the element marked NAME: from the top (RESET) or where the page is, jumps to ANCHOR if
+# given (a fragment navigation, as a reader's click in the table of contents), and scrolls the
+# element itself into view when that leaves it outside the window. Returns the scroll offset.
+SHOW = r"""(async (name, anchor, reset) => {
+  if (reset) window.scrollTo(0, 0);
   if (anchor) location.hash = '#' + encodeURIComponent(anchor);
   await kcubeNextFrame();
   const el = document.querySelector('[data-kcube-shot="' + name + '"]');
@@ -572,61 +581,54 @@ def open_report(browser, url):
     browser.call("Fetch.enable", {"patterns": [{"urlPattern": "*"}]}, session)
     browser.call("Emulation.setDeviceMetricsOverride", {
         "width": WIDTH, "height": HEIGHT, "deviceScaleFactor": 1, "mobile": False}, session)
+    load(browser, session, url)
+    return session
+
+
+def load(browser, session, url):
+    """Opens URL in the tab and waits for its load event (at most the timeout: then an error)."""
     navigation = browser.call("Page.navigate", {"url": url}, session)
     if navigation.get("errorText"):
         raise BrowserError("Chromium could not open %s: %s" % (url, navigation["errorText"]))
     browser.wait_event("Page.loadEventFired", session, "the load event of " + url)
     evaluate(browser, session, PAGE_HELPERS + "; Object.assign(window, {kcubeWhere, "
              "kcubeNextFrame}); true", "helper")
-    return session
 
 
 def check_remote(browser, session):
     problems = []
-    for url in browser.requests:
+    urls = list(dict.fromkeys(browser.requests))  # each once (the figure's page loads twice)
+    for url in urls:
         if not is_local(url):
             state = "blocked before it left" if url in browser.blocked else "NOT blocked"
             problems.append("remote request %s (%s)" % (url[:120], state))
     for found in evaluate(browser, session, SCAN_REMOTE, "remote-scan"):
         problems.append("remote URL in the page: " + found)
-    remote = sum(not is_local(url) for url in browser.requests)
+    remote = sum(not is_local(url) for url in urls)
     return {"ok": not problems, "problems": problems,
-            "summary": "%d request(s), %d of them remote; %d remote URL(s) in the page"
-                       % (len(browser.requests), remote, len(problems) - remote)}
+            "summary": "%d URL(s) requested, %d of them remote; %d remote URL(s) in the page"
+                       % (len(urls), remote, len(problems) - remote)}
 
 
-def take_screenshots(browser, session, folder, kept):
-    """Captures top.png, figure.png and table.png into FOLDER; KEPT: FOLDER outlives the run."""
+def take_screenshots(browser, session, url, folder, kept):
+    """Captures top.png, figure.png and table.png of the report at URL into FOLDER (KEPT: FOLDER
+    outlives the run) and checks that none is a single colour."""
     problems, drawn = [], []
-    shots = [("top", None, "the top of the page"),
-             ("figure", FIND_FIGURE, "the first figure"),
-             ("table", FIND_TABLE, "the first table after the first heading")]
-    for name, finder, what in shots:
+    for name, what in (("top", "top of the page"), ("figure", "first figure"),
+                       ("table", "first table after the first heading")):
         path = os.path.join(folder, name + ".png")
         shown = path if kept else name + ".png"  # a temporary path means nothing to a reader
-        if finder is None:
-            evaluate(browser, session, "(async () => { history.replaceState(null, '', "
-                     "location.pathname); window.scrollTo(0, 0); await kcubeNextFrame(); })()",
-                     "scroll")
-            place = "scrolled to 0"
-        else:
-            found = evaluate(browser, session, finder, name)
-            if not found:
-                problems.append("%s: the page has no %s to show" % (name + ".png",
-                                                                    what.replace("the ", "", 1)))
-                continue
-            anchor = found["anchor"]
-            y = evaluate(browser, session, "%s(%s, %s)" % (SHOW, json.dumps(name),
-                                                            json.dumps(anchor)), "scroll")
-            place = "%s%s, scrolled to %d" % (found["where"], ", via #" + anchor if anchor else "",
-                                              y)
+        place = show(browser, session, url, name)
+        if place is None:
+            problems.append("%s: the page has no %s to show" % (name + ".png", what))
+            continue
         shot = browser.call("Page.captureScreenshot", {"format": "png",
                                                        "captureBeyondViewport": False}, session)
         data = base64.b64decode(shot["data"])
         with open(path, "wb") as f:
             f.write(data)
         try:
-            width, height, distinct = png_colours(data, path)
+            width, _, distinct = png_colours(data, path)
         except ValueError as error:
             problems.append("%s: cannot read the screenshot: %s" % (name + ".png", error))
             continue
@@ -641,13 +643,45 @@ def take_screenshots(browser, session, folder, kept):
                        % (len(drawn), WIDTH, (": " + "; ".join(drawn)) if drawn else "")}
 
 
+def show(browser, session, url, name):
+    """Brings screenshot NAME's part of the page into the window; says how, or None when the
+    page has no such part.
+
+    The figure is shown the way the issue saw #anchor URLs drawn blank: the report opened anew
+    at report.html#ANCHOR (after about:blank, so that it is a fresh load, not a jump inside the
+    loaded page). The table is reached from the top by its own anchor, if any, or by scrolling."""
+    if name == "top":
+        evaluate(browser, session, "(async () => { history.replaceState(null, '', "
+                 "location.pathname); window.scrollTo(0, 0); await kcubeNextFrame(); })()",
+                 "scroll")
+        return "scrolled to 0"
+    finder = FIND_FIGURE if name == "figure" else FIND_TABLE
+    found = evaluate(browser, session, finder, name)
+    if not found:
+        return None
+    anchor = found["anchor"]
+    how = ""
+    if name == "figure" and anchor:
+        fresh = url + "#" + urllib.parse.quote(anchor, safe="")
+        load(browser, session, "about:blank")
+        load(browser, session, fresh)
+        found = evaluate(browser, session, finder, name)  # marks the element in the new page
+        how = ", opened as report.html#%s" % anchor
+        y = evaluate(browser, session, "%s(%s, null, false)" % (SHOW, json.dumps(name)), "scroll")
+    else:
+        y = evaluate(browser, session, "%s(%s, %s, true)" % (SHOW, json.dumps(name),
+                                                             json.dumps(anchor)), "scroll")
+        how = ", via #%s" % anchor if anchor else ""
+    return "%s%s, scrolled to %d" % (found["where"], how, y)
+
+
 def run_checks(browser, url, folder, kept):
     session = open_report(browser, url)
     results = {}
     for name, script in (("images", CHECK_IMAGES), ("links", CHECK_LINKS),
                          ("width", CHECK_WIDTH)):
         results[name] = evaluate(browser, session, script, name)
-    results["screenshots"] = take_screenshots(browser, session, folder, kept)
+    results["screenshots"] = take_screenshots(browser, session, url, folder, kept)
     # Last: scrolling may have started lazy loads.
     results["remote"] = check_remote(browser, session)
     return results

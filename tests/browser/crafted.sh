@@ -3,8 +3,8 @@
 # a good page passes every check, and each page with one defect fails, naming the check and the
 # place: a broken image, a dead #link, an element wider than the page, remote URLs (blocked
 # before they leave the browser: the only address is in TEST-NET-1, 192.0.2.0/24, which nothing
-# answers anyway), a page drawn in one colour (every screenshot blank) and an empty page. Usage
-# errors exit 2.
+# answers anyway), a page drawn in one colour (every screenshot blank) and an empty page; a
+# browser that dies or never answers fails the run. Usage errors exit 2.
 #   usage: bash crafted.sh CHROMIUM SOURCE_DIR SCRATCH_DIR
 #   env:   KCUBE_BROWSER_KEEP=1 keeps the pages and screenshots for a post-mortem
 set -euo pipefail
@@ -106,10 +106,10 @@ for check in images links width remote screenshots; do
 done
 expect_out good "1 of 1 <img> loaded; 1 inline <svg>"
 expect_out good "4 of 4 in-page links name an element"
-expect_out good "2 request(s), 0 of them remote; 0 remote URL(s) in the page"
+expect_out good "2 URL(s) requested, 0 of them remote; 0 remote URL(s) in the page"
 expect_out good "page 1400 px wide in a 1400 px window"
 expect_out good "3 of 3 drawn (not a single colour) at 1400 px width"
-expect_out good "figure.png (figure under heading \"Figures\", via #figures"
+expect_out good "figure.png (figure under heading \"Figures\", opened as report.html#figures, scrolled to"
 expect_out good "report_browser: all 5 checks passed"
 python3 - "$WORK/shots" <<'PY' || fail "the good page's screenshots are not 1400 px PNGs (above)"
 import os, struct, sys
@@ -142,7 +142,7 @@ expect_out wide "report_browser: 1 of 5 checks failed (width)"
 
 step "remote URLs fail the remote check and are not fetched"
 browse remote 1 remote.html
-expect_out remote "FAIL remote: 4 request(s), 2 of them remote; 3 remote URL(s) in the page"
+expect_out remote "FAIL remote: 4 URL(s) requested, 2 of them remote; 3 remote URL(s) in the page"
 expect_out remote "remote request http://192.0.2.1/remote.png (blocked before it left)"
 expect_out remote "remote request file://192.0.2.1/remote.css (blocked before it left)"
 expect_out remote 'remote URL in the page: src "http://192.0.2.1/remote.png"'
@@ -157,7 +157,7 @@ step "a page drawn in one colour fails the screenshots check"
 browse blank 1 blank.html
 expect_out blank "FAIL screenshots: 0 of 3 drawn"
 expect_out blank "blank screenshot: top.png (scrolled to 0) is a single colour"
-expect_out blank 'blank screenshot: figure.png (figure under heading "Figures", via #figures'
+expect_out blank 'blank screenshot: figure.png (figure under heading "Figures", opened as report.html#figures'
 expect_out blank 'blank screenshot: table.png (table under heading "Figures"'
 # With --screenshots the message names the kept file.
 browse blank-kept 1 blank.html --screenshots "$WORK/blank-shots"
@@ -169,6 +169,19 @@ browse empty 1 empty.html
 expect_out empty "blank screenshot: top.png (scrolled to 0) is a single colour"
 expect_out empty "figure.png: the page has no first figure to show"
 expect_out empty "table.png: the page has no first table after the first heading to show"
+
+step "a browser that dies or never answers is a failure, not a pass"
+# Stand-ins for Chromium: one exits at once, one never answers (the --timeout guard ends it).
+printf '#!/bin/sh\necho "stand-in browser: gone" >&2\nexit 3\n' >"$WORK/dying-browser"
+printf '#!/bin/sh\n[ "$1" = --version ] && exit 0\nexec sleep 600\n' >"$WORK/silent-browser"
+chmod +x "$WORK/dying-browser" "$WORK/silent-browser"
+expect_exit 1 dying python3 "$tool" "$pages/good.html" --chromium "$WORK/dying-browser"
+expect_out dying "FAIL browser: Chromium exited (status 3):"
+expect_out dying "stand-in browser: gone"
+expect_exit 1 silent python3 "$tool" "$pages/good.html" --chromium "$WORK/silent-browser" \
+  --timeout 2
+expect_out silent "FAIL browser: no answer from Chromium within 2 s"
+expect_out silent "no check ran to the end"
 
 step "usage errors exit 2"
 browse no-report 2 no-such-report.html
