@@ -5,8 +5,10 @@
 #   real-logs   the real-log study (experiments/real-logs.yaml) as written (20,000 trials):
 #               results/real-logs/
 # Each runs into results/<study>-reference.sqlite (not committed), then `kcube report` of that
-# run. Builds first when needed. The paper study takes a few minutes on 2 cores, the real-log
-# study seconds.
+# run, then opens the report in headless Chromium (tools/report_browser.py): its screenshots of
+# the top, a figure and a table go to results/<study>/screenshots/, and the script exits 1 when
+# a browser check fails (the report is written all the same). Builds first when needed. The
+# paper study takes a few minutes on 2 cores, the real-log study seconds.
 #   usage: bash tools/reference_report.sh paper-2025|real-logs [--no-build]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -36,3 +38,4 @@ rm -rf "$out"
 # The plot data is what the figures show, already in the CSV tables; keep the folder lean.
 rm -f "$out/figures/plot-data.json"
 echo "Reference report: $out/report.md and $out/report.html"
+python3 tools/report_browser.py "$out/report.html" --screenshots "$out/screenshots"

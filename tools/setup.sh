@@ -21,6 +21,7 @@ packages=(
   python3                       # test scripts parse JSON with the standard library
   python3-matplotlib            # kcube report draws its figures with tools/kcube_plot.py
   python3-numpy
+  chromium                      # tools/report_browser.py opens report.html headless (tests/browser)
 )
 for group in "$@"; do
   case "$group" in
