@@ -2,8 +2,8 @@
 """Opens a kcube report.html in headless Chromium and checks what a reader would see.
 
 At 1400 x 900 CSS pixels, after the page's load event, it checks:
-  images       every <img> is loaded (complete, naturalWidth > 0) and every inline <svg> has a
-               size on the page;
+  images       every <img> is loaded (complete, naturalWidth > 0) and every inline <svg> that
+               is drawn (not hidden, as in a closed <details>) has a size on the page;
   links        every in-page link (a[href^="#"], the table of contents among them) names an
                element id (or an <a name>), or is "#" / "#top", which HTML scrolls to the top;
   width        nothing is wider than the page: the document does not scroll sideways, and no
@@ -328,13 +328,16 @@ CHECK_IMAGES = r"""(async () => {
   for (const img of images) {
     if (!img.complete || img.naturalWidth === 0)
       problems.push('broken image: ' + kcubeWhere(img) + ' did not load');
-    else if (img.getBoundingClientRect().width === 0 && getComputedStyle(img).display !== 'none')
+    else if (img.checkVisibility() && img.getBoundingClientRect().width === 0)
       problems.push('image drawn 0 px wide: ' + kcubeWhere(img));
   }
   // Inline <svg> figures (not an <svg> inside another one).
   const svgs = Array.from(document.querySelectorAll('svg'))
                     .filter(s => !s.parentElement.closest('svg'));
+  let hidden = 0;
   for (const svg of svgs) {
+    // Not drawn on purpose (display: none, a closed <details>): it has no box to measure.
+    if (!svg.checkVisibility()) { hidden++; continue; }
     const box = svg.getBoundingClientRect();
     if (box.width < 1 || box.height < 1)
       problems.push('inline <svg> without a size (' + box.width.toFixed(0) + ' x ' +
@@ -343,7 +346,7 @@ CHECK_IMAGES = r"""(async () => {
   const loaded = images.filter(img => img.complete && img.naturalWidth > 0).length;
   return {ok: problems.length === 0, problems,
           summary: loaded + ' of ' + images.length + ' <img> loaded; ' + svgs.length +
-                   ' inline <svg>'};
+                   ' inline <svg>' + (hidden ? ' (' + hidden + ' not drawn: hidden)' : '')};
 })()"""
 
 CHECK_LINKS = r"""(() => {

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # browser.crafted: tools/report_browser.py on synthetic pages written here (not kcube reports):
 # a good page passes every check, and each page with one defect fails, naming the check and the
-# place: a broken image, a dead #link, an element wider than the page, remote URLs (blocked
-# before they leave the browser: the only address is in TEST-NET-1, 192.0.2.0/24, which nothing
-# answers anyway), a page drawn in one colour (every screenshot blank) and an empty page; a
-# browser that dies or never answers fails the run. Usage errors exit 2.
+# place: a broken image, an inline SVG of no size, a dead #link, an element wider than the page,
+# remote URLs (blocked before they leave the browser: the only address is in TEST-NET-1,
+# 192.0.2.0/24, which nothing answers anyway), a page drawn in one colour (every screenshot
+# blank) and an empty page; a browser that dies or never answers fails the run. Usage errors
+# exit 2.
 #   usage: bash crafted.sh CHROMIUM SOURCE_DIR SCRATCH_DIR
 #   env:   KCUBE_BROWSER_KEEP=1 keeps the pages and screenshots for a post-mortem
 set -euo pipefail
@@ -69,6 +70,7 @@ BODY = """<h1 id="results">Synthetic page (test data, not a kcube report)</h1>
 <figure><img src="figures/gradient.png" alt="gradient"><figcaption>A gradient</figcaption></figure>
 <figure><svg width="200" height="80"><rect width="200" height="80" fill="#3366aa"/></svg>
 <figcaption>An inline SVG</figcaption></figure>
+<details><summary>Closed: its SVG is not drawn</summary><svg width="0" height="0"></svg></details>
 <div style="height: 1200px"></div>
 """ % ("<td>a wide cell in a scrolling wrapper</td>" * 40)
 
@@ -82,6 +84,7 @@ def page(name, extra="", body=None, style=STYLE):
 
 page("good.html")
 page("broken-image.html", '<p><img src="figures/missing.png" alt="missing"></p>')
+page("empty-svg.html", '<figure><svg id="flat" width="0" height="0"></svg></figure>')
 page("dead-link.html", '<p><a href="#no-such-section">a dead link</a></p>')
 page("wide.html", '<div id="too-wide" style="width: 1800px; background: #eee">wide</div>')
 page("remote.html",
@@ -104,7 +107,7 @@ browse good 0 good.html --screenshots "$WORK/shots"
 for check in images links width remote screenshots; do
   expect_out good "PASS $check:"
 done
-expect_out good "1 of 1 <img> loaded; 1 inline <svg>"
+expect_out good "1 of 1 <img> loaded; 2 inline <svg> (1 not drawn: hidden)"
 expect_out good "4 of 4 in-page links name an element"
 expect_out good "2 URL(s) requested, 0 of them remote; 0 remote URL(s) in the page"
 expect_out good "page 1400 px wide in a 1400 px window"
@@ -126,6 +129,11 @@ browse broken 1 broken-image.html
 expect_out broken "FAIL images:"
 expect_out broken 'broken image: img "figures/missing.png" under heading "Figures" did not load'
 expect_out broken "report_browser: 1 of 5 checks failed (images)"
+
+step "a drawn inline <svg> without a size fails the images check"
+browse empty-svg 1 empty-svg.html
+expect_out empty-svg 'inline <svg> without a size (0 x 0 px): svg#flat under heading "Figures"'
+expect_out empty-svg "report_browser: 1 of 5 checks failed (images)"
 
 step "a dead #link fails the links check"
 browse dead 1 dead-link.html
