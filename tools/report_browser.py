@@ -170,11 +170,15 @@ class Browser:
 
     def died(self):
         """The reason Chromium is gone, with the end of what it printed."""
+        # Its pipe closes a moment before the process ends: wait for the status.
+        try:
+            status = "status %d" % self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            status = "its pipe closed, the process still running"
         self.log.seek(0)
         err = self.log.read().decode("utf-8", "replace")
         tail = "\n".join(err.strip().splitlines()[-8:])
-        return "Chromium exited (status %s)%s" % (self.process.poll(),
-                                                  (":\n" + tail) if tail else "")
+        return "Chromium exited (%s)%s" % (status, (":\n" + tail) if tail else "")
 
     def send_only(self, method, params=None, session=None):
         self.next_id += 1

@@ -112,7 +112,7 @@ expect_out good "4 of 4 in-page links name an element"
 expect_out good "2 URL(s) requested, 0 of them remote; 0 remote URL(s) in the page"
 expect_out good "page 1400 px wide in a 1400 px window"
 expect_out good "3 of 3 drawn (not a single colour) at 1400 px width"
-expect_out good "figure.png (figure under heading \"Figures\", opened as report.html#figures, scrolled to"
+expect_out good "(figure under heading \"Figures\", opened as report.html#figures, scrolled to"
 expect_out good "report_browser: all 5 checks passed"
 python3 - "$WORK/shots" <<'PY' || fail "the good page's screenshots are not 1400 px PNGs (above)"
 import os, struct, sys
@@ -165,7 +165,7 @@ step "a page drawn in one colour fails the screenshots check"
 browse blank 1 blank.html
 expect_out blank "FAIL screenshots: 0 of 3 drawn"
 expect_out blank "blank screenshot: top.png (scrolled to 0) is a single colour"
-expect_out blank 'blank screenshot: figure.png (figure under heading "Figures", opened as report.html#figures'
+expect_out blank "blank screenshot: figure.png (figure under heading \"Figures\", opened as"
 expect_out blank 'blank screenshot: table.png (table under heading "Figures"'
 # With --screenshots the message names the kept file.
 browse blank-kept 1 blank.html --screenshots "$WORK/blank-shots"
