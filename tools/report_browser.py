@@ -85,6 +85,8 @@ class Browser:
         self.buffer = b""
         self.requests = []  # URLs of Network.requestWillBeSent, in order
         self.blocked = []  # remote URLs failed by the Fetch handler before they left
+        self.request_urls = {}  # Network requestId -> URL
+        self.outcomes = {}  # URL -> how its last load ended: an error text, or "loaded"
         # The profile and Chromium's log (a file: a pipe nobody reads while the page loads could
         # fill up and stall the browser).
         self.scratch = tempfile.mkdtemp(prefix="kcube-browser-")
@@ -226,6 +228,12 @@ class Browser:
             method = message.get("method")
             if method == "Network.requestWillBeSent":
                 self.requests.append(message["params"]["request"]["url"])
+                self.request_urls[message["params"]["requestId"]] = self.requests[-1]
+            elif method in ("Network.loadingFailed", "Network.loadingFinished"):
+                params = message["params"]
+                url = self.request_urls.get(params["requestId"])
+                if url:
+                    self.outcomes[url] = params.get("errorText") or "loaded"
             elif method == "Fetch.requestPaused":
                 self.filter_request(message)
             else:
@@ -607,7 +615,12 @@ def check_remote(browser, session):
     urls = list(dict.fromkeys(browser.requests))  # each once (the figure's page loads twice)
     for url in urls:
         if not is_local(url):
-            state = "blocked before it left" if url in browser.blocked else "NOT blocked"
+            # The browser's own word on the outcome, beside the block's: the proof that it held.
+            outcome = browser.outcomes.get(url, "no outcome reported")
+            if url in browser.blocked and outcome != "loaded":
+                state = "blocked before it left: %s" % outcome
+            else:
+                state = "NOT blocked: %s" % outcome
             problems.append("remote request %s (%s)" % (url[:120], state))
     for found in evaluate(browser, session, SCAN_REMOTE, "remote-scan"):
         problems.append("remote URL in the page: " + found)
