@@ -14,9 +14,10 @@ At 1400 x 900 CSS pixels, after the page's load event, it checks:
                no src, href, srcset, poster or CSS url(...) in the page names an http(s): or
                protocol-relative URL;
   screenshots  the top of the page, the first figure section and the first table after the
-               first heading, each scrolled into view the way a reader jumps there (its #anchor
-               when it has one), are captured as PNG and none is a single colour (headless
-               Chromium once drew #anchor views blank).
+               first heading are captured as PNG, and none may be a single colour. The figure
+               is shown the way the issue saw #anchor URLs drawn blank by headless Chromium:
+               the report opened anew at report.html#ANCHOR, ANCHOR the heading before the
+               figure; the table is scrolled into view (by its own anchor if it has one).
 
 The screenshots go to --screenshots DIR as top.png, figure.png and table.png (to a temporary
 folder, checked and removed, without the option).
@@ -43,9 +44,10 @@ import signal
 import struct
 import subprocess
 import sys
+import pathlib
 import tempfile
-import urllib.parse
 import time
+import urllib.parse
 import zlib
 
 WIDTH = 1400  # CSS pixels: the width the issue asks the report to read well at
@@ -733,11 +735,16 @@ def main(argv):
         print("report_browser: " + str(error), file=sys.stderr)
         return 2
     report = os.path.abspath(args.report)
-    url = "file://" + report
+    url = pathlib.Path(report).as_uri()  # quoted: a path may hold spaces, '#' or '%' 
     temporary = None
     folder = args.screenshots
     if folder:
-        os.makedirs(folder, exist_ok=True)
+        try:
+            os.makedirs(folder, exist_ok=True)
+        except OSError as error:
+            print("report_browser: cannot make the screenshot folder --screenshots %s: %s"
+                  % (folder, error.strerror), file=sys.stderr)
+            return 2
     else:
         folder = temporary = tempfile.mkdtemp(prefix="kcube-shots-")
     print("report_browser: %s in %s at %d x %d" % (args.report, chromium_version(executable),

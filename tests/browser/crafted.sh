@@ -124,6 +124,12 @@ for name in ("top.png", "figure.png", "table.png"):
     assert (width, height) == (1400, 900), (name, width, height)
 PY
 
+step "a report whose path holds a space and '#' (a file: URL quotes them)"
+mkdir -p "$pages/a dir #2"
+cp -r "$pages/good.html" "$pages/figures" "$pages/a dir #2/"
+browse odd-path 0 "a dir #2/good.html"
+expect_out odd-path "report_browser: all 5 checks passed"
+
 step "a broken image fails the images check"
 browse broken 1 broken-image.html
 expect_out broken "FAIL images:"
@@ -198,3 +204,6 @@ browse no-chromium 2 good.html --chromium "$WORK/no-such-chromium"
 expect_err no-chromium "sudo apt-get install chromium"
 browse bad-timeout 2 good.html --timeout 0
 expect_err bad-timeout "--timeout must be positive"
+touch "$WORK/a-file"
+browse bad-folder 2 good.html --screenshots "$WORK/a-file/shots"
+expect_err bad-folder "cannot make the screenshot folder --screenshots $WORK/a-file/shots"
