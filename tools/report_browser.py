@@ -83,7 +83,7 @@ class Browser:
         self.timeout = timeout
         self.hung = False  # it did not answer within the timeout
         self.next_id = 0
-        self.events = []  # (method, params, sessionId) received while waiting for a reply
+        self.events = []  # event messages received while waiting for something else
         self.buffer = b""
         self.requests = []  # URLs of Network.requestWillBeSent, in order
         self.blocked = []  # remote URLs failed by the Fetch handler before they left
