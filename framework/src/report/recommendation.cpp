@@ -25,6 +25,10 @@ std::string usd(double x) {
 std::string seconds(double x) {
   return fmt(x, "%.3g s");
 }
+// A signed change of seconds, "+35 s", "-8.7 s", "+0.04 s" (no exponents for people).
+std::string seconds_change(double delta) {
+  return fmt(delta, std::abs(delta) >= 10.0 ? "%+.0f s" : "%+.2g s");
+}
 // A change of accuracy in percentage points, signed: "+1.3 pp", "-0.04 pp".
 std::string points(double delta_accuracy) {
   const double pp = 100.0 * delta_accuracy;
@@ -112,7 +116,7 @@ Price price_of(const CellResult& cell) {
   return {Price::Unit::samples};
 }
 
-// The average price of one accuracy point from `from` to `to`, (P(to) - P(from)) /
+// The average price of one percentage point of accuracy from `from` to `to`, (P(to) - P(from)) /
 // (100 (A(to) - A(from))); empty when `to` is not more accurate.
 std::optional<double> price_per_point(const Price& p, const Candidate& from, const Candidate& to) {
   const double gain = 100.0 * (to.accuracy - from.accuracy);
@@ -121,8 +125,8 @@ std::optional<double> price_per_point(const Price& p, const Candidate& from, con
   return (p.of(to) - p.of(from)) / gain;
 }
 
-// The knee in numbers: what an accuracy point cost on average up to the pick (from the
-// cheapest feasible k) and beyond it (to the most accurate feasible k).
+// The knee in numbers: what a percentage point of accuracy costs on average up to the pick (from
+// the cheapest feasible k) and beyond it (to the most accurate feasible k).
 std::string knee_sentence(const CellResult& cell, const Candidate& pick,
                           const std::string& method) {
   std::string text = "the knee of the Pareto front" + (method.empty() ? "" : " (" + method + ")");
@@ -141,11 +145,11 @@ std::string knee_sentence(const CellResult& cell, const Candidate& pick,
   const std::string beyond = price.text(*after) + " beyond it (to k = " + std::to_string(best.k) +
                              ", the most accurate within the budget)";
   if (before && *before > 0.0) {
-    return text + ": an accuracy point costs " + price.text(*before) +
+    return text + ": a percentage point of accuracy costs " + price.text(*before) +
            " per request up to k = " + std::to_string(pick.k) + " and " + beyond + ", " +
            fmt(*after / *before, "%.2g") + " times as much";
   }
-  return text + ": each further accuracy point costs " + beyond;
+  return text + ": each further percentage point of accuracy costs " + beyond;
 }
 
 // How far `c` is outside `budget`: the largest of C / cost_max, T / latency_max and
@@ -201,7 +205,7 @@ std::string why_sentence(const CellResult& cell, const SelectionRecord& r, Plugi
     case SelectionStatus::infeasible:
       return infeasible_sentence(cell, plugins, r.reason);
     case SelectionStatus::fallback:
-      return "the rule could not apply, so its fallback picked: " + r.reason;
+      return "the rule could not apply: " + r.reason;
     case SelectionStatus::too_few_points:
       return "no pick: " + r.reason;
     case SelectionStatus::error:
@@ -236,10 +240,11 @@ std::string why_sentence(const CellResult& cell, const SelectionRecord& r, Plugi
 // ---------------------------------------------------------------------------------------------
 // The other rules against the recommendation
 
-// "accuracy-max k = 52: +1.3 pp accuracy for 2.6x the cost and +0.8 s latency".
-std::string relative_text(const std::string& name, const SelectionRecord& o,
+// "accuracy-max k = 52: +1.3 pp accuracy for 2.6x the cost and +0.8 s latency"; `names` are
+// the rules that picked o.k.
+std::string relative_text(const std::string& names, const SelectionRecord& o,
                           const SelectionRecord& rec) {
-  std::string text = name + " k = " + std::to_string(*o.k) + ": ";
+  std::string text = names + " k = " + std::to_string(*o.k) + ": ";
   if (!rec.k || !rec.accuracy || !o.accuracy) {
     // Nothing to be relative to: the other pick's own numbers.
     return text + "accuracy " + fmt(o.accuracy.value_or(0.0), "%.3f") + ", " +
@@ -254,17 +259,18 @@ std::string relative_text(const std::string& name, const SelectionRecord& o,
     costs.push_back("+" + usd(c_o) + " cost");
   const double t_rec = rec.latency.value_or(0.0), t_o = o.latency.value_or(0.0);
   if (t_rec > 0.0 || t_o > 0.0)
-    costs.push_back(fmt(t_o - t_rec, "%+.2g s") + " latency");
+    costs.push_back(seconds_change(t_o - t_rec) + " latency");
   if (costs.empty())  // free and instant (logs without prices or times): samples are the price
     costs.push_back(fmt(static_cast<double>(*o.k) / *rec.k, "%.2gx") + " the samples");
   return text + " for " + text::join(costs, " and ");
 }
 
-// Each other rule's pick relative to the recommendation `rec`; rules that pick the same k are
-// named together.
+// Each other rule's pick relative to the recommendation `rec`, rules that pick the same k named
+// together, in the order of their first appearance.
 std::string others_text(const CellResult& cell, const Index& index, const std::string& rule,
                         const SelectionRecord& rec) {
-  std::vector<std::string> parts, same;
+  std::vector<std::string> same;
+  std::vector<std::pair<const SelectionRecord*, std::vector<std::string>>> by_k;
   std::map<std::string, std::vector<std::string>> none;  // status -> rules without a pick
   for (const auto& name : index.optimizers) {
     if (name == rule)
@@ -273,13 +279,22 @@ std::string others_text(const CellResult& cell, const Index& index, const std::s
     if (s == nullptr)
       continue;
     const SelectionRecord& o = s->record;
-    if (o.k == rec.k && o.k)
-      same.push_back(name);
-    else if (!o.k)
+    if (!o.k) {
       none[std::string(to_string(o.status))].push_back(name);
-    else
-      parts.push_back(relative_text(name, o, rec));
+    } else if (o.k == rec.k) {
+      same.push_back(name);
+    } else {
+      const auto it = std::find_if(by_k.begin(), by_k.end(),
+                                   [&o](const auto& entry) { return entry.first->k == o.k; });
+      if (it == by_k.end())
+        by_k.push_back({&o, {name}});
+      else
+        it->second.push_back(name);
+    }
   }
+  std::vector<std::string> parts;
+  for (const auto& [o, names] : by_k)
+    parts.push_back(relative_text(text::join(names, ", "), *o, rec));
   if (!same.empty())
     parts.push_back(text::join(same, ", ") + (same.size() == 1 ? " agrees" : " agree"));
   for (const auto& [status, rules] : none)
