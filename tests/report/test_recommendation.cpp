@@ -161,7 +161,8 @@ TEST_CASE("report recommendation: the knee-point pick, why, how sure, and the ot
   CHECK(text.str().find("\n## Provenance\n") > recommendation);
 }
 
-TEST_CASE("report recommendation: --recommend chooses the rule; one the run lacks is an error") {
+TEST_CASE(
+    "report recommendation: --recommend chooses the rule, and one the run lacks is an error") {
   kcube::test::TempDir dir;
   auto store = kcube::ResultStore::open(make_store(dir.path()).string());
   const auto out = dir.path() / "report";
