@@ -272,12 +272,14 @@ std::string others_text(const CellResult& cell, const Index& index, const std::s
   std::vector<std::string> same;
   std::vector<std::pair<const SelectionRecord*, std::vector<std::string>>> by_k;
   std::map<std::string, std::vector<std::string>> none;  // status -> rules without a pick
+  std::size_t others = 0;
   for (const auto& name : index.optimizers) {
     if (name == rule)
       continue;
     const NamedSelection* s = find_selection(cell, name);
     if (s == nullptr)
       continue;
+    ++others;
     const SelectionRecord& o = s->record;
     if (!o.k) {
       none[std::string(to_string(o.status))].push_back(name);
@@ -292,6 +294,8 @@ std::string others_text(const CellResult& cell, const Index& index, const std::s
         it->second.push_back(name);
     }
   }
+  if (others > 1 && same.size() == others)
+    return "every other rule agrees";
   std::vector<std::string> parts;
   for (const auto& [o, names] : by_k)
     parts.push_back(relative_text(text::join(names, ", "), *o, rec));
