@@ -33,9 +33,10 @@ warning_first() {
   expect_in_file "$WORK/warning.md" "$2"
   local warning run
   warning=$(grep -bo 'Warning: plugins of this run' "$html" | head -n 1 | cut -d: -f1)
-  run=$(grep -bo '>Run<' "$html" | head -n 1 | cut -d: -f1)
+  # Warnings stay at the top, before the answer (the run's context, provenance, is at the end).
+  run=$(grep -bo '>Recommendation<' "$html" | head -n 1 | cut -d: -f1)
   [[ -n $warning && -n $run && $warning -lt $run ]] ||
-    fail "$html does not show the plugin warning before the run's context"
+    fail "$html does not show the plugin warning before the recommendation"
 }
 
 mkdir -p "$WORK/plugins" "$WORK/exp"

@@ -16,6 +16,10 @@ usage: check_report.py REPORT_DIR STORE RUN_ID [--figures | --no-figures]
   bit for bit, with the profile's manifest key, and report.md shows each of them with the
   documented rounding and the profile's display name (its display_name parameter, else the key;
   a name several profiles share followed by " (key)").
+- the report answers first: its first section (after a plugin warning, when there is one) is
+  the Recommendation, with one row per (profile, scenario, sweep point) cell of replication 0 in
+  tables/recommendation-*.csv; the provenance comes last (before the notes); every "#" link of
+  report.html resolves to an element of it.
 Standard library only. Exits 1 with a message on the first problem.
 """
 import base64
@@ -138,6 +142,35 @@ class Checker(html.parser.HTMLParser):
     def handle_data(self, data):
         if self.in_style and ("url(" in data or "@import" in data):
             fail("report.html's CSS loads something: " + data[:80])
+
+
+def check_layout(folder, markdown, page, db, run_id):
+    """The Recommendation first, the provenance last, every in-page link resolving (issue 19)."""
+    sections = re.findall(r"^## (.+)$", markdown, re.M)
+    answer = sections[1:2] if sections[:1] == ["Warning: plugins of this run"] else sections[:1]
+    if answer != ["Recommendation"]:
+        fail("report.md does not open with the Recommendation: %s" % sections[:3])
+    tail = sections[-2:] if sections[-1:] == ["Notes"] else sections[-1:]
+    if tail[0] != "Provenance":
+        fail("report.md does not end with its Provenance (then Notes): %s" % sections[-3:])
+    ids = set(re.findall(r' id="([^"]*)"', page))
+    broken = sorted({h for h in re.findall(r' href="#([^"]*)"', page) if h not in ids})
+    if broken:
+        fail("report.html links to ids it lacks: %s" % broken[:5])
+    groups = db.execute(
+        "SELECT scenario, coalesce(sweep, ''), count(DISTINCT profile || '/' || aggregator) "
+        "FROM cells WHERE run_id = ? AND replication = 0 GROUP BY scenario, sweep",
+        (run_id,)).fetchall()
+    for scenario, sweep, count in groups:
+        name = "recommendation-" + slug(scenario if not sweep else scenario + "--" + sweep)
+        path = os.path.join(folder, "tables", name + ".csv")
+        if not os.path.isfile(path):
+            fail("missing table " + path)
+        with open(path, newline="", encoding="utf-8") as f:
+            rows = list(csv.DictReader(f))
+        if len(rows) != count:
+            fail("%s.csv has %d rows, the run %d cells of replication 0" % (name, len(rows),
+                                                                          count))
 
 
 def main():
@@ -270,6 +303,7 @@ def main():
                 if shown not in markdown:
                     fail("report.md lacks the row '%s'" % shown)
             checked += 1
+    check_layout(folder, markdown, page, db, run_id)
     print("report OK: %d picks equal the store, %d figures, %d KB of HTML" %
           (checked, len(checker.images), len(page) // 1024))
 

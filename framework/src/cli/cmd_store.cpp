@@ -243,12 +243,16 @@ int cmd_report(const Args& args, const GlobalOptions& global) {
       "figure file format")("dpi", po::value<int>()->default_value(110)->value_name("N"),
                             "resolution of PNG figures")(
       "jobs", po::value<int>()->default_value(0)->value_name("N"),
-      "figures drawn in parallel (default: the plotting tool's)")("help,h", "show this help");
+      "figures drawn in parallel (default: the plotting tool's)")(
+      "recommend", po::value<std::string>()->value_name("RULE"),
+      "the optimizer (manifest key) whose picks the Recommendation section recommends "
+      "(default: knee-point)")("help,h", "show this help");
   add_plugin_path_option(options);
   const auto vm = parse_positional(args, options, {"store"}, "report");
   if (vm.count("help") != 0) {
     std::cout << usage(
         "kcube report STORE [--run ID] [--out DIR] [--no-figures] [--format png|svg]\n"
+        "                   [--recommend RULE]\n"
         "\nWrites DIR/report.md, a self-contained DIR/report.html, DIR/tables/*.csv and\n"
         "DIR/figures/. Figures are drawn by tools/kcube_plot.py with matplotlib\n"
         "(KCUBE_PYTHON selects the interpreter).",
@@ -263,7 +267,10 @@ int cmd_report(const Args& args, const GlobalOptions& global) {
     std::filesystem::path stem = vm["store"].as<std::string>();
     out = stem.replace_extension().string() + "-report";
   }
-  report::PlotOptions plot;
+  report::ReportOptions report_options;
+  if (vm.count("recommend") != 0)
+    report_options.recommend = vm["recommend"].as<std::string>();
+  report::PlotOptions& plot = report_options.plot;
   plot.enabled = vm.count("no-figures") == 0;
   plot.format = vm["format"].as<std::string>();
   plot.dpi = vm["dpi"].as<int>();
@@ -281,7 +288,7 @@ int cmd_report(const Args& args, const GlobalOptions& global) {
   for (const auto& file : recorded_plugin_files(recorded))
     paths.push_back(file.string());
   const PluginRegistry registry = discover_plugins(paths);
-  const report::ReportFiles files = report::write_report(store, run, out, registry, plot);
+  const report::ReportFiles files = report::write_report(store, run, out, registry, report_options);
   for (const auto& w : recorded_plugin_problems(recorded, registry))
     std::cerr << "kcube report: warning: " << text::printable(w) << "\n";
   for (const auto& w : files.warnings)

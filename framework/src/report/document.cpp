@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <cassert>
+#include <cctype>
 #include <cstdio>
 #include <fstream>
+#include <map>
 #include <set>
 #include <sstream>
 #include <string_view>
@@ -33,6 +35,8 @@ std::string md_cell(const std::string& text) {
 // Ids of headings, unique within the page.
 class Anchors {
  public:
+  Anchors() { used_.insert("top"); }  // the start of the page, for "back to top"
+
   std::string next(const std::string& text) {
     std::string base = slug(text);
     std::transform(base.begin(), base.end(), base.begin(),
@@ -50,27 +54,82 @@ class Anchors {
   std::set<std::string> used_;
 };
 
+// The HTML table of contents: nested lists, an entry at depth d (1: level-2 headings) inside
+// the item of the entry before it at depth d - 1: <li>a<ul><li>b</li></ul></li>.
+class TableOfContents {
+ public:
+  void add(int depth, const std::string& id, const std::string& label) {
+    // An entry deeper than one below the last (a table row right under a level-2 heading)
+    // nests one level, not two: no empty items.
+    depth = std::clamp(depth, 1, depth_ + 1);
+    if (depth > depth_) {
+      out_ << "<ul>";
+      ++depth_;
+    } else {
+      out_ << "</li>";
+      while (depth_ > depth) {
+        out_ << "</ul></li>";
+        --depth_;
+      }
+    }
+    out_ << "<li><a href=\"#" << id << "\">" << html_escape(label) << "</a>";
+  }
+  std::string html() {
+    while (depth_ > 0) {
+      out_ << "</li></ul>";
+      --depth_;
+    }
+    return out_.str();
+  }
+
+ private:
+  std::ostringstream out_;
+  int depth_ = 0;
+};
+
+constexpr const char* kBackToTop = "<p class=\"top\"><a href=\"#top\">back to top</a></p>\n";
+
+// On a screen wide enough for both, the table of contents and the text sit side by side, each
+// its own scroll container of the window's height: the contents stay in reach however far the
+// text is scrolled, with no script. The text being a scroll container (rather than the page)
+// also makes a #anchor URL show its target in a headless Chromium screenshot: Chromium scrolls
+// the page itself to the anchor without painting that offset into the screenshot (blank), while
+// a scroll container's offset is painted. Narrow screens and print get one column, contents on
+// top. `minmax(0, 1fr)` and the .scroll boxes keep wide tables from widening the page.
 constexpr const char* kStyle = R"css(
 body { font-family: system-ui, -apple-system, "Segoe UI", Helvetica, Arial, sans-serif;
-       margin: 0 auto; max-width: 1180px; padding: 1.5em 2em 4em; color: #1d1f21; line-height: 1.45; }
+       margin: 0; color: #1d1f21; line-height: 1.45; }
+main { padding: 1em 2em 4em; max-width: 1180px; margin: 0 auto; box-sizing: border-box; }
 h1 { font-size: 1.7em; border-bottom: 2px solid #444; padding-bottom: .2em; }
 h2 { font-size: 1.35em; border-bottom: 1px solid #bbb; padding-bottom: .15em; margin-top: 2em; }
 h3 { font-size: 1.12em; margin-top: 1.6em; }
 h4 { font-size: 1em; margin-top: 1.2em; }
+.scroll { overflow-x: auto; max-width: 100%; }
 table { border-collapse: collapse; margin: .6em 0 1.2em; font-size: .86em; }
 th, td { border: 1px solid #ccc; padding: .22em .5em; vertical-align: top; }
 th { background: #f0f0f0; text-align: left; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 tr:nth-child(even) td { background: #fafafa; }
-figure { margin: .8em 0 1.4em; }
+tr:target td { background: #fff3c4; }
+figure { margin: .8em 0 1.4em; max-width: 100%; }
 figure img, figure svg { max-width: 100%; height: auto; border: 1px solid #e2e2e2; }
 figcaption { font-size: .85em; color: #555; }
 .figs { display: flex; flex-wrap: wrap; gap: 0 1.5em; }
-.figs figure { flex: 1 1 540px; max-width: 760px; }
+.figs figure { flex: 1 1 540px; max-width: 760px; min-width: 0; }
 pre { background: #f6f8fa; padding: .8em; overflow-x: auto; font-size: .82em; }
 details > summary { cursor: pointer; color: #0b5394; }
-nav.toc { font-size: .9em; background: #f7f7f7; padding: .5em 1em; border: 1px solid #e2e2e2; }
-nav.toc ul { margin: .2em 0; padding-left: 1.2em; }
+nav.toc { font-size: .84em; background: #f7f7f7; padding: .6em 1em; border-bottom: 1px solid #e2e2e2;
+          overflow-wrap: anywhere; box-sizing: border-box; }
+nav.toc ul { margin: .15em 0; padding-left: 1.1em; }
+nav.toc li { margin: .08em 0; }
+nav.toc a { color: #0b5394; text-decoration: none; }
+nav.toc a:hover { text-decoration: underline; }
+p.top { font-size: .82em; text-align: right; margin: 1.6em 0 0; }
+@media screen and (min-width: 1000px) {
+  body { display: grid; grid-template-columns: 17rem minmax(0, 1fr); height: 100vh; overflow: hidden; }
+  nav.toc { height: 100vh; overflow-y: auto; border-bottom: 0; border-right: 1px solid #e2e2e2; }
+  main { height: 100vh; overflow-y: auto; max-width: none; margin: 0; }
+}
 )css";
 
 }  // namespace
@@ -125,10 +184,29 @@ void Document::code(std::string summary, std::string text) {
 }
 
 std::string Document::markdown() const {
+  // GitHub numbers repeated heading anchors "-1", "-2", ... in page order, over all levels.
+  std::vector<std::pair<std::string, std::string>> contents;  // level-2 text, anchor
+  std::map<std::string, int> seen;
+  for (const Block& b : blocks_) {
+    if (b.kind != Block::Kind::heading)
+      continue;
+    const std::string base = github_anchor(b.text);
+    const int n = seen[base]++;
+    if (b.level == 2)
+      contents.emplace_back(b.text, n == 0 ? base : base + "-" + std::to_string(n));
+  }
   std::ostringstream out;
+  bool contents_written = false;
   for (const Block& b : blocks_) {
     switch (b.kind) {
       case Block::Kind::heading:
+        if (b.level == 2 && !contents_written && !contents.empty()) {
+          out << "**Contents**\n\n";
+          for (const auto& [text, anchor] : contents)
+            out << "- [" << text::markdown_inline(text) << "](#" << anchor << ")\n";
+          out << "\n";
+          contents_written = true;
+        }
         out << std::string(static_cast<std::size_t>(b.level), '#') << ' '
             << text::markdown_inline(b.text) << "\n\n";
         break;
@@ -183,31 +261,25 @@ std::string Document::markdown() const {
 
 std::string Document::html(const std::string& title, const fs::path& root) const {
   std::ostringstream body;
-  std::ostringstream toc;
   Anchors anchors;
-  int toc_depth = 0;
+  TableOfContents toc;
+  // The heading entries below attach to: anchored rows and figure groups sit one level deeper.
+  int section_depth = 0;
+  std::string section_text;
+  bool seen_section = false;
   for (const Block& b : blocks_) {
     switch (b.kind) {
       case Block::Kind::heading: {
+        if (b.level == 2 && seen_section)
+          body << kBackToTop;
+        seen_section = seen_section || b.level == 2;
         const std::string id = anchors.next(b.text);
         body << "<h" << b.level << " id=\"" << id << "\">" << html_escape(b.text) << "</h"
              << b.level << ">\n";
         if (b.level == 2 || b.level == 3) {
-          const int depth = b.level - 1;
-          // Nested lists sit inside the item they belong to: <li>a<ul><li>b</li></ul></li>.
-          if (depth > toc_depth) {
-            while (toc_depth < depth) {
-              toc << "<ul>";
-              ++toc_depth;
-            }
-          } else {
-            toc << "</li>";
-            while (toc_depth > depth) {
-              toc << "</ul></li>";
-              --toc_depth;
-            }
-          }
-          toc << "<li><a href=\"#" << id << "\">" << html_escape(b.text) << "</a>";
+          section_depth = b.level - 1;
+          section_text = b.text;
+          toc.add(section_depth, id, b.text);
         }
         break;
       }
@@ -222,24 +294,35 @@ std::string Document::html(const std::string& title, const fs::path& root) const
         break;
       case Block::Kind::table: {
         const DocTable& t = b.table;
-        body << "<table>\n<thead><tr>";
+        body << "<div class=\"scroll\"><table>\n<thead><tr>";
         for (const auto& h : t.header)
           body << "<th>" << html_escape(h) << "</th>";
         body << "</tr></thead>\n<tbody>\n";
-        for (const auto& row : t.rows) {
-          body << "<tr>";
+        for (std::size_t r = 0; r < t.rows.size(); ++r) {
+          const auto& row = t.rows[r];
+          const std::string label = r < t.row_anchors.size() ? t.row_anchors[r] : "";
+          if (label.empty()) {
+            body << "<tr>";
+          } else {
+            const std::string id = anchors.next(section_text + " " + label);
+            body << "<tr id=\"" << id << "\">";
+            toc.add(section_depth + 1, id, label);
+          }
           for (std::size_t c = 0; c < row.size(); ++c) {
             const bool numeric = c < t.numeric.size() && t.numeric[c];
             body << (numeric ? "<td class=\"num\">" : "<td>") << html_escape(row[c]) << "</td>";
           }
           body << "</tr>\n";
         }
-        body << "</tbody>\n</table>\n";
+        body << "</tbody>\n</table></div>\n";
         break;
       }
       case Block::Kind::figures: {
-        if (!b.text.empty())
-          body << "<h4>" << html_escape(b.text) << "</h4>\n";
+        if (!b.text.empty()) {
+          const std::string id = anchors.next(section_text + " " + b.text);
+          body << "<h4 id=\"" << id << "\">" << html_escape(b.text) << "</h4>\n";
+          toc.add(section_depth + 1, id, b.text);
+        }
         body << "<div class=\"figs\">\n";
         for (const auto& f : b.figures) {
           const fs::path path = root / f.file;
@@ -265,16 +348,15 @@ std::string Document::html(const std::string& title, const fs::path& root) const
         break;
     }
   }
-  while (toc_depth > 0) {
-    toc << "</li></ul>";
-    --toc_depth;
-  }
+  if (seen_section)
+    body << kBackToTop;
   std::ostringstream page;
   page << "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
        << "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
        << "<title>" << html_escape(title) << "</title>\n<style>" << kStyle << "</style>\n"
-       << "</head>\n<body>\n<nav class=\"toc\"><strong>Contents</strong>" << toc.str() << "</nav>\n"
-       << body.str() << "</body>\n</html>\n";
+       << "</head>\n<body>\n<nav class=\"toc\" aria-label=\"Contents\"><strong>Contents</strong>"
+       << toc.html() << "</nav>\n<main>\n<div id=\"top\"></div>\n"
+       << body.str() << "</main>\n</body>\n</html>\n";
   return page.str();
 }
 
@@ -320,6 +402,18 @@ std::string slug(const std::string& text) {
     out.pop_back();
   if (out.size() > 80)
     out.resize(80);
+  return out;
+}
+
+std::string github_anchor(const std::string& text) {
+  std::string out;
+  for (const char c : text) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u >= 0x80 || std::isalnum(u) != 0 || c == '-' || c == '_')
+      out += static_cast<char>(u < 0x80 ? std::tolower(u) : u);
+    else if (c == ' ')
+      out += '-';
+  }
   return out;
 }
 

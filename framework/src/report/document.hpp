@@ -22,6 +22,9 @@ struct DocTable {
   std::vector<std::vector<std::string>> values;
   /// Per column: right-aligned (numbers).
   std::vector<bool> numeric;
+  /// Empty, or one per row: a non-empty entry makes its row a link target with an entry of
+  /// that text in the HTML table of contents, under the current heading (e.g. one per profile).
+  std::vector<std::string> row_anchors;
 };
 
 /// A figure file, relative to the report's folder.
@@ -36,7 +39,8 @@ struct Block {
   Kind kind = Kind::paragraph;
   /// heading: 1..4.
   int level = 0;
-  /// heading and paragraph text; code: the code; figures: an optional group title.
+  /// heading and paragraph text; code: the code; figures: an optional group title (a link
+  /// target with an entry in the HTML table of contents, under the current heading).
   std::string text;
   /// code: the label of its collapsible section in HTML.
   std::string summary;
@@ -59,11 +63,16 @@ class Document {
 
   const std::vector<Block>& blocks() const { return blocks_; }
 
-  /// GitHub-flavoured Markdown: pipe tables, figures as image links, code fenced.
+  /// GitHub-flavoured Markdown: pipe tables, figures as image links, code fenced; a plain table
+  /// of contents of the level-2 headings (GitHub's heading anchors) before the first of them.
   std::string markdown() const;
 
-  /// One HTML5 page with inline CSS and a table of contents; PNG figures embedded as data: URIs
-  /// and SVG figures inlined, read from `root` / file. Nothing is fetched from anywhere. Throws
+  /// One HTML5 page with inline CSS and a table of contents (headings of levels 2 and 3, and
+  /// the anchored table rows and figure groups under them) that stays in reach: on a wide
+  /// screen a sidebar beside the text, each scrolling on its own; on a narrow one at the top.
+  /// Every level-2 section ends with a link back to the top. Wide tables scroll inside their
+  /// own box, so nothing is wider than the page. PNG figures embedded as data: URIs and SVG
+  /// figures inlined, read from `root` / file. Nothing is fetched from anywhere. Throws
   /// kcube::RuntimeFailure when a figure file cannot be read.
   std::string html(const std::string& title, const std::filesystem::path& root) const;
 
@@ -78,6 +87,10 @@ class Document {
 /// A file-name-safe form of `text`: letters, digits, '.', '_' and '-' kept, runs of anything else
 /// replaced by one '-', at most 80 characters.
 std::string slug(const std::string& text);
+
+/// The anchor GitHub gives a Markdown heading of `text` (its first occurrence): lower case,
+/// letters, digits, '-' and '_' kept, spaces turned into '-', everything else dropped.
+std::string github_anchor(const std::string& text);
 
 /// `text` with &, <, >, " escaped for HTML.
 std::string html_escape(const std::string& text);

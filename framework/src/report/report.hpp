@@ -8,13 +8,16 @@
 //   DIR/tables/*.csv    every table at full precision, for checking against the store
 //   DIR/figures/*.png   the figures, drawn by tools/kcube_plot.py (matplotlib), when available
 //   DIR/figures/plot-data.json  what the figures show, as numbers
-// Sections: run context; for a sweep, per scenario each rule's pick against the swept values (a
-// table, and a figure per swept parameter); per scenario (and sweep point) the picks of every
-// optimizer for every profile; stability over replications with the exact optimum where the profile
-// has an exact evaluator, and nested against independent sampling when the store holds both; the
+// Sections: a summary with the figure counts, then the Recommendation (per scenario and sweep
+// point and per profile, the k one rule picks, why, how sure, and what the other rules' picks buy
+// and cost instead); for a sweep, per scenario each rule's pick against the swept values (a table,
+// and a figure per swept parameter); per scenario (and sweep point) the picks of every optimizer
+// for every profile; stability over replications with the exact optimum where the profile has an
+// exact evaluator, and nested against independent sampling when the store holds both; the
 // cross-model view (pooled Pareto set, each rule on the pool, strictly cheaper alternatives);
-// figures. Profiles are shown to people by display name (see ProfileNames in report/tables.hpp);
-// the CSV tables and plot-data.json keep the manifest key.
+// figures; last the run's provenance (context, plugins, manifest) and notes. Profiles are shown to
+// people by display name (see ProfileNames in report/tables.hpp); the CSV tables and
+// plot-data.json keep the manifest key.
 #pragma once
 
 #include <cstdint>
@@ -64,10 +67,29 @@ struct ReportFiles {
   std::vector<std::string> warnings;
 };
 
+/// The rule the Recommendation section uses when the report is not told one: the knee of the
+/// Pareto front, where extra samples stop paying for themselves.
+inline constexpr const char* kDefaultRecommendRule = "knee-point";
+
+/// What a report shows and how.
+struct ReportOptions {
+  PlotOptions plot;
+  /// The optimizer (its manifest key) whose picks the Recommendation section recommends
+  /// (`kcube report --recommend`). Empty: kDefaultRecommendRule, or when the run has no optimizer
+  /// of that name a stated fallback; a rule given here that the run lacks is a kcube::Error.
+  std::optional<std::string> recommend;
+};
+
 /// Writes the report of run `run` (default: the newest) of `store` into `out_dir` (created when
 /// missing). `registry` re-creates plugins for exact references and the cross-model rules; when
-/// it lacks a plugin those parts are left out with a note. Throws kcube::Error for an unknown run
-/// or an unusable output folder, kcube::RuntimeFailure when writing fails.
+/// it lacks a plugin those parts are left out with a note. Throws kcube::Error for an unknown run,
+/// an unusable output folder or a --recommend rule the run does not have (the message lists the
+/// run's rules), kcube::RuntimeFailure when writing fails.
+ReportFiles write_report(ResultStore& store, std::optional<std::int64_t> run,
+                         const std::filesystem::path& out_dir, const PluginRegistry& registry,
+                         const ReportOptions& options);
+
+/// The same with the default ReportOptions but `plot`.
 ReportFiles write_report(ResultStore& store, std::optional<std::int64_t> run,
                          const std::filesystem::path& out_dir, const PluginRegistry& registry,
                          const PlotOptions& plot);

@@ -91,6 +91,8 @@ std::string share_text(const NamedSelection& s) {
   return s.pick_share ? " (P(pick) " + fmt(*s.pick_share, "%.2f") + ")" : "";
 }
 
+}  // namespace
+
 // Whether the picks tables have a P(pick) column: some selection has a bootstrap share, or the
 // run has replications to count picks over.
 bool has_pick_confidence(const Index& index) {
@@ -133,6 +135,8 @@ std::string pick_confidence(const Index& index, const Group& g, const std::strin
   return shown.record.k == st.modal_k ? share
                                       : share + " (k = " + std::to_string(*st.modal_k) + ")";
 }
+
+namespace {
 
 std::string plugin_params_text(const std::string& spec) {
   if (spec.empty())
@@ -183,7 +187,10 @@ std::string overrides_without_sampling(const std::vector<std::string>& overrides
 void context_section(Document& doc, const Index& index) {
   const StoredRun& run = index.run;
   const RunContext& c = run.context;
-  doc.heading(2, "Run");
+  doc.heading(2, "Provenance");
+  doc.paragraph(
+      "How the run was made: its context, the plugin libraries it loaded and the manifest it "
+      "read, enough to make the same numbers again.");
   DocTable t;
   t.name = "run";
   t.header = {"field", "value"};

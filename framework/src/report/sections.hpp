@@ -14,8 +14,19 @@
 
 namespace kcube::report {
 
-/// "Run": the run's context (times, cells, shard, sampling, seed, build) and its plugins, then
-/// the manifest text.
+/// Whether a pick has a confidence to show: some selection has a bootstrap share, or the run has
+/// replications to count picks over.
+bool has_pick_confidence(const Index& index);
+
+/// How sure the pick `shown` of `optimizer` for `profile` in `g` is, as shown ("0.62"): the
+/// share of question resamples that pick the same k (run.bootstrap); without one, over the
+/// replications, the share of the most frequent pick ("0.40 (k = 8)" when it is not `shown`'s);
+/// "" when neither exists.
+std::string pick_confidence(const Index& index, const Group& g, const std::string& profile,
+                            const std::string& optimizer, const NamedSelection& shown);
+
+/// "Provenance": the run's context (times, cells, shard, sampling, seed, build) and its plugins,
+/// then the manifest text.
 void context_section(Document& doc, const Index& index);
 
 /// "Sweep summary": per scenario, each rule's pick against the swept values, with the sweep
