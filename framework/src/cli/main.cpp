@@ -47,7 +47,7 @@ const char* const kCommands =
     "                               new run of OUT\n"
     "  export STORE --table candidates|selections [--run ID] [--format csv|json] [-o FILE]\n"
     "                               a run's candidates or picks as CSV or JSON\n"
-    "  report STORE [--run ID] [--out DIR] [--no-figures] [--format png|svg]\n"
+    "  report STORE [--run ID] [--out DIR] [--no-figures | --figures KINDS] [--format png|svg]\n"
     "                               Markdown + self-contained HTML report with tables, figures\n"
     "  compare STORE [STORE_B] [--run A] [--run B] [--all]\n"
     "                               which picks differ between two runs, and by how much\n"
