@@ -26,7 +26,7 @@ Exit status
 
 Input, version 1 (costs in USD per request, latencies in seconds per request, accuracy as a
 fraction in [0, 1]; every number finite):
-  {"kcube_plot": 1, "format": "png" | "svg" (default png), "dpi": 96 (default 96),
+  {"kcube_plot": 1, "format": "png" | "svg" (default png), "dpi": 90 (default 90),
    "figures": [FIGURE, ...]}
   FIGURE, by kind ("title" is optional everywhere, "picks" optional = none):
    space3d       output, candidates, budget, picks, utopia (optional: {cost, latency, accuracy})
@@ -361,7 +361,7 @@ def validate(data, fmt_default="png"):
     fmt = data.get("format", fmt_default)
     if fmt not in ("png", "svg"):
         top.bad("format", 'expected "png" or "svg", got %s' % json.dumps(fmt)[:40])
-    dpi = data.get("dpi", 96)
+    dpi = data.get("dpi", 90)
     if not _is_number(dpi) or not 10 <= dpi <= 1200:
         top.bad("dpi", "expected a number between 10 and 1200, got %s" % json.dumps(dpi)[:40])
     figures = data.get("figures")
@@ -447,9 +447,10 @@ BAND_DARK = OKABE_ITO["sky blue"]  # 95 % CI of the mean
 FEASIBLE = OKABE_ITO["bluish green"]  # feasible-k shading
 BUDGET = OKABE_ITO["vermillion"]   # budget lines and the budget box
 GREY = "#999999"                   # infeasible candidates
-# Figure width in inches: at the default 96 dpi a figure is 672 px wide, the width a report
-# shows it at, so the browser does not scale it (sharp) and no pixel is wasted (small).
-WIDTH = 7.0
+# Figure width in inches: at the default 90 dpi a figure is at most 648 px wide, about the width
+# a report shows it at, so the browser hardly scales it (sharp) and no pixel is wasted (small:
+# the paper study's 84 figures fit in a 1.35 MB report).
+WIDTH = 7.2
 PAD_INCHES = 0.08
 
 
@@ -527,13 +528,20 @@ def _setup():
         "legend.fontsize": 8.5,
         "legend.framealpha": 0.9,
         "axes.grid": True,
-        "grid.alpha": 0.3,
+        # An opaque light grid (not a translucent dark one): where it crosses other lines it
+        # adds no blended colours, which keeps the palette PNGs small.
+        "grid.color": "#e3e3e3",
+        "grid.alpha": 1.0,
         "grid.linewidth": 0.6,
         "axes.spines.top": False,
         "axes.spines.right": False,
         "axes.formatter.useoffset": False,
         "axes.formatter.limits": (-4, 5),
         "axes.prop_cycle": cycler(color=SERIES_COLORS),
+        # Glyphs snapped to the pixel grid: as sharp, with fewer grey edge pixels (a tenth of
+        # the PNG's bytes).
+        "text.hinting": "native",
+        "text.hinting_factor": 1,
         "image.cmap": "viridis",  # the one colour map (cube volume): perceptually uniform
         "figure.dpi": 100,
         "path.simplify": False,
@@ -761,7 +769,7 @@ def _red_label(legend, text="no feasible k"):
 def draw_accuracy(fig_spec, dpi):
     _, plt, np, ticker = _mpl
     c, budget, picks = fig_spec["candidates"], fig_spec["budget"], fig_spec["picks"]
-    fig, ax = plt.subplots(figsize=(WIDTH, 4.2), dpi=dpi)
+    fig, ax = plt.subplots(figsize=(WIDTH, 3.8), dpi=dpi)
     amin = budget["accuracy_min"]
     _single_metric_panel(ax, c, budget, picks, "accuracy", "accuracy (fraction correct)",
                          "accuracy_min", "accuracy_min = %s" % (_fmt(amin) if amin is not None
@@ -817,6 +825,25 @@ EFFICIENCY_PANELS = {
 }
 
 
+EFFICIENCY_STEPS = 20
+
+
+def _efficiency_grid(c, picks):
+    """The candidates the efficiency figure steps between: all of them when there are at most
+    EFFICIENCY_STEPS + 1, else every m-th (the first and last kept) and the picks' k, so that
+    a step spans several k and the Monte Carlo noise of neighbouring k does not swamp the
+    difference (it does not shrink with the step; the difference grows with it). Returns the
+    sub-table and m."""
+    ks = c["k"]
+    m = max(1, -(-(len(ks) - 1) // EFFICIENCY_STEPS))
+    if m == 1:
+        return c, 1
+    keep = set(range(0, len(ks), m)) | {len(ks) - 1}
+    keep |= {ks.index(p["k"]) for p in picks if p["k"] in ks}
+    rows = sorted(keep)
+    return {key: [c[key][i] for i in rows] for key in ("k", "cost", "latency", "accuracy")}, m
+
+
 def _efficiency_panel(ax, c, picks, metric, with_labels):
     """One panel of the efficiency figure: the increments against the k they end at."""
     np, ticker = _mpl[2], _mpl[3]
@@ -825,7 +852,8 @@ def _efficiency_panel(ax, c, picks, metric, with_labels):
     title, ylabel = EFFICIENCY_PANELS[metric]
     ax.set_title(title, fontsize=10)
     ax.set_ylabel(ylabel, fontsize=9)
-    y = _increments(c, metric)
+    grid, _ = _efficiency_grid(c, picks)
+    y = _increments(grid, metric)
     finite = y[np.isfinite(y)]
     if finite.size == 0:
         # Nothing to plot: say why on the axes rather than leave them blank.
@@ -836,7 +864,7 @@ def _efficiency_panel(ax, c, picks, metric, with_labels):
         return
     _shade_feasible(ax, ks, c["feasible"], kscale)
     ok = np.isfinite(y)
-    x, y = np.asarray(ks[1:], float)[ok], y[ok]
+    x, y = np.asarray(grid["k"][1:], float)[ok], y[ok]
     ax.plot(x, y, color=MAIN, lw=1.6, marker="o", ms=3 if len(ks) > 24 else 4.5, zorder=5,
             label="step from the previous k")
     if finite.min() > 0 and finite.max() / finite.min() >= 30:
@@ -870,12 +898,15 @@ def draw_efficiency(fig_spec, dpi):
         panels.append("k")
     if len(c["k"]) < 2:  # no step at all: one panel says so
         panels = ["k"]
-    fig, axes = plt.subplots(1, len(panels), figsize=(WIDTH, 3.6), dpi=dpi, squeeze=False)
+    fig, axes = plt.subplots(1, len(panels), figsize=(WIDTH, 3.3), dpi=dpi, squeeze=False)
     axes = axes[0]
     for j, (ax, metric) in enumerate(zip(axes, panels)):
         _efficiency_panel(ax, c, picks, metric, with_labels=(j == 0))
+    _, every = _efficiency_grid(c, picks)
     title = _title(fig_spec["title"] + (": " if fig_spec["title"] else "") +
-                   "accuracy bought by each step of k", 90)
+                   "accuracy bought by each step of k" +
+                   (" (steps of about %d candidate k, and to each pick)" % every
+                    if every > 1 else ""), 90)
     notes = [reasons[m] for m in ("cost", "latency") if reasons[m]]
     if notes:
         title += "\n" + _title("; ".join(notes) + ": accuracy per extra sample shown instead",
@@ -956,7 +987,7 @@ def draw_space3d(fig_spec, dpi):
     good = feas & np.isfinite(cube)
     norm = _cube_norm(matplotlib, cube[good]) if good.any() else None
 
-    fig = plt.figure(figsize=(WIDTH, 3.9), dpi=dpi)
+    fig = plt.figure(figsize=(WIDTH, 3.6), dpi=dpi)
     ax = fig.add_axes([0.0, 0.04, 0.52, 0.86], projection="3d")
     ax2 = fig.add_axes([0.655, 0.15, 0.25, 0.7])
     ax.computed_zorder = False  # draw in zorder: box, points, picks, utopia
@@ -1008,6 +1039,9 @@ def draw_space3d(fig_spec, dpi):
     for axis in (ax.xaxis, ax.yaxis, ax.zaxis):
         axis.set_major_locator(ticker.MaxNLocator(4))
     ax.view_init(elev=22, azim=-55)
+    for axis in (ax.xaxis, ax.yaxis, ax.zaxis):  # white panes: the grid alone, as in 2D
+        axis.set_pane_color((1.0, 1.0, 1.0, 0.0))
+        axis._axinfo["grid"].update(color="#e3e3e3", linewidth=0.6)
 
     # The projection on (cost, accuracy): the budget's region is cost <= cost_max and
     # accuracy >= accuracy_min (latency_max cannot be drawn here: it is in the 3D panel).
@@ -1243,7 +1277,7 @@ def draw_aggregators(fig_spec, dpi):
         top = max(top, amin)
     ax.set_ylabel("accuracy (fraction correct)")
     ax.set_ylim(0.0, min(1.0, top * 1.12 + 0.01))
-    ax.grid(True, alpha=0.3)
+    ax.grid(True)
     ax.set_title(_title(fig_spec["title"]))
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.19), ncol=2, fontsize=8.5,
               borderaxespad=0.0)
@@ -1266,7 +1300,9 @@ def _fit_band(ax, x, lo, hi, color, label):
         lo, hi = np.repeat(lo[ok], 2), np.repeat(hi[ok], 2)
     else:
         lo, hi = lo[ok], hi[ok]
-    ax.fill_between(xs, lo, hi, color=color, alpha=0.22, lw=0, zorder=1, label=label)
+    # alpha 0.3 on white is the palette's 70 % tint of the colour (_report_palette): the band
+    # keeps its hue in the stored PNG.
+    ax.fill_between(xs, lo, hi, color=color, alpha=0.3, lw=0, zorder=1, label=label)
 
 
 def draw_fit(fig_spec, dpi):
@@ -1303,8 +1339,8 @@ def draw_fit(fig_spec, dpi):
             _fit_band(ax, pred["k"], pred.get(key + "_lo"), pred.get(key + "_hi"), color,
                       "%s, 95 %% interval of the prediction" % name)
     ax.axvline(n, color="#555555", ls=":", lw=1.2, zorder=2)
-    ax.text(n, 0.02, " log: %d samples\n per question " % n, transform=ax.get_xaxis_transform(),
-            ha="right" if pred and pred["k"][-1] > n else "left", va="bottom", fontsize=8,
+    ax.text(n, 0.98, " log: %d samples\n per question " % n, transform=ax.get_xaxis_transform(),
+            ha="right" if pred and pred["k"][-1] > n else "left", va="top", fontsize=8,
             color="#555555")
     ax.set_ylabel("accuracy (fraction correct)")
     ax.set_ylim(0.0, 1.02)
@@ -1320,18 +1356,53 @@ DRAW = {"space3d": draw_space3d, "accuracy": draw_accuracy, "efficiency": draw_e
         "fit": draw_fit}
 
 
-def _palette_png(path, colors=128):
-    """Rewrites an RGBA PNG as a palette PNG of `colors` colours: about a quarter of the
-    bytes, which matters for reports that embed dozens of figures (and for committed ones),
-    with no visible loss on these plots (flat colours and anti-aliased edges). Deterministic.
-    Skipped when Pillow (a matplotlib dependency) is absent."""
+def _report_palette():
+    """The colours a figure's pixels are mapped to: white, 8 greys and the grid's, each
+    Okabe-Ito colour with three tints towards white (what anti-aliased edges and translucent
+    fills on white become), the light band colour and its tints, and 24 steps of viridis (the
+    cube volume). Fixed, so that every figure keeps its exact series colours; 66 colours, so a
+    pixel is one byte and long runs of equal bytes compress well."""
+    from matplotlib import colormaps
+    from matplotlib.colors import to_rgb
+
+    def rgb(c):
+        return tuple(round(255 * v) for v in to_rgb(c))
+    colors = [(255, 255, 255)] + [(g, g, g) for g in range(0, 256, 32)] + [rgb("#e3e3e3")]
+    for c in list(OKABE_ITO.values())[:-1] + [BAND_LIGHT]:
+        r, g, b = rgb(c)
+        for t in (0.0, 0.35, 0.7, 0.88):
+            colors.append(tuple(round(v + (255 - v) * t) for v in (r, g, b)))
+    viridis = colormaps["viridis"]
+    colors += [rgb(viridis(i / 23)) for i in range(24)]
+    seen, out = set(), []
+    for c in colors:
+        if c not in seen:
+            seen.add(c)
+            out.append(c)
+    return out
+
+
+def _palette_png(path):
+    """Rewrites an RGBA PNG as a palette PNG of the report's colours (_report_palette): each
+    colour of the image mapped to the nearest one (Euclidean in RGB, exactly: Pillow's own
+    mapping approximates and turns white off-white), no dithering. About a fifth of the bytes,
+    which matters for reports that embed dozens of figures (and for committed ones), with the
+    series colours exact. Deterministic. Skipped when Pillow (a matplotlib dependency) is
+    absent."""
+    np = _mpl[2]
     try:
         from PIL import Image
     except Exception:
         return
+    palette = np.asarray(_report_palette(), dtype=np.int32)
     with Image.open(path) as image:
-        palette = image.convert("RGB").quantize(colors=colors, method=Image.MEDIANCUT)
-    palette.save(path, format="PNG", optimize=True)
+        pixels = np.asarray(image.convert("RGB"), dtype=np.int32)
+    colors, inverse = np.unique(pixels.reshape(-1, 3), axis=0, return_inverse=True)
+    distance = ((colors[:, None, :] - palette[None, :, :]) ** 2).sum(axis=2)
+    index = distance.argmin(axis=1).astype(np.uint8)[inverse.reshape(-1)]
+    mapped = Image.fromarray(index.reshape(pixels.shape[:2]), mode="P")
+    mapped.putpalette([int(v) for v in palette.reshape(-1)])
+    mapped.save(path, format="PNG", optimize=True)
 
 
 def draw_one(task):

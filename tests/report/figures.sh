@@ -104,8 +104,8 @@ python3 - "$WORK/fit/figures/plot-data.json" <<'PY' || fail "the fit figure's da
 import json, sys
 (f,) = json.load(open(sys.argv[1]))["figures"]
 assert f["kind"] == "fit" and f["samples"] == 10, (f["kind"], f["samples"])
-# The log has 10 samples per question and the scenario stops at k = 10: predicted at 20 and 40.
-assert f["predictions"]["k"] == [20, 40], f["predictions"]["k"]
+# The log has 10 samples per question and the scenario stops at k = 10: predicted at 15 and 20.
+assert f["predictions"]["k"] == [15, 20], f["predictions"]["k"]
 for lo, mid, hi in zip(f["predictions"]["pass_lo"], f["predictions"]["pass"],
                        f["predictions"]["pass_hi"]):
     assert lo <= mid <= hi, (lo, mid, hi)

@@ -243,8 +243,8 @@ int cmd_report(const Args& args, const GlobalOptions& global) {
       "the kinds of figure to draw, comma-separated: space, efficiency, accuracy, fronts, "
       "sweep, aggregators, fit; or all, or none (= --no-figures)")(
       "format", po::value<std::string>()->default_value("png")->value_name("png|svg"),
-      "figure file format")("dpi", po::value<int>()->default_value(96)->value_name("N"),
-                            "resolution of PNG figures (96: 672 px wide)")(
+      "figure file format")("dpi", po::value<int>()->default_value(90)->value_name("N"),
+                            "resolution of PNG figures (90: at most 648 px wide)")(
       "jobs", po::value<int>()->default_value(0)->value_name("N"),
       "figures drawn in parallel (default: the plotting tool's)")("help,h", "show this help");
   add_plugin_path_option(options);

@@ -220,26 +220,29 @@ std::string sample_log_path(const std::string& profile_spec) {
   return {};
 }
 
-// The k to predict a log of `samples` questions' samples at: the candidate k of the scenario
-// past the log, and when fewer than two are (the scenario stops at the log's size), 2 and 4
-// times the log's size, so that the figure shows where the fitted model leads.
+// The k to predict a log of `samples` samples per question at: the candidate k of the scenario
+// past the log, and when fewer than two are (the scenario stops at the log's size), 1.5 and 2
+// times the log's size, so that the figure shows where the fitted model leads. Not further: the
+// fitted majority vote's cost grows fast with k (at 4 times a Game of 24 log's 100 samples one
+// fit takes four times as long as at 2 times).
 std::vector<int> fit_predictions(const CandidateTable& candidates, int samples) {
   std::vector<int> ks;
   for (const Candidate& c : candidates.rows)
     if (c.k > samples)
       ks.push_back(c.k);
   if (ks.size() < 2)
-    for (const int k : {2 * samples, 4 * samples})
+    for (const int k : {samples + (samples + 1) / 2, 2 * samples})
       if (ks.empty() || k > ks.back())
         ks.push_back(k);
   return ks;
 }
 
-// Bootstrap resamples and seed of the fit figures' prediction intervals: enough for a 95 %
-// band that is steady to the eye (its ends are the 2.5 and 97.5 % quantiles of 100 values),
-// few enough that fitting the four shipped logs adds little to a report's time; fixed, so
+// Bootstrap resamples and seed of the fit figures' prediction intervals: a band to show the
+// spread of the prediction, not a precise interval (its ends are the 2.5 and 97.5 % quantiles of
+// 40 values; `kcube fit --bootstrap` gives more); few enough that fitting the four shipped logs
+// adds about 6 s to a report (each resample of a Game of 24 log is a fit of 0.05 s); fixed, so
 // that a report is the same each time it is written.
-constexpr int fit_bootstrap = 100;
+constexpr int fit_bootstrap = 40;
 constexpr std::uint64_t fit_seed = 42;
 
 // The "fit" figure of one log: observed and fitted curves over the log's k, predictions past it.

@@ -38,7 +38,8 @@ struct FigurePlan {
 /// feasible space with its (cost, accuracy) projection, accuracy against k and the accuracy each
 /// step of k buys per extra USD and second; per manifest profile with several aggregators their
 /// accuracy against k; per sample-log profile (plugin `samples`) the log against the model
-/// kcube::fit fits to it, predicted at the scenario's k past the log.
+/// kcube::fit fits to it, predicted at the scenario's k past the log (a log that cannot be read
+/// or fitted: no figure, a note in `notes`).
 FigurePlan plan_figures(const Index& index, const ProfileNames& names, Plugins& plugins,
                         const std::map<std::string, GroupPool>& pools,
                         const std::vector<SweepSummary>& sweeps, const PlotOptions& plot);

@@ -50,8 +50,9 @@ struct PlotOptions {
   std::set<std::string> kinds{figure_kinds().begin(), figure_kinds().end()};
   /// "png" or "svg".
   std::string format = "png";
-  /// Resolution of PNG figures: at 96 a figure is 672 px wide, the width the report shows it at.
-  int dpi = 96;
+  /// Resolution of PNG figures: at 90 a figure is at most 648 px wide, about the width the report
+  /// shows it at.
+  int dpi = 90;
   /// Parallel drawing processes; 0: the plotting script's default.
   int jobs = 0;
   /// The Python interpreter; empty: $KCUBE_PYTHON, else /usr/bin/python3, else python3 on PATH.
