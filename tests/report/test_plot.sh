@@ -47,7 +47,8 @@ pass "--check exits 0 with $py"
 import json, sys
 d = json.load(open(sys.argv[1]))
 kinds = {f["kind"] for f in d["figures"]}
-missing = {"space3d", "accuracy", "efficiency", "fronts", "sweep", "aggregators", "fit"} - kinds
+missing = {"space3d", "accuracy", "efficiency", "fronts", "sweep", "aggregators",
+           "fit"} - kinds
 if missing:
     sys.exit("sample lacks kinds: %s" % sorted(missing))
 for f in d["figures"]:
