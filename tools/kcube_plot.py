@@ -12,9 +12,13 @@ path as DIR/output. --jobs N draws N figures at a time (default min(4, CPUs)); t
 depend on N, and drawing the same JSON twice gives the same bytes (no dates or versions in the
 PNG/SVG metadata).
 
+Every figure is saved with a tight bounding box, and every text it draws is checked to lie
+inside the saved image: a text that would be cut off at the edge fails the figure (exit 1).
+
 Exit status
   0  every figure written
-  1  a figure failed to draw (a bug here: the message names the figure)
+  1  a figure failed to draw or a text of it would be cut off (a bug here: the message names
+     the figure and the text)
   2  bad input: unreadable JSON, wrong version, unknown kind, missing or malformed field, arrays
      of different lengths; every problem is printed as "figure I (OUTPUT): FIELD: problem"
   3  matplotlib or numpy is missing (a hint how to install them is printed)
@@ -22,14 +26,23 @@ Exit status
 
 Input, version 1 (costs in USD per request, latencies in seconds per request, accuracy as a
 fraction in [0, 1]; every number finite):
-  {"kcube_plot": 1, "format": "png" | "svg" (default png), "dpi": 110 (default 110),
+  {"kcube_plot": 1, "format": "png" | "svg" (default png), "dpi": 90 (default 90),
    "figures": [FIGURE, ...]}
   FIGURE, by kind ("title" is optional everywhere, "picks" optional = none):
    space3d       output, candidates, budget, picks, utopia (optional: {cost, latency, accuracy})
    accuracy      output, candidates, budget, picks
-   cost-latency  output, candidates, budget, picks
+   efficiency    output, candidates, budget, picks: the accuracy each step of k buys per extra
+                 USD and per extra second (per extra sample where costs or latencies are all 0)
    fronts        output, budget, series [{profile, label (optional), k, cost, latency, accuracy,
                  feasible}], pooled_pareto (optional) [{profile, k, cost, latency, accuracy}]
+   aggregators   output, budget, series as in fronts, each with samples_used (optional, one per
+                 k) and picks (optional, [pick])
+   fit           output, samples (the log's samples per question, at least 1), model (optional
+                 string: the fitted distribution), observed and fitted {k, pass, majority} (k
+                 strictly increasing; majority null or with null elements where the log has no
+                 answers), predictions (optional) {k, pass, pass_lo, pass_hi, majority,
+                 majority_lo, majority_hi} (all but k and pass may be null or hold nulls); no
+                 budget
    sweep         output, parameter (the swept path), values (its values as strings, at least
                  one), x (null, or the values as numbers), series [{label, k, accuracy, cost}]
                  with k (integers), accuracy and cost one per value, each element null where
@@ -54,7 +67,7 @@ import sys
 import textwrap
 
 VERSION = 1
-KINDS = ("space3d", "accuracy", "cost-latency", "fronts", "sweep", "aggregators")
+KINDS = ("space3d", "accuracy", "efficiency", "fronts", "sweep", "aggregators", "fit")
 INSTALL_HINT = ("kcube_plot: drawing figures needs matplotlib and numpy, and {py} cannot "
                 "import them.\n"
                 "On Debian or Ubuntu: sudo apt-get install python3-matplotlib python3-numpy\n"
@@ -223,16 +236,16 @@ def _point(chk, obj, field, with_optimizer=False, with_profile=False):
     return p
 
 
-def _points(chk, fig, key, **kw):
+def _points(chk, fig, key, prefix="", **kw):
     if key not in fig or fig[key] is None:
         return []
     arr = fig[key]
     if not isinstance(arr, list):
-        chk.bad(key, "expected an array, got %s" % json.dumps(arr)[:40])
+        chk.bad(prefix + key, "expected an array, got %s" % json.dumps(arr)[:40])
         return []
     out = []
     for i, obj in enumerate(arr):
-        field = "%s[%d]" % (key, i)
+        field = "%s%s[%d]" % (prefix, key, i)
         if not isinstance(obj, dict):
             chk.bad(field, "expected an object")
             continue
@@ -268,6 +281,7 @@ def _series(chk, fig):
         s["feasible"] = _array(chk, obj, "feasible", field + ".feasible", "bool", len(ks))
         s["samples_used"] = _array(chk, obj, "samples_used", field + ".samples_used", "number",
                                    len(ks), required=False)
+        s["picks"] = _points(chk, obj, "picks", prefix=field + ".", with_optimizer=True)
         out.append(s)
     return out
 
@@ -302,6 +316,38 @@ def _sweep(chk, fig):
     return out
 
 
+def _curve(chk, fig, key, names, required=True):
+    """A {k, NAME...} object of the fit figure: k strictly increasing, the rest one number (or
+    null) per k; names ending in '?' may be null or hold nulls."""
+    obj = _object(chk, fig, key, key, required=required)
+    if obj is None:
+        return None
+    ks = _ks(chk, obj, key)
+    if ks is None:
+        return None
+    out = {"k": ks}
+    for name in names:
+        optional = name.endswith("?")
+        name = name.rstrip("?")
+        out[name] = _array(chk, obj, name, "%s.%s" % (key, name), "number", len(ks),
+                           required=not optional, nullable_elems=optional)
+    return out
+
+
+def _fit(chk, fig):
+    """The fields of a "fit" figure: samples, model, observed, fitted and predictions."""
+    samples = _integer(chk, fig, "samples", "samples")
+    if samples is not None and samples < 1:
+        chk.bad("samples", "must be at least 1, got %d" % samples)
+    return {"samples": samples,
+            "model": _string(chk, fig, "model", "model", required=False),
+            "observed": _curve(chk, fig, "observed", ("pass", "majority?")),
+            "fitted": _curve(chk, fig, "fitted", ("pass", "majority?")),
+            "predictions": _curve(chk, fig, "predictions",
+                                  ("pass", "pass_lo?", "pass_hi?", "majority?", "majority_lo?",
+                                   "majority_hi?"), required=False)}
+
+
 def validate(data, fmt_default="png"):
     """Returns (format, dpi, [figure dict]) or raises InputError listing every problem."""
     top = Checker("input")
@@ -315,7 +361,7 @@ def validate(data, fmt_default="png"):
     fmt = data.get("format", fmt_default)
     if fmt not in ("png", "svg"):
         top.bad("format", 'expected "png" or "svg", got %s' % json.dumps(fmt)[:40])
-    dpi = data.get("dpi", 110)
+    dpi = data.get("dpi", 90)
     if not _is_number(dpi) or not 10 <= dpi <= 1200:
         top.bad("dpi", "expected a number between 10 and 1200, got %s" % json.dumps(dpi)[:40])
     figures = data.get("figures")
@@ -348,6 +394,8 @@ def validate(data, fmt_default="png"):
              "title": _string(chk, fig, "title", "title", required=False)}
         if kind == "sweep":
             f.update(_sweep(chk, fig) or {})
+        elif kind == "fit":
+            f.update(_fit(chk, fig))
         elif kind in KINDS:
             f["budget"] = _budget(chk, fig)
             if kind == "fronts":
@@ -377,14 +425,86 @@ def validate(data, fmt_default="png"):
 
 _mpl = None
 
-# Pick styles: colour and marker, in the order of the pick groups of a figure.
-PICK_STYLES = [("#d62728", "D"), ("#ff7f0e", "s"), ("#9467bd", "^"), ("#e377c2", "v"),
-               ("#8c564b", "P"), ("#17becf", "X"), ("#7f7f7f", "h"), ("#000000", "p")]
-MAIN = "#1f4e79"        # the curve of a single profile
-BAND_LIGHT = "#a6c8e8"  # 95 % of requests
-BAND_DARK = "#4a7fb5"   # 95 % CI of the mean
-FEASIBLE = "#2ca02c"    # feasible-k shading
-BUDGET = "#b22222"      # budget lines
+# One colour-blind-safe palette for every figure: Okabe and Ito's eight colours (M. Okabe and
+# K. Ito, "Color Universal Design (CUD): how to make figures and presentations that are friendly
+# to colorblind people", 2002/2008, https://jfly.uni-koeln.de/color/), distinguishable under
+# the common colour-vision deficiencies. Series take them in this order; past eight, a series
+# differs from the one of the same colour by its marker (series_style).
+OKABE_ITO = {"blue": "#0072B2", "orange": "#E69F00", "bluish green": "#009E73",
+             "vermillion": "#D55E00", "reddish purple": "#CC79A7", "sky blue": "#56B4E9",
+             "yellow": "#F0E442", "black": "#000000"}
+SERIES_COLORS = list(OKABE_ITO.values())
+SERIES_MARKERS = ["o", "s", "^", "D", "v", "P", "X", "h"]
+# Pick styles: colour and marker, in the order of the pick groups of a figure (yellow last: it
+# is faint on white).
+PICK_STYLES = [(OKABE_ITO["orange"], "D"), (OKABE_ITO["reddish purple"], "s"),
+               (OKABE_ITO["black"], "^"), (OKABE_ITO["sky blue"], "v"),
+               (OKABE_ITO["bluish green"], "P"), (OKABE_ITO["blue"], "X"),
+               (OKABE_ITO["vermillion"], "h"), (OKABE_ITO["yellow"], "p")]
+MAIN = OKABE_ITO["blue"]           # the curve of a single profile
+BAND_LIGHT = "#b3dcf2"             # 95 % of requests (sky blue, lightened)
+BAND_DARK = OKABE_ITO["sky blue"]  # 95 % CI of the mean
+FEASIBLE = OKABE_ITO["bluish green"]  # feasible-k shading
+BUDGET = OKABE_ITO["vermillion"]   # budget lines and the budget box
+GREY = "#999999"                   # infeasible candidates
+# Figure width in inches: at the default 90 dpi a figure is at most 648 px wide, about the width
+# a report shows it at, so the browser hardly scales it (sharp) and no pixel is wasted (small:
+# the paper study's 84 figures fit in a 1.35 MB report).
+WIDTH = 7.2
+PAD_INCHES = 0.08
+
+
+def series_style(i, n):
+    """Colour and marker of series i of n: the palette's colours in order; with more than eight
+    series every series has its own marker too, so that series of the same colour differ."""
+    color = SERIES_COLORS[i % len(SERIES_COLORS)]
+    if n <= len(SERIES_COLORS):
+        return color, "o"
+    return color, SERIES_MARKERS[(i + i // len(SERIES_COLORS)) % len(SERIES_MARKERS)]
+
+
+# The texts drawn by the last Figure.draw of this process (the one that writes the file) with
+# their extents, and the drawn area: what check_texts_inside() compares.
+_drawn = {"texts": [], "area": None}
+
+
+def _record_drawn_texts(matplotlib):
+    """Wraps Figure.draw and Text.draw so that each figure draw records the texts it draws and
+    its area. savefig with a tight box draws last into the saved area itself, so a text
+    recorded outside it is cut off in the file."""
+    from matplotlib.figure import Figure
+    from matplotlib.text import Text
+    figure_draw, text_draw = Figure.draw, Text.draw
+
+    def draw_figure(self, renderer):
+        _drawn["texts"] = []
+        figure_draw(self, renderer)
+        _drawn["area"] = tuple(self.bbox.extents)
+
+    def draw_text(self, renderer):
+        text_draw(self, renderer)
+        if self.get_visible() and self.get_text().strip():
+            extent = self.get_window_extent(renderer)
+            _drawn["texts"].append((self.get_text(), tuple(extent.extents)))
+
+    Figure.draw, Text.draw = draw_figure, draw_text
+
+
+def check_texts_inside(tolerance=1.0):
+    """The texts of the last drawn figure that reach past its area by more than `tolerance`
+    pixels, as messages ('"label" is cut off at the left by 12 px'); empty when none is."""
+    area = _drawn["area"]
+    if area is None:
+        return []
+    x0, y0, x1, y1 = area
+    problems = []
+    for text, (a, b, c, d) in _drawn["texts"]:
+        over = {"left": x0 - a, "bottom": y0 - b, "right": c - x1, "top": d - y1}
+        side, by = max(over.items(), key=lambda item: item[1])
+        if by > tolerance:
+            problems.append("text %s is cut off at the %s by %.0f px"
+                            % (json.dumps(text[:60]), side, by))
+    return problems
 
 
 def _setup():
@@ -396,6 +516,7 @@ def _setup():
     import matplotlib.pyplot as plt
     import numpy as np
     from matplotlib import ticker
+    from cycler import cycler
     matplotlib.rcParams.update({
         "svg.hashsalt": "kcube",
         "svg.fonttype": "path",
@@ -407,15 +528,25 @@ def _setup():
         "legend.fontsize": 8.5,
         "legend.framealpha": 0.9,
         "axes.grid": True,
-        "grid.alpha": 0.3,
+        # An opaque light grid (not a translucent dark one): where it crosses other lines it
+        # adds no blended colours, which keeps the palette PNGs small.
+        "grid.color": "#e3e3e3",
+        "grid.alpha": 1.0,
         "grid.linewidth": 0.6,
         "axes.spines.top": False,
         "axes.spines.right": False,
         "axes.formatter.useoffset": False,
         "axes.formatter.limits": (-4, 5),
+        "axes.prop_cycle": cycler(color=SERIES_COLORS),
+        # Glyphs snapped to the pixel grid: as sharp, with fewer grey edge pixels (a tenth of
+        # the PNG's bytes).
+        "text.hinting": "native",
+        "text.hinting_factor": 1,
+        "image.cmap": "viridis",  # the one colour map (cube volume): perceptually uniform
         "figure.dpi": 100,
         "path.simplify": False,
     })
+    _record_drawn_texts(matplotlib)
     _mpl = (matplotlib, plt, np, ticker)
     return _mpl
 
@@ -638,7 +769,7 @@ def _red_label(legend, text="no feasible k"):
 def draw_accuracy(fig_spec, dpi):
     _, plt, np, ticker = _mpl
     c, budget, picks = fig_spec["candidates"], fig_spec["budget"], fig_spec["picks"]
-    fig, ax = plt.subplots(figsize=(7, 4.5), dpi=dpi)
+    fig, ax = plt.subplots(figsize=(WIDTH, 3.8), dpi=dpi)
     amin = budget["accuracy_min"]
     _single_metric_panel(ax, c, budget, picks, "accuracy", "accuracy (fraction correct)",
                          "accuracy_min", "accuracy_min = %s" % (_fmt(amin) if amin is not None
@@ -656,33 +787,143 @@ def draw_accuracy(fig_spec, dpi):
     return fig
 
 
-def draw_cost_latency(fig_spec, dpi):
-    _, plt, np, ticker = _mpl
-    c, budget, picks = fig_spec["candidates"], fig_spec["budget"], fig_spec["picks"]
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(7, 4.5), dpi=dpi)
-    cmax, tmax = budget["cost_max"], budget["latency_max"]
-    _single_metric_panel(ax1, c, budget, picks, "cost", "cost (USD per request)", "cost_max",
-                         "cost_max" + (" = $%s" % _fmt(cmax) if cmax is not None else ""))
-    _single_metric_panel(ax2, c, budget, picks, "latency", "latency (s per request)",
-                         "latency_max",
-                         "latency_max" + (" = %s s" % _fmt(tmax) if tmax is not None else ""),
-                         pick_labels=False)
-    ax1.set_title("cost")
-    ax2.set_title("latency")
-    if fig_spec["title"]:
-        fig.suptitle(_title(fig_spec["title"], 90), fontsize=11)
-    # One legend for both panels, below them.
-    pairs = list(zip(*ax1.get_legend_handles_labels())) + \
-        list(zip(*ax2.get_legend_handles_labels()))
+def _increments(c, metric):
+    """For each candidate k after the first: 100 (accuracy(k) - accuracy(k')) / (metric(k) -
+    metric(k')), the accuracy points bought per unit of `metric` ("k": per extra sample) since
+    k', the last candidate where the metric was lower. NaN at a k that costs no more than k'
+    (latency grows in waves of parallel samples: the step is counted at the next wave)."""
+    np = _mpl[2]
+    acc = np.asarray(c["accuracy"], float)
+    x = np.asarray(c["k"] if metric == "k" else c[metric], float)
+    out = np.full(len(x) - 1, np.nan)
+    eps = 1e-12 * max(1.0, float(np.abs(x).max()))
+    j = 0
+    for i in range(1, len(x)):
+        if x[i] - x[j] > eps:
+            out[i - 1] = 100.0 * (acc[i] - acc[j]) / (x[i] - x[j])
+            j = i
+    return out
+
+
+def _constant_reason(c, metric):
+    """Why `metric` cannot be the denominator, or "" when it grows somewhere with k."""
+    np = _mpl[2]
+    x = np.asarray(c[metric], float)
+    if len(x) < 2:
+        return ""
+    if np.all(x == 0):
+        return "%s is 0 at every k (the profile records none)" % metric
+    if np.all(np.diff(x) <= 1e-12 * float(np.abs(x).max())):
+        return "%s does not grow with k" % metric
+    return ""
+
+
+EFFICIENCY_PANELS = {
+    "cost": ("per extra USD", "accuracy points per USD"),
+    "latency": ("per extra second", "accuracy points per s"),
+    "k": ("per extra sample", "accuracy points per sample"),
+}
+
+
+EFFICIENCY_STEPS = 20
+
+
+def _efficiency_grid(c, picks):
+    """The candidates the efficiency figure steps between: all of them when there are at most
+    EFFICIENCY_STEPS + 1, else every m-th (the first and last kept) and the picks' k, so that
+    a step spans several k and the Monte Carlo noise of neighbouring k does not swamp the
+    difference (it does not shrink with the step; the difference grows with it). Returns the
+    sub-table and m."""
+    ks = c["k"]
+    m = max(1, -(-(len(ks) - 1) // EFFICIENCY_STEPS))
+    if m == 1:
+        return c, 1
+    keep = set(range(0, len(ks), m)) | {len(ks) - 1}
+    keep |= {ks.index(p["k"]) for p in picks if p["k"] in ks}
+    rows = sorted(keep)
+    return {key: [c[key][i] for i in rows] for key in ("k", "cost", "latency", "accuracy")}, m
+
+
+def _efficiency_panel(ax, c, picks, metric, with_labels):
+    """One panel of the efficiency figure: the increments against the k they end at."""
+    np, ticker = _mpl[2], _mpl[3]
+    ks = c["k"]
+    kscale = _setup_k_axis(ax, ks)
+    title, ylabel = EFFICIENCY_PANELS[metric]
+    ax.set_title(title, fontsize=10)
+    ax.set_ylabel(ylabel, fontsize=9)
+    grid, _ = _efficiency_grid(c, picks)
+    y = _increments(grid, metric)
+    finite = y[np.isfinite(y)]
+    if finite.size == 0:
+        # Nothing to plot: say why on the axes rather than leave them blank.
+        ax.text(0.5, 0.5, "one candidate k:\nno step to measure" if len(ks) < 2 else
+                "no step of k changes\nthe %s" % metric, transform=ax.transAxes, ha="center",
+                va="center", fontsize=9, color="#555555")
+        ax.set_yticks([])
+        return
+    _shade_feasible(ax, ks, c["feasible"], kscale)
+    ok = np.isfinite(y)
+    x, y = np.asarray(grid["k"][1:], float)[ok], y[ok]
+    ax.plot(x, y, color=MAIN, lw=1.6, marker="o", ms=3 if len(ks) > 24 else 4.5, zorder=5,
+            label="step from the previous k")
+    if finite.min() > 0 and finite.max() / finite.min() >= 30:
+        ax.set_yscale("log")
+        # 1, 2 and 5 of each decade labelled: one or two decades would show too few labels.
+        ax.yaxis.set_major_locator(ticker.LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+        ax.yaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: "%g" % v))
+        ax.yaxis.set_minor_formatter(ticker.NullFormatter())
+    else:
+        ax.axhline(0.0, color="#555555", lw=0.8, zorder=2)
+    for k, p, names, (color, marker) in _pick_groups(picks):
+        ax.axvline(k, color=color, ls=":", lw=1.3, zorder=3)
+        at = np.flatnonzero(x == k)
+        if at.size:
+            ax.plot([k], [y[at[0]]], ls="none", marker=marker, ms=8, mfc=color, mec="white",
+                    mew=0.8, zorder=6, label=_pick_label(names, k) if with_labels else None)
+        elif with_labels:  # the first k has no step before it: the line alone marks it
+            ax.plot([], [], color=color, ls=":", lw=1.3, label=_pick_label(names, k))
+
+
+def draw_efficiency(fig_spec, dpi):
+    """What each step of k buys: the accuracy gained from one candidate k to the next per extra
+    USD and per extra second, against k, with the rules' picks. A metric that is 0 at every k
+    (a log without prices, no latency) cannot be a denominator: the panel shows the accuracy
+    per extra sample instead, and a note under the title says so."""
+    _, plt, np, _ = _mpl
+    c, picks = fig_spec["candidates"], fig_spec["picks"]
+    reasons = {m: _constant_reason(c, m) for m in ("cost", "latency")}
+    panels = [m for m in ("cost", "latency") if not reasons[m]]
+    if len(panels) < 2:
+        panels.append("k")
+    if len(c["k"]) < 2:  # no step at all: one panel says so
+        panels = ["k"]
+    fig, axes = plt.subplots(1, len(panels), figsize=(WIDTH, 3.3), dpi=dpi, squeeze=False)
+    axes = axes[0]
+    for j, (ax, metric) in enumerate(zip(axes, panels)):
+        _efficiency_panel(ax, c, picks, metric, with_labels=(j == 0))
+    _, every = _efficiency_grid(c, picks)
+    title = _title(fig_spec["title"] + (": " if fig_spec["title"] else "") +
+                   "accuracy bought by each step of k" +
+                   (" (steps of about %d candidate k, and to each pick)" % every
+                    if every > 1 else ""), 90)
+    notes = [reasons[m] for m in ("cost", "latency") if reasons[m]]
+    if notes:
+        title += "\n" + _title("; ".join(notes) + ": accuracy per extra sample shown instead",
+                                100)
+    fig.suptitle(title, fontsize=10.5)
+    pairs = []
+    for ax in axes:
+        pairs += list(zip(*ax.get_legend_handles_labels()))
     nf = _no_feasible_handle(c["feasible"])
     if nf is not None:
         pairs.append((nf, nf.get_label()))
-    handles, labels = _ordered_legend(pairs)
     fig.tight_layout()
-    ncol = 3 if len(labels) > 4 else max(1, len(labels))
-    leg = fig.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=ncol,
-                     frameon=False)
-    _red_label(leg)
+    if pairs:
+        handles, labels = _ordered_legend(pairs)
+        leg = fig.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, 0.0),
+                         ncol=min(3, len(labels)), frameon=False)
+        _red_label(leg)
     return fig
 
 
@@ -698,46 +939,69 @@ def _box_edges(x1, y1, z0, z1):
     return edges
 
 
+def _cube_norm(matplotlib, cube):
+    """The colour scale of the cube volumes `cube` (finite values, at least one)."""
+    vmin, vmax = float(cube.min()), float(cube.max())
+    if vmax <= vmin:  # one value: a bar from 0 to it
+        vmin, vmax = min(0.0, vmin), max(vmax, vmin + 1e-9) if vmax > 0 else 1.0
+    return matplotlib.colors.Normalize(vmin, vmax)
+
+
+def _space_points(ax, xyz, feas, cube, norm, size):
+    """Infeasible candidates grey, feasible ones coloured by cube volume (dark grey without
+    one); `xyz` holds two or three coordinate arrays. Returns the cube scatter or None."""
+    np = _mpl[2]
+    three = len(xyz) == 3
+    extra = {"depthshade": False} if three else {}
+    inf = ~feas
+    if inf.any():
+        ax.scatter(*[v[inf] for v in xyz], s=size * 0.4, c=GREY, edgecolors="none", zorder=2,
+                   **extra)
+    good = feas & np.isfinite(cube)
+    sc = None
+    if good.any():
+        sc = ax.scatter(*[v[good] for v in xyz], s=size, c=cube[good], cmap="viridis",
+                        norm=norm, edgecolors="k", linewidths=0.3, zorder=3, **extra)
+    nocube = feas & ~np.isfinite(cube)
+    if nocube.any():
+        ax.scatter(*[v[nocube] for v in xyz], s=size, c="#555555", zorder=3, **extra)
+    return sc
+
+
 def draw_space3d(fig_spec, dpi):
+    """The candidates in (cost, latency, accuracy) with the budget box and the picks, and beside
+    it their projection on (cost, accuracy) with the budget's region there; feasible candidates
+    coloured by cube volume. One legend under both panels. A profile whose costs are all 0 is
+    projected on (k, accuracy) instead."""
     matplotlib, plt, np, ticker = _mpl
     from mpl_toolkits.mplot3d import Axes3D  # noqa: F401  (registers the projection)
     from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
     c, budget, picks = fig_spec["candidates"], fig_spec["budget"], fig_spec["picks"]
+    ks = np.asarray(c["k"], float)
     cost = np.asarray(c["cost"], float)
     lat = np.asarray(c["latency"], float)
     acc = np.asarray(c["accuracy"], float)
     feas = np.asarray(c["feasible"], bool)
     cube = np.asarray(c["cube"], float)
+    good = feas & np.isfinite(cube)
+    norm = _cube_norm(matplotlib, cube[good]) if good.any() else None
 
-    fig = plt.figure(figsize=(7, 4.5), dpi=dpi)
-    # Left column: legend, then the colour bar; right: the 3D axes.
-    ax = fig.add_axes([0.29, 0.02, 0.63, 0.9], projection="3d")
-    ax.set_box_aspect(None, zoom=0.95)
+    fig = plt.figure(figsize=(WIDTH, 3.6), dpi=dpi)
+    ax = fig.add_axes([0.0, 0.04, 0.52, 0.86], projection="3d")
+    ax2 = fig.add_axes([0.655, 0.15, 0.25, 0.7])
     ax.computed_zorder = False  # draw in zorder: box, points, picks, utopia
     handles = []
 
-    inf = ~feas
-    if inf.any():
-        ax.scatter(cost[inf], lat[inf], acc[inf], s=10, c="#a8a8a8", depthshade=False,
-                   edgecolors="none", zorder=2)
-        handles.append(Line2D([], [], ls="none", marker="o", ms=4, color="#a8a8a8",
+    sc = _space_points(ax, (cost, lat, acc), feas, cube, norm, 22)
+    if (~feas).any():
+        handles.append(Line2D([], [], ls="none", marker="o", ms=4, color=GREY,
                               label="infeasible k"))
-    good = feas & np.isfinite(cube)
-    sc = None
     if good.any():
-        vmin, vmax = float(cube[good].min()), float(cube[good].max())
-        if vmax <= vmin:  # one value: a bar from 0 to it
-            vmin, vmax = min(0.0, vmin), max(vmax, vmin + 1e-9) if vmax > 0 else 1.0
-        norm = matplotlib.colors.Normalize(vmin, vmax)
-        sc = ax.scatter(cost[good], lat[good], acc[good], s=28, c=cube[good], cmap="viridis",
-                        norm=norm, depthshade=False, edgecolors="k", linewidths=0.3, zorder=3)
         handles.append(Line2D([], [], ls="none", marker="o", ms=5.5,
                               mfc=plt.get_cmap("viridis")(0.6), mec="k", mew=0.3,
                               label="feasible k"))
-    nocube = feas & ~np.isfinite(cube)
-    if nocube.any():
-        ax.scatter(cost[nocube], lat[nocube], acc[nocube], s=28, c="#555555", depthshade=False,
-                   zorder=3)
+    if (feas & ~np.isfinite(cube)).any():
         handles.append(Line2D([], [], ls="none", marker="o", ms=5.5, color="#555555",
                               label="feasible k (no cube volume)"))
     if not feas.any():
@@ -752,40 +1016,78 @@ def draw_space3d(fig_spec, dpi):
     amin = budget["accuracy_min"] if budget["accuracy_min"] is not None else acc.min()
     for a, b in _box_edges(cmax, tmax, amin, 1.0):
         ax.plot(*zip(a, b), color=BUDGET, lw=0.9, ls="--", alpha=0.8, zorder=1)
-    handles.append(Line2D([], [], color=BUDGET, lw=0.9, ls="--", label="budget box"))
+    ax.text(cmax, tmax, 1.0, " budget box", color=BUDGET, fontsize=8, zorder=6)
+    handles.append(Line2D([], [], color=BUDGET, lw=0.9, ls="--",
+                          label="budget box (cost, latency, accuracy)"))
 
     for k, p, names, (color, marker) in _pick_groups(picks):
-        ax.scatter([p["cost"]], [p["latency"]], [p["accuracy"]], s=120, marker=marker,
-                   facecolors="none", edgecolors=color, linewidths=2.0, depthshade=False,
+        ax.scatter([p["cost"]], [p["latency"]], [p["accuracy"]], s=100, marker=marker,
+                   facecolors="none", edgecolors=color, linewidths=1.8, depthshade=False,
                    zorder=5)
-        handles.append(Line2D([], [], ls="none", marker=marker, ms=9, mfc="none", mec=color,
-                              mew=2.0, label=_pick_label(names, k)))
+        handles.append(Line2D([], [], ls="none", marker=marker, ms=8, mfc="none", mec=color,
+                              mew=1.8, label=_pick_label(names, k)))
     if u is not None:
-        ax.scatter([u["cost"]], [u["latency"]], [u["accuracy"]], s=170, marker="*",
-                   c="#ffbf00", edgecolors="k", linewidths=0.6, depthshade=False, zorder=6)
-        ax.text(u["cost"], u["latency"], u["accuracy"], "    utopia", fontsize=8.5, zorder=6,
-                va="center")
-        handles.append(Line2D([], [], ls="none", marker="*", ms=11, mfc="#ffbf00", mec="k",
-                              mew=0.6, label="utopia"))
-
-    ax.set_xlabel("cost (USD/request)", labelpad=4)
-    ax.set_ylabel("latency (s/request)", labelpad=4)
-    ax.set_zlabel("accuracy", labelpad=6)
-    ax.tick_params(labelsize=7.5, pad=0)
+        ax.scatter([u["cost"]], [u["latency"]], [u["accuracy"]], s=140, marker="*",
+                   c=OKABE_ITO["yellow"], edgecolors="k", linewidths=0.6, depthshade=False,
+                   zorder=6)
+        handles.append(Line2D([], [], ls="none", marker="*", ms=10, mfc=OKABE_ITO["yellow"],
+                              mec="k", mew=0.6, label="utopia"))
+    ax.set_xlabel("cost (USD)", labelpad=0, fontsize=8.5)
+    ax.set_ylabel("latency (s)", labelpad=0, fontsize=8.5)
+    ax.set_zlabel("accuracy", labelpad=0, fontsize=8.5)
+    ax.tick_params(labelsize=7, pad=0)
     for axis in (ax.xaxis, ax.yaxis, ax.zaxis):
-        axis.set_major_locator(ticker.MaxNLocator(5))
+        axis.set_major_locator(ticker.MaxNLocator(4))
     ax.view_init(elev=22, azim=-55)
-    fig.text(0.02, 0.97, _title(fig_spec["title"], 95), fontsize=11, va="top")
-    leg = fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.01, 0.88),
-                     frameon=False, fontsize=8.5, handletextpad=0.4, borderaxespad=0.0)
-    _red_label(leg)
+    for axis in (ax.xaxis, ax.yaxis, ax.zaxis):  # white panes: the grid alone, as in 2D
+        axis.set_pane_color((1.0, 1.0, 1.0, 0.0))
+        axis._axinfo["grid"].update(color="#e3e3e3", linewidth=0.6)
+
+    # The projection on (cost, accuracy): the budget's region is cost <= cost_max and
+    # accuracy >= accuracy_min (latency_max cannot be drawn here: it is in the 3D panel).
+    by_cost = not _constant_reason(c, "cost")
+    x = cost if by_cost else ks
+    order = np.argsort(x, kind="stable")
+    ax2.plot(x[order], acc[order], color=GREY, lw=0.8, zorder=1)
+    _space_points(ax2, (x, acc), feas, cube, norm, 18)
+    x_hi = cmax if (by_cost and budget["cost_max"] is not None) else float(x.max())
+    left = min(0.0, float(x.min()))
+    y_lo = amin if budget["accuracy_min"] is not None else float(acc.min())
+    region = (by_cost and budget["cost_max"] is not None) or budget["accuracy_min"] is not None
+    if region:
+        right = x_hi if (by_cost and budget["cost_max"] is not None) else \
+            float(x.max()) + 0.05 * max(float(np.ptp(x)), 1.0)
+        ax2.fill_between([left, right], [y_lo, y_lo], [1.0, 1.0], color=FEASIBLE, alpha=0.12,
+                         lw=0, zorder=0)
+        handles.append(Patch(color=FEASIBLE, alpha=0.25, lw=0,
+                             label="budget region (cost, accuracy)"))
+    for k, p, names, (color, marker) in _pick_groups(picks):
+        ax2.plot([p["cost"] if by_cost else k], [p["accuracy"]], ls="none", marker=marker,
+                 ms=8, mfc="none", mec=color, mew=1.8, zorder=5)
+    lo, hi = float(acc.min()), float(acc.max())
+    if budget["accuracy_min"] is not None:
+        lo = min(lo, y_lo)
+    span = max(hi - lo, 0.01)
+    ax2.set_ylim(lo - 0.08 * span, min(1.0 + 0.02 * span, hi + 0.15 * span))
+    ax2.set_xlabel("cost (USD per request)" if by_cost else
+                   "k (every cost is 0: against k)", fontsize=9)
+    ax2.set_ylabel("accuracy", fontsize=9)
+    ax2.set_title("projection on cost and accuracy" if by_cost else
+                  "projection on k and accuracy", fontsize=9.5)
+    ax2.tick_params(labelsize=8)
+    ax2.xaxis.set_major_locator(ticker.MaxNLocator(4))
     if sc is not None:
-        cax = fig.add_axes([0.03, 0.14, 0.24, 0.025])
-        cax.grid(False)
-        cb = fig.colorbar(sc, cax=cax, orientation="horizontal")
-        cb.set_label("cube volume", fontsize=9)
-        cb.ax.tick_params(labelsize=8)
-        cb.ax.xaxis.set_major_locator(ticker.MaxNLocator(4))
+        cb = fig.colorbar(sc, ax=ax2, fraction=0.08, pad=0.03)
+        cb.set_label("cube volume", fontsize=8.5)
+        cb.ax.tick_params(labelsize=7.5)
+        cb.ax.yaxis.set_major_locator(ticker.MaxNLocator(4))
+    fig.suptitle(_title(fig_spec["title"], 90), fontsize=10.5, y=0.99)
+    leg = fig.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.03),
+                     ncol=3, frameon=False, fontsize=8, handletextpad=0.4, columnspacing=1.2)
+    _red_label(leg)
+    # A tight box may leave out the 3D axes' labels (matplotlib 3.6 does not always count
+    # them): name them for savefig.
+    fig.kcube_extra_artists = [ax.xaxis.label, ax.yaxis.label, ax.zaxis.label]
     return fig
 
 
@@ -806,25 +1108,23 @@ def draw_fronts(fig_spec, dpi):
     _, plt, np, ticker = _mpl
     from matplotlib.lines import Line2D
     budget, series = fig_spec["budget"], fig_spec["series"]
-    fig, ax = plt.subplots(figsize=(7, 4.5), dpi=dpi)
+    fig, ax = plt.subplots(figsize=(WIDTH, 4.2), dpi=dpi)
     n = len(series)
-    if n <= 10:
-        colors = [plt.get_cmap("tab10")(i) for i in range(10)]
-    else:  # tab20: the ten strong colours first, then their light partners
-        t20 = plt.get_cmap("tab20")
-        colors = [t20(2 * i) for i in range(10)] + [t20(2 * i + 1) for i in range(10)]
     all_cost, all_acc = [], []
     for i, s in enumerate(series):
-        color = colors[i % len(colors)]
+        color, marker = series_style(i, n)
         cost, acc = np.asarray(s["cost"], float), np.asarray(s["accuracy"], float)
         feas = np.asarray(s["feasible"], bool)
         all_cost.extend(cost)
         all_acc.extend(acc)
-        ax.plot(cost, acc, color=color, lw=1.3, zorder=3, label=s["label"])
         ms = 3.5 if len(cost) > 24 else 5
-        ax.plot(cost[feas], acc[feas], ls="none", marker="o", ms=ms, color=color, zorder=4)
-        ax.plot(cost[~feas], acc[~feas], ls="none", marker="o", ms=ms, mfc="white", mec=color,
-                mew=1.0, zorder=4)
+        # The line carries the marker in the legend: with more than eight profiles colours
+        # repeat and the marker tells them apart.
+        ax.plot(cost, acc, color=color, lw=1.3, zorder=3, label=s["label"], marker=marker,
+                ms=ms, markevery=[])
+        ax.plot(cost[feas], acc[feas], ls="none", marker=marker, ms=ms, color=color, zorder=4)
+        ax.plot(cost[~feas], acc[~feas], ls="none", marker=marker, ms=ms, mfc="white",
+                mec=color, mew=1.0, zorder=4)
     pp = fig_spec["pooled_pareto"]
     if pp:
         ax.plot([p["cost"] for p in pp], [p["accuracy"] for p in pp], ls="none", marker="o",
@@ -885,7 +1185,7 @@ def draw_sweep(fig_spec, dpi):
     _, plt, np, ticker = _mpl
     values, xs, series = fig_spec["values"], fig_spec["x"], fig_spec["series"]
     n = len(series)
-    fig, axes = plt.subplots(3, 1, figsize=(7, 7.5), dpi=dpi, sharex=True)
+    fig, axes = plt.subplots(3, 1, figsize=(WIDTH, 7.0), dpi=dpi, sharex=True)
     if xs is None:  # categories, in the order swept
         x = np.arange(len(values), dtype=float)
         scale = "linear"
@@ -895,16 +1195,10 @@ def draw_sweep(fig_spec, dpi):
         scale = "log" if pos.size == x.size and x.size > 1 and x.max() / x.min() >= 8 \
             else "linear"
     order = np.argsort(x, kind="stable")
-    if n <= 10:
-        colors = [plt.get_cmap("tab10")(i) for i in range(10)]
-    else:
-        t20 = plt.get_cmap("tab20")
-        colors = [t20(2 * i) for i in range(10)] + [t20(2 * i + 1) for i in range(10)]
-    markers = ["o", "s", "^", "D", "v", "P", "X", "h"]
     panels = (("k", "k (samples per request)", 1.0), ("accuracy", "E[accuracy]", 1.0),
               ("cost", "E[cost] (USD per request)", 1.0))
     for i, s in enumerate(series):
-        color, marker = colors[i % len(colors)], markers[(i // len(colors)) % len(markers)]
+        color, marker = series_style(i, n)
         for ax, (key, _, factor) in zip(axes, panels):
             y = np.asarray(s[key], float)[order] * factor
             ax.plot(x[order], y, color=color, marker=marker, ms=5, lw=1.3,
@@ -936,62 +1230,184 @@ def draw_sweep(fig_spec, dpi):
 
 def draw_aggregators(fig_spec, dpi):
     """Accuracy against k of one profile, one line per aggregator (how a request's samples
-    become its answer); a stopping policy's line is labelled with its mean samples used at the
-    largest k. Lines that coincide (majority vote and the policies that stop it early) stay
-    apart by their dash patterns and markers."""
+    become its answer), each rule's pick on each line; a stopping policy's line is labelled
+    with its mean samples used at the largest k. Lines that coincide (majority vote and the
+    policies that stop it early) stay apart by their dash patterns and markers."""
     _, plt, np, ticker = _mpl
     budget, series = fig_spec["budget"], fig_spec["series"]
-    fig, ax = plt.subplots(figsize=(7, 5), dpi=dpi)
+    fig, ax = plt.subplots(figsize=(WIDTH, 4.4), dpi=dpi)
     ks = sorted({k for s in series for k in s["k"]})
     _setup_k_axis(ax, ks)
-    markers = ["o", "s", "^", "D", "v", "P", "X", "h"]
     dashes = ["-", "--", "-.", ":"]
-    colors = [plt.get_cmap("tab10")(i) for i in range(10)]
+    # One style per rule across all lines: the rule's name is in the legend once.
+    rules = []
+    for s in series:
+        for p in s["picks"]:
+            if p["optimizer"] not in rules:
+                rules.append(p["optimizer"])
+    rule_style = {r: PICK_STYLES[i % len(PICK_STYLES)] for i, r in enumerate(rules)}
     top = 0.0
+    n = len(series)
     for i, s in enumerate(series):
         label = s["label"]
         used = s.get("samples_used")
         if used:
             label += " (%.1f samples used at k = %d)" % (used[-1], s["k"][-1])
         top = max(top, max(s["accuracy"]))
-        ax.plot(s["k"], s["accuracy"], color=colors[i % len(colors)], lw=1.5,
-                ls=dashes[i % len(dashes)], marker=markers[i % len(markers)],
-                ms=3.5 if len(s["k"]) > 24 else 5,
+        color, marker = series_style(i, n)[0], SERIES_MARKERS[i % len(SERIES_MARKERS)]
+        ax.plot(s["k"], s["accuracy"], color=color, lw=1.5, ls=dashes[i % len(dashes)],
+                marker=marker, ms=3.5 if len(s["k"]) > 24 else 5,
                 markevery=(i % 3, max(1, len(s["k"]) // 10)), label=label, zorder=3)
+        # Several rules at the same k of a line: side by side, so that each stays visible.
+        at_k = {}
+        for p in s["picks"]:
+            at_k.setdefault(p["k"], []).append(p)
+        for k, same in at_k.items():
+            for j, p in enumerate(same):
+                pc, pm = rule_style[p["optimizer"]]
+                ax.plot([k], [p["accuracy"]], ls="none", marker=pm, ms=9 + 4 * j, mfc="none",
+                        mec=pc, mew=1.8, zorder=5)
+    for r in rules:
+        pc, pm = rule_style[r]
+        ax.plot([], [], ls="none", marker=pm, ms=8, mfc="none", mec=pc, mew=1.8,
+                label="%s's pick" % r)
     amin = budget["accuracy_min"]
     if amin is not None and amin > 0:
         ax.axhline(amin, color=BUDGET, ls="--", lw=1.0, label="accuracy_min = %s" % _fmt(amin))
         top = max(top, amin)
     ax.set_ylabel("accuracy (fraction correct)")
     ax.set_ylim(0.0, min(1.0, top * 1.12 + 0.01))
-    ax.grid(True, alpha=0.3)
+    ax.grid(True)
     ax.set_title(_title(fig_spec["title"]))
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2, fontsize=8.5,
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.19), ncol=2, fontsize=8.5,
               borderaxespad=0.0)
     fig.tight_layout()
     return fig
 
 
-DRAW = {"space3d": draw_space3d, "accuracy": draw_accuracy, "cost-latency": draw_cost_latency,
-        "fronts": draw_fronts, "sweep": draw_sweep, "aggregators": draw_aggregators}
+def _fit_band(ax, x, lo, hi, color, label):
+    """The predictions' 95 % interval where both ends are known, or nothing."""
+    np = _mpl[2]
+    if lo is None or hi is None:
+        return
+    lo, hi = np.asarray(lo, float), np.asarray(hi, float)
+    ok = np.isfinite(lo) & np.isfinite(hi)
+    if not ok.any():
+        return
+    xs = np.asarray(x, float)[ok]
+    if xs.size == 1:  # one predicted k: a narrow band around it
+        xs = np.array([xs[0] * 0.97, xs[0] * 1.03])
+        lo, hi = np.repeat(lo[ok], 2), np.repeat(hi[ok], 2)
+    else:
+        lo, hi = lo[ok], hi[ok]
+    # alpha 0.3 on white is the palette's 70 % tint of the colour (_report_palette): the band
+    # keeps its hue in the stored PNG.
+    ax.fill_between(xs, lo, hi, color=color, alpha=0.3, lw=0, zorder=1, label=label)
+
+
+def draw_fit(fig_spec, dpi):
+    """A sample log against the model fitted to it: the observed (unbiased) pass@k and
+    majority vote as points, the fitted curves as lines, continued past the log's sample count
+    by the predictions with their 95 % bootstrap interval as a band."""
+    _, plt, np, ticker = _mpl
+    obs, fitted = fig_spec["observed"], fig_spec["fitted"]
+    pred, n = fig_spec["predictions"], fig_spec["samples"]
+    fig, ax = plt.subplots(figsize=(WIDTH, 4.2), dpi=dpi)
+    ks = sorted(set(obs["k"]) | set(fitted["k"]) | set(pred["k"] if pred else []))
+    _setup_k_axis(ax, ks)
+    model = " (%s)" % fig_spec["model"] if fig_spec["model"] else ""
+    curves = (("pass", "pass@k", OKABE_ITO["blue"], "o", "-"),
+              ("majority", "majority vote", OKABE_ITO["orange"], "s", "--"))
+    for key, name, color, marker, ls in curves:
+        if obs.get(key) is None or not np.isfinite(np.asarray(obs[key], float)).any():
+            continue
+        ax.plot(obs["k"], obs[key], ls="none", marker=marker, ms=3.5 if len(obs["k"]) > 24 else 5,
+                mfc="white", mec=color, mew=1.1, zorder=4, label="%s, observed" % name)
+        # The fitted curve over the log's k, continued by the predictions past them.
+        x, y = [], []
+        if fitted.get(key) is not None:
+            x, y = list(fitted["k"]), list(fitted[key])
+        if pred and pred.get(key) is not None:
+            for k, v in zip(pred["k"], pred[key]):
+                if not x or k > x[-1]:
+                    x.append(k)
+                    y.append(v)
+        if np.isfinite(np.asarray(y, float)).any():
+            ax.plot(x, y, color=color, lw=1.7, ls=ls, zorder=3,
+                    label="%s, fitted%s" % (name, model))
+        if pred:
+            _fit_band(ax, pred["k"], pred.get(key + "_lo"), pred.get(key + "_hi"), color,
+                      "%s, 95 %% interval of the prediction" % name)
+    ax.axvline(n, color="#555555", ls=":", lw=1.2, zorder=2)
+    ax.text(n, 0.98, " log: %d samples\n per question " % n, transform=ax.get_xaxis_transform(),
+            ha="right" if pred and pred["k"][-1] > n else "left", va="top", fontsize=8,
+            color="#555555")
+    ax.set_ylabel("accuracy (fraction correct)")
+    ax.set_ylim(0.0, 1.02)
+    ax.set_title(_title(fig_spec["title"]))
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.19), ncol=2, fontsize=8.5,
+              borderaxespad=0.0)
+    fig.tight_layout()
+    return fig
+
+
+DRAW = {"space3d": draw_space3d, "accuracy": draw_accuracy, "efficiency": draw_efficiency,
+        "fronts": draw_fronts, "sweep": draw_sweep, "aggregators": draw_aggregators,
+        "fit": draw_fit}
+
+
+def _report_palette():
+    """The colours a figure's pixels are mapped to: white, 8 greys and the grid's, each
+    Okabe-Ito colour with three tints towards white (what anti-aliased edges and translucent
+    fills on white become), the light band colour and its tints, and 24 steps of viridis (the
+    cube volume). Fixed, so that every figure keeps its exact series colours; 66 colours, so a
+    pixel is one byte and long runs of equal bytes compress well."""
+    from matplotlib import colormaps
+    from matplotlib.colors import to_rgb
+
+    def rgb(c):
+        return tuple(round(255 * v) for v in to_rgb(c))
+    colors = [(255, 255, 255)] + [(g, g, g) for g in range(0, 256, 32)] + [rgb("#e3e3e3")]
+    for c in list(OKABE_ITO.values())[:-1] + [BAND_LIGHT]:
+        r, g, b = rgb(c)
+        for t in (0.0, 0.35, 0.7, 0.88):
+            colors.append(tuple(round(v + (255 - v) * t) for v in (r, g, b)))
+    viridis = colormaps["viridis"]
+    colors += [rgb(viridis(i / 23)) for i in range(24)]
+    seen, out = set(), []
+    for c in colors:
+        if c not in seen:
+            seen.add(c)
+            out.append(c)
+    return out
 
 
 def _palette_png(path):
-    """Rewrites an RGBA PNG as a 256-colour palette PNG: about a third of the bytes, which
-    matters for reports that embed dozens of figures (and for committed ones), with no visible
-    loss on these plots. Deterministic. Skipped when Pillow (a matplotlib dependency) is absent.
-    """
+    """Rewrites an RGBA PNG as a palette PNG of the report's colours (_report_palette): each
+    colour of the image mapped to the nearest one (Euclidean in RGB, exactly: Pillow's own
+    mapping approximates and turns white off-white), no dithering. About a fifth of the bytes,
+    which matters for reports that embed dozens of figures (and for committed ones), with the
+    series colours exact. Deterministic. Skipped when Pillow (a matplotlib dependency) is
+    absent."""
+    np = _mpl[2]
     try:
         from PIL import Image
     except Exception:
         return
+    palette = np.asarray(_report_palette(), dtype=np.int32)
     with Image.open(path) as image:
-        palette = image.convert("RGB").quantize(colors=256, method=Image.MEDIANCUT)
-    palette.save(path, format="PNG", optimize=True)
+        pixels = np.asarray(image.convert("RGB"), dtype=np.int32)
+    colors, inverse = np.unique(pixels.reshape(-1, 3), axis=0, return_inverse=True)
+    distance = ((colors[:, None, :] - palette[None, :, :]) ** 2).sum(axis=2)
+    index = distance.argmin(axis=1).astype(np.uint8)[inverse.reshape(-1)]
+    mapped = Image.fromarray(index.reshape(pixels.shape[:2]), mode="P")
+    mapped.putpalette([int(v) for v in palette.reshape(-1)])
+    mapped.save(path, format="PNG", optimize=True)
 
 
 def draw_one(task):
-    """Draws one figure; returns (index, path, error message or None)."""
+    """Draws one figure; returns (index, path, error message or None). A figure with a text cut
+    off at the edge of the saved image is an error (its file is not written)."""
     fig_spec, path, fmt, dpi = task
     try:
         _, plt, _, _ = _setup()
@@ -1002,11 +1418,17 @@ def draw_one(task):
         tmp = "%s.tmp%d" % (path, os.getpid())
         meta = {"Software": None} if fmt == "png" else {"Date": None, "Creator": None}
         try:
-            # A tight box crops the z label of 3D axes (matplotlib 3.6): space3d has a fixed
-            # layout that fits the figure instead.
-            tight = "tight" if fig_spec["kind"] != "space3d" else None
-            fig.savefig(tmp, format=fmt, dpi=dpi, metadata=meta, bbox_inches=tight,
-                        pad_inches=0.12, facecolor="white")
+            # Artists a tight box would leave out (the 3D axes' labels), added to the ones it
+            # counts by default (an explicit list replaces those).
+            extra = getattr(fig, "kcube_extra_artists", None)
+            if extra:
+                extra = fig.get_default_bbox_extra_artists() + extra
+            fig.savefig(tmp, format=fmt, dpi=dpi, metadata=meta, bbox_inches="tight",
+                        bbox_extra_artists=extra,
+                        pad_inches=PAD_INCHES, facecolor="white")
+            cut = check_texts_inside()
+            if cut:
+                raise RuntimeError("; ".join(cut))
             if fmt == "png":
                 _palette_png(tmp)
             os.replace(tmp, path)

@@ -6,10 +6,12 @@ usage: check_report.py REPORT_DIR STORE RUN_ID [--figures | --no-figures]
 - report.md and report.html exist; the HTML parses with balanced tags, has no script, and
   references nothing outside itself (no http:, https:, // or file: address in any attribute or
   CSS; every <img> is a data: URI whose bytes are a PNG);
-- with --figures: every finished cell of replication 0 has its three figure files, every
-  scenario (at every sweep point) its fronts figure, and a swept scenario one sweep-summary
-  figure per swept parameter that can change it; with several aggregators, every profile of a
-  scenario its aggregators figure; each a non-empty PNG, and the HTML embeds them all;
+- with --figures: every finished cell of replication 0 has its three figure files (space,
+  efficiency, accuracy), every scenario (at every sweep point) its fronts figure, and a swept
+  scenario one sweep-summary figure per swept parameter that can change it; with several
+  aggregators, every profile of a scenario its aggregators figure; every profile made by the
+  `samples` plugin whose log is still there its fit figure (one, whatever the aggregators);
+  each a non-empty PNG, and the HTML embeds them all;
 - with several aggregators a curve, a row and a pick belong to a (profile, aggregator) pair:
   the report's key is "PROFILE / AGGREGATOR" and its name the profile's name + " / AGGREGATOR";
 - the picks tables (tables/picks-*.csv) hold exactly the stored selections of replication 0,
@@ -216,8 +218,23 @@ def main():
         expected = []
         for profile, scenario, sweep in cells:
             stem = slug(scenario if not sweep else scenario + "--" + sweep)
-            for kind in ("space", "accuracy", "cost-latency"):
+            for kind in ("space", "efficiency", "accuracy"):
                 expected.append("figures/%s--%s--%s.png" % (stem, slug(profile), kind))
+        # Sample logs: the log's path is the `path` parameter of the canonical spec (absolute).
+        logs = db.execute(
+            "SELECT DISTINCT profile, scenario, coalesce(sweep, ''), profile_spec FROM cells "
+            "WHERE run_id = ? AND replication = 0 AND status = 'finished' "
+            "AND profile_spec LIKE 'samples:%'", (run_id,)).fetchall()
+        for profile, scenario, sweep, spec in sorted(set(logs)):
+            m = re.search(r'[:,]path=("(?:[^"\\]|\\.)*"|[^,]*)', spec)
+            log = m.group(1) if m else ""
+            if log.startswith('"'):
+                log = re.sub(r'\\(.)', r'\1', log[1:-1])
+            if log and os.path.isfile(log):
+                stem = slug(scenario if not sweep else scenario + "--" + sweep)
+                rel = "figures/%s--%s--fit.png" % (stem, slug(profile))
+                if rel not in expected:
+                    expected.append(rel)
         for scenario, sweep in groups:
             expected.append("figures/%s--fronts.png" % slug(
                 scenario if not sweep else scenario + "--" + sweep))

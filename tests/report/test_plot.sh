@@ -2,9 +2,13 @@
 # report.plot: tools/kcube_plot.py draws every figure kind of tests/report/data/plot-sample.json
 # (which also holds the edge cases: a single k, no feasible k, all budgets null, no picks, bands
 # absent or null, k in powers of two, zero costs on a log axis, 12 profiles, a display name as a
-# legend label, sweeps on a numeric axis with a rule that picks nothing and on named values) as
-# valid PNG and SVG files (PNG: all of them; SVG: one per kind), the same bytes whatever --jobs; bad input exits 2 naming the figure and the field;
-# --check exits 0, and 3 with an install hint when matplotlib cannot be imported.
+# legend label, sweeps on a numeric axis with a rule that picks nothing and on named values,
+# costs and latencies all 0, a log without answers and without predictions; the figures added
+# for issue 19 draw synthetic curves) as valid PNG and SVG files (PNG: all of them; SVG: one per
+# kind), the same bytes whatever --jobs; no text of any of them is cut off (the plotter checks
+# every figure it saves, and a figure with a text pushed past its edge fails); bad input exits
+# 2 naming the figure and the field; --check exits 0, and 3 with an install hint when
+# matplotlib cannot be imported.
 #   usage: bash test_plot.sh [REPO_ROOT]     (default: two levels up from this script)
 #   env:   KCUBE_PYTHON  the interpreter to test with (default /usr/bin/python3);
 #          KCUBE_PLOT_KEEP=1 keeps the files for a post-mortem
@@ -43,7 +47,8 @@ pass "--check exits 0 with $py"
 import json, sys
 d = json.load(open(sys.argv[1]))
 kinds = {f["kind"] for f in d["figures"]}
-missing = {"space3d", "accuracy", "cost-latency", "fronts", "sweep"} - kinds
+missing = {"space3d", "accuracy", "efficiency", "fronts", "sweep", "aggregators",
+           "fit"} - kinds
 if missing:
     sys.exit("sample lacks kinds: %s" % sorted(missing))
 for f in d["figures"]:
@@ -65,6 +70,37 @@ while IFS= read -r out; do
   grep -qxF -- "$f" "$work/png2.out" || fail "png2: $out not reported on stdout"
 done <"$work/outputs.txt"
 pass "$n PNG figures written (--jobs 2, default root)"
+
+# Nothing cut off: every PNG above was saved only after its texts were found inside it. That
+# check must be able to fail: a figure with a text placed past its right edge and left out of
+# the tight box (as matplotlib 3.6 leaves out the labels of 3D axes) is refused, naming the text.
+"$py" - "$plot" "$sample" "$work/overflow" <<'PY' || fail "the cut-off check (above)"
+import importlib.util, json, os, sys
+spec = importlib.util.spec_from_file_location("kcube_plot", sys.argv[1])
+kp = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(kp)
+_, dpi, figures = kp.validate(json.load(open(sys.argv[2])))
+kp._setup()
+for kind in ("accuracy", "space3d"):
+    fig_spec = next(f for f in figures if f["kind"] == kind)
+    draw = kp.DRAW[kind]
+
+    def overflowing(spec, dpi, draw=draw):
+        fig = draw(spec, dpi)
+        fig.text(1.02, 0.5, "deliberately past the edge", in_layout=False)
+        return fig
+    kp.DRAW[kind] = overflowing
+    path = os.path.join(sys.argv[3], kind + ".png")
+    _, _, error = kp.draw_one((fig_spec, path, "png", dpi))
+    assert error is not None and '"deliberately past the edge" is cut off at the right' in error, \
+        (kind, error)
+    assert not os.path.exists(path), "a cut-off figure was written: " + path
+    kp.DRAW[kind] = draw
+    _, _, error = kp.draw_one((fig_spec, path, "png", dpi))
+    assert error is None and os.path.getsize(path) > 0, (kind, error)
+print("cut-off texts refused, the same figures without them drawn")
+PY
+pass "a text past a figure's edge fails the figure (accuracy, space3d)"
 
 # The rest draws one figure of each kind (the first), not all $n: drawing is what takes the time,
 # and the edge cases above do not depend on the format or the number of jobs.
@@ -132,11 +168,12 @@ bad("feasible", lambda e: e["figures"][acc]["candidates"]["feasible"].__setitem_
 bad("null", lambda e: e["figures"][acc]["candidates"]["accuracy"].__setitem__(0, None))
 bad("format", lambda e: e.update(format="gif"))
 bad("sweep", lambda e: e["figures"][first["sweep"]]["series"][0]["k"].pop())
+bad("fit", lambda e: e["figures"][first["fit"]]["predictions"]["pass_hi"].pop())
 with open("%s/figures.txt" % sys.argv[2], "w") as out:
     print(acc, d["figures"][acc]["output"], first["space3d"],
-          d["figures"][first["space3d"]]["output"], fr, first["sweep"], file=out)
+          d["figures"][first["space3d"]]["output"], fr, first["sweep"], first["fit"], file=out)
 PY
-read -r acc acc_out s3d s3d_out fr sw <"$work/figures.txt"
+read -r acc acc_out s3d s3d_out fr sw fit <"$work/figures.txt"
 plot_exits 2 bad-version "$work/bad-version.json" --root "$work/bad"
 expect_err bad-version "kcube_plot: version 2"
 plot_exits 2 bad-kind "$work/bad-kind.json" --root "$work/bad"
@@ -155,6 +192,9 @@ expect_err bad-null "candidates.accuracy[0]"
 plot_exits 2 bad-sweep "$work/bad-sweep.json" --root "$work/bad"
 expect_err bad-sweep "figure $sw ("
 expect_err bad-sweep "series[0].k: has 2 values, expected 3"
+plot_exits 2 bad-fit "$work/bad-fit.json" --root "$work/bad"
+expect_err bad-fit "figure $fit ("
+expect_err bad-fit "predictions.pass_hi: has 1 values, expected 2"
 plot_exits 2 bad-format "$work/bad-format.json" --root "$work/bad"
 expect_err bad-format "format:"
 printf '{"kcube_plot": 1, "figures": [' >"$work/bad-json.json"

@@ -239,9 +239,12 @@ int cmd_report(const Args& args, const GlobalOptions& global) {
       "out,o", po::value<std::string>()->value_name("DIR"),
       "report folder (default: the store's path without .sqlite, plus -report)")(
       "no-figures", "tables only; do not call the plotting tool")(
+      "figures", po::value<std::string>()->default_value("all")->value_name("KINDS"),
+      "the kinds of figure to draw, comma-separated: space, efficiency, accuracy, fronts, "
+      "sweep, aggregators, fit; or all, or none (= --no-figures)")(
       "format", po::value<std::string>()->default_value("png")->value_name("png|svg"),
-      "figure file format")("dpi", po::value<int>()->default_value(110)->value_name("N"),
-                            "resolution of PNG figures")(
+      "figure file format")("dpi", po::value<int>()->default_value(90)->value_name("N"),
+                            "resolution of PNG figures (90: at most 648 px wide)")(
       "jobs", po::value<int>()->default_value(0)->value_name("N"),
       "figures drawn in parallel (default: the plotting tool's)")(
       "recommend", po::value<std::string>()->value_name("RULE"),
@@ -251,8 +254,8 @@ int cmd_report(const Args& args, const GlobalOptions& global) {
   const auto vm = parse_positional(args, options, {"store"}, "report");
   if (vm.count("help") != 0) {
     std::cout << usage(
-        "kcube report STORE [--run ID] [--out DIR] [--no-figures] [--format png|svg]\n"
-        "                   [--recommend RULE]\n"
+        "kcube report STORE [--run ID] [--out DIR] [--no-figures | --figures KINDS]\n"
+        "                   [--format png|svg] [--recommend RULE]\n"
         "\nWrites DIR/report.md, a self-contained DIR/report.html, DIR/tables/*.csv and\n"
         "DIR/figures/. Figures are drawn by tools/kcube_plot.py with matplotlib\n"
         "(KCUBE_PYTHON selects the interpreter).",
@@ -271,7 +274,8 @@ int cmd_report(const Args& args, const GlobalOptions& global) {
   if (vm.count("recommend") != 0)
     report_options.recommend = vm["recommend"].as<std::string>();
   report::PlotOptions& plot = report_options.plot;
-  plot.enabled = vm.count("no-figures") == 0;
+  plot.kinds = report::parse_figure_kinds(vm["figures"].as<std::string>());
+  plot.enabled = vm.count("no-figures") == 0 && !plot.kinds.empty();
   plot.format = vm["format"].as<std::string>();
   plot.dpi = vm["dpi"].as<int>();
   plot.jobs = vm["jobs"].as<int>();
@@ -300,7 +304,9 @@ int cmd_report(const Args& args, const GlobalOptions& global) {
   if (!files.figures.empty())
     std::cout << files.figures.size() << " files in " << (out / "figures").string() << "\n";
   else
-    std::cout << (plot.enabled ? "none (" + files.figures_note + ")" : "none (--no-figures)")
+    std::cout << (plot.enabled                  ? "none (" + files.figures_note + ")"
+                  : vm.count("no-figures") != 0 ? std::string("none (--no-figures)")
+                                                : std::string("none (--figures none)"))
               << "\n";
   return files.figures_failed ? 1 : 0;
 }

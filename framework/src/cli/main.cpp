@@ -47,7 +47,7 @@ const char* const kCommands =
     "                               new run of OUT\n"
     "  export STORE --table candidates|selections [--run ID] [--format csv|json] [-o FILE]\n"
     "                               a run's candidates or picks as CSV or JSON\n"
-    "  report STORE [--run ID] [--out DIR] [--no-figures] [--format png|svg]\n"
+    "  report STORE [--run ID] [--out DIR] [--no-figures | --figures KINDS] [--format png|svg]\n"
     "         [--recommend RULE]    Markdown + self-contained HTML report: the recommended k\n"
     "                               first (RULE's picks, default knee-point), tables, figures\n"
     "  compare STORE [STORE_B] [--run A] [--run B] [--all]\n"

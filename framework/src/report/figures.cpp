@@ -6,11 +6,14 @@
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
+#include <limits>
 #include <optional>
 #include <sstream>
 
 #include <boost/dll/runtime_symbol_info.hpp>
 
+#include "fit/fit_log.hpp"
+#include "host/spec.hpp"
 #include "kcube/error.hpp"
 #include "kcube/geometry.hpp"
 #include "util/json.hpp"
@@ -19,6 +22,35 @@
 
 namespace kcube::report {
 namespace fs = std::filesystem;
+
+const std::vector<std::string>& figure_kinds() {
+  static const std::vector<std::string> kinds = {"space", "efficiency",  "accuracy", "fronts",
+                                                 "sweep", "aggregators", "fit"};
+  return kinds;
+}
+
+std::set<std::string> parse_figure_kinds(std::string_view list) {
+  const std::vector<std::string>& valid = figure_kinds();
+  if (list == "all")
+    return {valid.begin(), valid.end()};
+  if (list == "none")
+    return {};
+  std::set<std::string> kinds;
+  std::size_t start = 0;
+  while (start <= list.size()) {
+    const std::size_t comma = std::min(list.find(',', start), list.size());
+    const std::string kind(text::trim(list.substr(start, comma - start)));
+    if (std::find(valid.begin(), valid.end(), kind) == valid.end())
+      throw Error(
+          "kcube report: --figures: " +
+          (kind.empty() ? std::string("an empty kind in '") + std::string(list) + "'"
+                        : "unknown figure kind '" + kind + "'" + text::did_you_mean(kind, valid)) +
+          "; the kinds are " + text::join(valid, ", ") + " (comma-separated), or all, or none");
+    kinds.insert(kind);
+    start = comma + 1;
+  }
+  return kinds;
+}
 
 namespace {
 
@@ -168,6 +200,167 @@ void write_sweep_figure(json::Writer& w, const SweepSummary& summary, std::size_
   w.end_array().end_object();
 }
 
+// The log of a profile made by the `samples` plugin: its `path` parameter in the canonical spec
+// (an absolute path: the host resolves a path parameter against the manifest's folder); empty
+// for any other plugin.
+std::string sample_log_path(const std::string& profile_spec) {
+  if (profile_spec.empty())
+    return {};
+  try {
+    const PluginSpec spec = parse_spec(profile_spec);
+    if (spec.name != "samples")
+      return {};
+    for (const RawParam& p : spec.params)
+      if (p.key == "path")
+        return p.value;
+  } catch (const Error&) {
+    // A spec the store holds was written by canonical_spec(): it parses. Should it not, the
+    // profile simply gets no fit figure.
+  }
+  return {};
+}
+
+// The k to predict a log of `samples` samples per question at: the candidate k of the scenario
+// past the log, and when fewer than two are (the scenario stops at the log's size), 1.5 and 2
+// times the log's size, so that the figure shows where the fitted model leads. Not further: the
+// fitted majority vote's cost grows fast with k (at 4 times a Game of 24 log's 100 samples one
+// fit takes four times as long as at 2 times).
+std::vector<int> fit_predictions(const CandidateTable& candidates, int samples) {
+  std::vector<int> ks;
+  for (const Candidate& c : candidates.rows)
+    if (c.k > samples)
+      ks.push_back(c.k);
+  if (ks.size() < 2)
+    for (const int k : {samples + (samples + 1) / 2, 2 * samples})
+      if (ks.empty() || k > ks.back())
+        ks.push_back(k);
+  return ks;
+}
+
+// Bootstrap resamples and seed of the fit figures' prediction intervals: a band to show the
+// spread of the prediction, not a precise interval (its ends are the 2.5 and 97.5 % quantiles of
+// 40 values; `kcube fit --bootstrap` gives more); few enough that fitting the four shipped logs
+// adds about 6 s to a report (each resample of a Game of 24 log is a fit of 0.05 s); fixed, so
+// that a report is the same each time it is written.
+constexpr int fit_bootstrap = 40;
+constexpr std::uint64_t fit_seed = 42;
+
+// The "fit" figure of one log: observed and fitted curves over the log's k, predictions past it.
+void write_fit_figure(json::Writer& w, const fit::FitReport& r, const std::string& file,
+                      const std::string& title) {
+  w.begin_object().key("kind").string("fit").key("output").string(file);
+  w.key("title").string(title).key("samples").integer(r.samples_min);
+  w.key("model").string(std::string(fit::to_string(r.chosen_fit().kind)));
+  const bool answers = r.wrong_answers.has_value();
+  for (const bool observed : {true, false}) {
+    w.key(observed ? "observed" : "fitted").begin_object().key("k").begin_array();
+    for (const fit::CurvePoint& p : r.curve)
+      w.integer(p.k);
+    w.end_array().key("pass").begin_array();
+    for (const fit::CurvePoint& p : r.curve)
+      w.real(observed ? p.observed_pass : p.fitted_pass);
+    w.end_array().key("majority");
+    if (answers) {
+      w.begin_array();
+      for (const fit::CurvePoint& p : r.curve)
+        w.real(observed ? p.observed_majority : p.fitted_majority);
+      w.end_array();
+    } else {
+      w.null();
+    }
+    w.end_object();
+  }
+  w.key("predictions");
+  if (r.predictions.empty()) {
+    w.null();
+  } else {
+    w.begin_object().key("k").begin_array();
+    for (const fit::Prediction& p : r.predictions)
+      w.integer(p.k);
+    w.end_array().key("pass").begin_array();
+    for (const fit::Prediction& p : r.predictions)
+      w.real(p.pass);
+    w.end_array();
+    using Field = std::optional<double> fit::Prediction::*;
+    const std::pair<const char*, Field> fields[] = {{"pass_lo", &fit::Prediction::pass_lo},
+                                                    {"pass_hi", &fit::Prediction::pass_hi},
+                                                    {"majority", &fit::Prediction::majority},
+                                                    {"majority_lo", &fit::Prediction::majority_lo},
+                                                    {"majority_hi", &fit::Prediction::majority_hi}};
+    for (const auto& [name, field] : fields) {
+      w.key(name).begin_array();
+      for (const fit::Prediction& p : r.predictions)
+        w.real(p.*field);
+      w.end_array();
+    }
+    w.end_object();
+  }
+  w.end_object();
+}
+
+// The fitted logs of a report, by path and predicted k; empty where the log could not be read
+// or fitted (noted once).
+using FitCache = std::map<std::string, std::optional<fit::FitReport>>;
+
+// Per manifest profile of group `g` made by the `samples` plugin, the "fit" figure of its log
+// (one per profile, whatever the aggregators: the log is the same). A log that cannot be read or
+// fitted now (moved, changed) gets no figure and a note.
+void plan_fit_figures(json::Writer& w, const Group& g, const Index& index,
+                      const ProfileNames& names, const std::string& ext, FitCache& fits,
+                      FigurePlan& plan) {
+  for (const auto& profile : index.base_profiles) {
+    const CellResult* cell = nullptr;
+    std::string key;
+    for (const auto& k : index.profiles) {
+      if (index.profile_of(k) != profile)
+        continue;
+      cell = index.finished(0, g, k);
+      key = k;
+      if (cell != nullptr && !cell->candidates.rows.empty())
+        break;
+    }
+    if (cell == nullptr || cell->candidates.rows.empty())
+      continue;
+    const std::string path = sample_log_path(cell->profile_spec);
+    if (path.empty())
+      continue;
+    const std::string shown = names(key);
+    const std::string owner = key == profile ? shown : shown.substr(0, shown.rfind(" / "));
+    std::optional<fit::FitReport>* report = nullptr;
+    try {
+      fit::FitInput input = fit::read_log_for_fit(path);
+      int samples = std::numeric_limits<int>::max();
+      for (const LoggedQuestion& q : input.log.questions)
+        samples = std::min(samples, static_cast<int>(q.samples.size()));
+      fit::FitOptions options;
+      options.predict = fit_predictions(cell->candidates, samples);
+      options.bootstrap = fit_bootstrap;
+      options.seed = fit_seed;
+      std::string cache_key = path;
+      for (const int k : options.predict)
+        cache_key += "," + std::to_string(k);
+      report = &fits[cache_key];
+      if (!report->has_value())
+        *report = fit::fit_log(input, options);
+    } catch (const std::exception& e) {
+      if (fits.emplace(path, std::nullopt).second)
+        plan.notes.push_back("no fit figure for " + owner + ": its sample log '" + path +
+                             "' cannot be fitted now (" + e.what() +
+                             "); restore the log to draw it");
+      continue;
+    }
+    const std::string file = "figures/" + g.file_stem() + "--" + slug(profile) + "--fit" + ext;
+    const std::string where = owner + ", scenario " + g.title();
+    write_fit_figure(w, **report, file, where + ": the sample log and the model fitted to it");
+    plan.files.push_back(file);
+    plan.by_group[g.title()].push_back(
+        {owner,
+         {file, where + ": observed pass@k and majority vote with the fitted model's "
+                        "curves, and its predictions past the log with their 95 % "
+                        "interval"}});
+  }
+}
+
 }  // namespace
 
 FigurePlan plan_figures(const Index& index, const ProfileNames& names, Plugins& plugins,
@@ -179,12 +372,16 @@ FigurePlan plan_figures(const Index& index, const ProfileNames& names, Plugins& 
   json::Writer w(data, 0);  // one figure a line
   w.begin_object().key("kcube_plot").integer(1).key("format").string(plot.format);
   w.key("dpi").integer(plot.dpi).key("figures").begin_array(json::Layout::lines);
+  FitCache fits;
   auto add = [&](const std::string& group, const std::string& owner, const std::string& file,
                  const std::string& caption) {
     plan.files.push_back(file);
     plan.by_group[group].push_back({owner, {file, caption}});
   };
+  const auto wanted = [&](const char* kind) { return plot.kinds.count(kind) > 0; };
   for (const SweepSummary& summary : sweeps) {
+    if (!wanted("sweep"))
+      break;
     for (std::size_t a = 0; a < summary.axes.size(); ++a) {
       const std::string file =
           "figures/sweep--" + slug(summary.scenario) + "--" + slug(summary.axes[a]) + ext;
@@ -201,7 +398,7 @@ FigurePlan plan_figures(const Index& index, const ProfileNames& names, Plugins& 
     const auto* scenario = any != nullptr ? plugins.get<Scenario>(any->scenario_spec) : nullptr;
     const Budget budget = scenario != nullptr ? scenario->checked().budget() : Budget{};
     const auto pool_it = pools.find(g.title());
-    if (pool_it != pools.end() && pool_it->second.valid) {
+    if (wanted("fronts") && pool_it != pools.end() && pool_it->second.valid) {
       const std::string file = "figures/" + g.file_stem() + "--fronts" + ext;
       w.begin_object().key("kind").string("fronts").key("output").string(file);
       w.key("title").string("All profiles, scenario " + g.title());
@@ -232,7 +429,7 @@ FigurePlan plan_figures(const Index& index, const ProfileNames& names, Plugins& 
       const std::string stem = "figures/" + g.file_stem() + "--" + slug(profile);
       const std::string owner = names(profile);
       const std::string where = owner + ", scenario " + g.title();
-      // The three figures of the profile: each has the candidates, the budget and the picks.
+      // The figures of the profile: each has the candidates, the budget and the picks.
       const auto figure = [&](const char* kind, const std::string& file) {
         w.begin_object().key("kind").string(kind).key("output").string(file);
         w.key("title").string(where);
@@ -240,20 +437,31 @@ FigurePlan plan_figures(const Index& index, const ProfileNames& names, Plugins& 
         write_budget(w.key("budget"), budget);
         write_picks(w.key("picks"), *cell);
       };
-      figure("space3d", stem + "--space" + ext);
-      w.key("utopia").begin_object().key("cost").integer(0).key("latency").integer(0);
-      w.key("accuracy").integer(1).end_object().end_object();
-      add(g.title(), owner, stem + "--space" + ext,
-          where + ": feasible space, coloured by cube volume");
-      figure("accuracy", stem + "--accuracy" + ext);
-      w.end_object();
-      add(g.title(), owner, stem + "--accuracy" + ext, where + ": accuracy against k");
-      figure("cost-latency", stem + "--cost-latency" + ext);
-      w.end_object();
-      add(g.title(), owner, stem + "--cost-latency" + ext, where + ": cost and latency against k");
+      if (wanted("space")) {
+        figure("space3d", stem + "--space" + ext);
+        w.key("utopia").begin_object().key("cost").integer(0).key("latency").integer(0);
+        w.key("accuracy").integer(1).end_object().end_object();
+        add(g.title(), owner, stem + "--space" + ext,
+            where +
+                ": the candidates in cost, latency and accuracy with the budget box, and "
+                "their projection on cost and accuracy; coloured by cube volume");
+      }
+      if (wanted("efficiency")) {
+        figure("efficiency", stem + "--efficiency" + ext);
+        w.end_object();
+        add(g.title(), owner, stem + "--efficiency" + ext,
+            where + ": accuracy bought by each step of k, per extra USD and per extra second");
+      }
+      if (wanted("accuracy")) {
+        figure("accuracy", stem + "--accuracy" + ext);
+        w.end_object();
+        add(g.title(), owner, stem + "--accuracy" + ext, where + ": accuracy against k");
+      }
     }
+    if (wanted("fit"))
+      plan_fit_figures(w, g, index, names, ext, fits, plan);
     // Several aggregators: per manifest profile, accuracy against k, one line per aggregator.
-    if (index.aggregators.size() < 2)
+    if (!wanted("aggregators") || index.aggregators.size() < 2)
       continue;
     for (const auto& profile : index.base_profiles) {
       std::vector<std::pair<std::string, const CellResult*>> lines;
@@ -279,6 +487,7 @@ FigurePlan plan_figures(const Index& index, const ProfileNames& names, Plugins& 
         write_columns(w, cell->candidates, cell->feasible);
         if (const auto* used = cell->candidates.column("samples_used"))
           write_reals(w.key("samples_used"), *used);
+        write_picks(w.key("picks"), *cell);
         w.end_object();
       }
       w.end_array().end_object();

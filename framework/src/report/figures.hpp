@@ -28,11 +28,18 @@ struct FigurePlan {
   std::vector<std::string> files;  // relative to the report folder, in order
   std::map<std::string, std::vector<GroupFigure>> by_group;  // group title -> figures
   std::map<std::string, std::vector<DocFigure>> by_sweep;    // scenario -> sweep summaries
+  /// Why a planned kind has no figure somewhere (a sample log that cannot be read or fitted):
+  /// for the report's notes.
+  std::vector<std::string> notes;
 };
 
-/// Plans every figure of the report: per scenario and swept path a sweep figure; per group the
-/// fronts of the pool (`pools`, by group title) and per profile the feasible space, accuracy
-/// against k and cost and latency against k (replication 0).
+/// Plans the figures of the kinds in `plot.kinds` (replication 0): per scenario and swept path
+/// a sweep figure; per group the fronts of the pool (`pools`, by group title); per profile the
+/// feasible space with its (cost, accuracy) projection, accuracy against k and the accuracy each
+/// step of k buys per extra USD and second; per manifest profile with several aggregators their
+/// accuracy against k; per sample-log profile (plugin `samples`) the log against the model
+/// kcube::fit fits to it, predicted at the scenario's k past the log (a log that cannot be read
+/// or fitted: no figure, a note in `notes`).
 FigurePlan plan_figures(const Index& index, const ProfileNames& names, Plugins& plugins,
                         const std::map<std::string, GroupPool>& pools,
                         const std::vector<SweepSummary>& sweeps, const PlotOptions& plot);

@@ -153,6 +153,7 @@ ReportFiles write_report(ResultStore& store, std::optional<std::int64_t> run_id,
   FigurePlan plan;
   if (plot.enabled) {
     plan = plan_figures(index, names, plugins, pools, sweeps, plot);
+    notes.insert(notes.end(), plan.notes.begin(), plan.notes.end());
     files.figures_note = draw_figures(plan, out_dir, plot, files.figures_failed);
     if (files.figures_note.empty())
       files.figures = plan.files;

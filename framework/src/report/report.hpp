@@ -24,7 +24,9 @@
 #include <filesystem>
 #include <optional>
 #include <ostream>
+#include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "host/plugin_host.hpp"
@@ -32,14 +34,28 @@
 
 namespace kcube::report {
 
+/// The kinds of figure a report can draw (`kcube report --figures`), in the order it shows them:
+/// space (3D space with its (cost, accuracy) projection), efficiency (accuracy bought per extra
+/// USD and second against k), accuracy (against k), fronts (every profile of a scenario), sweep
+/// (picks against a swept parameter), aggregators (accuracy against k per aggregator), fit (a
+/// sample log against the model fitted to it).
+const std::vector<std::string>& figure_kinds();
+
+/// The kinds named by `list`, comma-separated ("all": every kind; "none": no figure, an empty
+/// set). Throws kcube::Error naming an unknown or empty kind and listing the valid ones.
+std::set<std::string> parse_figure_kinds(std::string_view list);
+
 /// How to draw figures.
 struct PlotOptions {
   /// Draw them at all (--no-figures turns this off).
   bool enabled = true;
+  /// The kinds to draw (figure_kinds() names); the others are not planned.
+  std::set<std::string> kinds{figure_kinds().begin(), figure_kinds().end()};
   /// "png" or "svg".
   std::string format = "png";
-  /// Resolution of PNG figures.
-  int dpi = 110;
+  /// Resolution of PNG figures: at 90 a figure is at most 648 px wide, about the width the report
+  /// shows it at.
+  int dpi = 90;
   /// Parallel drawing processes; 0: the plotting script's default.
   int jobs = 0;
   /// The Python interpreter; empty: $KCUBE_PYTHON, else /usr/bin/python3, else python3 on PATH.
