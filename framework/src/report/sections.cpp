@@ -854,11 +854,17 @@ void figures_section(Document& doc, const Index& index, const FigurePlan& plan) 
   doc.heading(2, "Figures");
   doc.paragraph(
       "Per scenario: every profile's candidates in the (cost, accuracy) plane with the "
-      "cross-model Pareto set circled. Per profile: the feasible space (each k a point, "
-      "coloured by cube volume where feasible, with the budget box, each rule's pick and the "
-      "utopia point), accuracy against k (bands: 2.5-97.5 % of requests and the 95 % "
-      "confidence interval of the mean; feasible k shaded), and cost and latency against k "
-      "with the budget lines. Replication 0.");
+      "cross-model Pareto set circled (fronts). Per profile: the feasible space in 3D (each k a "
+      "point, coloured by cube volume where feasible, with the labelled budget box, each rule's "
+      "pick and the utopia point) beside its (cost, accuracy) projection (space); the accuracy "
+      "each step of k buys per extra USD and per extra second, against k, with the picks "
+      "(efficiency; per extra sample where costs or latencies are all 0); accuracy against k "
+      "(bands: 2.5-97.5 % of requests and the 95 % confidence interval of the mean; feasible k "
+      "shaded). With several aggregators: accuracy against k, one line per aggregator, with each "
+      "rule's pick (aggregators). Per sample log: the observed pass@k and majority vote against "
+      "the fitted model, with its 95 % parametric-bootstrap band where it predicts beyond the "
+      "log (fit). Only the kinds chosen with --figures are drawn. Colours: Okabe and Ito's "
+      "colour-blind-safe palette, with markers as well past 8 series. Replication 0.");
   for (const Group& g : index.groups) {
     const auto it = plan.by_group.find(g.title());
     if (it == plan.by_group.end())
