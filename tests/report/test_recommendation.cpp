@@ -12,6 +12,7 @@
 #include "host/plugin_host.hpp"
 #include "kcube/error.hpp"
 #include "report/report.hpp"
+#include "report_support.hpp"
 #include "store/store.hpp"
 #include "temp_dir.hpp"
 
@@ -21,38 +22,8 @@ using kcube::CandidateTable;
 using kcube::CellResult;
 using kcube::NamedSelection;
 using kcube::SelectionRecord;
-
-kcube::PluginRegistry registry() {
-  kcube::DiscoveryOptions options;
-  options.plugin_paths = {KCUBE_TEST_PLUGIN_DIR};
-  options.use_environment = false;
-  options.use_builtin = false;
-  return kcube::PluginRegistry::discover(options);
-}
-
-// A CSV file (RFC 4180: quoted fields may hold commas and doubled quotes) as rows of fields.
-std::vector<std::vector<std::string>> read_csv(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  REQUIRE_MESSAGE(in.good(), "missing " << path);
-  std::vector<std::vector<std::string>> rows;
-  for (std::string line; std::getline(in, line);) {
-    std::vector<std::string> fields(1);
-    bool quoted = false;
-    for (std::size_t i = 0; i < line.size(); ++i) {
-      const char c = line[i];
-      if (quoted && c == '"' && i + 1 < line.size() && line[i + 1] == '"')
-        fields.back() += line[++i];
-      else if (c == '"')
-        quoted = !quoted;
-      else if (c == ',' && !quoted)
-        fields.emplace_back();
-      else
-        fields.back() += c;
-    }
-    rows.push_back(fields);
-  }
-  return rows;
-}
+using kcube::test::read_csv;
+using kcube::test::report_test_registry;
 
 NamedSelection selection(const std::string& name, const CandidateTable& t, int k) {
   SelectionRecord r;
@@ -124,7 +95,8 @@ TEST_CASE("report recommendation: the knee-point pick, why, how sure, and the ot
   kcube::test::TempDir dir;
   auto store = kcube::ResultStore::open(make_store(dir.path()).string());
   const auto out = dir.path() / "report";
-  kcube::report::write_report(store, std::nullopt, out, registry(), options(std::nullopt));
+  kcube::report::write_report(store, std::nullopt, out, report_test_registry(),
+                              options(std::nullopt));
   const auto table = read_csv(out / "tables" / "recommendation-tight.csv");
   REQUIRE(table.size() == 3);
   CHECK(table[0] == std::vector<std::string>{"profile", "k", "E[accuracy]", "E[cost] (USD)",
@@ -166,7 +138,8 @@ TEST_CASE(
   kcube::test::TempDir dir;
   auto store = kcube::ResultStore::open(make_store(dir.path()).string());
   const auto out = dir.path() / "report";
-  kcube::report::write_report(store, std::nullopt, out, registry(), options("accuracy-max"));
+  kcube::report::write_report(store, std::nullopt, out, report_test_registry(),
+                              options("accuracy-max"));
   const auto table = read_csv(out / "tables" / "recommendation-tight.csv");
   REQUIRE(table.size() == 3);
   CHECK(table[1][1] == "4");
@@ -177,7 +150,7 @@ TEST_CASE(
   CHECK(table[1][7] == "knee-point k = 2: -10.0 pp accuracy for 0.5x the cost and -4 s latency");
 
   try {
-    kcube::report::write_report(store, std::nullopt, dir.path() / "other", registry(),
+    kcube::report::write_report(store, std::nullopt, dir.path() / "other", report_test_registry(),
                                 options("knee"));
     FAIL("an unknown --recommend rule was accepted");
   } catch (const kcube::Error& e) {

@@ -17,6 +17,7 @@
 #include "kcube/model_profile.hpp"
 #include "report/document.hpp"
 #include "report/report.hpp"
+#include "report_support.hpp"
 #include "store/store.hpp"
 #include "temp_dir.hpp"
 
@@ -27,14 +28,8 @@ using kcube::CellResult;
 using kcube::NamedSelection;
 using kcube::SelectionRecord;
 using kcube::SelectionStatus;
-
-kcube::PluginRegistry registry() {
-  kcube::DiscoveryOptions options;
-  options.plugin_paths = {KCUBE_TEST_PLUGIN_DIR};
-  options.use_environment = false;
-  options.use_builtin = false;
-  return kcube::PluginRegistry::discover(options);
-}
+using kcube::test::read_csv;
+using kcube::test::report_test_registry;
 
 kcube::RunContext context(int replications) {
   kcube::RunContext c = kcube::capture_run_context("Release");
@@ -49,23 +44,6 @@ kcube::RunContext context(int replications) {
   c.sampling = "nested";
   c.cell_count = 0;
   return c;
-}
-
-// A CSV file as rows of fields (no quoted fields in the tables these tests read).
-std::vector<std::vector<std::string>> read_csv(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  REQUIRE_MESSAGE(in.good(), "missing " << path);
-  std::vector<std::vector<std::string>> rows;
-  for (std::string line; std::getline(in, line);) {
-    std::vector<std::string> fields;
-    std::stringstream ss(line);
-    for (std::string f; std::getline(ss, f, ',');)
-      fields.push_back(f);
-    if (!line.empty() && line.back() == ',')
-      fields.emplace_back();
-    rows.push_back(fields);
-  }
-  return rows;
 }
 
 // The rows of `table` whose first columns equal `prefix`.
@@ -115,7 +93,7 @@ kcube::report::PlotOptions no_figures() {
 }  // namespace
 
 TEST_CASE("report stability over replications against the exact optimum") {
-  const auto reg = registry();
+  const auto reg = report_test_registry();
   const auto profile = reg.create<kcube::ModelProfile>(kcube::parse_spec(
       "gaussian:c_in=1e-6,c_out=4e-6,t_in=1e-4,t_out=5e-3,acc_mean=0.6,acc_std=0.2"));
   const auto scenario = reg.create<kcube::Scenario>(kcube::parse_spec(
@@ -237,7 +215,7 @@ TEST_CASE("report: P(pick) from run.bootstrap and the accuracy's interval next t
   auto store = kcube::ResultStore::open(store_path.string());
   const auto out = dir.path() / "report";
   const auto files =
-      kcube::report::write_report(store, std::nullopt, out, registry(), no_figures());
+      kcube::report::write_report(store, std::nullopt, out, report_test_registry(), no_figures());
   const auto picks = read_csv(out / "tables" / "picks-tight.csv");
   REQUIRE(picks.size() == 2);
   REQUIRE(picks[0].size() > 7);
@@ -300,7 +278,7 @@ TEST_CASE("report cross-model view on a small case computed by hand") {
   }
   auto store = kcube::ResultStore::open(store_path.string());
   const auto out = dir.path() / "report";
-  kcube::report::write_report(store, std::nullopt, out, registry(), no_figures());
+  kcube::report::write_report(store, std::nullopt, out, report_test_registry(), no_figures());
 
   // Cheaper alternatives, most expensive reference first:
   //  big 2 (0.90, $2.0, 20 s): others reaching 0.90 within budget: small 8 ($0.8, 16 s)
@@ -348,7 +326,7 @@ TEST_CASE("report cross-model view on a small case computed by hand") {
 TEST_CASE("report shows profiles by display name, and the CSV tables keep the manifest key") {
   // gpt5 has display_name "GPT-5 (test)"; a and b share "Twin", so each gets its key too; mine
   // has none and is shown by its key.
-  const auto reg = registry();
+  const auto reg = report_test_registry();
   const auto scenario = reg.create<kcube::Scenario>(kcube::parse_spec(
       "budget:cost_max=0.05,latency_max=200,accuracy_min=0.5,parallelism=1,k_max=8"));
   const auto accuracy_max = reg.create<kcube::Optimizer>(kcube::parse_spec("accuracy-max"));
@@ -420,11 +398,12 @@ TEST_CASE("report shows profiles by display name, and the CSV tables keep the ma
 TEST_CASE("report of a store without runs or of an unknown run is an input error") {
   kcube::test::TempDir dir;
   auto store = kcube::ResultStore::open((dir.path() / "empty.sqlite").string());
-  CHECK_THROWS_AS(
-      kcube::report::write_report(store, std::nullopt, dir.path() / "r", registry(), no_figures()),
-      kcube::Error);
-  CHECK_THROWS_AS(kcube::report::write_report(store, 7, dir.path() / "r", registry(), no_figures()),
+  CHECK_THROWS_AS(kcube::report::write_report(store, std::nullopt, dir.path() / "r",
+                                              report_test_registry(), no_figures()),
                   kcube::Error);
+  CHECK_THROWS_AS(
+      kcube::report::write_report(store, 7, dir.path() / "r", report_test_registry(), no_figures()),
+      kcube::Error);
 }
 
 TEST_CASE("compare matches picks by scenario, sweep, profile, replication and optimizer") {
